@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * Building blocks every component schema uses, so units and messages are the same everywhere.
+ * Durations are Go/Collector strings ("200ms", "5s", "1m30s", "1h") and come out as milliseconds;
+ * a bare number is refused (the Collector reads it as nanoseconds, a classic mistake) except 0.
+ */
+
+const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/;
+
+export function parseDurationMs(text: string): number | undefined {
+  let rest = text.trim();
+  if (rest === '0') return 0;
+  if (rest === '') return undefined;
+  let total = 0;
+  while (rest.length > 0) {
+    const m = DURATION_RE.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * DURATION_UNITS_MS[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+/** A duration, as milliseconds. */
+export const duration = () =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    if (v === 0) return 0;
+    const ms = typeof v === 'string' ? parseDurationMs(v) : undefined;
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like "5s", got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A byte size: an integer, or a string like "10MiB" / "5MB". */
+export const byteSize = () =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+    if (typeof v === 'string') {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v);
+      const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+      if (m && unit !== undefined) return Math.floor(Number(m[1]) * unit);
+    }
+    ctx.addIssue({ code: 'custom', message: `expected a size in bytes like 4194304 or "4MiB", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  });
+
+/** host:port for a listener. */
+export const listenEndpoint = (defaultPort: number) =>
+  z
+    .string()
+    .default(`0.0.0.0:${defaultPort}`)
+    .transform((v, ctx) => {
+      const parsed = parseHostPort(v);
+      if (!parsed) {
+        ctx.addIssue({ code: 'custom', message: `expected host:port like "0.0.0.0:${defaultPort}", got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export function parseHostPort(v: string): HostPort | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(v.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** An absolute http(s) URL. */
+export const httpUrl = () =>
+  z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'expected an http:// or https:// URL');
+
+/** `headers: {name: value}` as the Collector takes them. */
+export const headers = () => z.record(z.string(), z.string()).default({});
+
+/** The Collector's `tls` client block (the subset we honour). */
+export const tlsClient = () =>
+  z
+    .strictObject({
+      insecure: z.boolean().default(false),
+      insecure_skip_verify: z.boolean().default(false),
+      ca_file: z.string().optional(),
+      cert_file: z.string().optional(),
+      key_file: z.string().optional(),
+    })
+    .optional();
+
+/** The Collector's `tls` server block. */
+export const tlsServer = () =>
+  z
+    .strictObject({
+      cert_file: z.string(),
+      key_file: z.string(),
+      client_ca_file: z.string().optional(),
+    })
+    .optional();

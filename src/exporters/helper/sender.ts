@@ -1,0 +1,36 @@
+import type { Logs } from '../../pdata/model.js';
+
+/**
+ * The seam every exporter implements: turn one queued request into backend calls and say how it
+ * went, as a value. Queueing, retry/backoff, dead-lettering and metrics live around it
+ * (src/exporters/helper/), so a vendor adapter only encodes, splits, authenticates and classifies.
+ */
+export type SendResult =
+  | { kind: 'success'; /** records the backend rejected via partial_success (not retried) */ rejected?: number; message?: string }
+  | { kind: 'retryable'; reason: string; /** delay the backend asked for (Retry-After, RetryInfo) */ retryAfterMs?: number }
+  | { kind: 'permanent'; reason: string };
+
+/** One queued request. The queue stores OTLP protobuf bytes; decode happens only if a sender asks. */
+export interface ExportRequest {
+  /** Log records in the request. */
+  readonly records: number;
+  /** ExportLogsServiceRequest protobuf bytes. */
+  bytes(): Uint8Array;
+  /** The decoded request (decoded once, on first call). */
+  logs(): Logs;
+}
+
+export interface LogsSender {
+  /** Called once before the first send (resolve credentials, open channels). */
+  start?(): Promise<void>;
+  /**
+   * Send the request. Must not throw for backend or network failures: classify them. `signal`
+   * aborts when the exporter's `timeout` passes or the gateway stops.
+   */
+  send(request: ExportRequest, signal: AbortSignal): Promise<SendResult>;
+  shutdown?(): Promise<void>;
+}
+
+export const success = (rejected?: number, message?: string): SendResult => ({ kind: 'success', rejected, message });
+export const retryable = (reason: string, retryAfterMs?: number): SendResult => ({ kind: 'retryable', reason, retryAfterMs });
+export const permanent = (reason: string): SendResult => ({ kind: 'permanent', reason });

@@ -1,0 +1,34 @@
+import type { Logs } from '../pdata/model.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+
+/** Every receiver, processor, exporter and extension. */
+export interface Component {
+  /** Acquire resources (ports, files, timers). Rejecting aborts the gateway's start. */
+  start(host: Host): Promise<void>;
+  /** Release them; drains in-flight work. Idempotent: the second call resolves at once. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Where a component hands logs on. The promise resolves only once the data is durably accepted
+ * downstream (every exporter queue committed it). It rejects with `RetryableError` or
+ * `PermanentError` (src/errors.ts); the receiver maps that to its protocol's status.
+ */
+export interface LogsConsumer {
+  consume(logs: Logs): Promise<void>;
+}
+
+/** What components can reach at start. */
+export interface Host {
+  /** The started extension with this id (`file_storage`, `file_storage/queue`, ...), if configured. */
+  getExtension(id: string): Component | undefined;
+}
+
+/** Given to every factory's `create`. */
+export interface CreateSettings {
+  /** Component id as written in config: `type` or `type/name`. */
+  readonly id: string;
+  readonly telemetry: Telemetry;
+  readonly logger: Logger;
+}

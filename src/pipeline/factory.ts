@@ -1,0 +1,38 @@
+import type { ZodType } from 'zod';
+import type { Component, CreateSettings, LogsConsumer } from './component.js';
+
+/**
+ * A component type's entry in the registry (src/pipeline/registry.ts). `schema` validates and
+ * defaults the component's config block; it must be strict so unknown keys are errors.
+ */
+interface FactoryBase<C> {
+  /** The config type name, e.g. `otlphttp`. */
+  readonly type: string;
+  /** Other names accepted for the same type (the Collector's `otlp_http` for `otlphttp`). */
+  readonly aliases?: readonly string[];
+  readonly schema: ZodType<C>;
+}
+
+export interface ReceiverFactory<C = any> extends FactoryBase<C> {
+  readonly kind: 'receiver';
+  create(settings: CreateSettings, config: C, next: LogsConsumer): Component;
+}
+
+export interface ProcessorFactory<C = any> extends FactoryBase<C> {
+  readonly kind: 'processor';
+  /** true when the processor changes records in place: the fan-out gives it its own copy. */
+  readonly mutatesData: boolean;
+  create(settings: CreateSettings, config: C, next: LogsConsumer): Component & LogsConsumer;
+}
+
+export interface ExporterFactory<C = any> extends FactoryBase<C> {
+  readonly kind: 'exporter';
+  create(settings: CreateSettings, config: C): Component & LogsConsumer;
+}
+
+export interface ExtensionFactory<C = any> extends FactoryBase<C> {
+  readonly kind: 'extension';
+  create(settings: CreateSettings, config: C): Component;
+}
+
+export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory;

@@ -1,0 +1,77 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's own metrics, one registry per running gateway (tests run several in one process).
+ * Names follow the OpenTelemetry Collector's (DESIGN section 8); counters carry the `_total`
+ * suffix Prometheus gives them. Our own additions use the `gateway_` prefix.
+ */
+export class Telemetry {
+  readonly registry = new Registry();
+  private readonly startedAt = Date.now();
+
+  // --- receivers -------------------------------------------------------------------------------
+  readonly receiverAccepted = this.counter('otelcol_receiver_accepted_log_records_total', 'Log records accepted and acknowledged to the client.', ['receiver', 'transport']);
+  readonly receiverRefused = this.counter('otelcol_receiver_refused_log_records_total', 'Log records refused (the client got an error status).', ['receiver', 'transport']);
+  readonly receiverRequestsRefused = this.counter('gateway_receiver_refused_requests_total', 'Requests refused, by the status returned (bad body, auth, size, backpressure).', ['receiver', 'transport', 'status']);
+
+  // --- processors ------------------------------------------------------------------------------
+  readonly processorIncoming = this.counter('otelcol_processor_incoming_items_total', 'Items entering a processor.', ['processor']);
+  readonly processorOutgoing = this.counter('otelcol_processor_outgoing_items_total', 'Items leaving a processor.', ['processor']);
+  readonly processorRefused = this.counter('gateway_processor_refused_log_records_total', 'Log records refused by a processor (memory limit).', ['processor']);
+  readonly filterDropped = this.counter('gateway_processor_filter_dropped_log_records_total', 'Log records dropped on purpose by a filter.', ['processor']);
+  readonly statementErrors = this.counter('gateway_processor_statement_errors_total', 'OTTL statement or condition evaluation errors.', ['processor']);
+
+  // --- exporters and queues --------------------------------------------------------------------
+  readonly exporterSent = this.counter('otelcol_exporter_sent_log_records_total', 'Log records the backend acknowledged.', ['exporter']);
+  readonly exporterSendFailed = this.counter('otelcol_exporter_send_failed_log_records_total', 'Log records whose send attempt failed (retried or dead-lettered).', ['exporter']);
+  readonly exporterEnqueueFailed = this.counter('otelcol_exporter_enqueue_failed_log_records_total', 'Log records refused at enqueue (queue full, disk error).', ['exporter']);
+  readonly queueSize = this.gauge('otelcol_exporter_queue_size', 'Current queue size, in the unit of the queue sizer.', ['exporter']);
+  readonly queueCapacity = this.gauge('otelcol_exporter_queue_capacity', 'Queue capacity, in the unit of the queue sizer.', ['exporter']);
+  readonly exporterRetries = this.counter('gateway_exporter_retries_total', 'Send attempts that will be retried.', ['exporter']);
+  readonly deadLetterSize = this.gauge('gateway_exporter_dead_letter_size', 'Requests in the dead-letter store.', ['exporter']);
+  readonly deadLettered = this.counter('gateway_exporter_dead_lettered_log_records_total', 'Log records moved to the dead-letter store.', ['exporter', 'reason']);
+  readonly redelivered = this.counter('gateway_exporter_redelivered_log_records_total', 'Log records sent again after a restart (possible duplicates).', ['exporter']);
+  readonly partialRejected = this.counter('gateway_exporter_partial_rejected_log_records_total', 'Log records a backend rejected through partial_success.', ['exporter']);
+  readonly queueCorrupt = this.counter('gateway_queue_corrupt_records_total', 'Stored queue records that failed their checksum and were skipped.', ['exporter']);
+  readonly droppedOnOverflow = this.counter('gateway_exporter_dropped_log_records_total', 'Log records dropped by an explicit drop policy.', ['exporter', 'reason']);
+
+  // --- Make receiver ---------------------------------------------------------------------------
+  readonly makeExecutions = this.counter('gateway_make_executions_ingested_total', 'Make scenario executions turned into log records.', ['receiver', 'scenario_id']);
+  readonly makeApiRequests = this.counter('gateway_make_api_requests_total', 'Make API calls by HTTP status (or "network").', ['receiver', 'status']);
+  readonly makePollLag = this.gauge('gateway_make_poll_lag_seconds', 'Now minus the newest execution seen, per scenario.', ['receiver', 'scenario_id']);
+
+  // --- process ---------------------------------------------------------------------------------
+  readonly uptime = new Gauge({
+    name: 'otelcol_process_uptime',
+    help: 'Seconds since the gateway started.',
+    registers: [this.registry],
+    collect: () => {
+      this.uptime.set((Date.now() - this.startedAt) / 1000);
+    },
+  });
+  readonly rss = new Gauge({
+    name: 'otelcol_process_memory_rss',
+    help: 'Resident set size, bytes.',
+    registers: [this.registry],
+    collect: () => {
+      this.rss.set(process.memoryUsage.rss());
+    },
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    // process_cpu_seconds_total, process_resident_memory_bytes, nodejs_eventloop_lag_seconds, ...
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+}
