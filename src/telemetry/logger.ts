@@ -45,6 +45,9 @@ export class StderrLogExporter implements LogRecordExporter {
     }
     done({ code: ExportResultCode.SUCCESS });
   }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
@@ -86,7 +89,7 @@ export class GatewayLogging {
 
   constructor(options: LoggingOptions = {}) {
     const processors: LogRecordProcessor[] = [...(options.processors ?? [])];
-    if (options.stderr !== false) processors.unshift(new SimpleLogRecordProcessor(new StderrLogExporter()));
+    if (options.stderr !== false) processors.unshift(new SimpleLogRecordProcessor({ exporter: new StderrLogExporter() }));
     this.provider = new LoggerProvider({ processors });
     this.logger = new SdkLogger(this.provider.getLogger('make-otel-gateway'), LEVEL_NUMBER[options.level ?? 'info'], {});
   }
