@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, GatewayError } from './errors.js';
+import { Gateway, loadConfig } from './gateway.js';
+import { queueCommand } from './queue-command.js';
+import { redact } from './telemetry/secrets.js';
+
+const USAGE = `make-otel-gateway — an OpenTelemetry logs gateway for Make.com and OTLP
+
+Usage:
+  make-otel-gateway [run] --config FILE [--config FILE ...]   run the gateway (files merge in order)
+  make-otel-gateway validate --config FILE                     check a configuration and exit
+  make-otel-gateway queue stats --config FILE                  show persistent queue sizes
+  make-otel-gateway queue dead-letter list|replay|purge --config FILE [--exporter ID]
+  make-otel-gateway --version | --help
+
+Exit codes: 0 ok, 1 invalid configuration or start failure, 2 usage error.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function fail(err: unknown): number {
+  const text = err instanceof Error ? err.message : String(err);
+  const code = err instanceof GatewayError ? ` [${err.code}]` : '';
+  process.stderr.write(redact(`error${code}: ${text}`) + '\n');
+  return 1;
+}
+
+async function run(configPaths: string[]): Promise<number> {
+  let gateway: Gateway;
+  try {
+    gateway = new Gateway(loadConfig(configPaths));
+  } catch (err) {
+    return fail(err);
+  }
+  try {
+    await gateway.start();
+  } catch (err) {
+    await gateway.shutdown().catch(() => undefined);
+    return fail(err);
+  }
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const stop = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals > 1) {
+        gateway.logger.warn(`second ${sig}: exiting without waiting for the drain; queued data stays on disk`);
+        resolve(1);
+        return;
+      }
+      gateway.logger.info(`received ${sig}; stopping receivers and draining`);
+      gateway.shutdown().then(
+        () => resolve(0),
+        (err) => resolve(fail(err)),
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function validate(configPaths: string[]): number {
+  try {
+    const config = loadConfig(configPaths);
+    const lines = [`configuration is valid (${configPaths.join(', ')})`];
+    for (const p of config.service.pipelines) {
+      lines.push(`  pipeline ${p.id}: receivers [${p.receivers.join(', ')}] → processors [${p.processors.join(', ')}] → exporters [${p.exporters.join(', ')}]`);
+    }
+    if (config.service.extensions.length) lines.push(`  extensions: ${config.service.extensions.join(', ')}`);
+    process.stdout.write(redact(lines.join('\n')) + '\n');
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(redact(err.message) + '\n');
+      return 1;
+    }
+    return fail(err);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', multiple: true, short: 'c' },
+        exporter: { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`make-otel-gateway ${version()}\n`);
+    return 0;
+  }
+  const configs = values.config ?? [];
+  const [command = 'run', ...rest] = positionals;
+  if (!['run', 'validate', 'queue'].includes(command)) {
+    process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (configs.length === 0) {
+    process.stderr.write(`missing --config FILE\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (command === 'validate') return validate(configs);
+  if (command === 'queue') return queueCommand(rest, configs, values.exporter);
+  return run(configs);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => process.exit(fail(err)),
+);

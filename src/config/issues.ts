@@ -1,0 +1,103 @@
+import type { ZodError, ZodType } from 'zod';
+
+/**
+ * Turns zod issues into the lines users see: `exporters.otlphttp.endpont: unknown key (did you
+ * mean "endpoint"?)`. Values are not echoed (they may be secrets), except where a schema's own
+ * message chose to (durations, sizes).
+ */
+export function formatIssues(prefix: string, error: ZodError, schema: ZodType): string[] {
+  const lines: string[] = [];
+  // Unknown keys first: a misspelt key usually explains the "required" issue that follows it.
+  const issues = [...error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+  for (const issue of issues) {
+    const path = joinPath(prefix, issue.path as (string | number)[]);
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) {
+          const hint = suggest(key, knownKeysAt(schema, issue.path as (string | number)[]));
+          lines.push(`${joinPath(path, [key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
+        }
+        break;
+      case 'invalid_type':
+        lines.push(
+          issue.input === undefined
+            ? `${path}: required (expected ${issue.expected})`
+            : `${path}: expected ${issue.expected}, got ${describe(issue.input)}`,
+        );
+        break;
+      case 'invalid_value':
+        lines.push(`${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
+        break;
+      default:
+        lines.push(`${path}: ${issue.message}`);
+    }
+  }
+  return lines;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  return typeof v;
+}
+
+export function joinPath(prefix: string, parts: (string | number)[]): string {
+  let out = prefix;
+  for (const p of parts) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}
+
+/** Walks wrappers (default, optional, prefault, pipe) to the object schema at `path`, if any. */
+function knownKeysAt(schema: ZodType, path: (string | number)[]): string[] {
+  let s: any = schema;
+  const unwrap = () => {
+    for (let i = 0; i < 10 && s; i++) {
+      const def = s._zod?.def;
+      if (!def) return;
+      if (def.innerType) s = def.innerType;
+      else if (def.type === 'pipe') s = def.in;
+      else return;
+    }
+  };
+  unwrap();
+  for (const p of path) {
+    if (!s) return [];
+    const def = s._zod?.def;
+    if (def?.type === 'object' && typeof p === 'string') s = def.shape[p];
+    else if (def?.type === 'array') s = def.element;
+    else if (def?.type === 'record') s = def.valueType;
+    else return [];
+    unwrap();
+  }
+  const def = s?._zod?.def;
+  return def?.type === 'object' ? Object.keys(def.shape) : [];
+}
+
+/** The closest known key within edit distance 2, for renamed or misspelt keys. */
+function suggest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { parseHostPort } from './types.js';
+
+/** The `service` section: extensions, pipelines and the gateway's own telemetry. */
+
+const DEFAULT_METRICS_ADDRESS = '0.0.0.0:8888';
+
+const pipelineSchema = z.strictObject({
+  receivers: z.array(z.string()).min(1, 'a pipeline needs at least one receiver'),
+  processors: z.array(z.string()).default([]),
+  exporters: z.array(z.string()).min(1, 'a pipeline needs at least one exporter'),
+});
+
+const prometheusReader = z.strictObject({
+  pull: z.strictObject({
+    exporter: z.strictObject({
+      prometheus: z.strictObject({
+        host: z.string().default('0.0.0.0'),
+        port: z.number().int().min(0).max(65535).default(8888),
+        without_units: z.boolean().optional(),
+        without_type_suffix: z.boolean().optional(),
+        with_resource_constant_labels: z.unknown().optional(),
+      }),
+    }),
+  }),
+});
+
+const otlpLogsExporter = z.strictObject({
+  otlp: z.strictObject({
+    protocol: z.literal('http/json', { message: 'only protocol "http/json" is supported for the gateway\'s own logs' }).default('http/json'),
+    endpoint: z.string(),
+    headers: z.union([z.record(z.string(), z.string()), z.array(z.strictObject({ name: z.string(), value: z.string() }))]).optional(),
+  }),
+});
+
+const logsProcessor = z.union([
+  z.strictObject({ batch: z.strictObject({ exporter: otlpLogsExporter }) }),
+  z.strictObject({ simple: z.strictObject({ exporter: otlpLogsExporter }) }),
+]);
+
+const telemetrySchema = z
+  .strictObject({
+    metrics: z
+      .strictObject({
+        level: z.enum(['none', 'basic', 'normal', 'detailed']).default('normal'),
+        address: z.string().optional(),
+        readers: z.array(prometheusReader).optional(),
+      })
+      .prefault({}),
+    logs: z
+      .strictObject({
+        level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+        encoding: z.enum(['console', 'json']).optional(),
+        development: z.boolean().optional(),
+        processors: z.array(logsProcessor).optional(),
+      })
+      .prefault({}),
+    resource: z.record(z.string(), z.string().nullable()).optional(),
+  })
+  .prefault({});
+
+export const serviceSchema = z.strictObject({
+  extensions: z.array(z.string()).default([]),
+  pipelines: z.record(z.string(), pipelineSchema),
+  telemetry: telemetrySchema,
+});
+
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type TelemetryConfig = ServiceConfig['telemetry'];
+
+/** Where to serve /metrics, or undefined when metrics are off. */
+export function metricsListenAddress(t: TelemetryConfig): { host: string; port: number } | undefined {
+  if (t.metrics.level === 'none') return undefined;
+  const reader = t.metrics.readers?.[0]?.pull.exporter.prometheus;
+  if (reader) return { host: reader.host, port: reader.port };
+  return parseHostPort(t.metrics.address ?? DEFAULT_METRICS_ADDRESS);
+}

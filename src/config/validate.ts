@@ -1,0 +1,158 @@
+import { ConfigError } from '../errors.js';
+import type { AnyFactory } from '../pipeline/factory.js';
+import type { Kind, Registry } from '../pipeline/registry.js';
+import { formatIssues } from './issues.js';
+import { serviceSchema, type ServiceConfig } from './service.js';
+import { registerSecretsIn } from './secrets.js';
+
+/**
+ * Validates a merged, env-expanded config map against the registry: every component block by its
+ * factory's schema, every pipeline reference, the service section. All problems are reported at
+ * once, each naming its key path. The result is frozen.
+ */
+
+export interface ComponentConfig {
+  /** `type` or `type/name`, as written. */
+  readonly id: string;
+  readonly type: string;
+  readonly factory: AnyFactory;
+  readonly config: unknown;
+}
+
+export interface PipelineConfig {
+  /** `logs` or `logs/<name>`. */
+  readonly id: string;
+  readonly receivers: readonly string[];
+  readonly processors: readonly string[];
+  readonly exporters: readonly string[];
+}
+
+export interface GatewayConfig {
+  readonly receivers: ReadonlyMap<string, ComponentConfig>;
+  readonly processors: ReadonlyMap<string, ComponentConfig>;
+  readonly exporters: ReadonlyMap<string, ComponentConfig>;
+  readonly extensions: ReadonlyMap<string, ComponentConfig>;
+  readonly service: {
+    readonly extensions: readonly string[];
+    readonly pipelines: readonly PipelineConfig[];
+    readonly telemetry: ServiceConfig['telemetry'];
+  };
+}
+
+const SECTION: Record<Kind, 'receivers' | 'processors' | 'exporters' | 'extensions'> = {
+  receiver: 'receivers',
+  processor: 'processors',
+  exporter: 'exporters',
+  extension: 'extensions',
+};
+const TOP_LEVEL = new Set(['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service']);
+const ID_RE = /^([A-Za-z0-9_.-]+)(?:\/(.+))?$/;
+
+export function validateConfig(raw: Record<string, unknown>, registry: Registry): GatewayConfig {
+  const errors: string[] = [];
+  for (const key of Object.keys(raw)) if (!TOP_LEVEL.has(key)) errors.push(`${key}: unknown key (expected receivers, processors, exporters, extensions, service)`);
+  if (raw.connectors && Object.keys(raw.connectors as object).length > 0) errors.push('connectors: connectors are not supported yet');
+
+  const sections = {} as Record<Kind, Map<string, ComponentConfig>>;
+  // Ids that are written in the config, valid or not: a block with a bad key must not also make
+  // every pipeline that uses it report "not defined".
+  const defined = {} as Record<Kind, Set<string>>;
+  for (const kind of ['extension', 'receiver', 'processor', 'exporter'] as Kind[]) {
+    const block = raw[SECTION[kind]];
+    defined[kind] = new Set(block && typeof block === 'object' ? Object.keys(block) : []);
+    sections[kind] = parseSection(kind, block, registry, errors);
+  }
+
+  let service: ServiceConfig | undefined;
+  if (raw.service === undefined || raw.service === null) errors.push('service: required (with service.pipelines)');
+  else {
+    const parsed = serviceSchema.safeParse(raw.service);
+    if (!parsed.success) errors.push(...formatIssues('service', parsed.error, serviceSchema));
+    else service = parsed.data;
+  }
+
+  const pipelines: PipelineConfig[] = [];
+  if (service) {
+    service.extensions.forEach((id, i) => {
+      if (!defined.extension.has(id)) errors.push(`service.extensions[${i}]: extension "${id}" is not defined under extensions`);
+    });
+    const entries = Object.entries(service.pipelines);
+    if (entries.length === 0) errors.push('service.pipelines: at least one logs pipeline is required');
+    for (const [pid, p] of entries) {
+      const base = `service.pipelines.${pid}`;
+      const m = ID_RE.exec(pid);
+      if (!m || m[1] !== 'logs') {
+        errors.push(`${base}: only logs pipelines are supported ("logs" or "logs/<name>"), got "${pid}"`);
+        continue;
+      }
+      const check = (kind: Kind, list: string[], key: string) => {
+        const seen = new Set<string>();
+        list.forEach((id, i) => {
+          if (!defined[kind].has(id)) errors.push(`${base}.${key}[${i}]: ${kind} "${id}" is not defined under ${SECTION[kind]}`);
+          if (seen.has(id)) errors.push(`${base}.${key}[${i}]: "${id}" is listed twice`);
+          seen.add(id);
+        });
+      };
+      check('receiver', p.receivers, 'receivers');
+      check('processor', p.processors, 'processors');
+      check('exporter', p.exporters, 'exporters');
+      pipelines.push(Object.freeze({ id: pid, receivers: p.receivers, processors: p.processors, exporters: p.exporters }));
+    }
+  }
+
+  if (errors.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`, errors);
+  }
+  registerSecretsIn(raw);
+  return deepFreeze({
+    receivers: sections.receiver,
+    processors: sections.processor,
+    exporters: sections.exporter,
+    extensions: sections.extension,
+    service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry },
+  });
+}
+
+function parseSection(kind: Kind, block: unknown, registry: Registry, errors: string[]): Map<string, ComponentConfig> {
+  const out = new Map<string, ComponentConfig>();
+  const section = SECTION[kind];
+  if (block === undefined || block === null) return out;
+  if (typeof block !== 'object' || Array.isArray(block)) {
+    errors.push(`${section}: expected a map of component ids`);
+    return out;
+  }
+  for (const [id, value] of Object.entries(block)) {
+    const path = `${section}.${id}`;
+    const m = ID_RE.exec(id);
+    if (!m) {
+      errors.push(`${path}: invalid component id (expected type or type/name)`);
+      continue;
+    }
+    const factory = registry.get(kind, m[1]);
+    if (!factory) {
+      errors.push(`${path}: unknown ${kind} type "${m[1]}" (known: ${registry.types(kind).join(', ')})`);
+      continue;
+    }
+    const parsed = factory.schema.safeParse(value ?? {});
+    if (!parsed.success) {
+      errors.push(...formatIssues(path, parsed.error, factory.schema));
+      continue;
+    }
+    out.set(id, { id, type: factory.type, factory, config: parsed.data });
+  }
+  return out;
+}
+
+/** Freezes plain objects and arrays only: schemas may produce RegExp or class instances that must stay usable. */
+function deepFreeze<T>(o: T): T {
+  if (o instanceof Map) {
+    for (const v of o.values()) deepFreeze(v.config);
+    return o;
+  }
+  const plain = Array.isArray(o) || (o !== null && typeof o === 'object' && Object.getPrototypeOf(o) === Object.prototype);
+  if (plain && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}

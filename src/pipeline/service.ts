@@ -1,0 +1,150 @@
+import type { GatewayConfig } from '../config/validate.js';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { Component, CreateSettings, Host, LogsConsumer } from './component.js';
+import type { ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from './factory.js';
+import { FanOut } from './fanout.js';
+
+/**
+ * Builds the component graph from a validated config and runs its lifecycle.
+ *
+ * Graph: one instance per receiver id (fanning out to every pipeline that lists it), one instance
+ * per processor id per pipeline (as in the Collector), one instance per exporter id (shared by the
+ * pipelines that list it). Start order: extensions, exporters, processors (last to first),
+ * receivers, so nothing receives data before its downstream is ready; shutdown is the reverse, so
+ * receivers stop taking data first and every stage drains into a still-running next one.
+ */
+export type GatewayState = 'starting' | 'ready' | 'stopping' | 'stopped';
+
+interface Named {
+  id: string;
+  kind: 'extension' | 'exporter' | 'processor' | 'receiver';
+  component: Component;
+}
+
+export class Service implements Host {
+  private readonly extensions = new Map<string, Component>();
+  private readonly exporters = new Map<string, Component & LogsConsumer>();
+  private readonly receivers = new Map<string, Component>();
+  /** In start order. */
+  private readonly ordered: Named[] = [];
+  private readonly started: Named[] = [];
+  private state: GatewayState = 'starting';
+  private stopping?: Promise<void>;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly telemetry: Telemetry,
+    private readonly logger: Logger,
+  ) {
+    this.build();
+  }
+
+  getExtension(id: string): Component | undefined {
+    return this.extensions.get(id);
+  }
+
+  /** A started receiver by id (tests read bound ports from it). */
+  getReceiver(id: string): Component | undefined {
+    return this.receivers.get(id);
+  }
+
+  getExporter(id: string): Component | undefined {
+    return this.exporters.get(id);
+  }
+
+  get status(): GatewayState {
+    return this.state;
+  }
+
+  async start(): Promise<void> {
+    this.setState('starting');
+    for (const n of this.ordered) {
+      try {
+        await n.component.start(this);
+      } catch (err) {
+        const msg = `${n.kind} ${n.id} failed to start: ${(err as Error).message}`;
+        this.logger.error(msg);
+        await this.shutdown();
+        throw new GatewayError('COMPONENT_START_FAILED', msg, { cause: err });
+      }
+      this.started.push(n);
+    }
+    this.setState('ready');
+    this.logger.info('everything is ready; begin running and processing data', {
+      pipelines: this.config.service.pipelines.map((p) => p.id).join(','),
+    });
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= this.doShutdown();
+    return this.stopping;
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.setState('stopping');
+    for (const n of [...this.started].reverse()) {
+      try {
+        await n.component.shutdown();
+      } catch (err) {
+        this.logger.error(`${n.kind} ${n.id} failed to shut down cleanly: ${(err as Error).message}`);
+      }
+    }
+    this.started.length = 0;
+    this.state = 'stopped';
+  }
+
+  private setState(s: GatewayState): void {
+    this.state = s;
+    for (const ext of this.extensions.values()) {
+      const withStatus = ext as Component & { setStatus?: (s: GatewayState) => void };
+      withStatus.setStatus?.(s);
+    }
+  }
+
+  private settings(id: string, kind: string): CreateSettings {
+    return { id, telemetry: this.telemetry, logger: this.logger.child({ component: `${kind}/${id}` }) };
+  }
+
+  private build(): void {
+    const c = this.config;
+    for (const id of c.service.extensions) {
+      const cc = c.extensions.get(id)!;
+      const ext = (cc.factory as ExtensionFactory).create(this.settings(id, 'extension'), cc.config);
+      this.extensions.set(id, ext);
+      this.ordered.push({ id, kind: 'extension', component: ext });
+    }
+
+    const used = (key: 'exporters' | 'receivers') => [...new Set(c.service.pipelines.flatMap((p) => p[key]))];
+    for (const id of used('exporters')) {
+      const cc = c.exporters.get(id)!;
+      const exp = (cc.factory as ExporterFactory).create(this.settings(id, 'exporter'), cc.config);
+      this.exporters.set(id, exp);
+      this.ordered.push({ id, kind: 'exporter', component: exp });
+    }
+
+    const heads = new Map<string, { consumer: LogsConsumer; mutates: boolean }>();
+    for (const p of c.service.pipelines) {
+      let next: LogsConsumer = new FanOut(p.exporters.map((id) => ({ consumer: this.exporters.get(id)!, mutates: false })));
+      let mutates = false;
+      for (const id of [...p.processors].reverse()) {
+        const cc = c.processors.get(id)!;
+        const factory = cc.factory as ProcessorFactory;
+        const proc = factory.create(this.settings(id, 'processor'), cc.config, next);
+        mutates ||= factory.mutatesData;
+        this.ordered.push({ id: `${id} (pipeline ${p.id})`, kind: 'processor', component: proc });
+        next = proc;
+      }
+      heads.set(p.id, { consumer: next, mutates });
+    }
+
+    for (const id of used('receivers')) {
+      const cc = c.receivers.get(id)!;
+      const targets = c.service.pipelines.filter((p) => p.receivers.includes(id)).map((p) => heads.get(p.id)!);
+      const rec = (cc.factory as ReceiverFactory).create(this.settings(id, 'receiver'), cc.config, new FanOut(targets));
+      this.receivers.set(id, rec);
+      this.ordered.push({ id, kind: 'receiver', component: rec });
+    }
+  }
+}

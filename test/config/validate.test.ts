@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../src/config/load.js';
+import { validateConfig } from '../../src/config/validate.js';
+import { ConfigError } from '../../src/errors.js';
+import { testRegistry } from './fixtures.js';
+
+function validate(yaml: string) {
+  return validateConfig(parseConfigText(yaml, 'test.yaml'), testRegistry);
+}
+
+function errorsOf(yaml: string): string[] {
+  try {
+    validate(yaml);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+const GOOD = `
+receivers:
+  otlp:
+    protocols:
+      http:
+processors:
+  batch:
+    timeout: 1s
+exporters:
+  otlphttp/backend:
+    endpoint: http://127.0.0.1:4318
+  debug:
+extensions:
+  health_check:
+service:
+  extensions: [health_check]
+  pipelines:
+    logs:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [otlphttp/backend, debug]
+    logs/raw:
+      receivers: [otlp]
+      exporters: [debug]
+`;
+
+describe('config validation', () => {
+  it('accepts a Collector-style config with named components and named pipelines', () => {
+    const cfg = validate(GOOD);
+    expect(cfg.service.pipelines.map((p) => p.id)).toEqual(['logs', 'logs/raw']);
+    expect(cfg.exporters.get('otlphttp/backend')?.type).toBe('otlphttp');
+    expect(cfg.processors.get('batch')?.config).toEqual({ timeout: 1000, send_batch_size: 8192 });
+    expect(Object.isFrozen(cfg.service.pipelines)).toBe(true);
+  });
+
+  it('accepts a type alias as the component type', () => {
+    const cfg = validate(GOOD.replace('otlphttp/backend:', 'otlp_http/backend:').replace('[otlphttp/backend, debug]', '[otlp_http/backend, debug]'));
+    expect(cfg.exporters.get('otlp_http/backend')?.type).toBe('otlphttp');
+  });
+
+  it('names the path of an unknown key and suggests the right one', () => {
+    expect(errorsOf(GOOD.replace('endpoint: http://127.0.0.1:4318', 'endpont: http://127.0.0.1:4318'))).toEqual([
+      'exporters.otlphttp/backend.endpont: unknown key (did you mean "endpoint"?)',
+      'exporters.otlphttp/backend.endpoint: required (expected string)',
+    ]);
+  });
+
+  it('refuses a bare number as a duration, naming key, value and expectation', () => {
+    expect(errorsOf(GOOD.replace('timeout: 1s', 'timeout: 5'))).toEqual(['processors.batch.timeout: expected a duration like "5s", got 5']);
+  });
+
+  it('refuses a malformed size', () => {
+    const errs = errorsOf(GOOD.replace('endpoint: http://127.0.0.1:4318', 'endpoint: http://x\n    max_size: lots'));
+    expect(errs).toEqual(['exporters.otlphttp/backend.max_size: expected a size in bytes like 4194304 or "4MiB", got "lots"']);
+  });
+
+  it('refuses an unknown component type and lists the known ones', () => {
+    expect(errorsOf(GOOD.replace('  debug:\nextensions', '  debug:\n  kafka:\nextensions'))).toEqual([
+      'exporters.kafka: unknown exporter type "kafka" (known: debug, otlp_http, otlphttp)',
+    ]);
+  });
+
+  it('refuses a pipeline that uses a component nobody defined', () => {
+    expect(errorsOf(GOOD.replace('exporters: [debug]', 'exporters: [debug, otlphttp/missing]'))).toEqual([
+      'service.pipelines.logs/raw.exporters[1]: exporter "otlphttp/missing" is not defined under exporters',
+    ]);
+  });
+
+  it('refuses an extension listed in service but not defined', () => {
+    expect(errorsOf(GOOD.replace('extensions: [health_check]', 'extensions: [health_check, file_storage]'))).toEqual([
+      'service.extensions[1]: extension "file_storage" is not defined under extensions',
+    ]);
+  });
+
+  it('refuses traces and metrics pipelines with a clear message', () => {
+    expect(errorsOf(GOOD.replace('    logs/raw:', '    traces:'))).toEqual([
+      'service.pipelines.traces: only logs pipelines are supported ("logs" or "logs/<name>"), got "traces"',
+    ]);
+  });
+
+  it('refuses a pipeline without exporters and a missing service section', () => {
+    expect(errorsOf(GOOD.replace('      exporters: [debug]\n', ''))).toEqual(['service.pipelines.logs/raw.exporters: required (expected array)']);
+    expect(errorsOf('receivers: {}')).toEqual(['service: required (with service.pipelines)']);
+  });
+
+  it('reports every problem at once', () => {
+    const errs = errorsOf(GOOD.replace('timeout: 1s', 'timeout: soon').replace('verbosity', 'x').replace('  debug:\nextensions', '  debug:\n    verbosty: detailed\nextensions'));
+    expect(errs).toHaveLength(2);
+    expect(errs[0]).toMatch(/^processors\.batch\.timeout: expected a duration/);
+    expect(errs[1]).toBe('exporters.debug.verbosty: unknown key (did you mean "verbosity"?)');
+  });
+
+  it('refuses unknown top-level keys', () => {
+    expect(errorsOf(GOOD + '\nrecievers: {}\n')).toEqual(['recievers: unknown key (expected receivers, processors, exporters, extensions, service)']);
+  });
+});
