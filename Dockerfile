@@ -1,20 +1,27 @@
 # syntax=docker/dockerfile:1
 # make-otel-gateway: multi-stage build on the current Node.js LTS (slim), run as a non-root user.
 
-FROM node:24-bookworm-slim AS build
-WORKDIR /app
-# better-sqlite3 compiles a native addon when no prebuilt binary matches.
+FROM node:24-bookworm-slim AS toolchain
+# better-sqlite3 compiles a native addon when no prebuilt binary matches the platform.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
 COPY package.json package-lock.json ./
+
+# Compile TypeScript with the dev dependencies.
+FROM toolchain AS build
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+
+# Production dependencies only.
+FROM toolchain AS deps
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json otel-config.yaml ./
 COPY proto ./proto

@@ -6,7 +6,18 @@ import type { Logs } from '../../pdata/model.js';
  * (src/exporters/helper/), so a vendor adapter only encodes, splits, authenticates and classifies.
  */
 export type SendResult =
-  | { kind: 'success'; /** records the backend rejected via partial_success (not retried) */ rejected?: number; message?: string }
+  | {
+      kind: 'success';
+      /** records the backend rejected via partial_success (not retried) */
+      rejected?: number;
+      message?: string;
+      /**
+       * Records that can never be accepted (e.g. one record alone above the backend's request size
+       * limit) while the rest of the request was delivered. The exporter dead-letters them with
+       * `message` as the reason; `rejected` counts them.
+       */
+      rejectedLogs?: Logs;
+    }
   | { kind: 'retryable'; reason: string; /** delay the backend asked for (Retry-After, RetryInfo) */ retryAfterMs?: number }
   | { kind: 'permanent'; reason: string };
 
@@ -31,6 +42,6 @@ export interface LogsSender {
   shutdown?(): Promise<void>;
 }
 
-export const success = (rejected?: number, message?: string): SendResult => ({ kind: 'success', rejected, message });
+export const success = (rejected?: number, message?: string, rejectedLogs?: Logs): SendResult => ({ kind: 'success', rejected, message, rejectedLogs });
 export const retryable = (reason: string, retryAfterMs?: number): SendResult => ({ kind: 'retryable', reason, retryAfterMs });
 export const permanent = (reason: string): SendResult => ({ kind: 'permanent', reason });
