@@ -1,8 +1,11 @@
+import { loadConfig } from './gateway.js';
+import { queueTargets, runQueueCommand } from './queue/cli.js';
+
 /**
- * `make-otel-gateway queue ...`: inspects and repairs the persistent queues of a configuration while
- * the gateway is stopped. Wired to the queue module's command runner once it lands.
+ * `make-otel-gateway queue ...`: inspects and repairs the persistent queues of a configuration
+ * while the gateway is stopped (stats, dead-letter list / replay / purge).
  */
-export async function queueCommand(args: string[], _configs: string[], _exporter?: string): Promise<number> {
-  process.stderr.write(`queue ${args.join(' ')}: the persistent queue is not available in this build\n`);
-  return 1;
+export async function queueCommand(args: string[], configs: string[], exporter?: string): Promise<number> {
+  const targets = queueTargets(loadConfig(configs));
+  return runQueueCommand(exporter ? [...args, '--exporter', exporter] : args, targets, (line) => process.stdout.write(line + '\n'));
 }

@@ -1,7 +1,48 @@
 import { Registry } from './pipeline/registry.js';
 import type { AnyFactory } from './pipeline/factory.js';
+import { otlpReceiverFactory } from './receivers/otlp/factory.js';
+import { makeReceiverFactory } from './receivers/make/factory.js';
+import { batchProcessorFactory } from './processors/batch/factory.js';
+import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
+import { attributesProcessorFactory } from './processors/attributes/factory.js';
+import { resourceProcessorFactory } from './processors/resource/factory.js';
+import { filterProcessorFactory } from './processors/filter/factory.js';
+import { transformProcessorFactory } from './processors/transform/factory.js';
+import { redactionProcessorFactory } from './processors/redaction/factory.js';
+import { otlphttpExporterFactory } from './exporters/otlphttp/factory.js';
+import { otlpExporterFactory } from './exporters/otlp/factory.js';
+import { debugExporterFactory } from './exporters/debug/factory.js';
+import { fileExporterFactory } from './exporters/file/factory.js';
+import { newrelicExporterFactory } from './exporters/newrelic/factory.js';
+import { datadogExporterFactory } from './exporters/datadog/factory.js';
+import { googlecloudExporterFactory } from './exporters/googlecloud/factory.js';
+import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingestion/factory.js';
+import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
+import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
+import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
-export const factories: AnyFactory[] = [];
+export const factories: AnyFactory[] = [
+  otlpReceiverFactory,
+  makeReceiverFactory,
+  batchProcessorFactory,
+  memoryLimiterProcessorFactory,
+  attributesProcessorFactory,
+  resourceProcessorFactory,
+  filterProcessorFactory,
+  transformProcessorFactory,
+  redactionProcessorFactory,
+  otlphttpExporterFactory,
+  otlpExporterFactory,
+  debugExporterFactory,
+  fileExporterFactory,
+  newrelicExporterFactory,
+  datadogExporterFactory,
+  googlecloudExporterFactory,
+  azureLogsIngestionExporterFactory,
+  healthCheckExtensionFactory,
+  fileStorageExtensionFactory,
+  bearerTokenAuthExtensionFactory,
+];
 
 export const defaultRegistry = new Registry(factories);

@@ -12,8 +12,8 @@ import { FanOut } from './fanout.js';
  * Graph: one instance per receiver id (fanning out to every pipeline that lists it), one instance
  * per processor id per pipeline (as in the Collector), one instance per exporter id (shared by the
  * pipelines that list it). Start order: extensions, exporters, processors (last to first),
- * receivers, so nothing receives data before its downstream is ready; shutdown is the reverse, so
- * receivers stop taking data first and every stage drains into a still-running next one.
+ * receivers, so nothing receives data before its downstream is ready; shutdown goes the other way
+ * (see doShutdown), so every stage drains into a still-running next one.
  */
 export type GatewayState = 'starting' | 'ready' | 'stopping' | 'stopped';
 
@@ -84,13 +84,24 @@ export class Service implements Host {
 
   private async doShutdown(): Promise<void> {
     this.setState('stopping');
-    for (const n of [...this.started].reverse()) {
+    const stop = async (n: Named) => {
       try {
         await n.component.shutdown();
       } catch (err) {
         this.logger.error(`${n.kind} ${n.id} failed to shut down cleanly: ${(err as Error).message}`);
       }
-    }
+    };
+    const reversed = [...this.started].reverse();
+    const of = (kind: Named['kind']) => reversed.filter((n) => n.kind === kind);
+    // Receivers stop taking data and wait for their in-flight requests, while processors drain at
+    // the same time: a receiver's in-flight request may be waiting in a batch that only the batch
+    // processor's shutdown flushes now (rather than at its timeout). A stopped processor hands data
+    // straight on, so requests still in flight keep flowing to the exporters, which stop last.
+    const receivers = Promise.all(of('receiver').map(stop));
+    for (const n of of('processor')) await stop(n);
+    await receivers;
+    for (const n of of('exporter')) await stop(n);
+    for (const n of of('extension')) await stop(n);
     this.started.length = 0;
     this.state = 'stopped';
   }

@@ -1,37 +1,256 @@
-import { PermanentError, RetryableError } from '../../errors.js';
-import type { Logs } from '../../pdata/model.js';
-import { countLogRecords } from '../../pdata/model.js';
+import { GatewayError, PermanentError, RetryableError, isPermanent, isRetryable } from '../../errors.js';
+import { countLogRecords, type Logs } from '../../pdata/model.js';
+import { decodeLogs, encodeLogs } from '../../pdata/proto.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { isStorageExtension } from '../../extensions/storage.js';
+import { redact } from '../../telemetry/secrets.js';
+import { MemoryQueue } from '../../queue/memory-queue.js';
+import type { OverflowPolicy, Queue, QueuedRequest } from '../../queue/queue.js';
+import { SqliteQueue } from '../../queue/sqlite-queue.js';
 import type { ExporterHelperConfig } from './config.js';
+import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
 import type { ExportRequest, LogsSender } from './sender.js';
 
 /**
- * PLACEHOLDER (to be replaced by the queue work): sends synchronously on consume, no queue, no
- * retry. Exists so exporters can be wired end to end before the durable queue lands.
+ * What every exporter shares (DESIGN sections 1, 3, 5): `consume` encodes once and returns only
+ * after the request is durably queued; `num_consumers` workers take requests, send them through
+ * the exporter's LogsSender with a timeout, retry with backoff, and acknowledge or dead-letter.
+ * Shutdown stops the workers and aborts in-flight sends but never removes anything from the queue:
+ * what was not delivered is delivered after the next start.
  */
-export function createExporter(settings: CreateSettings, config: ExporterHelperConfig, sender: LogsSender): Component & LogsConsumer {
-  let started = false;
+
+/** Overflow drops are logged at most this often, with the count since the last line. */
+const DROP_WARN_INTERVAL_MS = 10_000;
+/**
+ * How long shutdown lets an in-memory queue drain before giving up on it (a persistent queue
+ * needs no drain: what is stored is delivered after the next start).
+ */
+export const MEMORY_DRAIN_TIMEOUT_MS = 5_000;
+/** How long shutdown waits for senders that ignore their abort signal before closing anyway. */
+const WORKER_STOP_GRACE_MS = 2_000;
+const DRAIN_POLL_MS = 10;
+
+/** Seams for tests: deterministic jitter and recorded backoff sleeps. */
+export interface ExporterInternals {
+  random?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  now?: () => number;
+  /** Overrides MEMORY_DRAIN_TIMEOUT_MS. */
+  memoryDrainTimeoutMs?: number;
+}
+
+export function createExporter(
+  settings: CreateSettings,
+  config: ExporterHelperConfig,
+  sender: LogsSender,
+  internals: ExporterInternals = {},
+): Component & LogsConsumer {
+  const labels = { exporter: settings.id };
+  const { telemetry } = settings;
+  const logger = settings.logger.child({ exporter: settings.id });
+  const queueConfig = config.sending_queue;
+  const stopController = new AbortController();
+  let queue: Queue | undefined;
+  let workers: Promise<void>[] = [];
+  let shutdownPromise: Promise<void> | undefined;
+  let closing = false;
+  let droppedSinceWarn = 0;
+  let lastDropWarnAt = 0;
+
+  const hooks = (records: number, onRetry?: () => Promise<void>): DeliveryHooks => ({
+    sender,
+    timeoutMs: config.timeout,
+    retry: config.retry_on_failure,
+    stop: stopController.signal,
+    random: internals.random,
+    sleep: internals.sleep,
+    now: internals.now,
+    async onRetry(result, delayMs) {
+      telemetry.exporterRetries.inc(labels);
+      telemetry.exporterSendFailed.inc(labels, records);
+      logger.debug('send failed, will retry', { reason: result.reason, delay_ms: delayMs });
+      // Recording the attempt is bookkeeping: a storage hiccup must not abandon the request.
+      await onRetry?.().catch((err: Error) => logger.warn('could not record a send attempt', { error: err.message }));
+    },
+  });
+
+  const updateGauges = () => {
+    if (!queue) return;
+    telemetry.queueSize.set(labels, queue.size());
+    telemetry.deadLetterSize.set(labels, queue.deadLetterSize());
+  };
+
+  const recordSent = (records: number, outcome: Extract<DeliveryOutcome, { kind: 'sent' }>) => {
+    telemetry.exporterSent.inc(labels, records);
+    if (outcome.rejected > 0) {
+      telemetry.partialRejected.inc(labels, outcome.rejected);
+      logger.warn('backend rejected part of a request (partial success; not retried)', { records: outcome.rejected });
+    }
+  };
+
+  async function handle(item: QueuedRequest): Promise<boolean> {
+    const request = exportRequestOf(item);
+    const outcome = await deliver(request, hooks(item.items, () => queue!.recordAttempt(item.id)));
+    if (outcome.kind === 'stopped') return false;
+    if (outcome.kind === 'sent') {
+      await queue!.ack(item.id);
+      recordSent(item.items, outcome);
+      if (item.redelivery) telemetry.redelivered.inc(labels, item.items);
+    } else {
+      // The reason is stored and shown by `queue dead-letter list`: scrub secrets a backend echoed.
+      await queue!.deadLetter(item.id, redact(`${outcome.why}: ${outcome.reason}`));
+      telemetry.exporterSendFailed.inc(labels, item.items);
+      telemetry.deadLettered.inc({ ...labels, reason: outcome.why }, item.items);
+      logger.warn('moved a request to the dead-letter store', { records: item.items, why: outcome.why, reason: outcome.reason });
+    }
+    updateGauges();
+    return true;
+  }
+
+  async function work(): Promise<void> {
+    for (;;) {
+      const item = await queue!.take(stopController.signal);
+      if (!item || stopController.signal.aborted) return;
+      try {
+        if (!(await handle(item))) return;
+      } catch (err) {
+        // A storage error on ack/dead-letter: the request stays stored and is sent again after a
+        // restart (a duplicate, never a loss). Keep the worker alive.
+        logger.error('queue bookkeeping failed; the request will be redelivered after restart', { error: (err as Error).message });
+      }
+    }
+  }
+
+  async function sendNow(logs: Logs, records: number): Promise<void> {
+    const outcome = await deliver({ records, logs: () => logs, bytes: memo(() => encodeLogs(logs)) }, hooks(records));
+    switch (outcome.kind) {
+      case 'sent':
+        recordSent(records, outcome);
+        return;
+      case 'stopped':
+        throw new RetryableError(`exporter ${settings.id} is shutting down`);
+      case 'failed':
+        telemetry.exporterSendFailed.inc(labels, records);
+        if (outcome.why === 'permanent') throw new PermanentError(outcome.reason);
+        throw new RetryableError(outcome.reason, outcome.retryAfterMs);
+    }
+  }
+
+  function noteDropped(records: number) {
+    telemetry.droppedOnOverflow.inc({ ...labels, reason: 'queue_full' }, records);
+    droppedSinceWarn += records;
+    const now = Date.now();
+    if (now - lastDropWarnAt >= DROP_WARN_INTERVAL_MS) {
+      logger.warn('sending queue full: dropping log records (overflow_policy: drop_newest)', { records: droppedSinceWarn });
+      droppedSinceWarn = 0;
+      lastDropWarnAt = now;
+    }
+  }
+
   return {
-    async start(_host: Host) {
-      await sender.start?.();
-      started = true;
+    async start(host: Host) {
+      const limits = {
+        sizer: queueConfig.sizer,
+        capacity: queueConfig.queue_size,
+        overflow: overflowOf(queueConfig),
+      };
+      if (queueConfig.enabled) {
+        queue = openQueue(settings, host, queueConfig.storage, limits);
+        telemetry.queueCapacity.set(labels, queue.capacity);
+        updateGauges();
+        if (queue instanceof SqliteQueue && queue.size() > 0) logger.info('resuming delivery of stored requests', { queued: queue.size() });
+      }
+      try {
+        await sender.start?.();
+      } catch (err) {
+        await queue?.close();
+        throw err;
+      }
+      if (queue) workers = Array.from({ length: queueConfig.num_consumers }, () => work());
     },
-    async shutdown() {
-      if (!started) return;
-      started = false;
-      await sender.shutdown?.();
-    },
+
     async consume(logs: Logs) {
       const records = countLogRecords(logs);
-      const req: ExportRequest = { records, logs: () => logs, bytes: () => { throw new Error('placeholder exporter has no encoder'); } };
-      const result = await sender.send(req, AbortSignal.timeout(config.timeout));
-      if (result.kind === 'success') {
-        settings.telemetry.exporterSent.inc({ exporter: settings.id }, records);
-        return;
+      if (records === 0) return;
+      if (closing) {
+        telemetry.exporterEnqueueFailed.inc(labels, records);
+        throw new RetryableError(`exporter ${settings.id} is shutting down`, undefined, 'QUEUE_CLOSED');
       }
-      settings.telemetry.exporterSendFailed.inc({ exporter: settings.id }, records);
-      if (result.kind === 'retryable') throw new RetryableError(result.reason, result.retryAfterMs);
-      throw new PermanentError(result.reason);
+      if (!queueConfig.enabled) return sendNow(logs, records);
+      if (!queue) throw new RetryableError(`exporter ${settings.id} has not started`);
+      let outcome;
+      try {
+        outcome = await queue.enqueue({ bytes: encodeLogs(logs), items: records, logs });
+      } catch (err) {
+        telemetry.exporterEnqueueFailed.inc(labels, records);
+        if (isRetryable(err) || isPermanent(err)) throw err;
+        throw new RetryableError(`exporter ${settings.id} could not queue the request: ${(err as Error).message}`);
+      }
+      if (outcome === 'dropped') noteDropped(records);
+      updateGauges();
     },
+
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        closing = true;
+        if (queue instanceof MemoryQueue) await drain(queue, internals.memoryDrainTimeoutMs ?? MEMORY_DRAIN_TIMEOUT_MS);
+        stopController.abort();
+        await Promise.race([Promise.all(workers), delay(WORKER_STOP_GRACE_MS)]);
+        if (queue instanceof MemoryQueue && queue.storedItems() > 0) {
+          const lost = queue.storedItems();
+          telemetry.droppedOnOverflow.inc({ ...labels, reason: 'shutdown' }, lost);
+          logger.warn('in-memory sending queue not drained at shutdown; its records are lost (configure sending_queue.storage to keep them)', { records: lost });
+        }
+        await queue?.close();
+        await sender.shutdown?.();
+      })();
+      return shutdownPromise;
+    },
+  };
+}
+
+async function drain(queue: Queue, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (queue.size() > 0 && Date.now() < deadline) await delay(DRAIN_POLL_MS);
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+function overflowOf(config: ExporterHelperConfig['sending_queue']): OverflowPolicy {
+  if (config.block_on_overflow) return 'block';
+  return config.overflow_policy === 'drop_newest' ? 'drop_newest' : 'refuse';
+}
+
+function openQueue(settings: CreateSettings, host: Host, storageId: string | undefined, limits: { sizer: 'requests' | 'items' | 'bytes'; capacity: number; overflow: OverflowPolicy }): Queue {
+  if (storageId === undefined) return new MemoryQueue(limits);
+  const extension = host.getExtension(storageId);
+  const where = `exporters.${settings.id}.sending_queue.storage`;
+  if (!extension) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${storageId}" is not configured (add it under extensions and service.extensions)`);
+  if (!isStorageExtension(extension)) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${storageId}" is not a storage extension (use a file_storage extension)`);
+  const telemetry = settings.telemetry;
+  return SqliteQueue.open({
+    ...limits,
+    directory: extension.directory,
+    fsync: extension.fsync,
+    exporterId: settings.id,
+    logger: settings.logger.child({ exporter: settings.id }),
+    onCorrupt: () => telemetry.queueCorrupt.inc({ exporter: settings.id }),
+  });
+}
+
+/** The sender's view of a queued request: bytes as stored, decoded only if asked, once. */
+function exportRequestOf(item: QueuedRequest): ExportRequest {
+  return { records: item.items, bytes: () => item.bytes, logs: memo(() => item.logs ?? decodeLogs(item.bytes)) };
+}
+
+function memo<T>(make: () => T): () => T {
+  let value: T | undefined;
+  let made = false;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value as T;
   };
 }

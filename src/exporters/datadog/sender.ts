@@ -1,0 +1,102 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Logger } from '../../telemetry/logger.js';
+import { redact } from '../../telemetry/secrets.js';
+import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
+import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
+import { datadogLogsUrl, type DatadogConfig } from './config.js';
+import { toDatadogEntry, type MappingOptions } from './mapping.js';
+import { MAX_ITEMS_PER_REQUEST, MAX_REQUEST_BYTES, jsonArrayBody, serializeEntry, type SerializedEntry } from './payload.js';
+
+const gzipAsync = promisify(gzip);
+
+/** Datadog's logs intake answers 202 Accepted; any 2xx is taken as delivered. */
+const HTTP_PAYLOAD_TOO_LARGE = 413;
+/** How much of an error body goes into a reason: enough for Datadog's `{"errors":[…]}`. */
+const MAX_REASON_BODY_CHARS = 300;
+
+export interface DatadogSenderOptions {
+  config: Pick<DatadogConfig, 'api' | 'logs' | 'hostname' | 'tags'>;
+  logger: Logger;
+  /** For tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Sends one queued request to the Datadog Logs API v2 as as many POSTs as its limits need
+ * (≤ 1000 entries and ≤ 5 MB uncompressed each). Entries above 1 MB get their message cut
+ * (payload.ts); an entry that cannot be made to fit, or that Datadog refuses with 413 on its own,
+ * is handed back for the dead-letter store while the rest is delivered.
+ */
+export class DatadogLogsSender implements LogsSender {
+  private readonly url: string;
+  private readonly apiKey: string;
+  private readonly mapping: MappingOptions;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly options: DatadogSenderOptions) {
+    const { config } = options;
+    this.url = datadogLogsUrl(config);
+    this.apiKey = config.api.key;
+    this.mapping = { source: config.logs.source, hostname: config.hostname, tags: config.tags };
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
+    const refs = flattenRecords(request.logs());
+    if (refs.length === 0) return success();
+    const entries: SerializedEntry[] = [];
+    const unfit: RecordRef[] = [];
+    for (const ref of refs) {
+      const entry = serializeEntry(ref, toDatadogEntry(ref, this.mapping));
+      if (entry) entries.push(entry);
+      else unfit.push(ref);
+    }
+    const { batches } = packBySize(entries, (e) => e.bytes, {
+      maxItems: MAX_ITEMS_PER_REQUEST,
+      maxBytes: MAX_REQUEST_BYTES,
+      baseBytes: 2, // "[" and "]"
+      separatorBytes: 1, // ","
+    });
+    const outcome = await sendInBatches(batches, (batch) => this.post(batch, signal));
+    if (outcome.failure) return outcome.failure;
+
+    const rejected = [...unfit, ...outcome.tooLarge.map((e) => e.ref)];
+    if (rejected.length === 0) return success();
+    const reason =
+      unfit.length > 0
+        ? `${rejected.length} log record(s) exceed Datadog's 1 MB per-log limit even with an empty message`
+        : `${rejected.length} log record(s) refused as too large by Datadog: ${outcome.tooLargeReason ?? 'HTTP 413'}`;
+    if (rejected.length === refs.length) return permanent(reason);
+    this.options.logger.warn('datadog: log records can never be accepted; dead-lettering them', { records: rejected.length });
+    return success(rejected.length, reason, regroupRecords(rejected));
+  }
+
+  private async post(batch: SerializedEntry[], signal: AbortSignal): Promise<BatchOutcome> {
+    const { logs } = this.options.config;
+    const json = Buffer.from(jsonArrayBody(batch), 'utf8');
+    const body = logs.use_compression ? await gzipAsync(json, { level: logs.compression_level }) : json;
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'DD-API-KEY': this.apiKey };
+    if (logs.use_compression) headers['Content-Encoding'] = 'gzip';
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.url, { method: 'POST', headers, body, signal });
+    } catch (err) {
+      return this.scrub(classifyNetworkError(err));
+    }
+    const text = await response.text().catch(() => '');
+    if (response.ok) return success();
+    if (response.status === HTTP_PAYLOAD_TOO_LARGE) return { kind: 'too_large', reason: this.scrubText(`HTTP 413: ${text.slice(0, MAX_REASON_BODY_CHARS)}`) };
+    return this.scrub(classifyHttpFailure(response.status, response.headers, text, 'vendor'));
+  }
+
+  /** Reasons end up in logs and the dead-letter store: make sure the key cannot. */
+  private scrub(result: SendResult): SendResult {
+    return result.kind === 'success' ? result : { ...result, reason: this.scrubText(result.reason) };
+  }
+
+  private scrubText(text: string): string {
+    return redact(text).split(this.apiKey).join('[REDACTED]');
+  }
+}

@@ -1,0 +1,15 @@
+import type { ExporterFactory } from '../../pipeline/factory.js';
+import { createExporter } from '../helper/exporter.js';
+import { debugConfigSchema, type DebugConfig } from './config.js';
+import { DebugSender } from './sender.js';
+
+export const debugExporterFactory: ExporterFactory<DebugConfig> = {
+  kind: 'exporter',
+  type: 'debug',
+  schema: debugConfigSchema,
+  create: (settings, config) =>
+    createExporter(settings, config, new DebugSender(settings, config, config.use_internal_logger ? process.stderr : process.stdout)),
+};
+
+export type { DebugConfig } from './config.js';
+export { DebugSender } from './sender.js';

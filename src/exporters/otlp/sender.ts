@@ -1,0 +1,107 @@
+import * as grpc from '@grpc/grpc-js';
+import { readFile } from 'node:fs/promises';
+import { rawLogsServiceDefinition } from '../../pdata/grpc.js';
+import type { ExportResponse } from '../../pdata/proto.js';
+import { parseRetryInfo } from '../../pdata/rpc-status.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { redact } from '../../telemetry/secrets.js';
+import { classifyGrpcFailure } from '../helper/classify.js';
+import { retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { grpcTarget, type OtlpGrpcConfig } from './config.js';
+
+/** grpc-js compression algorithm ids (its CompressionAlgorithms enum). */
+const GRPC_GZIP = 2;
+/**
+ * Cap on the channel's reconnect backoff. The exporter helper already retries with its own
+ * backoff; grpc-js's default (up to 120 s) would keep failing calls fast long after the backend
+ * is back.
+ */
+const MAX_RECONNECT_BACKOFF_MS = 5_000;
+const USER_AGENT = 'make-otel-gateway';
+
+export interface OtlpGrpcSenderOptions {
+  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'>;
+  logger: Logger;
+}
+
+const method = rawLogsServiceDefinition.Export;
+
+/**
+ * OTLP/gRPC logs: LogsService/Export over @grpc/grpc-js, forwarding the queued protobuf bytes as
+ * the request message (no decode). Status codes are classified by the OTLP rules, with the
+ * server's RetryInfo honoured; an OK with partial_success counts its rejections.
+ */
+export class OtlpGrpcLogsSender implements LogsSender {
+  private client?: grpc.Client;
+  private readonly metadata = new grpc.Metadata();
+
+  constructor(private readonly options: OtlpGrpcSenderOptions) {
+    for (const [name, value] of Object.entries(options.config.headers)) {
+      const key = name.toLowerCase();
+      if (key.endsWith('-bin')) this.metadata.set(key, Buffer.from(value));
+      else this.metadata.set(key, value);
+    }
+  }
+
+  /** Reads TLS files and opens the channel (it connects lazily, on the first call). */
+  async start(): Promise<void> {
+    const { config } = this.options;
+    const target = grpcTarget(config);
+    if (!target) throw new Error(`otlp: invalid endpoint ${JSON.stringify(config.endpoint)}`);
+    let credentials: grpc.ChannelCredentials;
+    if (target.plaintext) credentials = grpc.credentials.createInsecure();
+    else {
+      const read = (path?: string) => (path ? readFile(path) : Promise.resolve(null));
+      const [ca, key, cert] = await Promise.all([read(config.tls?.ca_file), read(config.tls?.key_file), read(config.tls?.cert_file)]);
+      credentials = grpc.credentials.createSsl(ca, key, cert, config.tls?.insecure_skip_verify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
+    }
+    const options: grpc.ChannelOptions = {
+      'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS,
+      'grpc.primary_user_agent': USER_AGENT,
+    };
+    if (config.compression === 'gzip') options['grpc.default_compression_algorithm'] = GRPC_GZIP;
+    this.client = new grpc.Client(target.address, credentials, options);
+  }
+
+  async shutdown(): Promise<void> {
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
+    if (request.records === 0) return success();
+    if (!this.client) await this.start();
+    if (signal.aborted) return retryable('request timed out');
+    const client = this.client!;
+    return new Promise<SendResult>((resolve) => {
+      const onAbort = () => call.cancel();
+      const call = client.makeUnaryRequest<Uint8Array, ExportResponse>(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize as (b: Buffer) => ExportResponse,
+        request.bytes(),
+        this.metadata.clone(),
+        { deadline: Date.now() + this.options.config.timeout },
+        (err, response) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(err ? this.failure(err, signal) : this.accepted(response));
+        },
+      );
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private failure(err: grpc.ServiceError, signal: AbortSignal): SendResult {
+    if (signal.aborted && err.code === grpc.status.CANCELLED) return retryable('request timed out');
+    const result = classifyGrpcFailure(err.code, redact(err.details ?? ''), parseRetryInfo(err.metadata));
+    return result.kind === 'success' ? result : { ...result, reason: redact(result.reason) };
+  }
+
+  private accepted(response: ExportResponse | undefined): SendResult {
+    if (!response) return success();
+    const message = redact(response.errorMessage);
+    if (response.rejectedLogRecords > 0n) return success(Number(response.rejectedLogRecords), message || undefined);
+    if (message) this.options.logger.warn('otlp: backend accepted the request with a warning', { message });
+    return success();
+  }
+}

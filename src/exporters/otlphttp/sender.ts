@@ -1,0 +1,135 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import { exportResponseFromJson, logsToJson } from '../../pdata/json.js';
+import { decodeExportResponse, type ExportResponse } from '../../pdata/proto.js';
+import { decodeStatus } from '../../pdata/rpc-status.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { redact } from '../../telemetry/secrets.js';
+import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
+import { success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { otlphttpLogsUrl, type OtlpHttpConfig } from './config.js';
+import { post } from './http-post.js';
+
+/** Responses are ExportLogsServiceResponse or a google.rpc.Status: small. Anything beyond is cut. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+const USER_AGENT = 'make-otel-gateway';
+
+const CONTENT_TYPE = { proto: 'application/x-protobuf', json: 'application/json' } as const;
+
+const gzip = promisify(zlib.gzip);
+type Compress = (data: Uint8Array) => Promise<Buffer>;
+/** Compression runs on libuv's thread pool (async zlib), off the event loop. */
+function compressor(kind: OtlpHttpConfig['compression']): Compress | undefined {
+  if (kind === 'gzip') return (d) => gzip(d);
+  if (kind === 'zstd') {
+    const zstd = (zlib as unknown as { zstdCompress: (d: Uint8Array, cb: (e: Error | null, r: Buffer) => void) => void }).zstdCompress;
+    return promisify(zstd);
+  }
+  return undefined;
+}
+
+export interface OtlpHttpSenderOptions {
+  config: Pick<OtlpHttpConfig, 'endpoint' | 'logs_endpoint' | 'headers' | 'compression' | 'encoding' | 'tls'>;
+  logger: Logger;
+}
+
+/**
+ * OTLP/HTTP logs: POST an ExportLogsServiceRequest to `/v1/logs`. With protobuf encoding the
+ * queued bytes go out as stored (no decode); JSON needs the decoded request. Answers are classified
+ * by the shared OTLP rules; a 2xx with partial_success is a success that counts its rejections.
+ */
+export class OtlpHttpLogsSender implements LogsSender {
+  private readonly url: URL;
+  private readonly compress: Compress | undefined;
+  private readonly headers: Record<string, string>;
+  private agent?: http.Agent;
+
+  constructor(private readonly options: OtlpHttpSenderOptions) {
+    const { config } = options;
+    this.url = otlphttpLogsUrl(config);
+    this.compress = compressor(config.compression);
+    this.headers = {
+      'User-Agent': USER_AGENT,
+      ...config.headers,
+      'Content-Type': CONTENT_TYPE[config.encoding],
+      ...(this.compress ? { 'Content-Encoding': config.compression } : {}),
+    };
+  }
+
+  /** Reads the TLS files now, so a wrong path fails the gateway's start rather than every send. */
+  async start(): Promise<void> {
+    const tls = this.options.config.tls;
+    if (this.url.protocol !== 'https:') {
+      this.agent = new http.Agent({ keepAlive: true });
+      return;
+    }
+    const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));
+    const [ca, cert, key] = await Promise.all([read(tls?.ca_file), read(tls?.cert_file), read(tls?.key_file)]);
+    this.agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: !tls?.insecure_skip_verify });
+  }
+
+  async shutdown(): Promise<void> {
+    this.agent?.destroy();
+    this.agent = undefined;
+  }
+
+  async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
+    if (request.records === 0) return success();
+    if (!this.agent) await this.start();
+    const encoding = this.options.config.encoding;
+    const payload = encoding === 'json' ? Buffer.from(logsToJson(request.logs())) : request.bytes();
+    const body = this.compress ? await this.compress(payload) : payload;
+    let res;
+    try {
+      res = await post(this.url, this.agent!, { headers: this.headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES });
+    } catch (err) {
+      return scrub(classifyNetworkError(err));
+    }
+    if (res.status >= 200 && res.status < 300) return this.accepted(res.headers.get('content-type'), res.body);
+    return scrub(classifyHttpFailure(res.status, res.headers, errorMessage(res.headers.get('content-type'), res.body)));
+  }
+
+  /** A 2xx: the data is in. partial_success rejections are counted, never retried. */
+  private accepted(contentType: string | null, body: Buffer): SendResult {
+    let response: ExportResponse;
+    try {
+      response = decodeResponse(contentType ?? CONTENT_TYPE[this.options.config.encoding], body);
+    } catch (err) {
+      // Retrying accepted data would duplicate it; an unreadable 2xx body is the backend's bug.
+      this.options.logger.warn('otlphttp: could not read the export response; treating it as accepted', { error: (err as Error).message });
+      return success();
+    }
+    const { rejectedLogRecords, errorMessage: message } = response;
+    if (rejectedLogRecords > 0n) return success(Number(rejectedLogRecords), redact(message) || undefined);
+    if (message) this.options.logger.warn('otlphttp: backend accepted the request with a warning', { message: redact(message) });
+    return success();
+  }
+}
+
+function decodeResponse(contentType: string, body: Buffer): ExportResponse {
+  if (body.length === 0) return { rejectedLogRecords: 0n, errorMessage: '' };
+  if (contentType.startsWith(CONTENT_TYPE.json)) return exportResponseFromJson(body.toString('utf8'));
+  return decodeExportResponse(body);
+}
+
+/** The readable part of an error body: google.rpc.Status.message when the backend sent one. */
+function errorMessage(contentType: string | null, body: Buffer): string {
+  if (body.length === 0) return '';
+  try {
+    if (contentType?.startsWith(CONTENT_TYPE.proto)) return decodeStatus(body).message;
+    if (contentType?.startsWith(CONTENT_TYPE.json)) {
+      const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown };
+      if (typeof parsed?.message === 'string') return parsed.message;
+    }
+  } catch {
+    // fall through to the raw text
+  }
+  return body.toString('utf8');
+}
+
+function scrub(result: SendResult): SendResult {
+  return result.kind === 'success' ? result : { ...result, reason: redact(result.reason) };
+}

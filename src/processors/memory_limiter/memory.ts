@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+/**
+ * How much memory the gateway uses, as the limiter sees it: V8 heap in use plus memory held
+ * outside the heap by Buffers and ArrayBuffers (`external`).
+ *
+ * Why not RSS: RSS does not fall promptly after a collection (allocators keep freed pages), so a
+ * limiter on RSS stays "limited" long after the pressure is gone. Why not heapUsed alone: request
+ * payloads live in Buffers outside the V8 heap. heapUsed + external is the closest Node analogue
+ * of the Go heap allocation the Collector measures, and it drops when garbage is collected.
+ */
+export function readUsedMemoryBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+const CGROUP_V2_LIMIT = '/sys/fs/cgroup/memory.max';
+const CGROUP_V1_LIMIT = '/sys/fs/cgroup/memory/memory.limit_in_bytes';
+
+/** Memory available to the process: the container's cgroup limit when one is set, else the host's. */
+export function totalMemoryBytes(readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): number {
+  const host = os.totalmem();
+  for (const path of [CGROUP_V2_LIMIT, CGROUP_V1_LIMIT]) {
+    try {
+      const text = readFile(path).trim();
+      if (text === 'max') return host;
+      const limit = Number(text);
+      // cgroup v1 reports "no limit" as a huge number; anything above the host's memory means unlimited.
+      if (Number.isFinite(limit) && limit > 0) return Math.min(limit, host);
+    } catch {
+      // not in a cgroup with a memory controller: try the next one
+    }
+  }
+  return host;
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { compileGoRegex } from '../../ottl/regex.js';
+
+/**
+ * The Collector's redaction processor keys (processor/redactionprocessor). Key allow-listing is
+ * fail-closed: with `allow_all_keys: false` and no `allowed_keys`, every attribute is removed.
+ * Not supported: url_sanitizer, db_sanitizer, allowed/ignored key patterns.
+ */
+
+const regexList = z.array(z.string()).default([]);
+
+export const redactionConfigSchema = z
+  .strictObject({
+    allow_all_keys: z.boolean().default(false),
+    allowed_keys: z.array(z.string()).default([]),
+    ignored_keys: z.array(z.string()).default([]),
+    blocked_values: regexList,
+    allowed_values: regexList,
+    blocked_key_patterns: regexList,
+    redact_all_types: z.boolean().default(false),
+    // The Collector's default (empty) hashes nothing: matches are masked with a fixed string.
+    hash_function: z.enum(['', 'none', 'md5', 'sha1', 'sha3']).default(''),
+    // The Collector's default (empty) adds no summary attributes, like `silent`.
+    summary: z.enum(['', 'debug', 'info', 'silent']).default(''),
+  })
+  .superRefine((c, ctx) => {
+    for (const key of ['blocked_values', 'allowed_values', 'blocked_key_patterns'] as const) {
+      if (!Array.isArray(c[key])) continue;
+      c[key].forEach((pattern, i) => {
+        if (typeof pattern !== 'string') return;
+        try {
+          compileGoRegex(pattern);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: [key, i], message: `invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}` });
+        }
+      });
+    }
+  });
+
+export type RedactionConfig = z.output<typeof redactionConfigSchema>;

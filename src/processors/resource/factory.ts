@@ -1,0 +1,13 @@
+import type { ProcessorFactory } from '../../pipeline/factory.js';
+import { resourceConfigSchema, type ResourceConfig } from './config.js';
+import { ResourceProcessor } from './processor.js';
+
+export const resourceProcessorFactory: ProcessorFactory<ResourceConfig> = {
+  kind: 'processor',
+  type: 'resource',
+  schema: resourceConfigSchema,
+  mutatesData: true,
+  create: (settings, config, next) => new ResourceProcessor(settings, config, next),
+};
+
+export type { ResourceConfig } from './config.js';

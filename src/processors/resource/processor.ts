@@ -1,0 +1,39 @@
+import type { Logs } from '../../pdata/model.js';
+import { countLogRecords } from '../../pdata/model.js';
+import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { compileActions, type CompiledAction } from '../helper/actionsConfig.js';
+import { applyActions } from '../helper/applyActions.js';
+import type { ResourceConfig } from './config.js';
+
+/** Runs the configured actions on every resource's attributes (creating the resource if absent). */
+export class ResourceProcessor implements Component, LogsConsumer {
+  private readonly actions: CompiledAction[];
+
+  constructor(
+    private readonly settings: CreateSettings,
+    config: ResourceConfig,
+    private readonly next: LogsConsumer,
+  ) {
+    this.actions = compileActions(config.actions).compiled;
+  }
+
+  async start(_host: Host): Promise<void> {}
+  async shutdown(): Promise<void> {}
+
+  async consume(logs: Logs): Promise<void> {
+    const n = countLogRecords(logs);
+    const id = { processor: this.settings.id };
+    this.settings.telemetry.processorIncoming.inc(id, n);
+    // Split batches can share one Resource object between ResourceLogs; act on it once, or a
+    // hash action would hash the hash.
+    const seen = new Set<object>();
+    for (const rl of logs.resourceLogs) {
+      rl.resource ??= { attributes: [], droppedAttributesCount: 0 };
+      if (seen.has(rl.resource)) continue;
+      seen.add(rl.resource);
+      applyActions(this.actions, rl.resource.attributes);
+    }
+    this.settings.telemetry.processorOutgoing.inc(id, n);
+    await this.next.consume(logs);
+  }
+}

@@ -1,0 +1,94 @@
+import type { Logs } from '../../pdata/model.js';
+import { countLogRecords } from '../../pdata/model.js';
+import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { StatementErrors } from '../../ottl/error-mode.js';
+import { newContext, type TransformContext } from '../../ottl/index.js';
+import type { RunnableGroup } from './config.js';
+
+/**
+ * Runs OTTL statement groups over every record (or scope / resource, per the group's context),
+ * group after group, then hands the batch on. Statements were compiled at start; the loop reuses
+ * one context object.
+ */
+export class TransformProcessor implements Component, LogsConsumer {
+  private readonly errors: StatementErrors;
+  private readonly label: { processor: string };
+
+  constructor(
+    private readonly settings: CreateSettings,
+    private readonly groups: RunnableGroup[],
+    private readonly next: LogsConsumer,
+  ) {
+    this.errors = new StatementErrors(settings);
+    this.label = { processor: settings.id };
+  }
+
+  async start(_host: Host): Promise<void> {}
+  async shutdown(): Promise<void> {}
+
+  async consume(logs: Logs): Promise<void> {
+    const n = countLogRecords(logs);
+    const { telemetry } = this.settings;
+    telemetry.processorIncoming.inc(this.label, n);
+    try {
+      for (const group of this.groups) this.runGroup(group, logs);
+    } finally {
+      this.errors.flush();
+    }
+    telemetry.processorOutgoing.inc(this.label, n);
+    await this.next.consume(logs);
+  }
+
+  private runGroup(group: RunnableGroup, logs: Logs): void {
+    // Split batches can share one Resource / scope object between containers; statements for
+    // those contexts run once per object, or `set(x, x + 1)` would apply twice.
+    const seen = group.kind === 'log' ? undefined : new Set<object>();
+    for (const rl of logs.resourceLogs) {
+      const ctx = newContext(rl);
+      if (group.kind === 'resource') {
+        if (rl.resource && seen!.has(rl.resource)) continue;
+        this.runOnce(group, ctx);
+        if (rl.resource) seen!.add(rl.resource);
+        continue;
+      }
+      for (const sl of rl.scopeLogs) {
+        ctx.scopeLogs = sl;
+        if (group.kind === 'scope') {
+          if (sl.scope && seen!.has(sl.scope)) continue;
+          ctx.cache = undefined;
+          this.runOnce(group, ctx);
+          if (sl.scope) seen!.add(sl.scope);
+          continue;
+        }
+        const records = sl.logRecords;
+        for (let i = 0; i < records.length; i++) {
+          ctx.record = records[i];
+          ctx.cache = undefined;
+          this.runOnce(group, ctx);
+        }
+      }
+    }
+  }
+
+  private runOnce(group: RunnableGroup, ctx: TransformContext): void {
+    if (group.conditions.length > 0) {
+      let any = false;
+      for (let i = 0; i < group.conditions.length && !any; i++) {
+        try {
+          any = group.conditions[i](ctx);
+        } catch (err) {
+          this.errors.record(group.errorMode, 'conditions', err);
+        }
+      }
+      if (!any) return;
+    }
+    const statements = group.statements;
+    for (let i = 0; i < statements.length; i++) {
+      try {
+        statements[i].run(ctx);
+      } catch (err) {
+        this.errors.record(group.errorMode, statements[i].source, err);
+      }
+    }
+  }
+}

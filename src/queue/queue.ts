@@ -1,0 +1,87 @@
+import type { Logs } from '../pdata/model.js';
+
+/**
+ * The exporter queue seam (DESIGN sections 1 and 5). Two implementations keep the same contract,
+ * checked by one suite (test/queue/queue.contract.ts): `MemoryQueue` and the persistent
+ * `SqliteQueue`.
+ *
+ * Invariants every implementation keeps:
+ * 1. `enqueue` resolves only once the request is stored as durably as the queue can store it
+ *    (SqliteQueue: committed, and fsync'd when fsync is on). A receiver acknowledges after that.
+ * 2. A request leaves the queue only through `ack` (the backend accepted it) or `deadLetter`
+ *    (permanent error, retries exhausted, corrupt record). `close` never removes anything:
+ *    undelivered requests stay for the next start (the Collector's #15677 does the opposite).
+ * 3. `size` counts every request still stored, in flight or not, in the unit of the sizer; it
+ *    never exceeds `capacity` (a full queue refuses, blocks, or drops by explicit policy).
+ * 4. A request is handed to at most one taker at a time, oldest first.
+ */
+
+export type Sizer = 'requests' | 'items' | 'bytes';
+
+/** What to do when an enqueue does not fit. */
+export type OverflowPolicy = 'refuse' | 'block' | 'drop_newest';
+
+export interface QueueLimits {
+  sizer: Sizer;
+  /** Capacity in sizer units. */
+  capacity: number;
+  overflow: OverflowPolicy;
+}
+
+export interface EnqueueRequest {
+  /** ExportLogsServiceRequest protobuf bytes. */
+  readonly bytes: Uint8Array;
+  /** Log records in the request. */
+  readonly items: number;
+  /** The decoded form, if at hand: a memory queue hands it back so nothing is decoded again. */
+  readonly logs?: Logs;
+}
+
+export interface QueuedRequest {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly items: number;
+  /** Send attempts already made and recorded. */
+  readonly attempts: number;
+  readonly enqueuedAtMs: number;
+  /** Stored before this process opened the queue: delivering it may duplicate an earlier send. */
+  readonly redelivery: boolean;
+  readonly logs?: Logs;
+}
+
+/** `committed`: stored. `dropped`: the queue was full and the overflow policy is drop_newest. */
+export type EnqueueOutcome = 'committed' | 'dropped';
+
+export interface Queue {
+  /**
+   * Store a request. Rejects with RetryableError QUEUE_FULL (throttled) when full and refusing,
+   * PermanentError PAYLOAD_TOO_LARGE when the request can never fit, RetryableError
+   * QUEUE_CLOSED after close.
+   */
+  enqueue(request: EnqueueRequest): Promise<EnqueueOutcome>;
+  /**
+   * The oldest request no one holds; waits for one. `undefined` once the queue is closed or
+   * `signal` aborts (a worker stopping leaves the queue open for in-flight acks).
+   */
+  take(signal?: AbortSignal): Promise<QueuedRequest | undefined>;
+  /** The backend accepted the request: remove it. */
+  ack(id: number): Promise<void>;
+  /** A send failed and will be retried: record the attempt (the taker keeps holding the request). */
+  recordAttempt(id: number): Promise<void>;
+  /** Move the request to the dead-letter store with its reason. */
+  deadLetter(id: number, reason: string): Promise<void>;
+  /** Stored requests, in sizer units (in flight included). */
+  size(): number;
+  readonly capacity: number;
+  /** Requests in the dead-letter store for this queue. */
+  deadLetterSize(): number;
+  /** Stop handing out requests, wake blocked callers, keep everything stored. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The size of one request in sizer units. */
+export function sizeOf(sizer: Sizer, request: { items: number; bytes: Uint8Array | number }): number {
+  if (sizer === 'requests') return 1;
+  if (sizer === 'items') return request.items;
+  return typeof request.bytes === 'number' ? request.bytes : request.bytes.byteLength;
+}

@@ -1,0 +1,301 @@
+import { statSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { RetryableError, DEFAULT_RETRY_AFTER_MS } from '../errors.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
+import { CapacityGate, closedError } from './capacity.js';
+import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
+import { sizeOf, type EnqueueOutcome, type EnqueueRequest, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import { Waiters } from './waiters.js';
+
+/**
+ * The persistent queue: one exporter's table in the directory's SQLite database (format in
+ * database.ts). Design:
+ * - A row is written once, at enqueue, in a group commit; `enqueue` resolves after the commit
+ *   (and fsync). It is deleted only by `ack`, or moved to `dead_letter` by `deadLetter` or when
+ *   it fails its checksum. Nothing else deletes: not close, not start.
+ * - On open every row is pending again. Rows are handed out oldest first through a cursor over
+ *   the monotonic AUTOINCREMENT id, a page at a time, so start-up and memory stay flat however
+ *   long the backlog is; only counts and sums are read at open.
+ * - Every row carries crc32(payload). A row that fails it, or cannot be read at all, is moved
+ *   aside or deleted, counted and logged, and the queue carries on: never a crash loop.
+ * - When the queue drains and enough space is free, pages go back to the file system
+ *   (auto_vacuum=INCREMENTAL) and the WAL is truncated.
+ */
+
+/** Rows read per page when handing out requests: bounds memory, amortises queries. */
+const READ_PAGE_ROWS = 32;
+/** Reclaim on drain only when it is worth a checkpoint: 256 free pages (1 MiB at 4 KiB pages)… */
+const RECLAIM_MIN_FREE_PAGES = 256;
+/** …or a WAL larger than this. */
+const RECLAIM_MIN_WAL_BYTES = 4 * 1024 * 1024;
+
+export interface SqliteQueueOptions extends QueueLimits {
+  directory: string;
+  fsync: boolean;
+  exporterId: string;
+  logger?: Logger;
+  /** Called once per stored record that failed its checksum or could not be read. */
+  onCorrupt?: () => void;
+}
+
+interface Row {
+  id: number;
+  payload: unknown;
+  items: number;
+  size_bytes: number;
+  checksum: number;
+  attempts: number;
+  enqueued_at: number;
+}
+
+export class SqliteQueue implements Queue {
+  private readonly gate: CapacityGate;
+  private readonly table: string;
+  private readonly logger: Logger;
+  private readonly held = new Map<number, { units: number; attempts: number }>();
+  private readonly takers = new Waiters<void>();
+  private buffer: Row[] = [];
+  /** Highest id handed out or skipped: rows above it are pending. */
+  private cursor = 0;
+  /** Highest committed id we know of. */
+  private maxId: number;
+  /** Rows up to this id were stored before we opened: delivering them may duplicate. */
+  private readonly redeliveryUpTo: number;
+  private deadLetters: number;
+  private closed = false;
+  private readonly sql;
+
+  private constructor(
+    private readonly database: QueueDatabase,
+    private readonly options: SqliteQueueOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.gate = new CapacityGate(options);
+    this.table = database.queueTable(options.exporterId)!;
+    const db = database.db;
+    const t = `"${this.table}"`;
+    this.sql = {
+      insert: db.prepare(`INSERT INTO ${t} (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, 0, ?)`),
+      pageIds: db.prepare(`SELECT id FROM ${t} WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
+      row: db.prepare(`SELECT id, payload, items, size_bytes, checksum, attempts, enqueued_at FROM ${t} WHERE id = ?`),
+      remove: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
+      attempt: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE id = ?`),
+      toDeadLetter: db.prepare(
+        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason)
+         SELECT ?, payload, items, size_bytes, checksum, attempts, enqueued_at, ?, ? FROM ${t} WHERE id = ?`,
+      ),
+      totals: db.prepare(`SELECT count(*) AS n, coalesce(sum(items), 0) AS items, coalesce(sum(size_bytes), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM ${t}`),
+      deadLetterCount: db.prepare('SELECT count(*) FROM dead_letter WHERE exporter_id = ?').pluck(),
+    };
+    const totals = this.sql.totals.get() as { n: number; items: number; bytes: number; maxId: number };
+    this.maxId = totals.maxId;
+    this.redeliveryUpTo = totals.maxId;
+    this.gate.preload(options.sizer === 'requests' ? totals.n : options.sizer === 'items' ? totals.items : totals.bytes);
+    this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
+  }
+
+  /** Open the exporter's queue in `directory` (shared connection); throws a clear start error. */
+  static open(options: SqliteQueueOptions): SqliteQueue {
+    const database = acquireDatabase(options.directory, options.fsync);
+    try {
+      return new SqliteQueue(database, options);
+    } catch (err) {
+      releaseDatabase(database);
+      throw err;
+    }
+  }
+
+  get capacity(): number {
+    return this.gate.capacity;
+  }
+
+  /** Requests stored before this process opened the queue (they are delivered first). */
+  get backlogAtOpen(): number {
+    return this.redeliveryUpTo;
+  }
+
+  async enqueue(request: EnqueueRequest): Promise<EnqueueOutcome> {
+    if (this.closed) throw closedError();
+    const units = sizeOf(this.options.sizer, request);
+    if (!(await this.gate.reserve(units))) return 'dropped';
+    const payload = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
+    const checksum = crc32(payload);
+    let id: number;
+    try {
+      id = await this.database.write(() => Number(this.sql.insert.run(payload, request.items, payload.byteLength, checksum, Date.now()).lastInsertRowid));
+    } catch (err) {
+      this.gate.release(units);
+      this.logger.error('queue write failed', { exporter: this.options.exporterId, error: (err as Error).message });
+      throw new RetryableError(`sending queue could not store the request: ${(err as Error).message}`, DEFAULT_RETRY_AFTER_MS);
+    }
+    if (id > this.maxId) this.maxId = id;
+    this.takers.resolveOne();
+    return 'committed';
+  }
+
+  async take(signal?: AbortSignal): Promise<QueuedRequest | undefined> {
+    for (;;) {
+      if (this.closed || signal?.aborted) return undefined;
+      if (this.buffer.length === 0 && this.cursor < this.maxId) this.readPage();
+      const row = this.buffer.shift();
+      if (!row) {
+        await this.takers.wait(signal);
+        continue;
+      }
+      const problem = checkRow(row);
+      if (problem) {
+        await this.quarantine(row, problem);
+        continue;
+      }
+      const payload = row.payload as Buffer;
+      this.held.set(row.id, { units: sizeOf(this.options.sizer, { items: row.items, bytes: row.size_bytes }), attempts: row.attempts });
+      return {
+        id: row.id,
+        bytes: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
+        items: row.items,
+        attempts: row.attempts,
+        enqueuedAtMs: row.enqueued_at,
+        redelivery: row.id <= this.redeliveryUpTo,
+      };
+    }
+  }
+
+  async ack(id: number): Promise<void> {
+    const entry = this.held.get(id);
+    if (!entry) return;
+    this.held.delete(id);
+    await this.database.write(() => this.sql.remove.run(id));
+    this.gate.release(entry.units);
+    this.maybeReclaim();
+  }
+
+  async recordAttempt(id: number): Promise<void> {
+    const entry = this.held.get(id);
+    if (!entry) return;
+    entry.attempts++;
+    await this.database.write(() => this.sql.attempt.run(id));
+  }
+
+  async deadLetter(id: number, reason: string): Promise<void> {
+    const entry = this.held.get(id);
+    if (!entry) return;
+    this.held.delete(id);
+    await this.moveToDeadLetter(id, reason);
+    this.gate.release(entry.units);
+    this.maybeReclaim();
+  }
+
+  size(): number {
+    return this.gate.size();
+  }
+
+  deadLetterSize(): number {
+    return this.deadLetters;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.gate.close();
+    this.takers.resolveAll();
+    this.buffer = [];
+    releaseDatabase(this.database);
+  }
+
+  private readPage(): void {
+    let ids: number[];
+    try {
+      ids = this.sql.pageIds.all(this.cursor, READ_PAGE_ROWS) as number[];
+    } catch (err) {
+      // The index itself is unreadable: nothing safe to hand out. Log and wait for new rows.
+      this.logger.error('queue index unreadable; skipping to the newest row', { exporter: this.options.exporterId, error: (err as Error).message });
+      this.cursor = this.maxId;
+      return;
+    }
+    if (ids.length === 0) {
+      this.cursor = this.maxId;
+      return;
+    }
+    for (const id of ids) {
+      this.cursor = id;
+      try {
+        const row = this.sql.row.get(id) as Row | undefined;
+        if (row) this.buffer.push(row);
+      } catch (err) {
+        this.dropUnreadable(id, (err as Error).message);
+      }
+    }
+  }
+
+  private async quarantine(row: Row, problem: string): Promise<void> {
+    this.options.onCorrupt?.();
+    this.logger.warn('skipping a stored queue record that failed its integrity check (QUEUE_CORRUPT_RECORD)', {
+      exporter: this.options.exporterId,
+      record: row.id,
+      problem,
+    });
+    try {
+      await this.moveToDeadLetter(row.id, `corrupt record: ${problem}`);
+    } catch {
+      this.dropUnreadable(row.id, problem);
+      return;
+    }
+    this.resyncSize();
+  }
+
+  /** A row SQLite cannot even read: delete it if possible, count it, move on. */
+  private dropUnreadable(id: number, detail: string): void {
+    this.options.onCorrupt?.();
+    this.logger.error('dropping an unreadable queue record (QUEUE_CORRUPT_RECORD)', { exporter: this.options.exporterId, record: id, error: detail });
+    try {
+      this.sql.remove.run(id);
+    } catch {
+      // The page is beyond repair; the cursor has moved past it, which is all that matters.
+    }
+    this.resyncSize();
+  }
+
+  private async moveToDeadLetter(id: number, reason: string): Promise<void> {
+    await this.database.write(() => {
+      this.sql.toDeadLetter.run(this.options.exporterId, Date.now(), reason, id);
+      this.sql.remove.run(id);
+    });
+    this.deadLetters++;
+  }
+
+  /** After removing a row whose sizes cannot be trusted, recount from the table. */
+  private resyncSize(): void {
+    try {
+      const totals = this.sql.totals.get() as { n: number; items: number; bytes: number };
+      const units = this.options.sizer === 'requests' ? totals.n : this.options.sizer === 'items' ? totals.items : totals.bytes;
+      const excess = this.gate.size() - units;
+      if (excess > 0) this.gate.release(excess);
+    } catch {
+      // Keep the old count: over-counting only refuses earlier, it loses nothing.
+    }
+  }
+
+  private maybeReclaim(): void {
+    if (this.gate.size() > 0 || this.held.size > 0) return;
+    try {
+      const free = this.database.db.pragma('freelist_count', { simple: true }) as number;
+      let walBytes = 0;
+      try {
+        walBytes = statSync(`${this.database.path}-wal`).size;
+      } catch {
+        // no WAL file: nothing to truncate
+      }
+      if (free >= RECLAIM_MIN_FREE_PAGES || walBytes >= RECLAIM_MIN_WAL_BYTES) this.database.reclaimSpace();
+    } catch (err) {
+      this.logger.warn('could not give queue disk space back', { exporter: this.options.exporterId, error: (err as Error).message });
+    }
+  }
+}
+
+/** Why a stored row cannot be trusted, or undefined when it is sound. */
+function checkRow(row: Row): string | undefined {
+  if (!Buffer.isBuffer(row.payload)) return 'payload is not a blob';
+  if (crc32(row.payload) !== row.checksum) return 'checksum mismatch';
+  if (!Number.isInteger(row.items) || row.items < 0) return 'invalid item count';
+  return undefined;
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { duration, httpUrl, parseHostPort, type HostPort } from '../../config/types.js';
+
+/** Make's public zones (DESIGN section 6); the API lives at `https://{zone}/api/v2`. */
+export const MAKE_ZONES = [
+  'eu1.make.com',
+  'eu2.make.com',
+  'us1.make.com',
+  'us2.make.com',
+  'eu1.make.celonis.com',
+  'us1.make.celonis.com',
+] as const;
+
+/** Make's scenario schedules run at most once a minute on most plans; polling faster buys nothing. */
+export const DEFAULT_POLL_INTERVAL_MS = 60_000;
+/** A day back on first start: enough to pick up a night's executions, small enough not to flood. */
+export const DEFAULT_INITIAL_LOOKBACK_MS = 24 * 3_600_000;
+/** The Core plan's API limit: the safe choice when the organization's own limit cannot be read. */
+export const FALLBACK_REQUESTS_PER_MINUTE = 60;
+export const DEFAULT_SERVICE_NAME = 'make';
+export const DEFAULT_WEBHOOK_PATH = '/';
+
+/** Make ids are integers; YAML with `${env:…}` expansion hands them over as strings. */
+const makeId = () =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = typeof v === 'number' ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n) || n <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a positive integer id, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const endpoint = () =>
+  z.string().transform((v, ctx): HostPort => {
+    const parsed = parseHostPort(v);
+    if (!parsed) {
+      ctx.addIssue({ code: 'custom', message: `expected host:port like "0.0.0.0:8088", got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const webhookSchema = z.strictObject({
+  endpoint: endpoint(),
+  path: z
+    .string()
+    .default(DEFAULT_WEBHOOK_PATH)
+    .refine((p) => p.startsWith('/'), 'expected a path starting with "/"'),
+  api_key: z.string().min(1, 'expected a non-empty api key'),
+});
+
+export const makeConfigSchema = z
+  .strictObject({
+    api_token: z.string().min(1, 'expected a non-empty Make API token').optional(),
+    zone: z.enum(MAKE_ZONES).optional(),
+    base_url: httpUrl().optional(),
+    team_id: makeId().optional(),
+    organization_id: makeId().optional(),
+    scenarios: z.array(makeId()).optional(),
+    poll_interval: duration().default(DEFAULT_POLL_INTERVAL_MS).refine((ms) => ms >= 1000, 'expected at least "1s"'),
+    initial_lookback: duration().default(DEFAULT_INITIAL_LOOKBACK_MS),
+    requests_per_minute: z.number().int().positive().optional(),
+    storage: z.string().min(1).optional(),
+    service_name: z.string().min(1).default(DEFAULT_SERVICE_NAME),
+    webhook: webhookSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.api_token === undefined && c.webhook === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'set api_token (to poll the Make API), webhook (to receive pushes), or both' });
+    }
+    if (c.zone !== undefined && c.base_url !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['base_url'], message: 'set either zone or base_url, not both' });
+    }
+    if (c.api_token !== undefined) {
+      if (c.zone === undefined && c.base_url === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['zone'], message: `polling needs zone (one of ${MAKE_ZONES.join(', ')}) or base_url` });
+      }
+      if (c.team_id === undefined && c.organization_id === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['team_id'], message: 'polling needs team_id or organization_id (or both)' });
+      }
+    }
+  });
+
+export type MakeConfig = z.output<typeof makeConfigSchema>;
+export type MakeWebhookConfig = NonNullable<MakeConfig['webhook']>;
+
+/** `https://{zone}/api/v2`, or the private base_url without a trailing slash. */
+export function apiBaseUrl(config: MakeConfig): string | undefined {
+  if (config.base_url) return config.base_url.replace(/\/+$/, '');
+  if (config.zone) return `https://${config.zone}/api/v2`;
+  return undefined;
+}
+
+/** The `make.zone` resource attribute: the zone, or the host of a private base_url. */
+export function zoneName(config: MakeConfig): string | undefined {
+  if (config.zone) return config.zone;
+  if (config.base_url) return new URL(config.base_url).host;
+  return undefined;
+}

@@ -1,0 +1,95 @@
+import type { Readable } from 'node:stream';
+import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
+import { GatewayError, PermanentError } from '../../errors.js';
+
+/**
+ * Reads an HTTP request body under a byte limit that holds both on the wire and after
+ * decompression. The body is inflated as a stream and reading stops the moment the limit is
+ * crossed, so a small gzip bomb (a few KB expanding to gigabytes) never reaches memory: at most
+ * `maxBytes` plus one zlib chunk is ever buffered.
+ */
+
+/** Content-Encoding values accepted; anything else is 415 (as the Collector answers). */
+export type BodyEncoding = 'identity' | 'gzip' | 'deflate';
+
+/** Undefined for an encoding we do not support. Tokens are case-insensitive (RFC 9110). */
+export function parseContentEncoding(header: string | undefined): BodyEncoding | undefined {
+  const value = (header ?? '').trim().toLowerCase();
+  if (value === '' || value === 'identity') return 'identity';
+  if (value === 'gzip' || value === 'x-gzip') return 'gzip';
+  if (value === 'deflate') return 'deflate';
+  return undefined;
+}
+
+export class BodyTooLargeError extends GatewayError {
+  constructor(maxBytes: number, decompressed: boolean) {
+    super('PAYLOAD_TOO_LARGE', `request body exceeds max_request_body_size (${maxBytes} bytes)${decompressed ? ' after decompression' : ''}`);
+  }
+}
+
+/** The client went away (or the socket broke) before the body was complete: nobody to answer. */
+export class BodyAbortedError extends Error {}
+
+export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let wireBytes = 0;
+    let bodyBytes = 0;
+    let settled = false;
+    const inflater: Gunzip | Inflate | undefined =
+      encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
+
+    const finish = (err: Error | undefined, body?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onWire);
+      req.off('end', onWireEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+      if (inflater) {
+        inflater.removeAllListeners('data');
+        inflater.destroy();
+      }
+      // Stop pulling the rest of a refused body; the caller drains or closes the connection.
+      if (err) req.pause();
+      if (err) reject(err);
+      else resolve(body!);
+    };
+
+    const onBody = (chunk: Buffer) => {
+      bodyBytes += chunk.length;
+      if (bodyBytes > maxBytes) return finish(new BodyTooLargeError(maxBytes, inflater !== undefined));
+      chunks.push(chunk);
+    };
+    const onWire = (chunk: Buffer) => {
+      wireBytes += chunk.length;
+      if (wireBytes > maxBytes) return finish(new BodyTooLargeError(maxBytes, false));
+      if (!inflater) return onBody(chunk);
+      // Respect zlib's backpressure so a fast client cannot queue unbounded input in front of it.
+      if (!inflater.write(chunk)) {
+        req.pause();
+        inflater.once('drain', () => {
+          if (!settled) req.resume();
+        });
+      }
+    };
+    const onWireEnd = () => {
+      if (inflater) inflater.end();
+      else finish(undefined, Buffer.concat(chunks, bodyBytes));
+    };
+    const onAbort = () => finish(new BodyAbortedError('client closed the connection before the body was complete'));
+    const onClose = () => {
+      if (!(req as { complete?: boolean }).complete) onAbort();
+    };
+
+    if (inflater) {
+      inflater.on('data', onBody);
+      inflater.on('end', () => finish(undefined, Buffer.concat(chunks, bodyBytes)));
+      inflater.on('error', (e) => finish(new PermanentError(`request body is not valid ${encoding} data: ${e.message}`, 'PAYLOAD_INVALID')));
+    }
+    req.on('data', onWire);
+    req.on('end', onWireEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+  });
+}

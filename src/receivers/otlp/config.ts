@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { byteSize, listenEndpoint, tlsServer } from '../../config/types.js';
+
+/**
+ * The `otlp` receiver's config, with the Collector's key names (otlpreceiver/config.go). A protocol
+ * is enabled only when its key is present; `grpc:` with no value (YAML null) means "enabled with
+ * defaults", exactly as in the Collector.
+ */
+
+/** OTLP/gRPC's registered port. */
+export const DEFAULT_GRPC_PORT = 4317;
+/** OTLP/HTTP's registered port. */
+export const DEFAULT_HTTP_PORT = 4318;
+/** The Collector's gRPC default (configgrpc): 4 MiB, the grpc-go default receive limit. */
+export const DEFAULT_MAX_RECV_MSG_SIZE_MIB = 4;
+/** The Collector's confighttp default: 20 MiB, measured after decompression. */
+export const DEFAULT_MAX_REQUEST_BODY_SIZE = 20 * 1024 * 1024;
+/** The OTLP/HTTP spec's default logs path. */
+export const DEFAULT_LOGS_URL_PATH = '/v1/logs';
+
+/**
+ * Collector keys that make sense for traces/metrics or tune Go's server internals. Accepting them
+ * lets an existing Collector config run unchanged; they have no effect on this logs gateway.
+ */
+const IGNORED_KEYS = [
+  'traces_url_path',
+  'metrics_url_path',
+  'include_metadata',
+  'cors',
+  'keepalive',
+  'max_concurrent_streams',
+  'read_buffer_size',
+  'write_buffer_size',
+  'transport',
+] as const;
+
+export const IGNORED_PROTOCOL_KEYS: readonly string[] = IGNORED_KEYS;
+
+const ignored = Object.fromEntries(IGNORED_KEYS.map((k) => [k, z.unknown().optional()])) as Record<
+  (typeof IGNORED_KEYS)[number],
+  z.ZodOptional<z.ZodUnknown>
+>;
+
+const authSchema = z.strictObject({ authenticator: z.string().min(1) }).optional();
+
+const grpcSchema = z.strictObject({
+  endpoint: listenEndpoint(DEFAULT_GRPC_PORT),
+  // 0 means "the default", as in the Collector.
+  max_recv_msg_size_mib: z
+    .number()
+    .nonnegative()
+    .default(DEFAULT_MAX_RECV_MSG_SIZE_MIB)
+    .transform((v) => v || DEFAULT_MAX_RECV_MSG_SIZE_MIB),
+  tls: tlsServer(),
+  auth: authSchema,
+  ...ignored,
+});
+
+const httpSchema = z.strictObject({
+  endpoint: listenEndpoint(DEFAULT_HTTP_PORT),
+  // 0 means "the default", as in the Collector (confighttp).
+  max_request_body_size: byteSize()
+    .default(DEFAULT_MAX_REQUEST_BODY_SIZE)
+    .transform((v) => v || DEFAULT_MAX_REQUEST_BODY_SIZE),
+  // The Collector prefixes a path given without its leading slash; so do we.
+  logs_url_path: z
+    .string()
+    .min(1)
+    .default(DEFAULT_LOGS_URL_PATH)
+    .transform((p) => (p.startsWith('/') ? p : `/${p}`)),
+  tls: tlsServer(),
+  auth: authSchema,
+  ...ignored,
+});
+
+/** `grpc:` / `http:` written with no value is YAML null: enabled, all defaults. */
+const enabledWhenNull = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? {} : v), schema).optional();
+
+export const otlpReceiverSchema = z.strictObject({
+  protocols: z
+    .strictObject({
+      grpc: enabledWhenNull(grpcSchema),
+      http: enabledWhenNull(httpSchema),
+    })
+    .refine((p) => p.grpc !== undefined || p.http !== undefined, {
+      message: 'must specify at least one protocol (grpc or http) when using the otlp receiver',
+    })
+    // `otlp:` alone is a config the Collector rejects with the message above; say the same.
+    .prefault({}),
+});
+
+export type OtlpReceiverConfig = z.output<typeof otlpReceiverSchema>;
+export type OtlpGrpcConfig = NonNullable<OtlpReceiverConfig['protocols']['grpc']>;
+export type OtlpHttpConfig = NonNullable<OtlpReceiverConfig['protocols']['http']>;

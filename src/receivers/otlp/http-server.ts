@@ -1,0 +1,174 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { GatewayError } from '../../errors.js';
+import type { Logs } from '../../pdata/model.js';
+import { logsFromJson } from '../../pdata/json.js';
+import { decodeLogs } from '../../pdata/proto.js';
+import { isAuthenticated, type ServerAuthenticator } from './auth.js';
+import { BodyAbortedError, BodyTooLargeError, parseContentEncoding, readBody } from './body.js';
+import type { OtlpHttpConfig } from './config.js';
+import { filterAcceptable } from './partial-success.js';
+import { refusalFor, retryAfterSeconds, type Refusal } from './refusal.js';
+import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type MediaKind } from './http-bodies.js';
+import { loadServerTls } from './tls.js';
+import type { ReceiverContext } from './receiver-context.js';
+
+/**
+ * OTLP/HTTP on plain node:http: no framework, because the receiver must own body streaming
+ * (byte limits that hold after decompression, aborting a gzip bomb mid-stream) and the exact
+ * status code of every refusal; a framework's body parser would buffer first and decide later.
+ */
+
+/** How long shutdown waits for in-flight requests before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 30_000;
+/**
+ * A refused request whose body was not (fully) read keeps its connection only when the body is
+ * this small; a bigger or unsized body gets `Connection: close` rather than being read to the end.
+ */
+const MAX_DRAIN_BYTES = 64 * 1024;
+
+export class OtlpHttpServer {
+  private server?: Server;
+  private boundPort?: number;
+  private closing?: Promise<void>;
+
+  constructor(
+    private readonly config: OtlpHttpConfig,
+    private readonly ctx: ReceiverContext,
+    private readonly auth: ServerAuthenticator | undefined,
+  ) {}
+
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    // The last guard of "never crash": even if answering fails, drop the connection, not the process.
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res).catch(() => res.destroy());
+    const tls = this.config.tls ? await loadServerTls(this.config.tls, `receivers.${this.ctx.id}.protocols.http.tls`) : undefined;
+    const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    const { host, port } = this.config.endpoint;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) =>
+        reject(new GatewayError('COMPONENT_START_FAILED', `receivers.${this.ctx.id}: cannot listen for OTLP/HTTP on ${host}:${port}: ${err.message}`, { cause: err })),
+      );
+      server.listen(port, host, () => resolve());
+    });
+    // Malformed requests (bad request line, oversized headers, header timeouts) are answered by
+    // node:http itself with 400/431/408 and the connection closed; nothing reaches the handler.
+    server.on('error', (err) => this.ctx.logger.error('OTLP/HTTP server error', { error: err.message }));
+    this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.ctx.logger.info('OTLP/HTTP receiver listening', { endpoint: `${host}:${this.port}`, tls: Boolean(tls) });
+  }
+
+  /** Stops accepting, lets in-flight requests finish (answering with `Connection: close`), idempotent. */
+  shutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return Promise.resolve();
+    this.closing ??= new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+    return this.closing;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const kind = parseMediaType(req.headers['content-type']);
+    try {
+      await this.route(req, res, kind);
+    } catch (err) {
+      // Never crash, never hang: whatever slipped through becomes a 503 the client can retry.
+      this.ctx.logger.error('OTLP/HTTP request failed unexpectedly', { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) this.refuse(req, res, kind ?? 'json', refusalFor(err));
+      else res.destroy();
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, kind: MediaKind | undefined): Promise<void> {
+    const reply = kind ?? 'json';
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== this.config.logs_url_path) return this.refuse(req, res, reply, { httpStatus: 404, message: `unknown path ${path}; OTLP logs are accepted at ${this.config.logs_url_path}` });
+    if (req.method !== 'POST') return this.refuse(req, res, reply, { httpStatus: 405, message: `method ${req.method} not allowed; use POST` }, { Allow: 'POST' });
+    if (!(await isAuthenticated(this.auth, req.headers))) return this.refuse(req, res, reply, { httpStatus: 401, message: 'missing or invalid credentials' });
+    if (!kind) {
+      return this.refuse(req, res, reply, {
+        httpStatus: 415,
+        message: `unsupported content type ${JSON.stringify(req.headers['content-type'] ?? '')}; use ${CONTENT_TYPE.proto} or ${CONTENT_TYPE.json}`,
+      });
+    }
+    const encoding = parseContentEncoding(req.headers['content-encoding']);
+    if (!encoding) return this.refuse(req, res, kind, { httpStatus: 415, message: `unsupported content encoding ${JSON.stringify(req.headers['content-encoding'])}; use gzip, deflate or none` });
+
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > this.config.max_request_body_size) return this.refuse(req, res, kind, refusalFor(new BodyTooLargeError(this.config.max_request_body_size, false)));
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, encoding, this.config.max_request_body_size);
+    } catch (err) {
+      if (err instanceof BodyAbortedError) return void res.destroy();
+      return this.refuse(req, res, kind, refusalFor(err));
+    }
+
+    let logs: Logs;
+    try {
+      logs = kind === 'proto' ? decodeLogs(body) : logsFromJson(body.toString('utf8'));
+    } catch (err) {
+      const message = err instanceof GatewayError ? err.message : `request body is not a valid OTLP ${kind === 'proto' ? 'protobuf' : 'JSON'} ExportLogsServiceRequest`;
+      return this.refuse(req, res, kind, { httpStatus: 400, message });
+    }
+    await this.accept(req, res, kind, logs);
+  }
+
+  private async accept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, logs: Logs): Promise<void> {
+    const labels = { receiver: this.ctx.id, transport: 'http' };
+    const filtered = filterAcceptable(logs);
+    if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
+    if (filtered.accepted > 0) {
+      try {
+        await this.ctx.next.consume(filtered.logs);
+      } catch (err) {
+        const refusal = refusalFor(err);
+        this.ctx.logger.warn('OTLP/HTTP request refused downstream', { status: refusal.httpStatus, records: filtered.accepted, error: err instanceof Error ? err.message : String(err) });
+        this.ctx.telemetry.receiverRefused.inc(labels, filtered.accepted);
+        return this.refuse(req, res, kind, refusal);
+      }
+      this.ctx.telemetry.receiverAccepted.inc(labels, filtered.accepted);
+    }
+    this.send(res, 200, kind, exportResponseBody(kind, filtered.rejected, filtered.errorMessage));
+  }
+
+  private refuse(req: IncomingMessage, res: ServerResponse, kind: MediaKind, refusal: Pick<Refusal, 'httpStatus' | 'message' | 'retryAfterMs'>, extra: Record<string, string> = {}): void {
+    this.ctx.telemetry.receiverRequestsRefused.inc({ receiver: this.ctx.id, transport: 'http', status: String(refusal.httpStatus) });
+    const headers: Record<string, string> = { ...extra };
+    if (refusal.retryAfterMs !== undefined) headers['Retry-After'] = retryAfterSeconds(refusal.retryAfterMs);
+    if (!req.complete) {
+      // The unread rest of the body still sits in front of the next request on this connection:
+      // discard a small one so keep-alive survives; for a big or unsized one, close the connection.
+      if (!isSmallBody(req)) headers.Connection = 'close';
+      req.resume();
+    }
+    this.send(res, refusal.httpStatus, kind, statusBody(kind, refusal.httpStatus, refusal.message), headers);
+  }
+
+  private send(res: ServerResponse, status: number, kind: MediaKind, body: Uint8Array, headers: Record<string, string> = {}): void {
+    // Once shutting down, an answered connection has nothing left to wait for: let node close it.
+    if (this.closing) headers.Connection = 'close';
+    res.writeHead(status, { ...headers, 'Content-Type': CONTENT_TYPE[kind], 'Content-Length': String(body.byteLength) });
+    res.end(body);
+  }
+}
+
+function isSmallBody(req: IncomingMessage): boolean {
+  // Neither header: HTTP/1.1 says there is no body at all (a plain GET).
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return true;
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  return Number.isFinite(declared) && declared <= MAX_DRAIN_BYTES;
+}

@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fileStorageExtensionFactory } from '../../../src/extensions/file_storage/factory.js';
+import type { FileStorageExtension } from '../../../src/extensions/file_storage/extension.js';
+import { isStorageExtension } from '../../../src/extensions/storage.js';
+import { acquireDatabase, QUEUE_DB_FILE, releaseDatabase } from '../../../src/queue/database.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import { Telemetry } from '../../../src/telemetry/telemetry.js';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'file-storage-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function start(config: Record<string, unknown>): Promise<FileStorageExtension> {
+  const parsed = fileStorageExtensionFactory.schema.parse(config);
+  const ext = fileStorageExtensionFactory.create({ id: 'file_storage', telemetry: new Telemetry({ processMetrics: false }), logger: silentLogger }, parsed) as FileStorageExtension;
+  await ext.start({ getExtension: () => undefined });
+  cleanup.push(() => ext.shutdown());
+  return ext;
+}
+
+describe('file_storage extension config', () => {
+  it('fsyncs by default, unlike the Collector', () => {
+    const config = fileStorageExtensionFactory.schema.parse({});
+    expect(config.fsync).toBe(true);
+    expect(config.directory).toBe('./data/file_storage');
+  });
+
+  it('accepts the Collector keys timeout and compaction', () => {
+    const config = fileStorageExtensionFactory.schema.parse({ directory: '/x', timeout: '2s', compaction: { on_start: true, directory: '/tmp', max_transaction_size: 65536 }, fsync: false });
+    expect(config.timeout).toBe(2000);
+    expect(config.fsync).toBe(false);
+  });
+
+  it('refuses an unknown key', () => {
+    expect(fileStorageExtensionFactory.schema.safeParse({ directroy: '/x' }).success).toBe(false);
+  });
+});
+
+describe('file_storage extension', () => {
+  it('creates its directory at start and is a storage extension', async () => {
+    const dir = join(tempDir(), 'nested', 'queue');
+    const ext = await start({ directory: dir });
+    expect(existsSync(join(dir, QUEUE_DB_FILE))).toBe(true);
+    expect(isStorageExtension(ext)).toBe(true);
+    expect(ext.directory).toBe(dir);
+  });
+
+  it('keeps client values across a restart, separately per component', async () => {
+    const dir = tempDir();
+    const first = await start({ directory: dir });
+    const cursor = first.getClient('receiver', 'make/prod');
+    await cursor.set('scenario.42', '1700000000000');
+    await first.getClient('receiver', 'make/test').set('scenario.42', 'other');
+    await cursor.set('gone', 'x');
+    await cursor.delete('gone');
+    await first.shutdown();
+
+    const again = await start({ directory: dir });
+    const client = again.getClient('receiver', 'make/prod');
+    expect(await client.get('scenario.42')).toBe('1700000000000');
+    expect(await client.get('gone')).toBeUndefined();
+    expect(await again.getClient('receiver', 'make/test').get('scenario.42')).toBe('other');
+  });
+
+  it('commits with synchronous=FULL when fsync is on and NORMAL when off', async () => {
+    const on = acquireDatabase(tempDir(), true);
+    const off = acquireDatabase(tempDir(), false);
+    cleanup.push(() => releaseDatabase(on), () => releaseDatabase(off));
+    expect(on.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(off.db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(on.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(on.db.pragma('auto_vacuum', { simple: true })).toBe(2);
+  });
+
+  it('shares one database connection between the extension and queues in its directory', async () => {
+    const dir = tempDir();
+    await start({ directory: dir });
+    const a = acquireDatabase(dir, true);
+    const b = acquireDatabase(dir, true);
+    cleanup.push(() => releaseDatabase(a), () => releaseDatabase(b));
+    expect(a).toBe(b);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from './harness.js';
+
+const record = {
+  attributes: { s: 'Hello World', n: 42n, f: 3.9, t: true, json: '{"a": 1, "b": {"c": "d"}, "l": [1, "x"]}', csv: 'a,b,,c', id: 'user-123', m: { k: 'v' } },
+  body: '[2023-09-22 07:38:22,570] INFO [Something]: some interesting log',
+};
+
+describe('OTTL converters', () => {
+  it.each([
+    ['IsMatch(body, "\\\\sINFO\\\\s")', true],
+    ['IsMatch(body, "^INFO")', false],
+    ['IsMatch(attributes["n"], "^4\\\\d$")', true],
+    ['IsMatch(attributes["missing"], ".*")', false],
+    ['IsMatch(attributes["s"], "(?i)hello")', true],
+    ['IsMatch(attributes["id"], "(?P<kind>\\\\w+)-\\\\d+")', true],
+    ['Concat([attributes["s"], attributes["n"], attributes["t"], 1.5], "|")', 'Hello World|42|true|1.5'],
+    ['Concat(["a", attributes["missing"], "b"], "-")', 'a-<nil>-b'],
+    ['Concat(["a", attributes["m"], "b"], "")', 'ab'],
+    ['Concat(vals = ["x", "y"], delimiter = "+")', 'x+y'],
+    ['Concat(["a", "b"], String(1))', 'a1b'],
+    ['Split(attributes["csv"], ",")', ['a', 'b', '', 'c']],
+    ['Split(attributes["missing"], ",")', undefined],
+    ['Int(attributes["f"])', 3n],
+    ['Int("-17")', -17n],
+    ['Int("1.5")', undefined],
+    ['Int(true)', 1n],
+    ['Int(attributes["n"])', 42n],
+    ['Double(attributes["n"])', 42],
+    ['Double("2.5")', 2.5],
+    ['Bool("true")', true],
+    ['Bool(0)', false],
+    ['String(attributes["n"])', '42'],
+    ['String(attributes["t"])', 'true'],
+    ['String(0xCAFE)', 'cafe'],
+    ['String(attributes["m"])', '{"k":"v"}'],
+    ['String(attributes["missing"])', undefined],
+    ['ParseJSON(attributes["json"])["b"]["c"]', 'd'],
+    ['ParseJSON(attributes["json"])["a"]', 1],
+    ['ParseJSON(attributes["json"])["l"]', [1, 'x']],
+    ['ParseJSON("[1, 2]")', [1, 2]],
+    ['ParseJSON(attributes["json"])["l"][1]', 'x'],
+    ['Split(attributes["csv"], ",")[1]', 'b'],
+    ['Len(attributes["s"])', 11n],
+    ['Len("héllo")', 6n],
+    ['Len(Split(attributes["csv"], ","))', 4n],
+    ['Len(attributes["m"])', 1n],
+    ['IsString(body)', true],
+    ['IsString(attributes["n"])', false],
+    ['IsMap(attributes["m"])', true],
+    ['IsMap(body)', false],
+    ['IsInt(attributes["n"])', true],
+    ['IsDouble(attributes["f"])', true],
+    ['IsBool(attributes["t"])', true],
+    ['IsList(Split("a,b", ","))', true],
+    ['ConvertCase(attributes["s"], "lower")', 'hello world'],
+    ['ConvertCase(attributes["s"], "upper")', 'HELLO WORLD'],
+    ['ConvertCase(attributes["s"], "snake")', 'hello_world'],
+    ['ConvertCase("make_execution_status", "camel")', 'MakeExecutionStatus'],
+    ['ToLowerCase(attributes["s"])', 'hello world'],
+    ['ToUpperCase(attributes["s"])', 'HELLO WORLD'],
+    ['Substring(attributes["s"], 6, 5)', 'World'],
+    ['HasPrefix(attributes["id"], "user-")', true],
+    ['HasSuffix(attributes["id"], "-124")', false],
+  ])('evaluates %s', async (expr, expected) => {
+    expect(await evaluate(expr, record)).toEqual(expected);
+  });
+
+  it.each([
+    ['ParseJSON(attributes["s"])', /ParseJSON/],
+    ['Substring(attributes["s"], 8, 10)', /invalid range/],
+    ['ConvertCase(attributes["n"], "lower")', /expects a string/],
+  ])('reports %s as a statement error', async (expr, message) => {
+    await expect(evaluate(expr, record)).rejects.toThrow(message);
+  });
+});

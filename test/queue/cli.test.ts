@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../../src/config/validate.js';
+import { queueTargets, runQueueCommand } from '../../src/queue/cli.js';
+import { SqliteQueue } from '../../src/queue/sqlite-queue.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'queue-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const open = (directory: string, exporterId = 'otlphttp/a') =>
+  SqliteQueue.open({ directory, fsync: true, exporterId, sizer: 'requests', capacity: 100, overflow: 'refuse' });
+
+/** A stopped gateway's leftovers: 2 queued requests and 1 dead letter for otlphttp/a. */
+async function leftovers(directory: string): Promise<void> {
+  const q = open(directory);
+  await q.enqueue({ bytes: new Uint8Array([1]), items: 3 });
+  await q.enqueue({ bytes: new Uint8Array([2]), items: 4 });
+  await q.enqueue({ bytes: new Uint8Array([3]), items: 5 });
+  await q.deadLetter((await q.take())!.id, 'permanent: HTTP 400: bad field');
+  await q.close();
+}
+
+async function cli(args: string[], targets: { exporterId: string; directory: string }[]) {
+  const lines: string[] = [];
+  const code = await runQueueCommand(args, targets, (l) => lines.push(l));
+  return { code, lines };
+}
+
+describe('queue CLI', () => {
+  it('reports queued and dead-lettered requests per exporter', async () => {
+    const dir = tempDir();
+    await leftovers(dir);
+    const { code, lines } = await cli(['stats'], [{ exporterId: 'otlphttp/a', directory: dir }]);
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/^exporter=otlphttp\/a queued_requests=2 queued_records=9 queued_bytes=2 dead_letter_requests=1 dead_letter_records=3 /);
+  });
+
+  it('lists dead letters with their reason', async () => {
+    const dir = tempDir();
+    await leftovers(dir);
+    const { code, lines } = await cli(['dead-letter', 'list', '--exporter', 'otlphttp/a'], [{ exporterId: 'otlphttp/a', directory: dir }]);
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/exporter=otlphttp\/a records=3 .* reason="permanent: HTTP 400: bad field"$/);
+    expect(lines.at(-1)).toBe('exporter=otlphttp/a dead_letter_requests=1');
+  });
+
+  it('replays dead letters into the queue so the next start delivers them', async () => {
+    const dir = tempDir();
+    await leftovers(dir);
+    const { code, lines } = await cli(['dead-letter', 'replay'], [{ exporterId: 'otlphttp/a', directory: dir }]);
+    expect(code).toBe(0);
+    expect(lines[0]).toContain('replayed_requests=1 replayed_records=3');
+    const q = open(dir);
+    expect(q.size()).toBe(3);
+    expect(q.deadLetterSize()).toBe(0);
+    const order = [];
+    for (let i = 0; i < 3; i++) order.push((await q.take())!.bytes[0]);
+    expect(order).toEqual([2, 3, 1]);
+    await q.close();
+  });
+
+  it('purges dead letters for good', async () => {
+    const dir = tempDir();
+    await leftovers(dir);
+    expect((await cli(['dead-letter', 'purge', '--exporter=otlphttp/a'], [{ exporterId: 'otlphttp/a', directory: dir }])).lines[0]).toBe(
+      'exporter=otlphttp/a purged_requests=1 purged_records=3',
+    );
+    const { lines } = await cli(['stats'], [{ exporterId: 'otlphttp/a', directory: dir }]);
+    expect(lines[0]).toContain('queued_requests=2');
+    expect(lines[0]).toContain('dead_letter_requests=0');
+  });
+
+  it('touches only the exporter named with --exporter', async () => {
+    const dir = tempDir();
+    await leftovers(dir);
+    const b = open(dir, 'otlp/b');
+    await b.enqueue({ bytes: new Uint8Array([9]), items: 1 });
+    await b.deadLetter((await b.take())!.id, 'permanent: gRPC status 3');
+    await b.close();
+    const targets = [
+      { exporterId: 'otlphttp/a', directory: dir },
+      { exporterId: 'otlp/b', directory: dir },
+    ];
+    await cli(['dead-letter', 'purge', '--exporter', 'otlp/b'], targets);
+    const { lines } = await cli(['stats'], targets);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('dead_letter_requests=1');
+    expect(lines[1]).toMatch(/^exporter=otlp\/b .*dead_letter_requests=0/);
+  });
+
+  it('says so when the queue database does not exist yet', async () => {
+    const dir = tempDir();
+    const { code, lines } = await cli(['stats'], [{ exporterId: 'otlphttp/a', directory: dir }]);
+    expect(code).toBe(0);
+    expect(lines[0]).toContain('queued_requests=0');
+    expect(lines[0]).toContain('no queue database yet');
+  });
+
+  it('fails with usage for an unknown command or exporter', async () => {
+    const dir = tempDir();
+    expect((await cli(['dead-letter', 'explode'], [{ exporterId: 'otlphttp/a', directory: dir }])).code).toBe(2);
+    const unknown = await cli(['stats', '--exporter', 'nope'], [{ exporterId: 'otlphttp/a', directory: dir }]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.lines[0]).toContain('"nope"');
+  });
+});
+
+describe('queue targets from a config', () => {
+  it('lists the exporters whose sending queue lives in a file_storage directory', () => {
+    const component = (id: string, config: unknown) => [id, { id, type: id.split('/')[0], factory: undefined as never, config }] as const;
+    const config = {
+      exporters: new Map([
+        component('otlphttp', { sending_queue: { enabled: true, storage: 'file_storage/q' } }),
+        component('otlp/memory', { sending_queue: { enabled: true } }),
+        component('otlp/off', { sending_queue: { enabled: false, storage: 'file_storage/q' } }),
+      ]),
+      extensions: new Map([component('file_storage/q', { directory: '/var/lib/gw/queue', fsync: true })]),
+    } as unknown as GatewayConfig;
+    expect(queueTargets(config)).toEqual([{ exporterId: 'otlphttp', directory: '/var/lib/gw/queue' }]);
+  });
+});

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QUEUE_DB_FILE } from '../../src/queue/database.js';
+import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
+
+/** Fault tests named after the fault (DESIGN section 5; STYLE: Vector's known_errors). */
+
+const dirs: string[] = [];
+const queues: SqliteQueue[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'queue-fault-'));
+  dirs.push(dir);
+  return dir;
+}
+function open(dir: string, extra: Partial<SqliteQueueOptions> = {}): SqliteQueue {
+  const q = SqliteQueue.open({ directory: dir, fsync: true, exporterId: 'otlphttp/torn', sizer: 'requests', capacity: 10_000_000, overflow: 'refuse', ...extra });
+  queues.push(q);
+  return q;
+}
+afterEach(async () => {
+  for (const q of queues.splice(0)) await q.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Take and ack everything stored; returns the first 4 bytes of each payload as a number. */
+async function drain(q: SqliteQueue): Promise<number[]> {
+  const seen: number[] = [];
+  while (q.size() > 0) {
+    const r = await q.take();
+    seen.push(new DataView(r!.bytes.buffer, r!.bytes.byteOffset).getUint32(0));
+    await q.ack(r!.id);
+  }
+  return seen;
+}
+
+/**
+ * Run the enqueueing child, SIGKILL it once `killAfter` enqueues were acknowledged (first calling
+ * `whileRunning`, if given, with the child still alive).
+ */
+function enqueueUntilKilled(dir: string, killAfter: number, whileRunning?: () => void): Promise<Set<number>> {
+  const script = fileURLToPath(new URL('./fixtures/enqueue-until-killed.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const acknowledged = new Set<number>();
+  let partial = '';
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) acknowledged.add(Number(l));
+      if (acknowledged.size >= killAfter && child.exitCode === null && !child.killed) {
+        try {
+          whileRunning?.();
+        } finally {
+          child.kill('SIGKILL');
+        }
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(acknowledged) : reject(new Error(`child exited on its own (${signal ?? _code})`))));
+  });
+}
+
+function seq(n: number, size = 16): Uint8Array {
+  const bytes = new Uint8Array(size);
+  new DataView(bytes.buffer).setUint32(0, n);
+  return bytes;
+}
+
+describe('queue fault handling', () => {
+  it('skips and counts a stored record that fails its checksum', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    for (let i = 0; i < 3; i++) await q.enqueue({ bytes: seq(i), items: 1 });
+    await q.close();
+    const raw = new Database(join(dir, QUEUE_DB_FILE));
+    // Flip a payload byte behind the queue's back, as a bad disk sector would.
+    raw.prepare(`UPDATE "q_otlphttp_torn" SET payload = ? WHERE id = 2`).run(Buffer.from(seq(99)));
+    raw.close();
+
+    let corrupt = 0;
+    const again = open(dir, { onCorrupt: () => corrupt++ });
+    expect(await drain(again)).toEqual([0, 2]);
+    expect(corrupt).toBe(1);
+    expect(again.deadLetterSize()).toBe(1);
+    const check = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
+    const aside = check.prepare('SELECT reason FROM dead_letter').all();
+    check.close();
+    expect(aside).toEqual([{ reason: 'corrupt record: checksum mismatch' }]);
+  });
+
+  it('opens and delivers after a torn write', async () => {
+    const dir = tempDir();
+    const acknowledged = await enqueueUntilKilled(dir, 300);
+    const delivered = new Set(await drain(open(dir)));
+    const lost = [...acknowledged].filter((n) => !delivered.has(n));
+    expect(lost).toEqual([]);
+    expect(delivered.size).toBeGreaterThanOrEqual(acknowledged.size);
+  });
+
+  it('opens and delivers after a torn write at the tail of the write-ahead log', async () => {
+    const dir = tempDir();
+    const acknowledged = await enqueueUntilKilled(dir, 200);
+    const wal = join(dir, `${QUEUE_DB_FILE}-wal`);
+    expect(existsSync(wal)).toBe(true);
+    // Half a frame of garbage at the end: what a write cut off mid-way leaves behind.
+    appendFileSync(wal, Buffer.alloc(2000, 0xab));
+    const delivered = new Set(await drain(open(dir)));
+    expect([...acknowledged].filter((n) => !delivered.has(n))).toEqual([]);
+  });
+
+  it('refuses to share a queue directory with another running gateway, and takes over after it was killed', async () => {
+    const dir = tempDir();
+    let whileRunning: unknown;
+    await enqueueUntilKilled(dir, 20, () => {
+      try {
+        open(dir);
+      } catch (err) {
+        whileRunning = err;
+      }
+    });
+    expect((whileRunning as Error).message).toMatch(/in use by another gateway \(pid \d+\)/);
+    expect(open(dir).size()).toBeGreaterThanOrEqual(20);
+  });
+
+  it('gives disk space back after a large backlog drains', async () => {
+    const dir = tempDir();
+    const q = open(dir, { fsync: false });
+    const payload = 16 * 1024;
+    for (let batch = 0; batch < 20; batch++) {
+      await Promise.all(Array.from({ length: 100 }, (_, i) => q.enqueue({ bytes: seq(batch * 100 + i, payload), items: 1 })));
+    }
+    const diskBytes = () => ['', '-wal'].reduce((sum, ext) => sum + (existsSync(join(dir, QUEUE_DB_FILE + ext)) ? statSync(join(dir, QUEUE_DB_FILE + ext)).size : 0), 0);
+    const full = diskBytes();
+    expect(full).toBeGreaterThan(2000 * payload);
+    expect(await drain(q)).toHaveLength(2000);
+    expect(diskBytes()).toBeLessThan(full / 10);
+  });
+});

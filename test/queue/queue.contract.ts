@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PermanentError, RetryableError } from '../../src/errors.js';
+import type { Queue, QueueLimits } from '../../src/queue/queue.js';
+
+/**
+ * The behaviour every Queue implementation promises (src/queue/queue.ts), run once per
+ * implementation by memory-queue.test.ts and sqlite-queue.test.ts.
+ */
+export type QueueMaker = (limits: QueueLimits) => Promise<Queue>;
+
+const roomy: QueueLimits = { sizer: 'requests', capacity: 100, overflow: 'refuse' };
+const bytes = (...values: number[]) => new Uint8Array(values);
+const tick = () => new Promise((r) => setImmediate(r));
+
+export function runQueueContract(name: string, makeQueue: QueueMaker): void {
+  describe(`${name} (queue contract)`, () => {
+    const opened: Queue[] = [];
+    const open = async (limits: QueueLimits = roomy) => {
+      const q = await makeQueue(limits);
+      opened.push(q);
+      return q;
+    };
+    afterEach(async () => {
+      for (const q of opened.splice(0)) await q.close();
+    });
+
+    it('hands back what was enqueued, byte for byte, oldest first', async () => {
+      const q = await open();
+      await q.enqueue({ bytes: bytes(1, 2, 3), items: 3 });
+      await q.enqueue({ bytes: bytes(4), items: 1 });
+      const first = await q.take();
+      const second = await q.take();
+      expect([...first!.bytes]).toEqual([1, 2, 3]);
+      expect(first!.items).toBe(3);
+      expect(first!.attempts).toBe(0);
+      expect([...second!.bytes]).toEqual([4]);
+    });
+
+    it('makes a taker wait until something is enqueued', async () => {
+      const q = await open();
+      const taken = q.take();
+      await q.enqueue({ bytes: bytes(9), items: 1 });
+      expect([...(await taken)!.bytes]).toEqual([9]);
+    });
+
+    it('lets a stopping taker go without losing the next request', async () => {
+      const q = await open();
+      const stop = new AbortController();
+      const abandoned = q.take(stop.signal);
+      stop.abort();
+      expect(await abandoned).toBeUndefined();
+      await q.enqueue({ bytes: bytes(5), items: 1 });
+      expect([...(await q.take())!.bytes]).toEqual([5]);
+    });
+
+    it('hands a request to one taker only', async () => {
+      const q = await open();
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      await q.enqueue({ bytes: bytes(2), items: 1 });
+      const [a, b] = await Promise.all([q.take(), q.take()]);
+      expect(new Set([a!.id, b!.id]).size).toBe(2);
+    });
+
+    it('counts a request in its size until it is acknowledged', async () => {
+      const q = await open();
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      const r = await q.take();
+      expect(q.size()).toBe(1);
+      await q.ack(r!.id);
+      expect(q.size()).toBe(0);
+    });
+
+    it('moves a dead-lettered request out of the queue and counts it', async () => {
+      const q = await open();
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      const r = await q.take();
+      await q.deadLetter(r!.id, 'HTTP 400: bad request');
+      expect(q.size()).toBe(0);
+      expect(q.deadLetterSize()).toBe(1);
+    });
+
+    it.each([
+      ['requests', 2, [1, 1], 1],
+      ['items', 10, [6, 4], 1],
+      ['bytes', 8, [4, 4], 4],
+    ] as const)('refuses as throttled when full by the %s sizer', async (sizer, capacity, fill, extraBytes) => {
+      const q = await open({ sizer, capacity, overflow: 'refuse' });
+      for (const items of fill) await q.enqueue({ bytes: new Uint8Array(sizer === 'bytes' ? 4 : 1), items });
+      const err = await q.enqueue({ bytes: new Uint8Array(extraBytes), items: 1 }).catch((e) => e);
+      expect(err).toBeInstanceOf(RetryableError);
+      expect(err.code).toBe('QUEUE_FULL');
+      expect(err.throttled).toBe(true);
+      expect(q.size()).toBe(capacity);
+    });
+
+    it('refuses for good a request that can never fit', async () => {
+      const q = await open({ sizer: 'items', capacity: 5, overflow: 'block' });
+      const err = await q.enqueue({ bytes: bytes(1), items: 6 }).catch((e) => e);
+      expect(err).toBeInstanceOf(PermanentError);
+    });
+
+    it('makes an enqueue wait for room when blocking on overflow', async () => {
+      const q = await open({ sizer: 'requests', capacity: 1, overflow: 'block' });
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      let done = false;
+      const blocked = q.enqueue({ bytes: bytes(2), items: 1 }).then((o) => ((done = true), o));
+      await tick();
+      await tick();
+      expect(done).toBe(false);
+      const r = await q.take();
+      await q.ack(r!.id);
+      expect(await blocked).toBe('committed');
+      expect([...(await q.take())!.bytes]).toEqual([2]);
+    });
+
+    it('drops the newest request when full under drop_newest, and says so', async () => {
+      const q = await open({ sizer: 'requests', capacity: 1, overflow: 'drop_newest' });
+      expect(await q.enqueue({ bytes: bytes(1), items: 1 })).toBe('committed');
+      expect(await q.enqueue({ bytes: bytes(2), items: 1 })).toBe('dropped');
+      expect(q.size()).toBe(1);
+    });
+
+    it('releases takers and blocked enqueuers on close, and refuses afterwards', async () => {
+      const q = await open({ sizer: 'requests', capacity: 1, overflow: 'block' });
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      const blocked = q.enqueue({ bytes: bytes(2), items: 1 }).catch((e) => e);
+      const held = await q.take();
+      expect(held).toBeDefined();
+      const waitingTaker = q.take();
+      await q.close();
+      await q.close();
+      expect(await waitingTaker).toBeUndefined();
+      expect((await blocked).code).toBe('QUEUE_CLOSED');
+      expect((await q.enqueue({ bytes: bytes(3), items: 1 }).catch((e) => e)).code).toBe('QUEUE_CLOSED');
+    });
+  });
+}

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QUEUE_DB_FILE } from '../../src/queue/database.js';
+import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
+import { runQueueContract } from './queue.contract.js';
+
+const dirs: string[] = [];
+const queues: SqliteQueue[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'queue-test-'));
+  dirs.push(dir);
+  return dir;
+}
+function open(dir: string, extra: Partial<SqliteQueueOptions> = {}): SqliteQueue {
+  const q = SqliteQueue.open({ directory: dir, fsync: true, exporterId: 'otlphttp/a', sizer: 'requests', capacity: 1000, overflow: 'refuse', ...extra });
+  queues.push(q);
+  return q;
+}
+afterEach(async () => {
+  for (const q of queues.splice(0)) await q.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+runQueueContract('SqliteQueue', async (limits) => open(tempDir(), limits));
+
+describe('SqliteQueue persistence', () => {
+  it('has committed the row by the time enqueue resolves', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    await q.enqueue({ bytes: new Uint8Array([7, 7]), items: 2 });
+    const raw = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
+    const rows = raw.prepare('SELECT items, size_bytes FROM "q_otlphttp_a"').all();
+    raw.close();
+    expect(rows).toEqual([{ items: 2, size_bytes: 2 }]);
+  });
+
+  it('keeps every undelivered request across a close, in flight ones included, and marks them as redeliveries', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    for (let i = 0; i < 5; i++) await q.enqueue({ bytes: new Uint8Array([i]), items: 1 });
+    const inFlight = await q.take();
+    await q.recordAttempt(inFlight!.id);
+    await q.close();
+
+    const again = open(dir);
+    expect(again.size()).toBe(5);
+    const seen = [];
+    for (let i = 0; i < 5; i++) seen.push(await again.take());
+    expect(seen.map((r) => r!.bytes[0])).toEqual([0, 1, 2, 3, 4]);
+    expect(seen.every((r) => r!.redelivery)).toBe(true);
+    expect(seen[0]!.attempts).toBe(1);
+    await again.enqueue({ bytes: new Uint8Array([5]), items: 1 });
+    expect((await again.take())!.redelivery).toBe(false);
+  });
+
+  it('stays full after a restart when the backlog fills it', async () => {
+    const dir = tempDir();
+    const q = open(dir, { capacity: 2 });
+    await q.enqueue({ bytes: new Uint8Array([1]), items: 1 });
+    await q.enqueue({ bytes: new Uint8Array([2]), items: 1 });
+    await q.close();
+    const again = open(dir, { capacity: 2 });
+    expect((await again.enqueue({ bytes: new Uint8Array([3]), items: 1 }).catch((e) => e)).code).toBe('QUEUE_FULL');
+  });
+
+  it('delivers a backlog longer than a read page completely and in order', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    await Promise.all(Array.from({ length: 100 }, (_, i) => q.enqueue({ bytes: new Uint8Array([i]), items: 1 })));
+    await q.close();
+    const again = open(dir);
+    const order: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const r = await again.take();
+      order.push(r!.bytes[0]);
+      await again.ack(r!.id);
+    }
+    expect(order).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(again.size()).toBe(0);
+  });
+
+  it('keeps the queues of two exporters sharing a directory apart', async () => {
+    const dir = tempDir();
+    const a = open(dir, { exporterId: 'otlphttp/a' });
+    const b = open(dir, { exporterId: 'otlphttp.a' });
+    await a.enqueue({ bytes: new Uint8Array([1]), items: 1 });
+    await b.enqueue({ bytes: new Uint8Array([2]), items: 1 });
+    expect([...(await a.take())!.bytes]).toEqual([1]);
+    expect([...(await b.take())!.bytes]).toEqual([2]);
+    expect(a.size()).toBe(1);
+    expect(b.size()).toBe(1);
+  });
+
+  it('keeps dead-lettered requests with their reason across a restart', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    await q.enqueue({ bytes: new Uint8Array([1]), items: 4 });
+    await q.deadLetter((await q.take())!.id, 'HTTP 400: invalid');
+    await q.close();
+    const again = open(dir);
+    expect(again.deadLetterSize()).toBe(1);
+    expect(again.size()).toBe(0);
+    const raw = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
+    const dl = raw.prepare('SELECT exporter_id, items, reason FROM dead_letter').all();
+    raw.close();
+    expect(dl).toEqual([{ exporter_id: 'otlphttp/a', items: 4, reason: 'HTTP 400: invalid' }]);
+  });
+
+  it('refuses to start on a file that is not a queue database, with an error naming the file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, QUEUE_DB_FILE), 'this is not a database, just text that is long enough to have a header'.repeat(20));
+    let err: any;
+    try {
+      open(dir);
+    } catch (e) {
+      err = e;
+    }
+    expect(err.code).toBe('COMPONENT_START_FAILED');
+    expect(err.message).toContain(join(dir, QUEUE_DB_FILE));
+    expect(err.message).toMatch(/not a database/);
+  });
+});
