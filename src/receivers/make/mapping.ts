@@ -124,5 +124,8 @@ export function resourceLogs(resourceAttributes: KeyValue[], records: LogRecord[
 /** One scenario's executions as one Logs (resource = the scenario). */
 export function executionsToLogs(ctx: ResourceContext, scenario: ScenarioInfo, executions: MakeExecution[], observedMs: number): Logs {
   const records = executions.map((e) => executionToLogRecord(e, scenario.name, observedMs));
-  return { resourceLogs: [resourceLogs(scenarioResource(ctx, scenario), records)] };
+  // A scenario listed by team may not say its organization; every execution does.
+  const first = executions[0];
+  const owner = { ...scenario, organizationId: scenario.organizationId ?? first?.organizationId, teamId: scenario.teamId ?? first?.teamId };
+  return { resourceLogs: [resourceLogs(scenarioResource(ctx, owner), records)] };
 }

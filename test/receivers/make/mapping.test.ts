@@ -41,6 +41,13 @@ describe('make execution mapping (DESIGN section 6)', () => {
     ]);
   });
 
+  it('takes the organization and team from the executions when the scenario listing does not say them', () => {
+    const logs = executionsToLogs(ctx, { id: 1229, name: 'Order sync' }, [fixture], OBSERVED_MS);
+    const attrs = Object.fromEntries(logs.resourceLogs[0].resource!.attributes.map((a) => [a.key, a.value?.intValue]));
+    expect(attrs['make.organization.id']).toBe(21n);
+    expect(attrs['make.team.id']).toBe(27n);
+  });
+
   it('maps one execution to one record with its times, event name, severity, body and attributes', () => {
     const { record, attributes } = mapOne(fixture);
     expect(record.timeUnixNano).toBe(1632371744497n * 1_000_000n);
