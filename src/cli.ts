@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, GatewayError } from './errors.js';
 import { Gateway, loadConfig } from './gateway.js';
+import { KINDS } from './pipeline/registry.js';
 import { queueCommand } from './queue-command.js';
+import { defaultRegistry } from './registry.js';
 import { redact } from './telemetry/secrets.js';
 
 const USAGE = `make-otel-gateway — an OpenTelemetry logs gateway for Make.com and OTLP
@@ -13,6 +15,7 @@ Usage:
   make-otel-gateway validate --config FILE                     check a configuration and exit
   make-otel-gateway queue stats --config FILE                  show persistent queue sizes
   make-otel-gateway queue dead-letter list|replay|purge --config FILE [--exporter ID]
+  make-otel-gateway components                                 list the component types this build ships
   make-otel-gateway --version | --help
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 usage error.`;
@@ -109,6 +112,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   const configs = values.config ?? [];
   const [command = 'run', ...rest] = positionals;
+  if (command === 'components') {
+    const lines = KINDS.map((k) => `${k}s: ${defaultRegistry.types(k).join(', ')}`);
+    process.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  }
   if (!['run', 'validate', 'queue'].includes(command)) {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
     return 2;

@@ -12,6 +12,14 @@ describe('the make-otel-gateway CLI', () => {
     expect(help.stdout).toMatch(/validate --config FILE/);
   });
 
+  it('lists the component types it ships', async () => {
+    const r = await runCli(['components']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^receivers: make, otlp$/m);
+    expect(r.stdout).toMatch(/^exporters: .*azure_logs_ingestion.*datadog.*googlecloud.*newrelic.*otlphttp/m);
+    expect(r.stdout).toMatch(/^extensions: bearertokenauth, file_storage, health_check$/m);
+  });
+
   it('exits 2 on a usage error: unknown command or missing --config', async () => {
     const unknown = await runCli(['frobnicate', '--config', 'x.yaml']);
     expect(unknown.code).toBe(2);
