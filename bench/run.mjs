@@ -1,14 +1,17 @@
-// End-to-end benchmark (issue: at-least-once delivery). In one run, against the same sink:
+// End-to-end benchmark (issue 3, acceptance 7). In one run, against the same sink process:
 //   passthrough  plain Node forwarder, no decoding (the ceiling for a JS gateway here)
-//   memory       the gateway, otlp receiver → otlphttp exporter with the in-memory queue
-//   persistent   the same with the SQLite queue in a file_storage directory, fsync on (default)
-// For each: delivered records/s end to end (closed loop; records counted at the sink, the clock
-// stops when the sink has every acknowledged record) and peak RSS; then ack latency p50/p99 at half
-// the persistent path's maximum request rate (open loop).
-// Usage: npm run bench -- [--seconds 10] [--records 100] [--concurrency 16]
+//   memory       the gateway, otlp receiver → otlphttp exporter with the in-memory sending queue
+//   persistent   the same with `sending_queue.storage: file_storage` (SQLite, fsync on: the default)
+// Phase 1, for each variant (rounds × interleaved, so machine noise hits all of them alike):
+// delivered records/s end to end, closed loop; the clock starts with the load and stops when the
+// sink has every record the target acknowledged. Also the target's CPU time per 1000 records
+// (robust to a noisy machine) and its peak RSS.
+// Phase 2: ack latency p50/p99 at half the persistent path's maximum request rate (open loop).
+// Usage: npm run bench -- [--seconds 10] [--records 100] [--concurrency 16] [--rounds 2]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createServer as createNetServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './loadgen.mjs';
@@ -19,30 +22,44 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     records: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '2' },
     variants: { type: 'string', default: 'passthrough,memory,persistent' },
+    'queue-size': { type: 'string', default: '1000' },
+    'num-consumers': { type: 'string', default: '10' },
+    // e.g. --gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway
+    'gateway-node-args': { type: 'string', default: '' },
+    json: { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
 const recordsPerRequest = Number(values.records);
 const concurrency = Number(values.concurrency);
+const rounds = Number(values.rounds);
 const variants = values.variants.split(',');
 const root = resolve(import.meta.dirname, '..');
 const body = await makeBody(recordsPerRequest);
+/** Warm-up before each measurement: JIT, connection pools, SQLite pages. */
+const WARMUP_MS = 2_000;
+/** How long the sink may take to receive what was acknowledged before the run counts as failed. */
+const DRAIN_TIMEOUT_MS = 120_000;
+const POLL_MS = 20;
 
 function spawnNode(args) {
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
+  // BENCH_ECHO=1 shows the targets' own output (logs, diagnostics) while the benchmark runs.
+  if (process.env.BENCH_ECHO) child.stderr.pipe(process.stderr);
   return { child, output: () => out };
 }
 
 async function until(fn, what, timeoutMs = 30_000) {
   const t0 = Date.now();
   for (;;) {
-    if (await fn()) return;
+    if (await fn()) return true;
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 
@@ -51,29 +68,52 @@ function peakRssMb(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** utime + stime of a process, in seconds (all its threads: libuv pool, GC, SQLite included). */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+}
+
 // --- the sink ---------------------------------------------------------------------------------
 const sink = spawnNode(['bench/sink.mjs', '0']);
 await until(() => /ready \d+/.test(sink.output()), 'sink');
 const sinkPort = Number(/ready (\d+)/.exec(sink.output())[1]);
-function sinkAsk(cmd, pattern) {
-  return new Promise((res) => {
-    let buf = '';
-    const onData = (d) => {
-      buf += d;
-      const m = pattern.exec(buf);
-      if (m) {
-        sink.child.stdout.off('data', onData);
-        res(m);
-      }
-    };
-    sink.child.stdout.on('data', onData);
-    sink.child.stdin.write(cmd + '\n');
-  });
+let sinkQueue = Promise.resolve();
+function sinkCount() {
+  // One question at a time on the sink's stdin/stdout.
+  const ask = () =>
+    new Promise((res) => {
+      let buf = '';
+      const onData = (d) => {
+        buf += d;
+        const m = /count (\d+) (\d+) (\d+)\n/.exec(buf);
+        if (m) {
+          sink.child.stdout.off('data', onData);
+          res(Number(m[1]));
+        }
+      };
+      sink.child.stdout.on('data', onData);
+      sink.child.stdin.write('count\n');
+    });
+  const p = sinkQueue.then(ask);
+  sinkQueue = p.catch(() => {});
+  return p;
 }
-const sinkCount = async () => Number((await sinkAsk('count', /count (\d+)/))[1]);
 
 // --- targets ----------------------------------------------------------------------------------
-let nextPort = 43000 + Math.floor(Math.random() * 2000);
+/** A port free right now (the gateway's config needs a number; a race is retried in startTarget). */
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createNetServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+const tempDirs = [];
 function gatewayConfig(port, storageDir) {
   const persistent = storageDir !== undefined;
   return [
@@ -87,8 +127,10 @@ function gatewayConfig(port, storageDir) {
     `    endpoint: http://127.0.0.1:${sinkPort}`,
     '    compression: none',
     '    sending_queue:',
-    '      queue_size: 100000',
-    '      num_consumers: 8',
+    `      queue_size: ${values['queue-size']}`,
+    `      num_consumers: ${values['num-consumers']}`,
+    // Backpressure instead of 429s: the closed loop then measures the path, not refusals.
+    '      block_on_overflow: true',
     ...(persistent ? ['      storage: file_storage', 'extensions:', '  file_storage:', `    directory: ${storageDir}`] : []),
     'service:',
     ...(persistent ? ['  extensions: [file_storage]'] : []),
@@ -97,6 +139,8 @@ function gatewayConfig(port, storageDir) {
     '      receivers: [otlp]',
     '      exporters: [otlphttp]',
     '  telemetry:',
+    '    logs:',
+    '      level: warn',
     '    metrics:',
     '      level: none',
     '',
@@ -104,14 +148,25 @@ function gatewayConfig(port, storageDir) {
 }
 
 async function startTarget(name) {
-  const port = nextPort++;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTargetOnce(name, await freePort());
+    } catch (err) {
+      // Other processes on a shared machine may take the port between probe and listen.
+      if (attempt >= 3 || !/EADDRINUSE|address already in use/.test(err.message)) throw err;
+    }
+  }
+}
+
+async function startTargetOnce(name, port) {
   let proc;
   if (name === 'passthrough') proc = spawnNode(['bench/passthrough.mjs', String(port), String(sinkPort)]);
   else {
     const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+    tempDirs.push(dir);
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, gatewayConfig(port, name === 'persistent' ? join(dir, 'storage') : undefined));
-    proc = spawnNode(['dist/cli.js', '--config', cfg]);
+    proc = spawnNode([...values['gateway-node-args'].split(' ').filter(Boolean), 'dist/cli.js', '--config', cfg]);
   }
   await until(async () => {
     if (proc.child.exitCode !== null) throw new Error(`${name} exited: ${proc.output()}`);
@@ -130,56 +185,99 @@ async function stopTarget(t) {
   await new Promise((r) => (t.child.exitCode !== null ? r() : t.child.on('exit', r)));
 }
 
-async function throughput(name) {
-  const t = await startTarget(name);
-  // Warm-up: JIT, connection pools, SQLite pages.
-  await runLoad({ port: t.port, body, recordsPerRequest, concurrency, durationMs: 2_000 });
-  await until(async () => true, 'noop');
+/** Load for `durationMs`, then wait until the sink holds every acknowledged record. */
+async function loadAndDrain(t, options) {
   const before = await sinkCount();
   const t0 = performance.now();
-  const load = await runLoad({ port: t.port, body, recordsPerRequest, concurrency, durationMs: seconds * 1000 });
+  const load = await runLoad({ port: t.port, body, recordsPerRequest, durationMs: options.durationMs, concurrency, ratePerSec: options.ratePerSec });
   let delivered = 0;
-  await until(async () => (delivered = (await sinkCount()) - before) >= load.ackedRecords, `${name} to deliver`, 180_000).catch(() => {});
-  const elapsedS = (performance.now() - t0) / 1000;
+  const drained = await until(async () => (delivered = (await sinkCount()) - before) >= load.ackedRecords, `${t.name} to deliver`, DRAIN_TIMEOUT_MS).catch(() => false);
+  return { load, delivered, drained, elapsedS: (performance.now() - t0) / 1000 };
+}
+
+async function throughput(name) {
+  const t = await startTarget(name);
+  await loadAndDrain(t, { durationMs: WARMUP_MS });
+  const cpu0 = cpuSeconds(t.child.pid);
+  const { load, delivered, drained, elapsedS } = await loadAndDrain(t, { durationMs: seconds * 1000 });
+  const cpu = cpuSeconds(t.child.pid) - cpu0;
   const rss = peakRssMb(t.child.pid);
   await stopTarget(t);
-  return { name, acked: load.ackedRecords, delivered, recordsPerSec: delivered / elapsedS, ackP50: load.p50, ackP99: load.p99, peakRssMb: rss, statuses: load.statuses };
+  const counted = Math.min(delivered, load.ackedRecords);
+  return {
+    name,
+    acked: load.ackedRecords,
+    delivered,
+    drained,
+    recordsPerSec: counted / elapsedS,
+    cpuMsPer1k: (cpu * 1000) / (counted / 1000),
+    coresUsed: cpu / elapsedS,
+    ackP50: load.p50,
+    ackP99: load.p99,
+    peakRssMb: rss,
+    statuses: load.statuses,
+  };
 }
 
 async function latency(name, ratePerSec) {
   const t = await startTarget(name);
-  await runLoad({ port: t.port, body, recordsPerRequest, concurrency, durationMs: 2_000 });
-  const load = await runLoad({ port: t.port, body, recordsPerRequest, ratePerSec, durationMs: seconds * 1000 });
+  await loadAndDrain(t, { durationMs: WARMUP_MS });
+  const { load, delivered, drained } = await loadAndDrain(t, { durationMs: seconds * 1000, ratePerSec });
   const rss = peakRssMb(t.child.pid);
   await stopTarget(t);
-  return { name, ratePerSec, p50: load.p50, p99: load.p99, peakRssMb: rss, statuses: load.statuses };
+  return { name, ratePerSec, p50: load.p50, p99: load.p99, peakRssMb: rss, statuses: load.statuses, delivered, acked: load.ackedRecords, drained };
 }
 
-const results = {};
-for (const v of variants) {
-  results[v] = await throughput(v);
-  console.error(`${v}: ${Math.round(results[v].recordsPerSec)} records/s delivered`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const runs = []; // phase 1, every round
+for (let round = 1; round <= rounds; round++) {
+  const row = {};
+  for (const v of variants) {
+    row[v] = await throughput(v);
+    console.error(`round ${round} ${v}: ${Math.round(row[v].recordsPerSec)} records/s delivered, ${row[v].cpuMsPer1k.toFixed(1)} CPU ms/1k records`);
+  }
+  runs.push(row);
 }
-const lat = {};
-if (results.persistent) {
-  const rate = Math.max(1, Math.round(results.persistent.recordsPerSec / recordsPerRequest / 2));
-  for (const v of variants.filter((x) => x !== 'passthrough')) lat[v] = await latency(v, rate);
+const lat = [];
+if (variants.includes('persistent')) {
+  const persistentMax = median(runs.map((r) => r.persistent.recordsPerSec));
+  const rate = Math.max(1, Math.round(persistentMax / recordsPerRequest / 2));
+  for (let round = 1; round <= rounds; round++) {
+    for (const v of variants) {
+      const r = await latency(v, rate);
+      lat.push(r);
+      console.error(`round ${round} ${v} at ${rate} requests/s: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
+    }
+  }
 }
 sink.child.stdin.write('exit\n');
+for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 
+// --- report -----------------------------------------------------------------------------------
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-const base = results.passthrough?.recordsPerSec;
-console.log(`\nnode ${process.version}, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrency}, ${seconds}s per run\n`);
-console.log('| variant | delivered records/s | × pass-through | ack p50 ms (closed loop) | ack p99 ms (closed loop) | peak RSS MB |');
-console.log('|---|---|---|---|---|---|');
-for (const r of Object.values(results)) {
-  console.log(`| ${r.name} | ${f(r.recordsPerSec)} | ${base ? f(r.recordsPerSec / base, 2) : 'n/a'} | ${f(r.ackP50, 1)} | ${f(r.ackP99, 1)} | ${f(r.peakRssMb)} |`);
-}
-if (Object.keys(lat).length) {
-  const rate = Object.values(lat)[0].ratePerSec;
-  console.log(`\nOpen loop at half the persistent maximum: ${rate} requests/s (${rate * recordsPerRequest} records/s)\n`);
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
+console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrency}, ${seconds}s per measurement, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}\n`);
+console.log('Closed loop, delivered end to end (ratios against the pass-through of the same round):\n');
+console.log('| round | variant | delivered records/s | × pass-through | CPU ms / 1k records | cores used | ack p50 ms | ack p99 ms | peak RSS MB |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+runs.forEach((row, i) => {
+  const base = row.passthrough?.recordsPerSec;
+  for (const r of Object.values(row)) {
+    console.log(`| ${i + 1} | ${r.name} | ${f(r.recordsPerSec)} | ${base ? f(r.recordsPerSec / base, 2) : 'n/a'} | ${f(r.cpuMsPer1k, 1)} | ${f(r.coresUsed, 2)} | ${f(r.ackP50, 1)} | ${f(r.ackP99, 1)} | ${f(r.peakRssMb)} |`);
+  }
+});
+if (lat.length) {
+  const rate = lat[0].ratePerSec;
+  console.log(`\nOpen loop at half the persistent path's median maximum: ${rate} requests/s (${rate * recordsPerRequest} records/s):\n`);
   console.log('| variant | ack p50 ms | ack p99 ms | peak RSS MB | statuses |');
   console.log('|---|---|---|---|---|');
-  for (const r of Object.values(lat)) console.log(`| ${r.name} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.peakRssMb)} | ${JSON.stringify(r.statuses)} |`);
+  for (const r of lat) console.log(`| ${r.name} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.peakRssMb)} | ${JSON.stringify(r.statuses)} |`);
 }
-for (const r of Object.values(results)) if (r.delivered < r.acked) console.log(`\nWARNING: ${r.name} delivered ${r.delivered} of ${r.acked} acknowledged records within the wait`);
+for (const r of [...runs.flatMap((row) => Object.values(row)), ...lat]) {
+  if (!r.drained) console.log(`\nWARNING: ${r.name} delivered ${r.delivered} of ${r.acked} acknowledged records within ${DRAIN_TIMEOUT_MS / 1000}s`);
+}
+if (values.json) writeFileSync(values.json, JSON.stringify({ date, node: process.version, cpus: cpus().length, recordsPerRequest, bytesPerRequest: body.length, concurrency, seconds, runs, latency: lat }, null, 2));

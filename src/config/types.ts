@@ -103,12 +103,25 @@ export const tlsClient = () =>
     })
     .optional();
 
-/** The Collector's `tls` server block. */
+/** TLS versions as the Collector writes them (configtls `min_version`), and Node's names for them. */
+export const TLS_VERSIONS = { '1.0': 'TLSv1', '1.1': 'TLSv1.1', '1.2': 'TLSv1.2', '1.3': 'TLSv1.3' } as const;
+
+/** `"1.2"`, or `1.2` unquoted (YAML reads a number; `1.0` would otherwise become "1"). */
+const tlsVersion = () => z.preprocess((v) => (typeof v === 'number' ? v.toFixed(1) : v), z.enum(['1.0', '1.1', '1.2', '1.3'])).optional();
+
+/**
+ * The Collector's `tls` server block. `ca_file` (a server has no peer to verify with it) and
+ * `reload_interval` (certificates are read once, at start) are accepted so Collector configs load.
+ */
 export const tlsServer = () =>
   z
     .strictObject({
       cert_file: z.string(),
       key_file: z.string(),
       client_ca_file: z.string().optional(),
+      min_version: tlsVersion(),
+      max_version: tlsVersion(),
+      ca_file: z.string().optional(),
+      reload_interval: duration().optional(),
     })
     .optional();

@@ -42,11 +42,41 @@ export function getAttr(attrs: KeyValue[], key: string): AnyValue | undefined {
   return undefined;
 }
 
-/** A readable string form of an AnyValue (for vendor fields that take strings). */
+/**
+ * AnyValue → a plain JSON value, safe for JSON.stringify and for backends that read JSON numbers
+ * as doubles: int64 beyond 2^53 as a decimal string, bytes as base64, NaN/±Infinity as text.
+ */
+export function anyValueToPlainJson(v: AnyValue | undefined): unknown {
+  if (!v) return null;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.intValue !== undefined) {
+    const n = Number(v.intValue);
+    return Number.isSafeInteger(n) ? n : v.intValue.toString();
+  }
+  if (v.doubleValue !== undefined) return Number.isFinite(v.doubleValue) ? v.doubleValue : String(v.doubleValue);
+  if (v.bytesValue !== undefined) return Buffer.from(v.bytesValue).toString('base64');
+  if (v.arrayValue !== undefined) return v.arrayValue.values.map(anyValueToPlainJson);
+  if (v.kvlistValue !== undefined) return keyValuesToPlainJson(v.kvlistValue.values);
+  return null;
+}
+
+/** An attribute list → a plain JSON object (later keys win), values as anyValueToPlainJson. */
+export function keyValuesToPlainJson(values: KeyValue[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const kv of values) o[kv.key] = anyValueToPlainJson(kv.value);
+  return o;
+}
+
+/**
+ * A value as text (vendor string fields, labels, matching, the debug exporter): strings as they
+ * are, numbers and booleans as written (ints exactly, however large), bytes as base64, maps and
+ * lists as JSON.
+ */
 export function anyValueToString(v: AnyValue | undefined): string {
   if (!v) return '';
   if (v.stringValue !== undefined) return v.stringValue;
-  const plain = fromAnyValue(v);
-  if (plain instanceof Uint8Array) return Buffer.from(plain).toString('base64');
-  return JSON.stringify(plain, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? Buffer.from(x).toString('base64') : x));
+  if (v.intValue !== undefined) return v.intValue.toString();
+  const plain = anyValueToPlainJson(v);
+  return typeof plain === 'string' ? plain : JSON.stringify(plain);
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from './component.js';
 import type { ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from './factory.js';
+import { forgetWireBytes } from '../pdata/wire-bytes.js';
 import { FanOut } from './fanout.js';
 
 /**
@@ -147,6 +148,8 @@ export class Service implements Host {
         this.ordered.push({ id: `${id} (pipeline ${p.id})`, kind: 'processor', component: proc });
         next = proc;
       }
+      // Processors that may change records in place make the receiver's wire bytes stale.
+      if (mutates) next = forgettingWireBytes(next);
       heads.set(p.id, { consumer: next, mutates });
     }
 
@@ -158,4 +161,14 @@ export class Service implements Host {
       this.ordered.push({ id, kind: 'receiver', component: rec });
     }
   }
+}
+
+/** A pipeline head that drops the receiver's wire bytes before processors may change the records. */
+function forgettingWireBytes(next: LogsConsumer): LogsConsumer {
+  return {
+    consume(logs) {
+      forgetWireBytes(logs);
+      return next.consume(logs);
+    },
+  };
 }

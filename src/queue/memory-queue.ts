@@ -70,6 +70,11 @@ export class MemoryQueue implements Queue {
     if (this.remove(id)) this.deadLetters++;
   }
 
+  async deadLetterNew(_bytes: Uint8Array, _items: number, _reason: string): Promise<void> {
+    if (this.closed) throw closedError();
+    this.deadLetters++;
+  }
+
   size(): number {
     return this.gate.size();
   }

@@ -70,6 +70,11 @@ export interface Queue {
   recordAttempt(id: number): Promise<void>;
   /** Move the request to the dead-letter store with its reason. */
   deadLetter(id: number, reason: string): Promise<void>;
+  /**
+   * Store records that never were a queued request (the part of a delivered request the backend
+   * can never accept) straight in the dead-letter store, as one request. Leaves `size` alone.
+   */
+  deadLetterNew(bytes: Uint8Array, items: number, reason: string): Promise<void>;
   /** Stored requests, in sizer units (in flight included). */
   size(): number;
   readonly capacity: number;

@@ -84,6 +84,9 @@ export class SqliteQueue implements Queue {
         `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason)
          SELECT ?, payload, items, size_bytes, checksum, attempts, enqueued_at, ?, ? FROM ${t} WHERE id = ?`,
       ),
+      insertDeadLetter: db.prepare(
+        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+      ),
       totals: db.prepare(`SELECT count(*) AS n, coalesce(sum(items), 0) AS items, coalesce(sum(size_bytes), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM ${t}`),
       deadLetterCount: db.prepare('SELECT count(*) FROM dead_letter WHERE exporter_id = ?').pluck(),
     };
@@ -164,7 +167,8 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
-    await this.database.write(() => this.sql.remove.run(id));
+    // Not durable: a delete lost to a power cut redelivers the request (a duplicate, never a loss).
+    await this.database.write(() => this.sql.remove.run(id), { durable: false });
     this.gate.release(entry.units);
     this.maybeReclaim();
   }
@@ -173,7 +177,7 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     entry.attempts++;
-    await this.database.write(() => this.sql.attempt.run(id));
+    await this.database.write(() => this.sql.attempt.run(id), { durable: false });
   }
 
   async deadLetter(id: number, reason: string): Promise<void> {
@@ -183,6 +187,14 @@ export class SqliteQueue implements Queue {
     await this.moveToDeadLetter(id, reason);
     this.gate.release(entry.units);
     this.maybeReclaim();
+  }
+
+  async deadLetterNew(bytes: Uint8Array, items: number, reason: string): Promise<void> {
+    if (this.closed) throw closedError();
+    const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const now = Date.now();
+    await this.database.write(() => this.sql.insertDeadLetter.run(this.options.exporterId, payload, items, payload.byteLength, crc32(payload), now, now, reason));
+    this.deadLetters++;
   }
 
   size(): number {

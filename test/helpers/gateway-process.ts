@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -19,11 +19,22 @@ export interface GatewayProcess {
   kill9(): Promise<number | string>;
 }
 
-/** Writes `yaml` to a temp dir and returns its path. */
-export function writeConfig(yaml: string, dir = mkdtempSync(join(tmpdir(), 'mog-'))): string {
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Writes `yaml` to a temp dir (removed when the test process exits) and returns its path. */
+export function writeConfig(yaml: string, dir = tempDir()): string {
   const p = join(dir, 'config.yaml');
   writeFileSync(p, yaml);
   return p;
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'mog-'));
+  tempDirs.push(d);
+  return d;
 }
 
 /** Runs `node dist/cli.js ...args` to completion. */

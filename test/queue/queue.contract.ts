@@ -79,6 +79,15 @@ export function runQueueContract(name: string, makeQueue: QueueMaker): void {
       expect(q.deadLetterSize()).toBe(1);
     });
 
+    it('dead-letters records that were never queued without touching the queue size', async () => {
+      const q = await open();
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      await q.deadLetterNew(bytes(8, 9), 2, 'record above the 1 MB request limit');
+      expect(q.size()).toBe(1);
+      expect(q.deadLetterSize()).toBe(1);
+      expect([...(await q.take())!.bytes]).toEqual([1]);
+    });
+
     it.each([
       ['requests', 2, [1, 1], 1],
       ['items', 10, [6, 4], 1],

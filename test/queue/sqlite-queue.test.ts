@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUEUE_DB_FILE } from '../../src/queue/database.js';
+import { acquireDatabase, QUEUE_DB_FILE, releaseDatabase } from '../../src/queue/database.js';
+import { listDeadLetters } from '../../src/queue/dead-letter.js';
 import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
 import { runQueueContract } from './queue.contract.js';
 
@@ -27,6 +28,20 @@ afterEach(async () => {
 runQueueContract('SqliteQueue', async (limits) => open(tempDir(), limits));
 
 describe('SqliteQueue persistence', () => {
+  it('keeps records dead-lettered outside the queue, with their reason, for `queue dead-letter list`', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    await q.deadLetterNew(new Uint8Array([1, 2, 3]), 1, 'permanent: entry above 1 MB');
+    await q.close();
+    const database = acquireDatabase(dir, false);
+    try {
+      expect(listDeadLetters(database, 'otlphttp/a')).toMatchObject([{ records: 1, bytes: 3, attempts: 0, reason: 'permanent: entry above 1 MB' }]);
+    } finally {
+      releaseDatabase(database);
+    }
+    expect(open(dir).deadLetterSize()).toBe(1);
+  });
+
   it('has committed the row by the time enqueue resolves', async () => {
     const dir = tempDir();
     const q = open(dir);

@@ -1,4 +1,5 @@
-import type { AnyValue, KeyValue, LogRecord } from '../../pdata/model.js';
+import type { AnyValue, LogRecord } from '../../pdata/model.js';
+import { anyValueToPlainJson, keyValuesToPlainJson } from '../../pdata/values.js';
 import type { RecordRef } from '../helper/split.js';
 
 /**
@@ -43,8 +44,8 @@ export function toIngestionRow(ref: RecordRef, nowNano: bigint): IngestionRow {
     Body: bodyValue(r.body),
     TraceId: hexId(r.traceId),
     SpanId: hexId(r.spanId),
-    Attributes: kvToJson(r.attributes),
-    Resource: kvToJson(ref.resourceLogs.resource?.attributes ?? []),
+    Attributes: keyValuesToPlainJson(r.attributes),
+    Resource: keyValuesToPlainJson(ref.resourceLogs.resource?.attributes ?? []),
     EventName: r.eventName,
     ScopeName: ref.scopeLogs.scope?.name ?? '',
   };
@@ -53,31 +54,9 @@ export function toIngestionRow(ref: RecordRef, nowNano: bigint): IngestionRow {
 function bodyValue(body: AnyValue | undefined): unknown {
   if (!body) return '';
   if (body.stringValue !== undefined) return body.stringValue;
-  if (body.kvlistValue !== undefined) return kvToJson(body.kvlistValue.values);
-  const json = anyValueToJson(body);
+  if (body.kvlistValue !== undefined) return keyValuesToPlainJson(body.kvlistValue.values);
+  const json = anyValueToPlainJson(body);
   return typeof json === 'string' ? json : JSON.stringify(json);
 }
 
 const hexId = (b: Uint8Array) => (b.length > 0 && b.some((x) => x !== 0) ? Buffer.from(b).toString('hex') : '');
-
-/** AnyValue → JSON (int64 beyond 2^53 as a decimal string, bytes as base64, non-finite doubles as strings). */
-function anyValueToJson(v: AnyValue | undefined): unknown {
-  if (!v) return null;
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.intValue !== undefined) {
-    const n = Number(v.intValue);
-    return Number.isSafeInteger(n) ? n : v.intValue.toString();
-  }
-  if (v.doubleValue !== undefined) return Number.isFinite(v.doubleValue) ? v.doubleValue : String(v.doubleValue);
-  if (v.bytesValue !== undefined) return Buffer.from(v.bytesValue).toString('base64');
-  if (v.arrayValue !== undefined) return v.arrayValue.values.map(anyValueToJson);
-  if (v.kvlistValue !== undefined) return kvToJson(v.kvlistValue.values);
-  return null;
-}
-
-function kvToJson(values: KeyValue[]): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const kv of values) o[kv.key] = anyValueToJson(kv.value);
-  return o;
-}

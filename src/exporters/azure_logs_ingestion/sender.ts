@@ -6,7 +6,7 @@ import { redact } from '../../telemetry/secrets.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
-import { TokenCache, TokenError } from '../helper/token-cache.js';
+import { fetchWithToken, TokenCache, TokenError } from '../helper/token-cache.js';
 import { ingestionUrl, type AzureLogsIngestionConfig } from './config.js';
 import { entraTokenSource } from './entra-token.js';
 import { toIngestionRow, type IngestionRow } from './row.js';
@@ -21,7 +21,6 @@ export const MAX_REQUEST_BYTES = 1_000_000;
 /** Azure truncates any field value above 64 KB itself; cutting a too-large row's Body to that loses nothing more. */
 export const MAX_FIELD_BYTES = 64 * 1024;
 const HTTP_PAYLOAD_TOO_LARGE = 413;
-const HTTP_UNAUTHORIZED = 401;
 
 interface SerializedRow {
   json: string;
@@ -86,19 +85,9 @@ export class AzureLogsIngestionSender implements LogsSender {
     const body = this.config.compression === 'gzip' ? await gzip(json) : json;
     let res: Response;
     try {
-      let token = await this.tokens.get(signal);
-      res = await this.fetchOnce(body, token, signal);
-      if (res.status === HTTP_UNAUTHORIZED) {
-        // Expired or revoked before our refresh margin: one fresh token, same rows.
-        await res.body?.cancel();
-        this.tokens.invalidate(token);
-        token = await this.tokens.get(signal);
-        res = await this.fetchOnce(body, token, signal);
-        if (res.status === HTTP_UNAUTHORIZED) {
-          await res.body?.cancel();
-          return retryable('HTTP 401 from Logs Ingestion with a freshly issued token');
-        }
-      }
+      const answered = await fetchWithToken(this.tokens, signal, (token) => this.fetchOnce(body, token, signal));
+      if (!answered) return retryable('HTTP 401 from Logs Ingestion with a freshly issued token');
+      res = answered;
     } catch (err) {
       if (err instanceof TokenError) return err.result;
       return classifyNetworkError(err);

@@ -1,5 +1,5 @@
-import type { AnyValue, KeyValue, ResourceLogs } from '../../pdata/model.js';
-import { anyValueToString, getAttr } from '../../pdata/values.js';
+import type { KeyValue, ResourceLogs } from '../../pdata/model.js';
+import { anyValueToPlainJson, anyValueToString, getAttr } from '../../pdata/values.js';
 import type { RecordRef } from '../helper/split.js';
 
 /**
@@ -109,28 +109,8 @@ function flattenInto(out: Record<string, unknown>, prefix: string, attrs: readon
   for (const kv of attrs) {
     const key = prefix ? `${prefix}.${kv.key}` : kv.key;
     if (kv.value?.kvlistValue) flattenInto(out, key, kv.value.kvlistValue.values);
-    else out[key] = toJsonValue(kv.value);
+    else out[key] = anyValueToPlainJson(kv.value);
   }
-}
-
-/** JSON-safe plain value: int64 beyond 2^53 as a decimal string, bytes as base64, NaN/∞ as text. */
-function toJsonValue(v: AnyValue | undefined): unknown {
-  if (!v) return null;
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.intValue !== undefined) {
-    const n = Number(v.intValue);
-    return Number.isSafeInteger(n) ? n : v.intValue.toString();
-  }
-  if (v.doubleValue !== undefined) return Number.isFinite(v.doubleValue) ? v.doubleValue : String(v.doubleValue);
-  if (v.bytesValue !== undefined) return Buffer.from(v.bytesValue).toString('base64');
-  if (v.arrayValue !== undefined) return v.arrayValue.values.map(toJsonValue);
-  if (v.kvlistValue !== undefined) {
-    const o: Record<string, unknown> = {};
-    for (const kv of v.kvlistValue.values) o[kv.key] = toJsonValue(kv.value);
-    return o;
-  }
-  return null;
 }
 
 function isSet(id: Uint8Array): boolean {

@@ -1,6 +1,6 @@
 import type { AnyValue, KeyValue, LogRecord, Logs } from '../../pdata/model.js';
 import { countLogRecords } from '../../pdata/model.js';
-import { asString } from '../../processors/helper/applyActions.js';
+import { anyValueToString } from '../../pdata/values.js';
 
 /**
  * Text renderings of a request for the debug exporter, one per verbosity: `basic` is one summary
@@ -17,7 +17,7 @@ export function formatNormal(logs: Logs): string {
     rl.scopeLogs.forEach((sl, j) => {
       const scope = sl.scope ? `${sl.scope.name}${sl.scope.version ? `@${sl.scope.version}` : ''}` : '';
       lines.push(`ScopeLog #${j} ${scope}`.trimEnd());
-      for (const r of sl.logRecords) lines.push(`${recordTime(r)} ${r.severityText || severityName(r.severityNumber)} ${asString(r.body)} ${inlineAttrs(r.attributes)}`.trimEnd());
+      for (const r of sl.logRecords) lines.push(`${recordTime(r)} ${r.severityText || severityName(r.severityNumber)} ${anyValueToString(r.body)} ${inlineAttrs(r.attributes)}`.trimEnd());
     });
   });
   return lines.join('\n') + '\n';
@@ -64,13 +64,13 @@ function typed(v: AnyValue | undefined): string {
   if (v.doubleValue !== undefined) return `Double(${v.doubleValue})`;
   if (v.boolValue !== undefined) return `Bool(${v.boolValue})`;
   if (v.bytesValue !== undefined) return `Bytes(${Buffer.from(v.bytesValue).toString('base64')})`;
-  if (v.arrayValue !== undefined) return `Slice(${asString(v)})`;
-  if (v.kvlistValue !== undefined) return `Map(${asString(v)})`;
+  if (v.arrayValue !== undefined) return `Slice(${anyValueToString(v)})`;
+  if (v.kvlistValue !== undefined) return `Map(${anyValueToString(v)})`;
   return 'Empty()';
 }
 
 function inlineAttrs(attrs: KeyValue[]): string {
-  return attrs.map((kv) => `${kv.key}=${asString(kv.value)}`).join(' ');
+  return attrs.map((kv) => `${kv.key}=${anyValueToString(kv.value)}`).join(' ');
 }
 
 function recordTime(r: LogRecord): string {

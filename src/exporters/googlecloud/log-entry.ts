@@ -1,5 +1,5 @@
-import type { AnyValue, KeyValue, LogRecord, Resource } from '../../pdata/model.js';
-import { getAttr } from '../../pdata/values.js';
+import type { LogRecord, Resource } from '../../pdata/model.js';
+import { anyValueToPlainJson, anyValueToString, getAttr, keyValuesToPlainJson } from '../../pdata/values.js';
 
 /**
  * OTel log record → Cloud Logging LogEntry (REST JSON). The contract is DESIGN section 7; the
@@ -50,37 +50,6 @@ export function rfc3339Nanos(unixNano: bigint): string {
   return `${iso.slice(0, 19)}.${nanos.toString().padStart(9, '0')}Z`;
 }
 
-/** AnyValue → JSON (int64 beyond 2^53 as a decimal string, bytes as base64, non-finite doubles as strings). */
-export function anyValueToJson(v: AnyValue | undefined): unknown {
-  if (!v) return null;
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.intValue !== undefined) {
-    const n = Number(v.intValue);
-    return Number.isSafeInteger(n) ? n : v.intValue.toString();
-  }
-  if (v.doubleValue !== undefined) return Number.isFinite(v.doubleValue) ? v.doubleValue : String(v.doubleValue);
-  if (v.bytesValue !== undefined) return Buffer.from(v.bytesValue).toString('base64');
-  if (v.arrayValue !== undefined) return v.arrayValue.values.map(anyValueToJson);
-  if (v.kvlistValue !== undefined) return kvToJson(v.kvlistValue.values);
-  return null;
-}
-
-/** AnyValue → the string a label or text payload holds: scalars as written, structures as JSON. */
-export function anyValueToText(v: AnyValue | undefined): string {
-  if (!v) return '';
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.intValue !== undefined) return v.intValue.toString();
-  const json = anyValueToJson(v);
-  return typeof json === 'string' ? json : JSON.stringify(json);
-}
-
-export function kvToJson(values: KeyValue[]): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const kv of values) o[kv.key] = anyValueToJson(kv.value);
-  return o;
-}
-
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const isSet = (b: Uint8Array) => b.length > 0 && b.some((x) => x !== 0);
 
@@ -94,7 +63,7 @@ export function monitoredResource(resource: Resource | undefined): MonitoredReso
   const str = (...keys: string[]) => {
     for (const k of keys) {
       const v = getAttr(attrs, k);
-      if (v) return anyValueToText(v);
+      if (v) return anyValueToString(v);
     }
     return '';
   };
@@ -115,15 +84,15 @@ export function toLogEntry(record: LogRecord, resource: MonitoredResource, proje
   if (time > 0n) entry.timestamp = rfc3339Nanos(time);
   if (record.attributes.length > 0) {
     const labels: Record<string, string> = {};
-    for (const kv of record.attributes) labels[kv.key] = anyValueToText(kv.value);
+    for (const kv of record.attributes) labels[kv.key] = anyValueToString(kv.value);
     entry.labels = labels;
   }
   if (isSet(record.traceId)) entry.trace = `projects/${project}/traces/${hex(record.traceId)}`;
   if (isSet(record.spanId)) entry.spanId = hex(record.spanId);
   if (record.flags & 0x01) entry.traceSampled = true;
   const body = record.body;
-  if (body?.kvlistValue) entry.jsonPayload = kvToJson(body.kvlistValue.values);
-  else if (body && anyValueToJson(body) !== null) entry.textPayload = anyValueToText(body);
+  if (body?.kvlistValue) entry.jsonPayload = keyValuesToPlainJson(body.kvlistValue.values);
+  else if (body && anyValueToPlainJson(body) !== null) entry.textPayload = anyValueToString(body);
   return entry;
 }
 

@@ -5,7 +5,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
-import { TokenCache, TokenError } from '../helper/token-cache.js';
+import { fetchWithToken, TokenCache, TokenError } from '../helper/token-cache.js';
 import type { GoogleCloudConfig } from './config.js';
 import { loadGoogleCredentials, type GoogleCredentials } from './credentials.js';
 import { serializeEntry } from './entry-split.js';
@@ -121,18 +121,9 @@ export class GoogleCloudSender implements LogsSender {
     let res: Response;
     try {
       const { tokens } = await this.init();
-      let token = await tokens.get(signal);
-      res = await this.fetchOnce(payload, token, signal);
-      if (res.status === 401) {
-        await res.body?.cancel();
-        tokens.invalidate(token);
-        token = await tokens.get(signal);
-        res = await this.fetchOnce(payload, token, signal);
-        if (res.status === 401) {
-          await res.body?.cancel();
-          return retryable('HTTP 401 from Cloud Logging with a freshly issued token');
-        }
-      }
+      const answered = await fetchWithToken(tokens, signal, (token) => this.fetchOnce(payload, token, signal));
+      if (!answered) return retryable('HTTP 401 from Cloud Logging with a freshly issued token');
+      res = answered;
     } catch (err) {
       if (err instanceof TokenError) return err.result;
       return classifyNetworkError(err);

@@ -1,4 +1,5 @@
 import { isPermanent } from '../../errors.js';
+import type { Logs } from '../../pdata/model.js';
 import { abortableSleep, Backoff } from './backoff.js';
 import type { RetryOnFailureConfig } from './config.js';
 import type { ExportRequest, LogsSender, SendResult } from './sender.js';
@@ -10,7 +11,8 @@ import type { ExportRequest, LogsSender, SendResult } from './sender.js';
  */
 
 export type DeliveryOutcome =
-  | { kind: 'sent'; rejected: number }
+  /** `rejectedLogs`: records the backend can never accept, for the dead-letter store (`message` says why). */
+  | { kind: 'sent'; rejected: number; rejectedLogs?: Logs; message?: string }
   /** `why` is a low-cardinality label for metrics; `reason` the backend's words for the log. */
   | { kind: 'failed'; why: 'permanent' | 'retries_exhausted' | 'retry_disabled'; reason: string; retryAfterMs?: number }
   /** The exporter is stopping: the request was neither delivered nor refused. */
@@ -38,7 +40,7 @@ export async function deliver(request: ExportRequest, hooks: DeliveryHooks): Pro
   for (;;) {
     if (hooks.stop.aborted) return { kind: 'stopped' };
     const result = await attempt(request, hooks);
-    if (result.kind === 'success') return { kind: 'sent', rejected: result.rejected ?? 0 };
+    if (result.kind === 'success') return { kind: 'sent', rejected: result.rejected ?? 0, rejectedLogs: result.rejectedLogs, message: result.message };
     // A send cut short by shutdown says nothing about the backend: keep the request queued.
     if (hooks.stop.aborted) return { kind: 'stopped' };
     if (result.kind === 'permanent') return { kind: 'failed', why: 'permanent', reason: result.reason };

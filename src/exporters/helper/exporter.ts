@@ -1,6 +1,7 @@
 import { GatewayError, PermanentError, RetryableError, isPermanent, isRetryable } from '../../errors.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import { decodeLogs, encodeLogs } from '../../pdata/proto.js';
+import { wireBytesOf } from '../../pdata/wire-bytes.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
 import { isStorageExtension } from '../../extensions/storage.js';
 import { redact } from '../../telemetry/secrets.js';
@@ -9,6 +10,8 @@ import type { OverflowPolicy, Queue, QueuedRequest } from '../../queue/queue.js'
 import { SqliteQueue } from '../../queue/sqlite-queue.js';
 import type { ExporterHelperConfig } from './config.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
+
+type SentOutcome = Extract<DeliveryOutcome, { kind: 'sent' }>;
 import type { ExportRequest, LogsSender } from './sender.js';
 
 /**
@@ -80,21 +83,39 @@ export function createExporter(
     telemetry.deadLetterSize.set(labels, queue.deadLetterSize());
   };
 
-  const recordSent = (records: number, outcome: Extract<DeliveryOutcome, { kind: 'sent' }>) => {
+  /** Counts a delivered request; `deadLettered` of its rejected records went to the dead-letter store. */
+  const recordSent = (records: number, outcome: SentOutcome, deadLettered = 0) => {
     telemetry.exporterSent.inc(labels, records);
-    if (outcome.rejected > 0) {
-      telemetry.partialRejected.inc(labels, outcome.rejected);
-      logger.warn('backend rejected part of a request (partial success; not retried)', { records: outcome.rejected });
+    const partial = outcome.rejected - deadLettered;
+    if (partial > 0) {
+      telemetry.partialRejected.inc(labels, partial);
+      logger.warn('backend rejected part of a request (partial success; not retried)', { records: partial });
     }
   };
+
+  /**
+   * Records a sender handed back as never acceptable go to the dead-letter store before the
+   * request is acknowledged: a crash in between stores them twice (visible, replayable), never zero times.
+   */
+  async function deadLetterRejected(outcome: SentOutcome): Promise<number> {
+    const rejected = outcome.rejectedLogs;
+    const records = rejected ? countLogRecords(rejected) : 0;
+    if (!rejected || records === 0) return 0;
+    const reason = redact(`permanent: ${outcome.message ?? 'the backend can never accept these records'}`);
+    await queue!.deadLetterNew(encodeLogs(rejected), records, reason);
+    telemetry.deadLettered.inc({ ...labels, reason: 'permanent' }, records);
+    logger.warn('moved records the backend can never accept to the dead-letter store; the rest was delivered', { records, reason });
+    return records;
+  }
 
   async function handle(item: QueuedRequest): Promise<boolean> {
     const request = exportRequestOf(item);
     const outcome = await deliver(request, hooks(item.items, () => queue!.recordAttempt(item.id)));
     if (outcome.kind === 'stopped') return false;
     if (outcome.kind === 'sent') {
+      const deadLettered = await deadLetterRejected(outcome);
       await queue!.ack(item.id);
-      recordSent(item.items, outcome);
+      recordSent(item.items, outcome, deadLettered);
       if (item.redelivery) telemetry.redelivered.inc(labels, item.items);
     } else {
       // The reason is stored and shown by `queue dead-letter list`: scrub secrets a backend echoed.
@@ -122,10 +143,12 @@ export function createExporter(
   }
 
   async function sendNow(logs: Logs, records: number): Promise<void> {
-    const outcome = await deliver({ records, logs: () => logs, bytes: memo(() => encodeLogs(logs)) }, hooks(records));
+    const outcome = await deliver({ records, logs: () => logs, bytes: memo(() => protobufOf(logs)) }, hooks(records));
     switch (outcome.kind) {
       case 'sent':
+        // Without a queue there is no dead-letter store: such records are counted as rejected.
         recordSent(records, outcome);
+        if (outcome.rejectedLogs) logger.warn('dropped records the backend can never accept (no sending_queue, so no dead-letter store)', { records: countLogRecords(outcome.rejectedLogs), reason: redact(outcome.message ?? '') });
         return;
       case 'stopped':
         throw new RetryableError(`exporter ${settings.id} is shutting down`);
@@ -180,7 +203,9 @@ export function createExporter(
       if (!queue) throw new RetryableError(`exporter ${settings.id} has not started`);
       let outcome;
       try {
-        outcome = await queue.enqueue({ bytes: encodeLogs(logs), items: records, logs });
+        // The decoded form rides along in the memory queue only for senders that read it; for the
+        // others it would only keep ~10× the bytes' size alive in the heap (GC time, RSS).
+        outcome = await queue.enqueue({ bytes: protobufOf(logs), items: records, logs: sender.sendsBytes ? undefined : logs });
       } catch (err) {
         telemetry.exporterEnqueueFailed.inc(labels, records);
         if (isRetryable(err) || isPermanent(err)) throw err;
@@ -236,6 +261,11 @@ function openQueue(settings: CreateSettings, host: Host, storageId: string | und
     logger: settings.logger.child({ exporter: settings.id }),
     onCorrupt: () => telemetry.queueCorrupt.inc({ exporter: settings.id }),
   });
+}
+
+/** The receiver's bytes when the request arrived as protobuf and nothing changed it since. */
+function protobufOf(logs: Logs): Uint8Array {
+  return wireBytesOf(logs) ?? encodeLogs(logs);
 }
 
 /** The sender's view of a queued request: bytes as stored, decoded only if asked, once. */

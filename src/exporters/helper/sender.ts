@@ -32,6 +32,11 @@ export interface ExportRequest {
 }
 
 export interface LogsSender {
+  /**
+   * True when `send` uses only `bytes()` (OTLP protobuf out): the in-memory queue then keeps just
+   * the bytes, not the decoded request. `logs()` still works, decoding on demand.
+   */
+  readonly sendsBytes?: boolean;
   /** Called once before the first send (resolve credentials, open channels). */
   start?(): Promise<void>;
   /**

@@ -36,6 +36,26 @@ export class TokenError extends Error {
   }
 }
 
+const HTTP_UNAUTHORIZED = 401;
+
+/**
+ * One authenticated call with a cached token. A 401 means the token was revoked or expired inside
+ * our refresh margin: drop it, take a fresh one and make the same call once more. Resolves with
+ * the response, or undefined when a freshly issued token is refused too (retry later). Rejects
+ * with TokenError as `get` does, and with what `call` throws.
+ */
+export async function fetchWithToken(tokens: TokenCache, signal: AbortSignal, call: (token: string) => Promise<Response>): Promise<Response | undefined> {
+  const stale = await tokens.get(signal);
+  const res = await call(stale);
+  if (res.status !== HTTP_UNAUTHORIZED) return res;
+  await res.body?.cancel();
+  tokens.invalidate(stale);
+  const again = await call(await tokens.get(signal));
+  if (again.status !== HTTP_UNAUTHORIZED) return again;
+  await again.body?.cancel();
+  return undefined;
+}
+
 /** Refresh this long before expiry: covers clock skew and the time a large request spends in flight. */
 export const TOKEN_REFRESH_SKEW_MS = 5 * 60_000;
 /** Never treat less than this fraction of a token's lifetime as usable (short-lived test or STS tokens). */

@@ -47,6 +47,10 @@ export class OtlpHttpLogsSender implements LogsSender {
   private readonly headers: Record<string, string>;
   private agent?: http.Agent;
 
+  get sendsBytes(): boolean {
+    return this.options.config.encoding === 'proto';
+  }
+
   constructor(private readonly options: OtlpHttpSenderOptions) {
     const { config } = options;
     this.url = otlphttpLogsUrl(config);

@@ -1,6 +1,5 @@
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, Resource } from '../../pdata/model.js';
-import { toAnyValue } from '../../pdata/values.js';
-import { asString } from '../helper/applyActions.js';
+import { anyValueToString, toAnyValue } from '../../pdata/values.js';
 import { compilePattern } from '../helper/actionsConfig.js';
 import { parseSeverity, type MatchProperties } from './matchConfig.js';
 
@@ -33,7 +32,7 @@ export function buildMatcher(m: MatchProperties): RecordMatcher {
   return (record, resource, scope) => {
     if (recordAttrs.some((t) => !t(record.attributes))) return false;
     if (resourceAttrs.some((t) => !t(resource?.attributes ?? []))) return false;
-    if (bodies && !bodies.some((t) => t(asString(record.body)))) return false;
+    if (bodies && !bodies.some((t) => t(anyValueToString(record.body)))) return false;
     if (severityTexts && !severityTexts.some((t) => t(record.severityText))) return false;
     if (libraries && !libraries.some((l) => l.name(scope?.name ?? '') && (!l.version || l.version(scope?.version ?? '')))) return false;
     if (minSeverity !== undefined) {
@@ -48,7 +47,7 @@ function attributeTest(key: string, value: unknown, matchType: 'strict' | 'regex
   if (value === undefined || value === null) return (attrs: KeyValue[]) => attrs.some((kv) => kv.key === key);
   if (matchType === 'regexp') {
     const t = text(value as string);
-    return (attrs: KeyValue[]) => attrs.some((kv) => kv.key === key && t(asString(kv.value)));
+    return (attrs: KeyValue[]) => attrs.some((kv) => kv.key === key && t(anyValueToString(kv.value)));
   }
   const expected = toAnyValue(value);
   return (attrs: KeyValue[]) => attrs.some((kv) => kv.key === key && sameValue(kv.value, expected));
@@ -60,5 +59,5 @@ function sameValue(a: AnyValue | undefined, b: AnyValue): boolean {
   const kind = (v: AnyValue) => Object.keys(v).find((k) => (v as Record<string, unknown>)[k] !== undefined);
   if (kind(a) !== kind(b)) return false;
   if (a.doubleValue !== undefined || b.doubleValue !== undefined) return a.doubleValue === b.doubleValue;
-  return asString(a) === asString(b);
+  return anyValueToString(a) === anyValueToString(b);
 }

@@ -99,14 +99,6 @@ function extract(a: CompiledAction, attrs: KeyValue[]): void {
   }
 }
 
-/** A value as text: numbers and bools plainly, maps and lists as JSON, bytes as base64. */
-export function asString(v: AnyValue | undefined): string {
-  if (v?.intValue !== undefined) return v.intValue.toString();
-  if (v?.doubleValue !== undefined) return String(v.doubleValue);
-  if (v?.boolValue !== undefined) return String(v.boolValue);
-  return anyValueToString(v);
-}
-
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const INT_TEXT = /^[+-]?\d+$/;
@@ -132,6 +124,6 @@ export function convertValue(v: AnyValue | undefined, to: 'int' | 'double' | 'st
       if (v.stringValue !== undefined && FLOAT_TEXT.test(v.stringValue)) return { doubleValue: Number(v.stringValue) };
       return undefined;
     case 'string':
-      return { stringValue: asString(v) };
+      return { stringValue: anyValueToString(v) };
   }
 }

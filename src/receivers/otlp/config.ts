@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, listenEndpoint, tlsServer } from '../../config/types.js';
+import { byteSize, duration, listenEndpoint, tlsServer } from '../../config/types.js';
 
 /**
  * The `otlp` receiver's config, with the Collector's key names (otlpreceiver/config.go). A protocol
@@ -18,6 +18,9 @@ export const DEFAULT_MAX_REQUEST_BODY_SIZE = 20 * 1024 * 1024;
 /** The OTLP/HTTP spec's default logs path. */
 export const DEFAULT_LOGS_URL_PATH = '/v1/logs';
 
+/** RFC 9110 token: what node:http accepts as a header name. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
 /**
  * Collector keys that make sense for traces/metrics or tune Go's server internals. Accepting them
  * lets an existing Collector config run unchanged; they have no effect on this logs gateway.
@@ -32,6 +35,10 @@ const IGNORED_KEYS = [
   'read_buffer_size',
   'write_buffer_size',
   'transport',
+  // confighttp keys without a Node counterpart: responses are small and written at once, and
+  // gzip, deflate and identity bodies are always accepted.
+  'write_timeout',
+  'compression_algorithms',
 ] as const;
 
 export const IGNORED_PROTOCOL_KEYS: readonly string[] = IGNORED_KEYS;
@@ -70,6 +77,11 @@ const httpSchema = z.strictObject({
     .transform((p) => (p.startsWith('/') ? p : `/${p}`)),
   tls: tlsServer(),
   auth: authSchema,
+  // confighttp's server timeouts (Go's http.Server): 0 disables read_timeout, as in Go.
+  read_timeout: duration().optional(),
+  read_header_timeout: duration().optional(),
+  idle_timeout: duration().optional(),
+  response_headers: z.record(z.string().regex(HEADER_NAME, 'expected an HTTP header name'), z.string()).optional(),
   ...ignored,
 });
 

@@ -49,6 +49,10 @@ export class OtlpGrpcServer {
     });
 
     const tls = this.config.tls ? await loadServerTls(this.config.tls, `receivers.${this.ctx.id}.protocols.grpc.tls`) : undefined;
+    if (this.config.tls?.min_version || this.config.tls?.max_version) {
+      // grpc-js builds its TLS context itself: it negotiates TLS 1.2 or 1.3 whatever is asked.
+      this.ctx.logger.warn('otlp gRPC: tls.min_version / max_version are not enforced on gRPC (TLS 1.2 or 1.3 is negotiated); they apply to OTLP/HTTP', { min_version: this.config.tls.min_version, max_version: this.config.tls.max_version });
+    }
     const credentials = tls
       ? ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.requestCert)
       : ServerCredentials.createInsecure();

@@ -5,6 +5,7 @@ import { GatewayError } from '../../errors.js';
 import type { Logs } from '../../pdata/model.js';
 import { logsFromJson } from '../../pdata/json.js';
 import { decodeLogs } from '../../pdata/proto.js';
+import { rememberWireBytes } from '../../pdata/wire-bytes.js';
 import { isAuthenticated, type ServerAuthenticator } from './auth.js';
 import { BodyAbortedError, BodyTooLargeError, parseContentEncoding, readBody } from './body.js';
 import type { OtlpHttpConfig } from './config.js';
@@ -47,7 +48,9 @@ export class OtlpHttpServer {
     // The last guard of "never crash": even if answering fails, drop the connection, not the process.
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res).catch(() => res.destroy());
     const tls = this.config.tls ? await loadServerTls(this.config.tls, `receivers.${this.ctx.id}.protocols.http.tls`) : undefined;
-    const server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+    const options = { ...serverTimeouts(this.config), ...tls };
+    const server = tls ? createHttpsServer(options, handler) : createHttpServer(options, handler);
+    if (this.config.idle_timeout !== undefined) server.keepAliveTimeout = this.config.idle_timeout;
     const { host, port } = this.config.endpoint;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
@@ -80,6 +83,7 @@ export class OtlpHttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(this.config.response_headers ?? {})) res.setHeader(name, value);
     const kind = parseMediaType(req.headers['content-type']);
     try {
       await this.route(req, res, kind);
@@ -124,12 +128,14 @@ export class OtlpHttpServer {
       const message = err instanceof GatewayError ? err.message : `request body is not a valid OTLP ${kind === 'proto' ? 'protobuf' : 'JSON'} ExportLogsServiceRequest`;
       return this.refuse(req, res, kind, { httpStatus: 400, message });
     }
-    await this.accept(req, res, kind, logs);
+    await this.accept(req, res, kind, logs, kind === 'proto' ? body : undefined);
   }
 
-  private async accept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, logs: Logs): Promise<void> {
+  private async accept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, logs: Logs, protoBody?: Uint8Array): Promise<void> {
     const labels = { receiver: this.ctx.id, transport: 'http' };
     const filtered = filterAcceptable(logs);
+    // Unchanged request: OTLP exporters may forward these bytes instead of encoding again.
+    if (protoBody && filtered.logs === logs) rememberWireBytes(logs, protoBody);
     if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
     if (filtered.accepted > 0) {
       try {
@@ -171,4 +177,17 @@ function isSmallBody(req: IncomingMessage): boolean {
   if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return true;
   const declared = Number(req.headers['content-length'] ?? NaN);
   return Number.isFinite(declared) && declared <= MAX_DRAIN_BYTES;
+}
+
+/** Node's defaults (http.createServer), needed to keep headersTimeout ≤ requestTimeout as Node demands. */
+const NODE_REQUEST_TIMEOUT_MS = 300_000;
+const NODE_HEADERS_TIMEOUT_MS = 60_000;
+
+/** `read_timeout` / `read_header_timeout` as node:http options; unset keys keep Node's defaults. */
+export function serverTimeouts(config: Pick<OtlpHttpConfig, 'read_timeout' | 'read_header_timeout'>): { requestTimeout?: number; headersTimeout?: number } {
+  const requestTimeout = config.read_timeout ?? NODE_REQUEST_TIMEOUT_MS;
+  // Go reads headers within read_timeout when read_header_timeout is 0 or unset; Node wants the same bound.
+  let headersTimeout = config.read_header_timeout || NODE_HEADERS_TIMEOUT_MS;
+  if (requestTimeout > 0) headersTimeout = Math.min(headersTimeout, requestTimeout);
+  return { requestTimeout, headersTimeout };
 }

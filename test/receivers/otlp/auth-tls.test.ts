@@ -94,7 +94,7 @@ describe('otlp receiver tls', () => {
   const tls = { cert_file: fixture('server.pem'), key_file: fixture('server.key') };
   const ca = readFileSync(fixture('ca.pem'));
 
-  function httpsPost(port: number, extra: { cert?: Buffer; key?: Buffer } = {}): Promise<number> {
+  function httpsPost(port: number, extra: { cert?: Buffer; key?: Buffer; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       const req = request(
         { host: '127.0.0.1', port, path: '/v1/logs', method: 'POST', ca, ...extra, headers: { 'content-type': 'application/x-protobuf' } },
@@ -125,5 +125,12 @@ describe('otlp receiver tls', () => {
     run = await startReceiver({ http: { endpoint: '127.0.0.1:0', tls: { ...tls, client_ca_file: fixture('ca.pem') } } });
     await expect(httpsPost(run.receiver.httpPort!)).rejects.toThrow();
     expect(await httpsPost(run.receiver.httpPort!, { cert: readFileSync(fixture('client.pem')), key: readFileSync(fixture('client.key')) })).toBe(200);
+  });
+
+  it('refuses clients below tls.min_version', async () => {
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0', tls: { ...tls, min_version: '1.3' } } });
+    await expect(httpsPost(run.receiver.httpPort!, { maxVersion: 'TLSv1.2' })).rejects.toThrow();
+    expect(await httpsPost(run.receiver.httpPort!, { maxVersion: 'TLSv1.3' })).toBe(200);
+    expect(run.next.received).toHaveLength(1);
   });
 });

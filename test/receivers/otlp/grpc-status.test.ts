@@ -1,9 +1,9 @@
-import { status } from '@grpc/grpc-js';
+import { status, type Metadata } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '../../../src/errors.js';
 import { newLogRecord, type Logs } from '../../../src/pdata/model.js';
 import { decodeExportResponse, encodeLogs } from '../../../src/pdata/proto.js';
-import { parseRetryInfo } from '../../../src/pdata/rpc-status.js';
+import { decodeStatus, parseRetryInfo, STATUS_DETAILS_KEY } from '../../../src/pdata/rpc-status.js';
 import { counterValue, grpcExportRaw, startReceiver, type Running } from './harness.js';
 
 /** grpc-js channel option: compress every request with gzip (grpc-encoding: gzip). */
@@ -12,6 +12,11 @@ const GZIP_CHANNEL = { 'grpc.default_compression_algorithm': 2 };
 function sampleLogs(n = 1, bodyBytes = 10): Logs {
   const logRecords = Array.from({ length: n }, (_, i) => newLogRecord({ severityNumber: 9, body: { stringValue: `${i}`.padEnd(bodyBytes, '.') } }));
   return { resourceLogs: [{ schemaUrl: '', scopeLogs: [{ schemaUrl: '', logRecords }] }] };
+}
+
+function embeddedStatus(metadata: Metadata) {
+  const [bytes] = metadata.get(STATUS_DETAILS_KEY);
+  return decodeStatus(new Uint8Array(bytes as Buffer));
 }
 
 let run: Running | undefined;
@@ -84,6 +89,8 @@ describe('otlp receiver over gRPC', () => {
     expect(error?.code).toBe(status.UNAVAILABLE);
     expect(error?.details).toBe('exporter queue unavailable');
     expect(parseRetryInfo(error!.metadata)).toBe(2500);
+    // The google.rpc.Status clients read from grpc-status-details-bin tells the same story as the call.
+    expect(embeddedStatus(error!.metadata)).toMatchObject({ code: status.UNAVAILABLE, message: 'exporter queue unavailable' });
     expect(await counterValue(run.telemetry.receiverRefused, { receiver: 'otlp', transport: 'grpc' })).toBe(2);
     expect(await counterValue(run.telemetry.receiverRequestsRefused, { receiver: 'otlp', transport: 'grpc', status: 'UNAVAILABLE' })).toBe(1);
   });
@@ -94,6 +101,7 @@ describe('otlp receiver over gRPC', () => {
     const { error } = await grpcExportRaw(run.grpcAddress, encodeLogs(sampleLogs()));
     expect(error?.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(parseRetryInfo(error!.metadata)).toBe(1000);
+    expect(embeddedStatus(error!.metadata)).toMatchObject({ code: status.RESOURCE_EXHAUSTED, message: 'memory limit reached' });
   });
 
   it('answers INVALID_ARGUMENT without RetryInfo when downstream refuses permanently', async () => {

@@ -1,5 +1,5 @@
 /**
- * Measures what group commit buys (run: npx tsx test/queue/group-commit.measure.ts). Not a test:
+ * Measures what group commit buys (run: npx tsx bench/queue-group-commit.bench.ts). Not a test:
  * speed belongs to measurements, not assertions. Compares, with fsync on, N enqueues of 1 KiB
  * (a) one in flight at a time: every enqueue pays its own commit and fsync, and
  * (b) IN_FLIGHT concurrent enqueues: those arriving in one event-loop turn share a commit.
@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteQueue } from '../../src/queue/sqlite-queue.js';
+import { SqliteQueue } from '../src/queue/sqlite-queue.js';
 
 const N = 2_000;
 const IN_FLIGHT = 64;

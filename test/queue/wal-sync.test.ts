@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+/**
+ * With fsync on, the queue fsyncs the WAL itself off the event loop (database.ts). What a receiver
+ * acknowledges must be on disk: an enqueue resolves only after that fsync returned, and fails when
+ * it fails. Acks need no fsync (a lost delete only redelivers). The fsync is held by a stub here.
+ */
+const gate = vi.hoisted(() => ({ pending: [] as { file: string; release: (err?: Error) => void }[] }));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...real,
+    open: async (path: string, flags: string) => {
+      const handle = await real.open(path, flags);
+      return {
+        sync: () => new Promise<void>((resolve, reject) => gate.pending.push({ file: path, release: (err) => (err ? reject(err) : resolve()) })),
+        close: () => handle.close(),
+      };
+    },
+  };
+});
+
+const { SqliteQueue } = await import('../../src/queue/sqlite-queue.js');
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  gate.pending.length = 0;
+});
+
+function openQueue(fsync: boolean) {
+  const directory = mkdtempSync(join(tmpdir(), 'wal-sync-'));
+  dirs.push(directory);
+  return SqliteQueue.open({ directory, fsync, exporterId: 'x', sizer: 'requests', capacity: 10, overflow: 'refuse' });
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 20));
+/** Lets every fsync waiting now (and any it leads to) return. */
+async function releaseAll(err?: Error) {
+  for (let i = 0; i < 10; i++) {
+    await tick();
+    for (const p of gate.pending.splice(0)) p.release(err);
+  }
+}
+
+describe('persistent queue durability with fsync on', () => {
+  it('confirms an enqueue only after the write-ahead log was fsynced', async () => {
+    const q = openQueue(true);
+    let confirmed = false;
+    const enqueued = q.enqueue({ bytes: new Uint8Array([1, 2, 3]), items: 1 }).then(() => (confirmed = true));
+    await tick();
+    expect(gate.pending.map((p) => p.file.endsWith('-wal'))).toEqual([true]);
+    expect(confirmed).toBe(false);
+    await releaseAll();
+    await enqueued;
+    expect(confirmed).toBe(true);
+    await q.close();
+  });
+
+  it('refuses the enqueue (so the client retries) when the fsync fails', async () => {
+    const q = openQueue(true);
+    const outcome = q.enqueue({ bytes: new Uint8Array([1]), items: 1 }).then(() => 'confirmed', (err: Error) => err.message);
+    await releaseAll(new Error('EIO: i/o error'));
+    expect(await outcome).toMatch(/could not store the request: EIO/);
+    await q.close();
+  });
+
+  it('acknowledges a delivered request without waiting for an fsync', async () => {
+    const q = openQueue(true);
+    const enqueued = q.enqueue({ bytes: new Uint8Array([1]), items: 1 });
+    await releaseAll();
+    await enqueued;
+    const item = await q.take();
+    await q.ack(item!.id);
+    expect(gate.pending).toHaveLength(0);
+    expect(q.size()).toBe(0);
+    await q.close();
+  });
+
+  it('never fsyncs when fsync is off', async () => {
+    const q = openQueue(false);
+    await q.enqueue({ bytes: new Uint8Array([1]), items: 1 });
+    expect(gate.pending).toHaveLength(0);
+    await q.close();
+  });
+});
