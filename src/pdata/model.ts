@@ -11,6 +11,8 @@
  * copy (the fan-out clones before a pipeline that mutates).
  */
 
+import { LazyLogs } from './lazy-logs.js';
+
 export interface AnyValue {
   stringValue?: string;
   boolValue?: boolean;
@@ -108,6 +110,11 @@ export function newLogRecord(fields: Partial<LogRecord> = {}): LogRecord {
 }
 
 export function countLogRecords(logs: Logs): number {
+  // A request nothing has read yet is counted from its wire walk: counting must not decode it.
+  if (logs instanceof LazyLogs) {
+    const walked = logs.recordCount;
+    if (walked !== undefined) return walked;
+  }
   let n = 0;
   for (const rl of logs.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
   return n;

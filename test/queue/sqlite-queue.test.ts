@@ -97,6 +97,33 @@ describe('SqliteQueue persistence', () => {
     expect(again.size()).toBe(0);
   });
 
+  it('hands requests enqueued while workers wait to them exactly once, in order, and keeps them until acked', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    const taken: number[] = [];
+    const workers = Array.from({ length: 4 }, async () => {
+      for (;;) {
+        const r = await q.take();
+        if (!r) return;
+        taken.push(r.bytes[0]);
+        // Ack only the even ones: the odd ones must survive a restart.
+        if (r.bytes[0] % 2 === 0) await q.ack(r.id);
+        if (taken.length === 100) await q.close();
+      }
+    });
+    // Waves of concurrent enqueues (group commits) interleaved with the waiting workers.
+    for (let wave = 0; wave < 10; wave++) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => q.enqueue({ bytes: new Uint8Array([wave * 10 + i]), items: 1 })));
+    }
+    await Promise.all(workers);
+    expect(taken).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    const again = open(dir);
+    const redelivered: number[] = [];
+    expect(again.size()).toBe(50);
+    for (let i = 0; i < 50; i++) redelivered.push((await again.take())!.bytes[0]);
+    expect(redelivered).toEqual(Array.from({ length: 50 }, (_, i) => 2 * i + 1));
+  });
+
   it('keeps the queues of two exporters sharing a directory apart', async () => {
     const dir = tempDir();
     const a = open(dir, { exporterId: 'otlphttp/a' });

@@ -1,12 +1,12 @@
 import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { GatewayError } from '../../errors.js';
-import type { Logs } from '../../pdata/model.js';
 import { rawLogsServiceDefinition } from '../../pdata/grpc.js';
-import { decodeLogs, type ExportResponseInit } from '../../pdata/proto.js';
+import type { ExportResponseInit } from '../../pdata/proto.js';
 import { retryInfoMetadata } from '../../pdata/rpc-status.js';
+import { rememberWireBytes } from '../../pdata/wire-bytes.js';
 import { isAuthenticated, metadataToHeaders, type ServerAuthenticator } from './auth.js';
 import type { OtlpGrpcConfig } from './config.js';
-import { filterAcceptable } from './partial-success.js';
+import { acceptableFromProtobuf, type AcceptableLogs } from './partial-success.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { refusalFor, UNEXPECTED_MESSAGE, type Refusal } from './refusal.js';
 import { loadServerTls } from './tls.js';
@@ -98,16 +98,18 @@ export class OtlpGrpcServer {
     if (!(await isAuthenticated(this.auth, metadataToHeaders(call.metadata)))) {
       return this.refuse(done, { grpcCode: GrpcStatus.UNAUTHENTICATED, message: 'missing or invalid credentials' });
     }
-    let logs: Logs;
+    let filtered: AcceptableLogs;
     try {
-      logs = decodeLogs(call.request);
+      // Walked, not decoded: decoded later only if something downstream reads the records.
+      filtered = acceptableFromProtobuf(call.request);
     } catch (err) {
       const message = err instanceof GatewayError ? err.message : 'request is not a valid ExportLogsServiceRequest';
       return this.refuse(done, { grpcCode: GrpcStatus.INVALID_ARGUMENT, message });
     }
+    // Unchanged request: OTLP exporters forward these bytes instead of encoding again.
+    if (filtered.rejected === 0) rememberWireBytes(filtered.logs, call.request);
 
     const labels = { receiver: this.ctx.id, transport: 'grpc' };
-    const filtered = filterAcceptable(logs);
     if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
     if (filtered.accepted > 0) {
       try {

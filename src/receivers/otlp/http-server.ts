@@ -2,14 +2,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { GatewayError } from '../../errors.js';
-import type { Logs } from '../../pdata/model.js';
 import { logsFromJson } from '../../pdata/json.js';
-import { decodeLogs } from '../../pdata/proto.js';
 import { rememberWireBytes } from '../../pdata/wire-bytes.js';
 import { isAuthenticated, type ServerAuthenticator } from './auth.js';
 import { BodyAbortedError, BodyTooLargeError, parseContentEncoding, readBody } from './body.js';
 import type { OtlpHttpConfig } from './config.js';
-import { filterAcceptable } from './partial-success.js';
+import { acceptableFromProtobuf, filterAcceptable, type AcceptableLogs } from './partial-success.js';
 import { refusalFor, retryAfterSeconds, type Refusal } from './refusal.js';
 import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type MediaKind } from './http-bodies.js';
 import { loadServerTls } from './tls.js';
@@ -121,21 +119,22 @@ export class OtlpHttpServer {
       return this.refuse(req, res, kind, refusalFor(err));
     }
 
-    let logs: Logs;
+    let filtered: AcceptableLogs;
     try {
-      logs = kind === 'proto' ? decodeLogs(body) : logsFromJson(body.toString('utf8'));
+      // Protobuf is walked, not decoded: it is decoded later only if something reads the records.
+      filtered = kind === 'proto' ? acceptableFromProtobuf(body) : filterAcceptable(logsFromJson(body.toString('utf8')));
     } catch (err) {
       const message = err instanceof GatewayError ? err.message : `request body is not a valid OTLP ${kind === 'proto' ? 'protobuf' : 'JSON'} ExportLogsServiceRequest`;
       return this.refuse(req, res, kind, { httpStatus: 400, message });
     }
-    await this.accept(req, res, kind, logs, kind === 'proto' ? body : undefined);
+    // Unchanged request: OTLP exporters forward these bytes instead of encoding again, even after
+    // something (a processor that only reads, another exporter) made the lazy request decode.
+    if (kind === 'proto' && filtered.rejected === 0) rememberWireBytes(filtered.logs, body);
+    await this.accept(req, res, kind, filtered);
   }
 
-  private async accept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, logs: Logs, protoBody?: Uint8Array): Promise<void> {
+  private async accept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, filtered: AcceptableLogs): Promise<void> {
     const labels = { receiver: this.ctx.id, transport: 'http' };
-    const filtered = filterAcceptable(logs);
-    // Unchanged request: OTLP exporters may forward these bytes instead of encoding again.
-    if (protoBody && filtered.logs === logs) rememberWireBytes(logs, protoBody);
     if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
     if (filtered.accepted > 0) {
       try {

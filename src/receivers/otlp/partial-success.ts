@@ -1,4 +1,7 @@
+import { LazyLogs } from '../../pdata/lazy-logs.js';
 import type { LogRecord, Logs, ResourceLogs, ScopeLogs } from '../../pdata/model.js';
+import { decodeLogs } from '../../pdata/proto.js';
+import { scanLogs } from '../../pdata/proto-scan.js';
 
 /**
  * Records the gateway cannot accept are removed before the request goes on, and reported back
@@ -56,4 +59,17 @@ export function filterAcceptable(logs: Logs): AcceptableLogs {
   if (rejected === 0) return { logs, accepted, rejected, errorMessage: '' };
   const errorMessage = `${rejected} log record(s) rejected: ${firstProblem}`;
   return { logs: { resourceLogs }, accepted, rejected, errorMessage };
+}
+
+/**
+ * A protobuf request body, split like filterAcceptable, without decoding it when it can: a wire walk
+ * validates it (refusing exactly what decodeLogs refuses, with the same PermanentError) and counts
+ * its records; when every id has a valid length nothing is refused, and the request goes on as a
+ * LazyLogs that is decoded only if something downstream reads it. Anything unusual (a bad id
+ * length) takes the full decode and the per-record filter, as before.
+ */
+export function acceptableFromProtobuf(bytes: Uint8Array): AcceptableLogs {
+  const scan = scanLogs(bytes);
+  if (scan.badIdLength) return filterAcceptable(decodeLogs(bytes));
+  return { logs: new LazyLogs(bytes, scan.records), accepted: scan.records, rejected: 0, errorMessage: '' };
 }
