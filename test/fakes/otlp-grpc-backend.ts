@@ -4,6 +4,7 @@ import { rawLogsServiceDefinition } from '../../src/pdata/grpc.js';
 import { countLogRecords, type LogRecord, type Logs } from '../../src/pdata/model.js';
 import { decodeLogs, type ExportResponseInit } from '../../src/pdata/proto.js';
 import { retryInfoMetadata } from '../../src/pdata/rpc-status.js';
+import { waitForCount } from './wait-for-count.js';
 
 /**
  * A strict fake OTLP/gRPC logs backend (LogsService/Export, as a Collector's otlp receiver
@@ -96,21 +97,9 @@ export class OtlpGrpcBackend {
   }
 
   waitForRecords(count: number, timeoutMs = 10_000): Promise<void> {
-    if (this.recordCount() >= count) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.events.off('accepted', check);
-        reject(new Error(`OtlpGrpcBackend: ${this.recordCount()} of ${count} records after ${timeoutMs} ms; refusals: ${JSON.stringify(this.refusals.slice(-5))}`));
-      }, timeoutMs);
-      const check = () => {
-        if (this.recordCount() < count) return;
-        clearTimeout(timer);
-        this.events.off('accepted', check);
-        resolve();
-      };
-      this.events.on('accepted', check);
-    });
+    return waitForCount(this.events, 'accepted', () => this.recordCount(), count, timeoutMs, () => `OtlpGrpcBackend refusals: ${JSON.stringify(this.refusals.slice(-5))}`);
   }
+
 
   async close(): Promise<void> {
     await this.goDown();

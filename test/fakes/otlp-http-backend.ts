@@ -6,6 +6,7 @@ import { exportResponseToJson, logsFromJson } from '../../src/pdata/json.js';
 import { countLogRecords, type LogRecord, type Logs } from '../../src/pdata/model.js';
 import { decodeLogs, encodeExportResponse } from '../../src/pdata/proto.js';
 import { encodeStatus } from '../../src/pdata/rpc-status.js';
+import { waitForCount } from './wait-for-count.js';
 
 /**
  * A strict fake OTLP/HTTP logs backend (what a Collector's otlp receiver answers), on 127.0.0.1
@@ -139,21 +140,9 @@ export class OtlpHttpBackend {
 
   /** Resolves once at least `count` records were accepted; rejects after `timeoutMs`. */
   waitForRecords(count: number, timeoutMs = 10_000): Promise<void> {
-    if (this.recordCount() >= count) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.events.off('accepted', check);
-        reject(new Error(`OtlpHttpBackend: ${this.recordCount()} of ${count} records after ${timeoutMs} ms; refusals: ${JSON.stringify(this.refusals.slice(-5))}`));
-      }, timeoutMs);
-      const check = () => {
-        if (this.recordCount() < count) return;
-        clearTimeout(timer);
-        this.events.off('accepted', check);
-        resolve();
-      };
-      this.events.on('accepted', check);
-    });
+    return waitForCount(this.events, 'accepted', () => this.recordCount(), count, timeoutMs, () => `OtlpHttpBackend refusals: ${JSON.stringify(this.refusals.slice(-5))}`);
   }
+
 
   async close(): Promise<void> {
     this.downMode = 'refuse';

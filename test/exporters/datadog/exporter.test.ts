@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { datadogExporterFactory } from '../../../src/exporters/datadog/factory.js';
-import { GatewayError, RetryableError } from '../../../src/errors.js';
-import type { Logs } from '../../../src/pdata/model.js';
+import { GatewayError } from '../../../src/errors.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
 import { startDatadogIntake, type DatadogIntake } from '../../fakes/datadog-intake.js';
 import { numberedLogs } from './build-logs.js';
+import { consumeUntilAccepted, metricTotal } from '../consume-helpers.js';
 import { captureLogger } from './capture-logger.js';
 
 const API_KEY = 'dd-exporter-key-a1b2c3d4e5f6';
@@ -34,21 +34,6 @@ function build(key = API_KEY) {
   return { exporter, telemetry, logger };
 }
 
-/** Consume as a receiver's client would: a retryable refusal is answered by sending again. */
-async function consumeUntilAccepted(consumer: LogsConsumer, logs: Logs): Promise<void> {
-  for (;;) {
-    try {
-      return await consumer.consume(logs);
-    } catch (err) {
-      if (!(err instanceof RetryableError)) throw err;
-    }
-  }
-}
-
-async function metric(telemetry: Telemetry, name: string): Promise<number> {
-  const m = await telemetry.registry.getSingleMetric(name)?.get();
-  return m?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
-}
 
 describe('Datadog exporter (through the exporter helper)', () => {
   it('delivers every consumed record and counts them as sent', async () => {
@@ -57,7 +42,7 @@ describe('Datadog exporter (through the exporter helper)', () => {
     await consumeUntilAccepted(exporter, numberedLogs(2_500, 1024));
     await vi.waitFor(() => expect(intake.entries.length).toBe(2_500), { timeout: 30_000 });
     expect(intake.entries.map((e) => e.seq)).toEqual(Array.from({ length: 2_500 }, (_, i) => i));
-    await vi.waitFor(async () => expect(await metric(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(2_500), { timeout: 30_000 });
+    await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(2_500), { timeout: 30_000 });
   });
 
   it('delivers after Datadog throttles once', async () => {
@@ -74,7 +59,7 @@ describe('Datadog exporter (through the exporter helper)', () => {
     const { exporter, telemetry, logger } = build(wrongKey);
     await exporter.start(host);
     const error = await exporter.consume(numberedLogs(3, 10)).then(() => undefined, (err: unknown) => err);
-    await vi.waitFor(async () => expect(await metric(telemetry, 'otelcol_exporter_send_failed_log_records_total')).toBe(3), { timeout: 30_000 });
+    await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_send_failed_log_records_total')).toBe(3), { timeout: 30_000 });
     if (error !== undefined) {
       expect(error).toBeInstanceOf(GatewayError);
       expect((error as GatewayError).code).toBe('PERMANENT');

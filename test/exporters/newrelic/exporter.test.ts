@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { GatewayError, RetryableError } from '../../../src/errors.js';
+import { GatewayError } from '../../../src/errors.js';
 import { newrelicExporterFactory } from '../../../src/exporters/newrelic/factory.js';
-import type { Logs } from '../../../src/pdata/model.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
 import { startNewRelicIntake, type NewRelicIntake } from '../../fakes/newrelic-intake.js';
 import { numberedLogs } from '../datadog/build-logs.js';
+import { consumeUntilAccepted, metricTotal } from '../consume-helpers.js';
 import { captureLogger } from '../datadog/capture-logger.js';
 
 const API_KEY = 'nr-exporter-key-a1b2c3d4NRAL';
@@ -34,21 +34,6 @@ function build(key = API_KEY) {
   return { exporter, telemetry, logger };
 }
 
-/** Consume as a receiver's client would: a retryable refusal is answered by sending again. */
-async function consumeUntilAccepted(consumer: LogsConsumer, logs: Logs): Promise<void> {
-  for (;;) {
-    try {
-      return await consumer.consume(logs);
-    } catch (err) {
-      if (!(err instanceof RetryableError)) throw err;
-    }
-  }
-}
-
-async function metric(telemetry: Telemetry, name: string): Promise<number> {
-  const m = await telemetry.registry.getSingleMetric(name)?.get();
-  return m?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
-}
 
 describe('New Relic exporter (through the exporter helper)', () => {
   it('delivers every consumed record within the size limit and counts them as sent', async () => {
@@ -57,7 +42,7 @@ describe('New Relic exporter (through the exporter helper)', () => {
     await consumeUntilAccepted(exporter, numberedLogs(3_000, 1024));
     await vi.waitFor(() => expect(intake.recordCount()).toBe(3_000), { timeout: 30_000 });
     expect(intake.refusals).toEqual([]);
-    await vi.waitFor(async () => expect(await metric(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(3_000), { timeout: 30_000 });
+    await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(3_000), { timeout: 30_000 });
   });
 
   it('delivers after New Relic throttles once', async () => {
@@ -74,7 +59,7 @@ describe('New Relic exporter (through the exporter helper)', () => {
     const { exporter, telemetry, logger } = build(wrongKey);
     await exporter.start(host);
     const error = await exporter.consume(numberedLogs(3, 10)).then(() => undefined, (err: unknown) => err);
-    await vi.waitFor(async () => expect(await metric(telemetry, 'otelcol_exporter_send_failed_log_records_total')).toBe(3), { timeout: 30_000 });
+    await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_send_failed_log_records_total')).toBe(3), { timeout: 30_000 });
     if (error !== undefined) {
       expect(error).toBeInstanceOf(GatewayError);
       expect((error as GatewayError).code).toBe('PERMANENT');
