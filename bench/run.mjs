@@ -26,6 +26,9 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'passthrough,memory,persistent' },
     'queue-size': { type: 'string', default: '1000' },
     'num-consumers': { type: 'string', default: '10' },
+    // sending_queue.batch for the gateway variants: "default" (the Collector's `batch: {}`: 8192
+    // items or 200 ms), "off", or a flow map such as "{ flush_timeout: 0s, max_size: 4000 }".
+    batch: { type: 'string', default: 'default' },
     // e.g. --gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway
     'gateway-node-args': { type: 'string', default: '' },
     json: { type: 'string' },
@@ -50,7 +53,10 @@ function spawnNode(args) {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   // BENCH_ECHO=1 shows the targets' own output (logs, diagnostics) while the benchmark runs.
-  if (process.env.BENCH_ECHO) child.stderr.pipe(process.stderr);
+  if (process.env.BENCH_ECHO) {
+    child.stdout.pipe(process.stderr);
+    child.stderr.pipe(process.stderr);
+  }
   return { child, output: () => out };
 }
 
@@ -131,6 +137,7 @@ function gatewayConfig(port, storageDir) {
     `      num_consumers: ${values['num-consumers']}`,
     // Backpressure instead of 429s: the closed loop then measures the path, not refusals.
     '      block_on_overflow: true',
+    ...(values.batch === 'off' ? [] : [`      batch: ${values.batch === 'default' ? '{}' : values.batch}`]),
     ...(persistent ? ['      storage: file_storage', 'extensions:', '  file_storage:', `    directory: ${storageDir}`] : []),
     'service:',
     ...(persistent ? ['  extensions: [file_storage]'] : []),
@@ -260,7 +267,7 @@ for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 // --- report -----------------------------------------------------------------------------------
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrency}, ${seconds}s per measurement, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}\n`);
+console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrency}, ${seconds}s per measurement, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}, batch ${values.batch}\n`);
 console.log('Closed loop, delivered end to end (ratios against the pass-through of the same round):\n');
 console.log('| round | variant | delivered records/s | × pass-through | CPU ms / 1k records | cores used | ack p50 ms | ack p99 ms | peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|---|---|');

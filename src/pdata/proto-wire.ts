@@ -108,6 +108,14 @@ export class ProtoReader {
 
   /** Reads a length prefix and returns the end offset of the payload it announces. */
   lengthEnd(): number {
+    // Fast path: a one-byte length (< 128), by far the most common in log records.
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80) {
+      const end = this.pos + 1 + first;
+      if (end > this.buf.length) invalid('truncated length-delimited field');
+      this.pos++;
+      return end;
+    }
     const before = this.pos;
     const len = this.uint32();
     const width = this.pos - before;
@@ -136,6 +144,13 @@ export class ProtoReader {
 
   /** A tag, checked: field number 0 is never valid. */
   tag(): number {
+    // Fast path: a one-byte tag (field numbers below 16), every tag of the OTLP logs messages.
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80) {
+      if (first >>> 3 === 0) invalid('field number 0');
+      this.pos++;
+      return first;
+    }
     const tag = this.uint32();
     if (tag >>> 3 === 0) invalid('field number 0');
     return tag;
@@ -145,7 +160,8 @@ export class ProtoReader {
   skip(tag: number, depth = 0): void {
     switch (tag & 7) {
       case WIRE_VARINT:
-        this.uint32();
+        if (this.buf[this.pos]! < 0x80) this.pos++;
+        else this.uint32();
         return;
       case WIRE_I64:
         this.need(8);

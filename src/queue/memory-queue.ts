@@ -57,6 +57,13 @@ export class MemoryQueue implements Queue {
     return this.takers.wait(signal, undefined);
   }
 
+  async poll(): Promise<QueuedRequest | undefined> {
+    if (this.closed) return undefined;
+    const next = this.pending.shift();
+    if (next) this.held.set(next.id, next);
+    return next;
+  }
+
   async ack(id: number): Promise<void> {
     this.remove(id);
   }

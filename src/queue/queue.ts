@@ -64,6 +64,11 @@ export interface Queue {
    * `signal` aborts (a worker stopping leaves the queue open for in-flight acks).
    */
   take(signal?: AbortSignal): Promise<QueuedRequest | undefined>;
+  /**
+   * Like `take`, but never waits: the oldest request no one holds if one is stored right now,
+   * else `undefined`. The exporter's batcher uses it to add what is already queued to a batch.
+   */
+  poll(): Promise<QueuedRequest | undefined>;
   /** The backend accepted the request: remove it. */
   ack(id: number): Promise<void>;
   /** A send failed and will be retried: record the attempt (the taker keeps holding the request). */

@@ -141,12 +141,19 @@ export class SqliteQueue implements Queue {
   async take(signal?: AbortSignal): Promise<QueuedRequest | undefined> {
     for (;;) {
       if (this.closed || signal?.aborted) return undefined;
+      const request = await this.poll();
+      if (request) return request;
+      if (this.closed || signal?.aborted) return undefined;
+      await this.takers.wait(signal);
+    }
+  }
+
+  async poll(): Promise<QueuedRequest | undefined> {
+    for (;;) {
+      if (this.closed) return undefined;
       if (this.buffer.length === 0 && this.cursor < this.maxId) this.readPage();
       const row = this.buffer.shift();
-      if (!row) {
-        await this.takers.wait(signal);
-        continue;
-      }
+      if (!row) return undefined;
       const problem = checkRow(row);
       if (problem) {
         await this.quarantine(row, problem);

@@ -79,6 +79,10 @@ exporters:
       num_consumers: 4
       queue_size: 5000
       storage: file_storage
+      batch:
+        flush_timeout: 100ms
+        min_size: 1000
+        max_size: 5000
     retry_on_failure:
       enabled: true
       initial_interval: 1s

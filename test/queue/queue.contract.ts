@@ -53,6 +53,23 @@ export function runQueueContract(name: string, makeQueue: QueueMaker): void {
       expect([...(await q.take())!.bytes]).toEqual([5]);
     });
 
+    it('polls without waiting: the oldest free request, or nothing', async () => {
+      const q = await open();
+      expect(await q.poll()).toBeUndefined();
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      await q.enqueue({ bytes: bytes(2), items: 1 });
+      const held = await q.take();
+      const polled = await q.poll();
+      expect([...polled!.bytes]).toEqual([2]);
+      expect(await q.poll()).toBeUndefined();
+      // Polled requests are held like taken ones: counted until acked, never handed out twice.
+      expect(q.size()).toBe(2);
+      await q.ack(held!.id);
+      await q.ack(polled!.id);
+      expect(q.size()).toBe(0);
+      expect(await q.poll()).toBeUndefined();
+    });
+
     it('hands a request to one taker only', async () => {
       const q = await open();
       await q.enqueue({ bytes: bytes(1), items: 1 });

@@ -9,6 +9,28 @@ import { duration } from '../../config/types.js';
 export const DEFAULT_QUEUE_SIZE = 1000;
 export const DEFAULT_NUM_CONSUMERS = 10;
 
+/**
+ * `sending_queue.batch` (the Collector's keys and defaults, opt-in as there): workers send several
+ * queued requests as one. A batch goes out once it holds `min_size` (in `sizer` units) or
+ * `flush_timeout` after its first request was taken; `max_size` (0: no limit) caps it. Batching
+ * happens after the queue, so it never delays an acknowledgement.
+ */
+export const DEFAULT_BATCH_FLUSH_TIMEOUT_MS = 200;
+export const DEFAULT_BATCH_MIN_SIZE = 8192;
+
+export const batchSchema = z
+  .strictObject({
+    flush_timeout: duration().default(DEFAULT_BATCH_FLUSH_TIMEOUT_MS),
+    sizer: z.enum(['requests', 'items', 'bytes']).default('items'),
+    min_size: z.number().int().nonnegative().default(DEFAULT_BATCH_MIN_SIZE),
+    max_size: z.number().int().nonnegative().default(0),
+  })
+  .superRefine((c, ctx) => {
+    if (c.max_size > 0 && c.max_size < c.min_size) {
+      ctx.addIssue({ code: 'custom', path: ['max_size'], message: `max_size (${c.max_size}) must be 0 (no limit) or at least min_size (${c.min_size})` });
+    }
+  });
+
 export const sendingQueueSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -21,6 +43,8 @@ export const sendingQueueSchema = z
     block_on_overflow: z.boolean().default(false),
     /** Ours: what happens when the queue is full and not blocking. Refusing is the safe default. */
     overflow_policy: z.enum(['refuse', 'drop_newest']).default('refuse'),
+    /** Absent: every queued request is sent on its own. `batch: {}` (or an empty `batch:`) takes the defaults. */
+    batch: z.preprocess((v) => (v === null ? {} : v), batchSchema).optional(),
   })
   .prefault({});
 
@@ -43,6 +67,7 @@ export const exporterHelperShape = (defaultTimeoutMs = 5_000) => ({
 });
 
 export type SendingQueueConfig = z.output<typeof sendingQueueSchema>;
+export type BatchConfig = z.output<typeof batchSchema>;
 export type RetryOnFailureConfig = z.output<typeof retryOnFailureSchema>;
 export interface ExporterHelperConfig {
   timeout: number;

@@ -10,6 +10,7 @@ import type { OverflowPolicy, Queue, QueuedRequest } from '../../queue/queue.js'
 import { SqliteQueue } from '../../queue/sqlite-queue.js';
 import type { ExporterHelperConfig } from './config.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
+import { concatRequests, runBatcher } from './batcher.js';
 
 type SentOutcome = Extract<DeliveryOutcome, { kind: 'sent' }>;
 import type { ExportRequest, LogsSender } from './sender.js';
@@ -108,38 +109,54 @@ export function createExporter(
     return records;
   }
 
-  async function handle(item: QueuedRequest): Promise<boolean> {
-    const request = exportRequestOf(item);
-    const outcome = await deliver(request, hooks(item.items, () => queue!.recordAttempt(item.id)));
+  /** Deliver one queued request, or several as one batch, then ack or dead-letter each of them. */
+  async function handle(batch: QueuedRequest[]): Promise<boolean> {
+    const records = batch.reduce((n, r) => n + r.items, 0);
+    const outcome = await deliver(exportRequestOf(batch, records), hooks(records, () => Promise.all(batch.map((r) => queue!.recordAttempt(r.id))).then(() => {})));
     if (outcome.kind === 'stopped') return false;
     if (outcome.kind === 'sent') {
       const deadLettered = await deadLetterRejected(outcome);
-      await queue!.ack(item.id);
-      recordSent(item.items, outcome, deadLettered);
-      if (item.redelivery) telemetry.redelivered.inc(labels, item.items);
+      await Promise.all(batch.map((r) => queue!.ack(r.id)));
+      recordSent(records, outcome, deadLettered);
+      const redelivered = batch.reduce((n, r) => n + (r.redelivery ? r.items : 0), 0);
+      if (redelivered > 0) telemetry.redelivered.inc(labels, redelivered);
     } else {
       // The reason is stored and shown by `queue dead-letter list`: scrub secrets a backend echoed.
-      await queue!.deadLetter(item.id, redact(`${outcome.why}: ${outcome.reason}`));
-      telemetry.exporterSendFailed.inc(labels, item.items);
-      telemetry.deadLettered.inc({ ...labels, reason: outcome.why }, item.items);
-      logger.warn('moved a request to the dead-letter store', { records: item.items, why: outcome.why, reason: outcome.reason });
+      // Each request of a batch keeps its own dead-letter entry, so it can be replayed alone.
+      const reason = redact(`${outcome.why}: ${outcome.reason}`);
+      await Promise.all(batch.map((r) => queue!.deadLetter(r.id, reason)));
+      telemetry.exporterSendFailed.inc(labels, records);
+      telemetry.deadLettered.inc({ ...labels, reason: outcome.why }, records);
+      logger.warn('moved a request to the dead-letter store', { records, requests: batch.length, why: outcome.why, reason: outcome.reason });
     }
     updateGauges();
     return true;
+  }
+
+  /** `handle` for a worker: a storage error must not end the worker. */
+  async function handleSafely(batch: QueuedRequest[]): Promise<boolean> {
+    try {
+      return await handle(batch);
+    } catch (err) {
+      // A storage error on ack/dead-letter: the requests stay stored and are sent again after a
+      // restart (a duplicate, never a loss).
+      logger.error('queue bookkeeping failed; the request will be redelivered after restart', { error: (err as Error).message });
+      return true;
+    }
   }
 
   async function work(): Promise<void> {
     for (;;) {
       const item = await queue!.take(stopController.signal);
       if (!item || stopController.signal.aborted) return;
-      try {
-        if (!(await handle(item))) return;
-      } catch (err) {
-        // A storage error on ack/dead-letter: the request stays stored and is sent again after a
-        // restart (a duplicate, never a loss). Keep the worker alive.
-        logger.error('queue bookkeeping failed; the request will be redelivered after restart', { error: (err as Error).message });
-      }
+      if (!(await handleSafely([item]))) return;
     }
+  }
+
+  function startWorkers(q: Queue): Promise<void>[] {
+    const batch = queueConfig.batch;
+    if (!batch) return Array.from({ length: queueConfig.num_consumers }, () => work());
+    return [runBatcher({ queue: q, config: batch, consumers: queueConfig.num_consumers, stop: stopController.signal, now: internals.now, send: (b) => handleSafely(b).then(() => {}) })];
   }
 
   async function sendNow(logs: Logs, records: number): Promise<void> {
@@ -189,7 +206,7 @@ export function createExporter(
         await queue?.close();
         throw err;
       }
-      if (queue) workers = Array.from({ length: queueConfig.num_consumers }, () => work());
+      if (queue) workers = startWorkers(queue);
     },
 
     async consume(logs: Logs) {
@@ -268,9 +285,15 @@ function protobufOf(logs: Logs): Uint8Array {
   return wireBytesOf(logs) ?? encodeLogs(logs);
 }
 
-/** The sender's view of a queued request: bytes as stored, decoded only if asked, once. */
-function exportRequestOf(item: QueuedRequest): ExportRequest {
-  return { records: item.items, bytes: () => item.bytes, logs: memo(() => item.logs ?? decodeLogs(item.bytes)) };
+/** The sender's view of queued requests (one, or a batch): bytes as stored, decoded only if asked, once. */
+function exportRequestOf(batch: QueuedRequest[], records: number): ExportRequest {
+  const bytes = memo(() => concatRequests(batch));
+  const logs = memo((): Logs => {
+    if (batch.length === 1) return batch[0]!.logs ?? decodeLogs(batch[0]!.bytes);
+    if (batch.every((r) => r.logs)) return { resourceLogs: batch.flatMap((r) => r.logs!.resourceLogs) };
+    return decodeLogs(bytes());
+  });
+  return { records, bytes, logs };
 }
 
 function memo<T>(make: () => T): () => T {

@@ -1,0 +1,72 @@
+import type { Queue, QueuedRequest } from '../../queue/queue.js';
+import type { BatchConfig } from './config.js';
+
+/**
+ * `sending_queue.batch`: one loop takes requests from the queue and groups them, and up to
+ * `num_consumers` batches are sent at once. Grouping happens after the queue has committed (and the
+ * receiver acknowledged) every request, so it adds no acknowledgement latency; each request stays
+ * stored until the batch holding it is delivered or dead-lettered. Concatenated
+ * ExportLogsServiceRequest messages are themselves one valid request (its only field,
+ * `resource_logs`, is repeated), so a batch of protobuf requests is sent without re-encoding.
+ */
+
+export interface BatcherOptions {
+  queue: Queue;
+  config: BatchConfig;
+  /** Batches in flight at most (`num_consumers`). */
+  consumers: number;
+  stop: AbortSignal;
+  /** Delivers (or dead-letters) one batch; must not throw. */
+  send(batch: QueuedRequest[]): Promise<void>;
+  now?: () => number;
+}
+
+/** The size of one request in the batch's sizer units. */
+export function batchUnits(sizer: BatchConfig['sizer'], request: Pick<QueuedRequest, 'items' | 'bytes'>): number {
+  if (sizer === 'requests') return 1;
+  if (sizer === 'items') return request.items;
+  return request.bytes.byteLength;
+}
+
+export async function runBatcher(options: BatcherOptions): Promise<void> {
+  const { queue, config, stop } = options;
+  const now = options.now ?? Date.now;
+  const inFlight = new Set<Promise<void>>();
+  /** Taken while a batch was being filled but too big for it: it opens the next batch. */
+  let carried: QueuedRequest | undefined;
+  for (;;) {
+    while (inFlight.size >= options.consumers) await Promise.race(inFlight);
+    if (stop.aborted) break;
+    const first = carried ?? (await queue.take(stop));
+    carried = undefined;
+    if (!first || stop.aborted) break;
+    const batch = [first];
+    let size = batchUnits(config.sizer, first);
+    const deadline = now() + config.flush_timeout;
+    while (size < config.min_size) {
+      let next = await queue.poll();
+      if (!next) {
+        const remaining = deadline - now();
+        if (remaining <= 0) break;
+        next = await queue.take(AbortSignal.any([stop, AbortSignal.timeout(remaining)]));
+        if (!next) break;
+      }
+      const units = batchUnits(config.sizer, next);
+      if (config.max_size > 0 && size + units > config.max_size) {
+        carried = next;
+        break;
+      }
+      batch.push(next);
+      size += units;
+    }
+    const sending: Promise<void> = options.send(batch).finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
+  }
+  await Promise.all(inFlight);
+}
+
+/** The request bytes of a batch: concatenation is a merge for ExportLogsServiceRequest. */
+export function concatRequests(batch: readonly QueuedRequest[]): Uint8Array {
+  if (batch.length === 1) return batch[0]!.bytes;
+  return Buffer.concat(batch.map((r) => r.bytes));
+}
