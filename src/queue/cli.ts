@@ -85,7 +85,7 @@ export async function runQueueCommand(args: string[], targets: QueueTarget[], ou
       out(`error: ${path}: ${(err as Error).message}`);
       status = 1;
     } finally {
-      database.close();
+      await database.close();
     }
   }
   return status;

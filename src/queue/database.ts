@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
+import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
 
 /**
@@ -29,7 +30,9 @@ import { acquireOwnerLock } from './owner-lock.js';
  * `synchronous=FULL`, without blocking the event loop for the fsync (measured 4-10 ms per commit
  * here, a third of the event loop under load; BENCHMARKS.md). fsync off: a power cut may lose the
  * last commits, a process crash loses nothing. Writes from one event-loop turn share one
- * transaction (group commit), and commits made while an fsync runs share the next one.
+ * transaction (group commit), and commits made while an fsync runs share the next one. In the
+ * gateway, WAL checkpoints (SQLite copying the WAL into the database file, with its own fsyncs)
+ * run on a thread of their own (checkpointer.ts).
  */
 
 export const QUEUE_DB_FILE = 'gateway-queue.db';
@@ -38,11 +41,20 @@ export const FORMAT_VERSION = '1';
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** How long a write waits for another process (the `queue` CLI) holding the lock. */
 const BUSY_TIMEOUT_MS = 5_000;
+/** What a write without a payload (an ack, an attempt count) adds to the WAL, about: a page or two. */
+const WRITE_OVERHEAD_BYTES = 8 * 1024;
+/** Written since the WAL last restarted, commits wait for the checkpoint that restarts it (checkpointer.ts). */
+const MAX_WAL_BYTES = 16 * 1024 * 1024;
+/** A drained queue's TRUNCATE checkpoint, when the checkpointer thread is busy: tries, and the wait between. */
+const RECLAIM_ATTEMPTS = 20;
+const RECLAIM_RETRY_MS = 25;
 
 interface PendingWrite {
   run: () => unknown;
   /** Must reach the disk before it resolves (fsync when fsync is on); see `write`. */
   durable: boolean;
+  /** About how many bytes it writes (WAL accounting for the checkpointer). */
+  bytes: number;
   resolve: (value: any) => void;
   reject: (err: unknown) => void;
 }
@@ -55,6 +67,8 @@ export class QueueDatabase {
   private walHandle?: FileHandle;
   private flushScheduled = false;
   private closed = false;
+  private checkpointer?: Checkpointer;
+  private readonly resumeWaiters: (() => void)[] = [];
 
   private constructor(
     readonly db: Database.Database,
@@ -72,9 +86,7 @@ export class QueueDatabase {
       // auto_vacuum only takes effect before the first table exists; set it first.
       db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      for (const p of CONNECTION_PRAGMAS) db.pragma(p);
       migrate(db);
       return new QueueDatabase(db, path, options.fsync);
     } catch (err) {
@@ -92,10 +104,10 @@ export class QueueDatabase {
    * Run `op` inside the next group transaction; resolves with its result once committed. A
    * failing op fails alone: the batch is retried op by op.
    */
-  write<T>(op: () => T, options: { durable?: boolean } = {}): Promise<T> {
+  write<T>(op: () => T, options: { durable?: boolean; bytes?: number } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new GatewayError('QUEUE_CLOSED', `queue database ${this.path} is closed`));
     return new Promise<T>((resolve, reject) => {
-      this.writes.push({ run: op, durable: options.durable ?? true, resolve, reject });
+      this.writes.push({ run: op, durable: options.durable ?? true, bytes: options.bytes ?? WRITE_OVERHEAD_BYTES, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -106,6 +118,8 @@ export class QueueDatabase {
   /** Commit everything waiting now. */
   flush(): void {
     this.flushScheduled = false;
+    // Held while the checkpointer lets the WAL restart (checkpointer.ts); it calls back.
+    if (this.checkpointer?.holding) return;
     const batch = this.writes;
     if (batch.length === 0) return;
     this.writes = [];
@@ -118,7 +132,16 @@ export class QueueDatabase {
       for (const w of batch) this.commitAlone(w);
       return;
     }
+    if (this.checkpointer) this.checkpointer.wrote(batch.reduce((n, w) => n + w.bytes, 0));
     batch.forEach((w, i) => this.committed(w, results[i]));
+  }
+
+  /**
+   * Move WAL checkpoints to their own thread (checkpointer.ts). The gateway does this at open;
+   * the `queue` CLI, a short-lived process, keeps SQLite's inline auto-checkpoint.
+   */
+  checkpointOffThread(onError: (message: string) => void): void {
+    this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: CONNECTION_PRAGMAS, maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
   }
 
   /**
@@ -192,16 +215,37 @@ export class QueueDatabase {
   }
 
   /** Give freed pages back to the file system and empty the WAL; called when a queue drains. */
-  reclaimSpace(): void {
-    this.flush();
-    this.db.pragma('incremental_vacuum');
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  async reclaimSpace(): Promise<void> {
+    // The checkpointer thread may hold commits back or be in a checkpoint of its own (then
+    // SQLite refuses a second one at once, busy): go after it, a few times at most.
+    for (let attempt = 1; ; attempt++) {
+      while (this.checkpointer?.holding) await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
+      if (this.reclaimSpaceNow() || attempt >= RECLAIM_ATTEMPTS || this.closed) return;
+      await new Promise((resolve) => setTimeout(resolve, RECLAIM_RETRY_MS));
+    }
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** `reclaimSpace` for the `queue` CLI, which has no checkpointer thread; false when busy. */
+  reclaimSpaceNow(): boolean {
     this.flush();
+    this.db.pragma('incremental_vacuum');
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return result?.busy === 0;
+  }
+
+  private resumed(): void {
+    this.flush();
+    for (const resolve of this.resumeWaiters.splice(0)) resolve();
+  }
+
+  /** Commit what is waiting, stop the checkpointer thread, close. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    // Its connection closes first, so this one is the last: closing checkpoints the WAL.
+    await this.checkpointer?.close();
+    this.checkpointer = undefined;
+    this.flush();
     const error = this.fsync && (this.syncing || this.syncWaiters.length > 0) ? this.syncWalNow() : undefined;
     // An fsync in flight still uses the handle: it closes it when done.
     if (!this.syncing) this.closeWalHandle();
@@ -272,11 +316,14 @@ function migrate(db: Database.Database): void {
   else if (version.value !== FORMAT_VERSION) throw new Error(`unsupported queue format_version ${version.value} (this gateway reads ${FORMAT_VERSION})`);
 }
 
+/** Pragmas of every connection to the database: this thread's and the checkpointer's. */
+const CONNECTION_PRAGMAS = ['synchronous = NORMAL', `journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`, `busy_timeout = ${BUSY_TIMEOUT_MS}`];
+
 /** One shared connection per directory for the whole process, counted by users. */
 const shared = new Map<string, { database: QueueDatabase; users: number; unlock: () => void }>();
 
 /** The gateway's way in: shared per directory, and owned by this process alone (owner-lock.ts). */
-export function acquireDatabase(directory: string, fsync: boolean): QueueDatabase {
+export function acquireDatabase(directory: string, fsync: boolean, onError: (message: string) => void = () => {}): QueueDatabase {
   const key = resolve(directory);
   const entry = shared.get(key);
   if (entry) {
@@ -293,6 +340,7 @@ export function acquireDatabase(directory: string, fsync: boolean): QueueDatabas
   }
   try {
     const database = QueueDatabase.open(key, { fsync });
+    database.checkpointOffThread(onError);
     shared.set(key, { database, users: 1, unlock });
     return database;
   } catch (err) {
@@ -301,13 +349,16 @@ export function acquireDatabase(directory: string, fsync: boolean): QueueDatabas
   }
 }
 
-export function releaseDatabase(database: QueueDatabase): void {
+export async function releaseDatabase(database: QueueDatabase): Promise<void> {
   for (const [key, entry] of shared) {
     if (entry.database !== database) continue;
     if (--entry.users === 0) {
       shared.delete(key);
-      database.close();
-      entry.unlock();
+      try {
+        await database.close();
+      } finally {
+        entry.unlock();
+      }
     }
     return;
   }

@@ -76,6 +76,6 @@ export function purgeDeadLetters(database: QueueDatabase, exporterId: string): {
     db.prepare('DELETE FROM dead_letter WHERE exporter_id = ?').run(exporterId);
     return { requests: counted.n, records: counted.items };
   })();
-  database.reclaimSpace();
+  database.reclaimSpaceNow();
   return result;
 }

@@ -37,7 +37,7 @@ describe('SqliteQueue persistence', () => {
     try {
       expect(listDeadLetters(database, 'otlphttp/a')).toMatchObject([{ records: 1, bytes: 3, attempts: 0, reason: 'permanent: entry above 1 MB' }]);
     } finally {
-      releaseDatabase(database);
+      await releaseDatabase(database);
     }
     expect(open(dir).deadLetterSize()).toBe(1);
   });

@@ -31,14 +31,15 @@ export class FileStorageExtension implements StorageExtension {
     } catch (err) {
       throw new GatewayError('COMPONENT_START_FAILED', `extensions.${this.settings.id}: cannot create directory ${this.directory}: ${(err as Error).message}`);
     }
-    this.database = acquireDatabase(this.directory, this.fsync);
+    this.database = acquireDatabase(this.directory, this.fsync, (message) => this.settings.logger.warn(message, { extension: this.settings.id }));
     if (!this.fsync) this.settings.logger.warn('file_storage fsync is off: a power loss may lose acknowledged data', { extension: this.settings.id });
   }
 
   async shutdown(): Promise<void> {
     if (!this.database) return;
-    releaseDatabase(this.database);
+    const database = this.database;
     this.database = undefined;
+    await releaseDatabase(database);
   }
 
   getClient(kind: 'receiver' | 'processor' | 'exporter', componentId: string): StorageClient {

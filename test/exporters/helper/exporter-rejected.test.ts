@@ -67,7 +67,7 @@ describe('records a sender hands back as never acceptable', () => {
     try {
       expect(listDeadLetters(database, 'otlphttp/test')).toMatchObject([{ records: 1, reason: `permanent: ${TOO_BIG}` }]);
     } finally {
-      releaseDatabase(database);
+      await releaseDatabase(database);
     }
     const raw = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
     const payload = raw.prepare('SELECT payload FROM dead_letter').pluck().get() as Buffer;
