@@ -44,7 +44,7 @@ const BUSY_TIMEOUT_MS = 5_000;
 /** What a write without a payload (an ack, an attempt count) adds to the WAL, about: a page or two. */
 const WRITE_OVERHEAD_BYTES = 8 * 1024;
 /** Written since the WAL last restarted, commits wait for the checkpoint that restarts it (checkpointer.ts). */
-const MAX_WAL_BYTES = 16 * 1024 * 1024;
+const MAX_WAL_BYTES = 32 * 1024 * 1024;
 /** A drained queue's TRUNCATE checkpoint, when the checkpointer thread is busy: tries, and the wait between. */
 const RECLAIM_ATTEMPTS = 20;
 const RECLAIM_RETRY_MS = 25;
