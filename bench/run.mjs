@@ -23,6 +23,8 @@ const { values } = parseArgs({
     records: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '2' },
+    // Open-loop rate in requests/s for phase 2; default: half the persistent path's median maximum.
+    rate: { type: 'string' },
     variants: { type: 'string', default: 'passthrough,memory,persistent' },
     'queue-size': { type: 'string', default: '1000' },
     'num-consumers': { type: 'string', default: '10' },
@@ -252,7 +254,7 @@ for (let round = 1; round <= rounds; round++) {
 const lat = [];
 if (variants.includes('persistent')) {
   const persistentMax = median(runs.map((r) => r.persistent.recordsPerSec));
-  const rate = Math.max(1, Math.round(persistentMax / recordsPerRequest / 2));
+  const rate = values.rate ? Number(values.rate) : Math.max(1, Math.round(persistentMax / recordsPerRequest / 2));
   for (let round = 1; round <= rounds; round++) {
     for (const v of variants) {
       const r = await latency(v, rate);

@@ -48,7 +48,7 @@ export async function runBatcher(options: BatcherOptions): Promise<void> {
       if (!next) {
         const remaining = deadline - now();
         if (remaining <= 0) break;
-        next = await queue.take(AbortSignal.any([stop, AbortSignal.timeout(remaining)]));
+        next = await takeWithin(queue, remaining, stop);
         if (!next) break;
       }
       const units = batchUnits(config.sizer, next);
@@ -63,6 +63,23 @@ export async function runBatcher(options: BatcherOptions): Promise<void> {
     inFlight.add(sending);
   }
   await Promise.all(inFlight);
+}
+
+/**
+ * `queue.take`, giving up after `ms` or when `stop` aborts. One controller and timer per wait,
+ * unhooked afterwards: AbortSignal.any would tie every wait to the long-lived `stop` signal.
+ */
+async function takeWithin(queue: Queue, ms: number, stop: AbortSignal): Promise<QueuedRequest | undefined> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, ms);
+  stop.addEventListener('abort', abort, { once: true });
+  try {
+    return await queue.take(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    stop.removeEventListener('abort', abort);
+  }
 }
 
 /** The request bytes of a batch: concatenation is a merge for ExportLogsServiceRequest. */
