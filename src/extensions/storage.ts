@@ -16,6 +16,8 @@ export interface StorageExtension {
   readonly directory: string;
   /** Whether commits are fsync'd (default true: unlike the Collector, see README). */
   readonly fsync: boolean;
+  /** How long a write waits for a lock held by another connection (`timeout`), in ms. */
+  readonly lockTimeoutMs: number;
   /** A key/value client private to one component, e.g. `getClient('receiver', 'make/prod')`. */
   getClient(kind: 'receiver' | 'processor' | 'exporter', componentId: string): StorageClient;
 }

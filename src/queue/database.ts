@@ -39,8 +39,11 @@ export const QUEUE_DB_FILE = 'gateway-queue.db';
 export const FORMAT_VERSION = '1';
 /** Keep the WAL file from staying huge after a burst: truncated to this after a checkpoint. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/** How long a write waits for another process (the `queue` CLI) holding the lock. */
-const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * How long a write waits for another connection (the `queue` CLI, the checkpointer) holding the
+ * lock, unless `file_storage.timeout` says otherwise.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** What a write without a payload (an ack, an attempt count) adds to the WAL, about: a page or two. */
 const WRITE_OVERHEAD_BYTES = 8 * 1024;
 /** Written since the WAL last restarted, commits wait for the checkpoint that restarts it (checkpointer.ts). */
@@ -77,7 +80,7 @@ export class QueueDatabase {
   ) {}
 
   /** Open (creating when allowed) and migrate; any failure becomes one clear start error. */
-  static open(directory: string, options: { fsync: boolean; create?: boolean }): QueueDatabase {
+  static open(directory: string, options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number }): QueueDatabase {
     const path = join(directory, QUEUE_DB_FILE);
     let db: Database.Database | undefined;
     try {
@@ -86,7 +89,7 @@ export class QueueDatabase {
       // auto_vacuum only takes effect before the first table exists; set it first.
       db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
-      for (const p of CONNECTION_PRAGMAS) db.pragma(p);
+      for (const p of connectionPragmas(options.busyTimeoutMs)) db.pragma(p);
       migrate(db);
       return new QueueDatabase(db, path, options.fsync);
     } catch (err) {
@@ -141,7 +144,7 @@ export class QueueDatabase {
    * the `queue` CLI, a short-lived process, keeps SQLite's inline auto-checkpoint.
    */
   checkpointOffThread(onError: (message: string) => void): void {
-    this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: CONNECTION_PRAGMAS, maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
+    this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: connectionPragmas(this.db.pragma('busy_timeout', { simple: true }) as number), maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
   }
 
   /**
@@ -317,13 +320,15 @@ function migrate(db: Database.Database): void {
 }
 
 /** Pragmas of every connection to the database: this thread's and the checkpointer's. */
-const CONNECTION_PRAGMAS = ['synchronous = NORMAL', `journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`, `busy_timeout = ${BUSY_TIMEOUT_MS}`];
+function connectionPragmas(busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): string[] {
+  return ['synchronous = NORMAL', `journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`, `busy_timeout = ${Math.round(busyTimeoutMs)}`];
+}
 
 /** One shared connection per directory for the whole process, counted by users. */
 const shared = new Map<string, { database: QueueDatabase; users: number; unlock: () => void }>();
 
 /** The gateway's way in: shared per directory, and owned by this process alone (owner-lock.ts). */
-export function acquireDatabase(directory: string, fsync: boolean, onError: (message: string) => void = () => {}): QueueDatabase {
+export function acquireDatabase(directory: string, fsync: boolean, onError: (message: string) => void = () => {}, busyTimeoutMs?: number): QueueDatabase {
   const key = resolve(directory);
   const entry = shared.get(key);
   if (entry) {
@@ -339,7 +344,7 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     throw new GatewayError('COMPONENT_START_FAILED', `cannot use queue directory ${key}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const database = QueueDatabase.open(key, { fsync });
+    const database = QueueDatabase.open(key, { fsync, busyTimeoutMs });
     database.checkpointOffThread(onError);
     shared.set(key, { database, users: 1, unlock });
     return database;

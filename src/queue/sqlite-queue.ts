@@ -32,6 +32,8 @@ const RECLAIM_MIN_WAL_BYTES = 4 * 1024 * 1024;
 export interface SqliteQueueOptions extends QueueLimits {
   directory: string;
   fsync: boolean;
+  /** SQLite busy timeout (`file_storage.timeout`); the first user of a directory sets it. */
+  lockTimeoutMs?: number;
   exporterId: string;
   logger?: Logger;
   /** Called once per stored record that failed its checksum or could not be read. */
@@ -102,7 +104,7 @@ export class SqliteQueue implements Queue {
   /** Open the exporter's queue in `directory` (shared connection); throws a clear start error. */
   static open(options: SqliteQueueOptions): SqliteQueue {
     const logger = options.logger ?? silentLogger;
-    const database = acquireDatabase(options.directory, options.fsync, (message) => logger.warn(message, { exporter: options.exporterId }));
+    const database = acquireDatabase(options.directory, options.fsync, (message) => logger.warn(message, { exporter: options.exporterId }), options.lockTimeoutMs);
     try {
       return new SqliteQueue(database, options);
     } catch (err) {

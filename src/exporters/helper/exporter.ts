@@ -274,6 +274,7 @@ function openQueue(settings: CreateSettings, host: Host, storageId: string | und
     ...limits,
     directory: extension.directory,
     fsync: extension.fsync,
+    lockTimeoutMs: extension.lockTimeoutMs,
     exporterId: settings.id,
     logger: settings.logger.child({ exporter: settings.id }),
     onCorrupt: () => telemetry.queueCorrupt.inc({ exporter: settings.id }),

@@ -7,7 +7,7 @@ import { duration } from '../../config/types.js';
  * acknowledged (opentelemetry-collector-contrib #50102). Group commit keeps the cost low.
  */
 export const DEFAULT_STORAGE_DIRECTORY = './data/file_storage';
-/** The Collector's default lock timeout; SQLite's busy timeout plays that role here. */
+/** The Collector's default lock timeout; it is SQLite's busy timeout here. */
 export const DEFAULT_STORAGE_TIMEOUT_MS = 1_000;
 
 /** Accepted so Collector configs run unchanged; SQLite compacts itself (auto_vacuum), see docs. */

@@ -15,6 +15,7 @@ export class FileStorageExtension implements StorageExtension {
   readonly kind = 'storage' as const;
   readonly directory: string;
   readonly fsync: boolean;
+  readonly lockTimeoutMs: number;
   private database: QueueDatabase | undefined;
 
   constructor(
@@ -23,6 +24,7 @@ export class FileStorageExtension implements StorageExtension {
   ) {
     this.directory = resolve(config.directory);
     this.fsync = config.fsync;
+    this.lockTimeoutMs = config.timeout;
   }
 
   async start(_host: Host): Promise<void> {
@@ -31,7 +33,7 @@ export class FileStorageExtension implements StorageExtension {
     } catch (err) {
       throw new GatewayError('COMPONENT_START_FAILED', `extensions.${this.settings.id}: cannot create directory ${this.directory}: ${(err as Error).message}`);
     }
-    this.database = acquireDatabase(this.directory, this.fsync, (message) => this.settings.logger.warn(message, { extension: this.settings.id }));
+    this.database = acquireDatabase(this.directory, this.fsync, (message) => this.settings.logger.warn(message, { extension: this.settings.id }), this.lockTimeoutMs);
     if (!this.fsync) this.settings.logger.warn('file_storage fsync is off: a power loss may lose acknowledged data', { extension: this.settings.id });
   }
 

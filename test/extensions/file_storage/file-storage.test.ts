@@ -84,6 +84,19 @@ describe('file_storage extension', () => {
     expect(on.db.pragma('auto_vacuum', { simple: true })).toBe(2);
   });
 
+  it('waits for a lock held by another connection as long as `timeout` says (the Collector default 1s)', async () => {
+    const dir = tempDir();
+    await start({ directory: dir, timeout: '250ms' });
+    const database = acquireDatabase(dir, true);
+    cleanup.push(() => releaseDatabase(database));
+    expect(database.db.pragma('busy_timeout', { simple: true })).toBe(250);
+    const other = tempDir();
+    await start({ directory: other });
+    const byDefault = acquireDatabase(other, true);
+    cleanup.push(() => releaseDatabase(byDefault));
+    expect(byDefault.db.pragma('busy_timeout', { simple: true })).toBe(1000);
+  });
+
   it('shares one database connection between the extension and queues in its directory', async () => {
     const dir = tempDir();
     await start({ directory: dir });

@@ -69,6 +69,7 @@ export function storageHost(client: StorageClient = new MemoryStorageClient(), i
     kind: 'storage',
     directory: '/nonexistent',
     fsync: true,
+    lockTimeoutMs: 1000,
     getClient: () => client,
     start: async () => {},
     shutdown: async () => {},
