@@ -38,6 +38,10 @@ export interface SqliteQueueOptions extends QueueLimits {
   logger?: Logger;
   /** Called once per stored record that failed its checksum or could not be read. */
   onCorrupt?: () => void;
+  /** Bytes this exporter's dead letters may hold; past it the oldest go (0 or absent: no bound). */
+  deadLetterMaxBytes?: number;
+  /** Dead letters removed to make room: requests and their log records. */
+  onDeadLetterEvicted?: (requests: number, records: number) => void;
 }
 
 interface Row {
@@ -93,6 +97,9 @@ export class SqliteQueue implements Queue {
       ),
       totals: db.prepare(`SELECT count(*) AS n, coalesce(sum(items), 0) AS items, coalesce(sum(size_bytes), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM ${t}`),
       deadLetterCount: db.prepare('SELECT count(*) FROM dead_letter WHERE exporter_id = ?').pluck(),
+      deadLetterBytes: db.prepare('SELECT coalesce(sum(size_bytes), 0) FROM dead_letter WHERE exporter_id = ?').pluck(),
+      oldestDeadLetters: db.prepare('SELECT id, items, size_bytes FROM dead_letter WHERE exporter_id = ? ORDER BY id'),
+      evictDeadLetters: db.prepare('DELETE FROM dead_letter WHERE exporter_id = ? AND id <= ?'),
     };
     const totals = this.sql.totals.get() as { n: number; items: number; bytes: number; maxId: number };
     this.maxId = totals.maxId;
@@ -207,8 +214,11 @@ export class SqliteQueue implements Queue {
     if (this.closed) throw closedError();
     const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const now = Date.now();
-    await this.database.write(() => this.sql.insertDeadLetter.run(this.options.exporterId, payload, items, payload.byteLength, crc32(payload), now, now, reason));
-    this.deadLetters++;
+    const evicted = await this.database.write(() => {
+      this.sql.insertDeadLetter.run(this.options.exporterId, payload, items, payload.byteLength, crc32(payload), now, now, reason);
+      return this.evictDeadLetters();
+    });
+    this.deadLettered(evicted);
   }
 
   size(): number {
@@ -294,11 +304,48 @@ export class SqliteQueue implements Queue {
   }
 
   private async moveToDeadLetter(id: number, reason: string): Promise<void> {
-    await this.database.write(() => {
+    const evicted = await this.database.write(() => {
       this.sql.toDeadLetter.run(this.options.exporterId, Date.now(), reason, id);
       this.sql.remove.run(id);
+      return this.evictDeadLetters();
     });
-    this.deadLetters++;
+    this.deadLettered(evicted);
+  }
+
+  /**
+   * Inside the write that added a dead letter: past `deadLetterMaxBytes`, delete this exporter's
+   * oldest dead letters until the rest fits (the newest, just added, always stays).
+   */
+  private evictDeadLetters(): { requests: number; records: number } {
+    const max = this.options.deadLetterMaxBytes ?? 0;
+    const none = { requests: 0, records: 0 };
+    if (max <= 0) return none;
+    let excess = (this.sql.deadLetterBytes.get(this.options.exporterId) as number) - max;
+    if (excess <= 0) return none;
+    const evicted = { requests: 0, records: 0 };
+    let upTo = 0;
+    const rows = this.sql.oldestDeadLetters.all(this.options.exporterId) as { id: number; items: number; size_bytes: number }[];
+    // The newest (last) row is the one just added: it stays even when it alone is over the bound.
+    for (let i = 0; i < rows.length - 1 && excess > 0; i++) {
+      const row = rows[i]!;
+      upTo = row.id;
+      excess -= row.size_bytes;
+      evicted.requests++;
+      evicted.records += row.items;
+    }
+    if (evicted.requests > 0) this.sql.evictDeadLetters.run(this.options.exporterId, upTo);
+    return evicted;
+  }
+
+  private deadLettered(evicted: { requests: number; records: number }): void {
+    this.deadLetters += 1 - evicted.requests;
+    if (evicted.requests === 0) return;
+    this.options.onDeadLetterEvicted?.(evicted.requests, evicted.records);
+    this.logger.warn('dead-letter store full: removed its oldest entries to make room (sending_queue.dead_letter_max_bytes)', {
+      exporter: this.options.exporterId,
+      requests: evicted.requests,
+      records: evicted.records,
+    });
   }
 
   /** After removing a row whose sizes cannot be trusted, recount from the table. */

@@ -30,6 +30,7 @@ export class Telemetry {
   readonly exporterRetries = this.counter('gateway_exporter_retries_total', 'Send attempts that will be retried.', ['exporter']);
   readonly deadLetterSize = this.gauge('gateway_exporter_dead_letter_size', 'Requests in the dead-letter store.', ['exporter']);
   readonly deadLettered = this.counter('gateway_exporter_dead_lettered_log_records_total', 'Log records moved to the dead-letter store.', ['exporter', 'reason']);
+  readonly deadLetterEvicted = this.counter('gateway_exporter_dead_letter_evicted_log_records_total', 'Log records removed from a full dead-letter store (oldest first) to make room.', ['exporter']);
   readonly redelivered = this.counter('gateway_exporter_redelivered_log_records_total', 'Log records sent again after a restart (possible duplicates).', ['exporter']);
   readonly partialRejected = this.counter('gateway_exporter_partial_rejected_log_records_total', 'Log records a backend rejected through partial_success.', ['exporter']);
   readonly queueCorrupt = this.counter('gateway_queue_corrupt_records_total', 'Stored queue records that failed their checksum and were skipped.', ['exporter']);

@@ -165,3 +165,38 @@ describe('SqliteQueue persistence', () => {
     expect(err.message).toMatch(/not a database/);
   });
 });
+
+describe('SqliteQueue dead-letter bound', () => {
+  const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+
+  it('removes the oldest dead letters past dead_letter_max_bytes, says how many, and keeps the newest', async () => {
+    const dir = tempDir();
+    const evictions: [number, number][] = [];
+    const q = open(dir, { deadLetterMaxBytes: 250, onDeadLetterEvicted: (requests, records) => evictions.push([requests, records]) });
+    for (let i = 1; i <= 3; i++) {
+      await q.enqueue({ bytes: bytes(100, i), items: i });
+      const r = await q.take();
+      await q.deadLetter(r!.id, `permanent: ${i}`);
+    }
+    // 300 bytes stored after the third: the first (100 bytes, 1 record) goes.
+    expect(evictions).toEqual([[1, 1]]);
+    expect(q.deadLetterSize()).toBe(2);
+    await q.deadLetterNew(bytes(400, 9), 4, 'permanent: too big for the bound alone');
+    // The newest is kept even though it alone is over the bound; everything older goes.
+    expect(evictions).toEqual([[1, 1], [2, 5]]);
+    expect(q.deadLetterSize()).toBe(1);
+    await q.close();
+    const database = acquireDatabase(dir, false);
+    try {
+      expect(listDeadLetters(database, 'otlphttp/a').map((d) => d.reason)).toEqual(['permanent: too big for the bound alone']);
+    } finally {
+      await releaseDatabase(database);
+    }
+  });
+
+  it('keeps every dead letter when unbounded', async () => {
+    const q = open(tempDir(), { deadLetterMaxBytes: 0 });
+    for (let i = 0; i < 5; i++) await q.deadLetterNew(bytes(1000, i), 1, 'permanent');
+    expect(q.deadLetterSize()).toBe(5);
+  });
+});

@@ -8,6 +8,7 @@ import { duration } from '../../config/types.js';
  */
 export const DEFAULT_QUEUE_SIZE = 1000;
 export const DEFAULT_NUM_CONSUMERS = 10;
+export const DEFAULT_DEAD_LETTER_MAX_BYTES = 1024 * 1024 * 1024;
 
 /**
  * `sending_queue.batch` (the Collector's keys and defaults, opt-in as there): workers send several
@@ -43,6 +44,11 @@ export const sendingQueueSchema = z
     block_on_overflow: z.boolean().default(false),
     /** Ours: what happens when the queue is full and not blocking. Refusing is the safe default. */
     overflow_policy: z.enum(['refuse', 'drop_newest']).default('refuse'),
+    /**
+     * Ours: bytes the exporter's dead-letter store (file_storage) may hold; past it, the oldest
+     * entries go, counted and logged. 0: no bound.
+     */
+    dead_letter_max_bytes: z.number().int().nonnegative().default(DEFAULT_DEAD_LETTER_MAX_BYTES),
     /** Absent: every queued request is sent on its own. `batch: {}` (or an empty `batch:`) takes the defaults. */
     batch: z.preprocess((v) => (v === null ? {} : v), batchSchema).optional(),
   })

@@ -195,7 +195,7 @@ export function createExporter(
         overflow: overflowOf(queueConfig),
       };
       if (queueConfig.enabled) {
-        queue = openQueue(settings, host, queueConfig.storage, limits);
+        queue = openQueue(settings, host, queueConfig, limits);
         telemetry.queueCapacity.set(labels, queue.capacity);
         updateGauges();
         if (queue instanceof SqliteQueue && queue.size() > 0) logger.info('resuming delivery of stored requests', { queued: queue.size() });
@@ -263,7 +263,8 @@ function overflowOf(config: ExporterHelperConfig['sending_queue']): OverflowPoli
   return config.overflow_policy === 'drop_newest' ? 'drop_newest' : 'refuse';
 }
 
-function openQueue(settings: CreateSettings, host: Host, storageId: string | undefined, limits: { sizer: 'requests' | 'items' | 'bytes'; capacity: number; overflow: OverflowPolicy }): Queue {
+function openQueue(settings: CreateSettings, host: Host, config: ExporterHelperConfig['sending_queue'], limits: { sizer: 'requests' | 'items' | 'bytes'; capacity: number; overflow: OverflowPolicy }): Queue {
+  const storageId = config.storage;
   if (storageId === undefined) return new MemoryQueue(limits);
   const extension = host.getExtension(storageId);
   const where = `exporters.${settings.id}.sending_queue.storage`;
@@ -278,6 +279,8 @@ function openQueue(settings: CreateSettings, host: Host, storageId: string | und
     exporterId: settings.id,
     logger: settings.logger.child({ exporter: settings.id }),
     onCorrupt: () => telemetry.queueCorrupt.inc({ exporter: settings.id }),
+    deadLetterMaxBytes: config.dead_letter_max_bytes,
+    onDeadLetterEvicted: (_requests, records) => telemetry.deadLetterEvicted.inc({ exporter: settings.id }, records),
   });
 }
 

@@ -32,8 +32,8 @@ async function startStorage(dir: string): Promise<FileStorageExtension> {
   return ext;
 }
 
-async function startExporter(storage: Component, sender: ScriptedSender, settings = settingsFor()) {
-  const exporter = createExporter(settings, helperConfig({ sending_queue: { storage: 'file_storage', num_consumers: 4 } }), sender);
+async function startExporter(storage: Component, sender: ScriptedSender, settings = settingsFor(), deadLetterMaxBytes = 0) {
+  const exporter = createExporter(settings, helperConfig({ sending_queue: { storage: 'file_storage', num_consumers: 4, dead_letter_max_bytes: deadLetterMaxBytes } }), sender);
   await exporter.start(hostWith({ file_storage: storage }));
   cleanup.push(() => exporter.shutdown());
   return { exporter, settings };
@@ -85,6 +85,19 @@ describe('exporter over file_storage', () => {
     await exporter.consume(logsOf('bad'));
     await eventually(async () => (await metric(settings.telemetry.deadLetterSize, { exporter: 'otlphttp/test' })) === 1, 'dead letter');
     expect(storedRows(dir)).toEqual({ live: 0, dead: [{ reason: 'permanent: HTTP 400: bad attribute' }] });
+  });
+
+  it('keeps the dead-letter store within dead_letter_max_bytes, counting what it removed', async () => {
+    const dir = storageDir();
+    const storage = await startStorage(dir);
+    const { exporter, settings } = await startExporter(storage, new ScriptedSender([], permanent('HTTP 400: bad attribute')), settingsFor(), 1);
+    await exporter.consume(logsOf('a', 'b'));
+    await eventually(async () => (await metric(settings.telemetry.deadLetterSize, { exporter: 'otlphttp/test' })) === 1, 'first dead letter');
+    await exporter.consume(logsOf('c'));
+    await eventually(async () => (await metric(settings.telemetry.deadLetterEvicted, { exporter: 'otlphttp/test' })) === 2, 'eviction counted');
+    expect(await metric(settings.telemetry.deadLetterSize, { exporter: 'otlphttp/test' })).toBe(1);
+    expect(storedRows(dir).dead).toHaveLength(1);
+    expect(settings.logger.lines.some((l) => l.level === 'warn' && /dead-letter store full/.test(l.msg))).toBe(true);
   });
 
   it('dead-letters a stored request that cannot be decoded instead of retrying it forever', async () => {

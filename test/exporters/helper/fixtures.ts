@@ -66,7 +66,7 @@ export class ScriptedSender implements LogsSender {
 export function helperConfig(overrides: { timeout?: number; sending_queue?: Partial<ExporterHelperConfig['sending_queue']>; retry_on_failure?: Partial<ExporterHelperConfig['retry_on_failure']> } = {}): ExporterHelperConfig {
   return {
     timeout: overrides.timeout ?? 5_000,
-    sending_queue: { enabled: true, num_consumers: 1, queue_size: 100, sizer: 'requests', block_on_overflow: false, overflow_policy: 'refuse', ...overrides.sending_queue },
+    sending_queue: { enabled: true, num_consumers: 1, queue_size: 100, sizer: 'requests', block_on_overflow: false, overflow_policy: 'refuse', dead_letter_max_bytes: 0, ...overrides.sending_queue },
     retry_on_failure: { enabled: true, initial_interval: 1_000, max_interval: 30_000, max_elapsed_time: 300_000, multiplier: 1.5, randomization_factor: 0.5, ...overrides.retry_on_failure },
   };
 }
