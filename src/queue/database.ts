@@ -223,7 +223,7 @@ export class QueueDatabase {
     // SQLite refuses a second one at once, busy): go after it, a few times at most.
     for (let attempt = 1; ; attempt++) {
       while (this.checkpointer?.holding) await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
-      if (this.reclaimSpaceNow() || attempt >= RECLAIM_ATTEMPTS || this.closed) return;
+      if (this.closed || this.reclaimSpaceNow() || attempt >= RECLAIM_ATTEMPTS) return;
       await new Promise((resolve) => setTimeout(resolve, RECLAIM_RETRY_MS));
     }
   }
