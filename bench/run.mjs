@@ -31,6 +31,9 @@ const { values } = parseArgs({
     // sending_queue.batch for the gateway variants: "default" (the Collector's `batch: {}`: 8192
     // items or 200 ms), "off", or a flow map such as "{ flush_timeout: 0s, max_size: 4000 }".
     batch: { type: 'string', default: 'default' },
+    // file_storage.fsync for the persistent variant: "on" (the default, as shipped) or "off" (to see
+    // what the fsync itself costs).
+    fsync: { type: 'string', default: 'on' },
     // e.g. --gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway
     'gateway-node-args': { type: 'string', default: '' },
     json: { type: 'string' },
@@ -140,7 +143,7 @@ function gatewayConfig(port, storageDir) {
     // Backpressure instead of 429s: the closed loop then measures the path, not refusals.
     '      block_on_overflow: true',
     ...(values.batch === 'off' ? [] : [`      batch: ${values.batch === 'default' ? '{}' : values.batch}`]),
-    ...(persistent ? ['      storage: file_storage', 'extensions:', '  file_storage:', `    directory: ${storageDir}`] : []),
+    ...(persistent ? ['      storage: file_storage', 'extensions:', '  file_storage:', `    directory: ${storageDir}`, ...(values.fsync === 'off' ? ['    fsync: false'] : [])] : []),
     'service:',
     ...(persistent ? ['  extensions: [file_storage]'] : []),
     '  pipelines:',
@@ -269,7 +272,7 @@ for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 // --- report -----------------------------------------------------------------------------------
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrency}, ${seconds}s per measurement, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}, batch ${values.batch}\n`);
+console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrency}, ${seconds}s per measurement, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}, batch ${values.batch}, fsync ${values.fsync}\n`);
 console.log('Closed loop, delivered end to end (ratios against the pass-through of the same round):\n');
 console.log('| round | variant | delivered records/s | × pass-through | CPU ms / 1k records | cores used | ack p50 ms | ack p99 ms | peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|---|---|');

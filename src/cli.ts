@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, GatewayError } from './errors.js';
 import { Gateway, loadConfig } from './gateway.js';
+import { tuneHeap } from './heap-tuning.js';
 import { KINDS } from './pipeline/registry.js';
 import { queueCommand } from './queue-command.js';
 import { defaultRegistry } from './registry.js';
@@ -33,6 +34,7 @@ function fail(err: unknown): number {
 }
 
 async function run(configPaths: string[]): Promise<number> {
+  tuneHeap();
   let gateway: Gateway;
   try {
     gateway = new Gateway(loadConfig(configPaths));
