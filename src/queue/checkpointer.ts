@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { CheckpointReply, CheckpointRequest, CheckpointWorkerInit } from './checkpoint-worker.js';
+import { spawnQueueWorker } from './spawn-worker.js';
 
 /**
  * Keeps WAL checkpoints off the event loop. With SQLite's auto-checkpoint, the commit that crosses
@@ -51,7 +52,7 @@ export class Checkpointer {
   constructor(private readonly options: CheckpointerOptions) {
     options.db.pragma('wal_autocheckpoint = 0');
     try {
-      this.worker = spawn({ path: options.path, pragmas: options.pragmas, intervalMs: CHECKPOINT_DELAY_MS });
+      this.worker = spawnQueueWorker('checkpoint-worker', { path: options.path, pragmas: options.pragmas, intervalMs: CHECKPOINT_DELAY_MS } satisfies CheckpointWorkerInit);
     } catch (err) {
       this.fail((err as Error).message);
       return;
@@ -124,14 +125,4 @@ export class Checkpointer {
     }
     this.release();
   }
-}
-
-/**
- * The built .js entry, or under the test runner (which runs the .ts sources) the .ts entry
- * through tsx, a dev dependency.
- */
-function spawn(workerData: CheckpointWorkerInit): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData });
-  const entry = JSON.stringify(new URL('./checkpoint-worker.ts', import.meta.url).href);
-  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`, { eval: true, workerData });
 }

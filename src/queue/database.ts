@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
+import { WalSyncer } from './wal-syncer.js';
 
 /**
  * One SQLite database per `file_storage` directory, shared by every queue and key/value client
@@ -25,8 +26,9 @@ import { acquireOwnerLock } from './owner-lock.js';
  *   kv(component, key, value)                          StorageClient values (receiver cursors, ...)
  *
  * Durability: WAL mode with `synchronous=NORMAL` (SQLite then syncs only at checkpoints), and with
- * fsync on (the default) the gateway fsyncs the WAL file itself after each commit, on libuv's
- * thread pool, and resolves durable writes only once that fsync returned: the same guarantee as
+ * fsync on (the default) the gateway fsyncs the WAL file itself after each commit, on a thread of
+ * its own (wal-syncer.ts; libuv's thread pool in the `queue` CLI, or if that thread dies), and
+ * resolves durable writes only once that fsync returned: the same guarantee as
  * `synchronous=FULL`, without blocking the event loop for the fsync (measured 4-10 ms per commit
  * here, a third of the event loop under load; BENCHMARKS.md). fsync off: a power cut may lose the
  * last commits, a process crash loses nothing. Writes from one event-loop turn share one
@@ -71,6 +73,7 @@ export class QueueDatabase {
   private flushScheduled = false;
   private closed = false;
   private checkpointer?: Checkpointer;
+  private syncer?: WalSyncer;
   private readonly resumeWaiters: (() => void)[] = [];
 
   private constructor(
@@ -136,14 +139,24 @@ export class QueueDatabase {
       return;
     }
     if (this.checkpointer) this.checkpointer.wrote(batch.reduce((n, w) => n + w.bytes, 0));
-    batch.forEach((w, i) => this.committed(w, results[i]));
+    const synced = this.fsync && this.syncer?.alive && batch.some((w) => w.durable) ? this.syncer.sync() : undefined;
+    batch.forEach((w, i) => this.committed(w, results[i], synced));
   }
 
   /**
-   * Move WAL checkpoints to their own thread (checkpointer.ts). The gateway does this at open;
-   * the `queue` CLI, a short-lived process, keeps SQLite's inline auto-checkpoint.
+   * Move WAL checkpoints (checkpointer.ts) and, with fsync on, the WAL fsyncs (wal-syncer.ts) to
+   * threads of their own. The gateway does this at open; the `queue` CLI, a short-lived process,
+   * keeps SQLite's inline auto-checkpoint and fsyncs on libuv's thread pool.
    */
   checkpointOffThread(onError: (message: string) => void): void {
+    if (this.fsync && !this.syncer) {
+      this.syncer = new WalSyncer(`${this.path}-wal`, (message, waiters) => {
+        this.syncer = undefined;
+        onError(`${message}; WAL fsyncs are back on the thread pool`);
+        this.syncWaiters.push(...waiters);
+        if (!this.syncing && this.syncWaiters.length > 0) void this.syncWal();
+      });
+    }
     this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: connectionPragmas(this.db.pragma('busy_timeout', { simple: true }) as number), maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
   }
 
@@ -151,8 +164,12 @@ export class QueueDatabase {
    * A committed write resolves now, or after the next WAL fsync when it must be durable. Acks and
    * attempt counts are not durable: one lost to a power cut only means a redelivery.
    */
-  private committed(w: PendingWrite, result: unknown): void {
+  private committed(w: PendingWrite, result: unknown, synced?: Promise<void>): void {
     if (!this.fsync || !w.durable) return w.resolve(result);
+    if (synced) {
+      synced.then(() => w.resolve(result), w.reject);
+      return;
+    }
     this.syncWaiters.push({ resolve: () => w.resolve(result), reject: w.reject });
     if (!this.syncing) void this.syncWal();
   }
@@ -249,6 +266,9 @@ export class QueueDatabase {
     await this.checkpointer?.close();
     this.checkpointer = undefined;
     this.flush();
+    // What the fsync thread had not confirmed yet is synced below, with everything else.
+    if (this.syncer) this.syncWaiters.push(...(await this.syncer.stop()));
+    this.syncer = undefined;
     const error = this.fsync && (this.syncing || this.syncWaiters.length > 0) ? this.syncWalNow() : undefined;
     // An fsync in flight still uses the handle: it closes it when done.
     if (!this.syncing) this.closeWalHandle();

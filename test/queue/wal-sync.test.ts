@@ -7,6 +7,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
  * With fsync on, the queue fsyncs the WAL itself off the event loop (database.ts). What a receiver
  * acknowledges must be on disk: an enqueue resolves only after that fsync returned, and fails when
  * it fails. Acks need no fsync (a lost delete only redelivers). The fsync is held by a stub here.
+ *
+ * This file covers the thread-pool fsync, which the queue uses when its fsync thread is not running
+ * (it failed to start or died): the thread is replaced by one that never comes up. The thread
+ * itself is covered in wal-syncer.test.ts.
  */
 const gate = vi.hoisted(() => ({ pending: [] as { file: string; release: (err?: Error) => void }[] }));
 
@@ -23,6 +27,20 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     },
   };
 });
+
+vi.mock('../../src/queue/wal-syncer.js', () => ({
+  WalSyncer: class {
+    constructor(_path: string, onFail: (message: string, waiters: unknown[]) => void) {
+      queueMicrotask(() => onFail('test: no fsync thread', []));
+    }
+    get alive() {
+      return false;
+    }
+    async stop() {
+      return [];
+    }
+  },
+}));
 
 const { SqliteQueue } = await import('../../src/queue/sqlite-queue.js');
 

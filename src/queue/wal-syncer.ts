@@ -1,0 +1,95 @@
+import type { Worker } from 'node:worker_threads';
+import { spawnQueueWorker } from './spawn-worker.js';
+import { REQUESTED, STOP, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
+
+/**
+ * Makes WAL commits durable from a thread of its own (wal-sync-worker.ts) instead of libuv's pool.
+ * With the pool, the next fsync could only start once the event loop had run the previous one's
+ * callback; under load that wait was 1.5-3 ms on top of a 0.5 ms fsync (BENCHMARKS.md, session 3),
+ * and every acknowledgement paid it. Here the event loop only bumps a shared counter after each
+ * commit; the thread fsyncs back to back and reports how far each fsync covered. Acknowledgements
+ * still wait for the event loop, once.
+ *
+ * Commit numbers are Int32 and wrap (after 2^32 commits, years); comparisons are wrap-safe.
+ */
+export class WalSyncer {
+  private readonly cells = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  private requested = 0;
+  private readonly waiters: { seq: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private worker?: Worker;
+  private stopped = false;
+
+  constructor(
+    walPath: string,
+    /** The thread is gone: every waiter was handed back through `onFail`, and this syncer is done. */
+    private readonly onFail: (message: string, waiters: { resolve: () => void; reject: (err: unknown) => void }[]) => void,
+  ) {
+    this.worker = spawnQueueWorker('wal-sync-worker', { path: walPath, cells: this.cells.buffer as SharedArrayBuffer } satisfies WalSyncInit);
+    this.worker.unref();
+    this.worker.on('message', (reply: WalSyncReply) => this.settle(reply));
+    this.worker.on('error', (err) => this.fail(err.message));
+    this.worker.on('exit', (code) => this.fail(`WAL fsync thread exited with code ${code}`));
+  }
+
+  get alive(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** Everything committed so far must reach the disk; resolves (or rejects) once it did (failed). */
+  sync(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (!this.worker) return reject(new Error('WAL fsync thread stopped'));
+      const seq = (this.requested = (this.requested + 1) | 0);
+      this.waiters.push({ seq, resolve, reject });
+      // One store and a wake-up per group commit; the thread may already be mid-fsync, then the
+      // next one covers this commit.
+      Atomics.store(this.cells, REQUESTED, seq);
+      Atomics.notify(this.cells, REQUESTED);
+    });
+  }
+
+  /** True while commits wait for an fsync. */
+  get pending(): boolean {
+    return this.waiters.length > 0;
+  }
+
+  /**
+   * Stop the thread after its current fsync. Waiters not yet settled are handed back (returned)
+   * for the caller to settle with a synchronous fsync of its own.
+   */
+  async stop(): Promise<{ resolve: () => void; reject: (err: unknown) => void }[]> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.stopped = true;
+    if (worker) {
+      worker.removeAllListeners('error');
+      worker.removeAllListeners('exit');
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      Atomics.store(this.cells, STOP, 1);
+      // Wake it even when it sleeps on an unchanged counter.
+      Atomics.store(this.cells, REQUESTED, (this.requested + 1) | 0);
+      Atomics.notify(this.cells, REQUESTED);
+      await exited;
+    }
+    return this.waiters.splice(0);
+  }
+
+  private settle(reply: WalSyncReply): void {
+    let n = 0;
+    while (n < this.waiters.length && ((reply.upTo - this.waiters[n]!.seq) | 0) >= 0) n++;
+    if (n === 0) return;
+    const done = this.waiters.splice(0, n);
+    const error = reply.error === undefined ? undefined : new Error(`fsync of the queue's write-ahead log failed: ${reply.error}`);
+    for (const w of done) {
+      if (error) w.reject(error);
+      else w.resolve();
+    }
+  }
+
+  private fail(message: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.worker = undefined;
+    this.onFail(message, this.waiters.splice(0));
+  }
+}
