@@ -75,7 +75,7 @@ export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number
     };
     const onWireEnd = () => {
       if (inflater) inflater.end();
-      else finish(undefined, Buffer.concat(chunks, bodyBytes));
+      else finish(undefined, joined(chunks, bodyBytes));
     };
     const onAbort = () => finish(new BodyAbortedError('client closed the connection before the body was complete'));
     const onClose = () => {
@@ -84,7 +84,7 @@ export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number
 
     if (inflater) {
       inflater.on('data', onBody);
-      inflater.on('end', () => finish(undefined, Buffer.concat(chunks, bodyBytes)));
+      inflater.on('end', () => finish(undefined, joined(chunks, bodyBytes)));
       inflater.on('error', (e) => finish(new PermanentError(`request body is not valid ${encoding} data: ${e.message}`, 'PAYLOAD_INVALID')));
     }
     req.on('data', onWire);
@@ -92,4 +92,15 @@ export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number
     req.on('error', onAbort);
     req.on('close', onClose);
   });
+}
+
+/**
+ * The body as one Buffer. A body that arrived as one chunk is used as is (no copy: 4 % of the
+ * event loop under load was this copy and the batch's), unless the chunk is a small view of a much
+ * larger allocation that queuing it would keep alive.
+ */
+function joined(chunks: Buffer[], bytes: number): Buffer {
+  const only = chunks.length === 1 ? chunks[0]! : undefined;
+  if (only && only.byteLength * 2 >= only.buffer.byteLength) return only;
+  return Buffer.concat(chunks, bytes);
 }
