@@ -57,6 +57,14 @@ describe('OTTL converters', () => {
     ['ConvertCase(attributes["s"], "upper")', 'HELLO WORLD'],
     ['ConvertCase(attributes["s"], "snake")', 'hello_world'],
     ['ConvertCase("make_execution_status", "camel")', 'MakeExecutionStatus'],
+    // Reference digests of "hello" (sha*sum/md5sum) and its FNV-1a 64 (0xa430d84680aabd0b as int64).
+    ['SHA256("hello")', '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824'],
+    ['SHA1("hello")', 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d'],
+    ['MD5("hello")', '5d41402abc4b2a76b9719d911017c592'],
+    ['SHA512("hello")', '9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043'],
+    ['FNV("hello")', -6615550055289275125n],
+    ['SHA256("")', ''],
+    ['FNV("")', ''],
     ['ToLowerCase(attributes["s"])', 'hello world'],
     ['ToUpperCase(attributes["s"])', 'HELLO WORLD'],
     ['Substring(attributes["s"], 6, 5)', 'World'],
@@ -70,6 +78,7 @@ describe('OTTL converters', () => {
     ['ParseJSON(attributes["s"])', /ParseJSON/],
     ['Substring(attributes["s"], 8, 10)', /invalid range/],
     ['ConvertCase(attributes["n"], "lower")', /expects a string/],
+    ['SHA256(attributes["n"])', /expected a string/],
   ])('reports %s as a statement error', async (expr, message) => {
     await expect(evaluate(expr, record)).rejects.toThrow(message);
   });

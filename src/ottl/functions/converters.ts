@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { compileGoRegex } from '../regex.js';
@@ -32,6 +33,20 @@ function stringFn(fn: (s: string) => Value): FunctionDef<Converter> {
       };
     },
   };
+}
+
+function hexDigest(algorithm: string, s: string): string {
+  return s === '' ? s : createHash(algorithm).update(s, 'utf8').digest('hex');
+}
+
+const FNV64_OFFSET = 0xcbf29ce484222325n;
+const FNV64_PRIME = 0x100000001b3n;
+
+/** FNV-1a, 64 bits, over the UTF-8 bytes; returned as a signed int64 (Go's int64(Sum64())). */
+function fnv1a64(s: string): bigint {
+  let hash = FNV64_OFFSET;
+  for (const byte of Buffer.from(s, 'utf8')) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * FNV64_PRIME);
+  return BigInt.asIntN(64, hash);
 }
 
 function describe(v: Value): string {
@@ -213,6 +228,12 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   IsInt: typeCheck((v) => typeof v === 'bigint'),
   IsDouble: typeCheck((v) => typeof v === 'number'),
   IsBool: typeCheck((v) => typeof v === 'boolean'),
+  // Hashes of a string, as the Collector's: hex digests, FNV-1a 64 as int64; "" stays "".
+  MD5: stringFn((s) => hexDigest('md5', s)),
+  SHA1: stringFn((s) => hexDigest('sha1', s)),
+  SHA256: stringFn((s) => hexDigest('sha256', s)),
+  SHA512: stringFn((s) => hexDigest('sha512', s)),
+  FNV: stringFn((s) => (s === '' ? s : fnv1a64(s))),
   ToLowerCase: stringFn((s) => s.toLowerCase()),
   ToUpperCase: stringFn((s) => s.toUpperCase()),
   ConvertCase: {
