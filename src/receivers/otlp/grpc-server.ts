@@ -9,6 +9,7 @@ import type { OtlpGrpcConfig } from './config.js';
 import { acceptableFromProtobuf, type AcceptableLogs } from './partial-success.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { refusalFor, UNEXPECTED_MESSAGE, type Refusal } from './refusal.js';
+import { grpcServerCredentials } from './grpc-tls.js';
 import { loadServerTls } from './tls.js';
 
 /**
@@ -49,13 +50,7 @@ export class OtlpGrpcServer {
     });
 
     const tls = this.config.tls ? await loadServerTls(this.config.tls, `receivers.${this.ctx.id}.protocols.grpc.tls`) : undefined;
-    if (this.config.tls?.min_version || this.config.tls?.max_version) {
-      // grpc-js builds its TLS context itself: it negotiates TLS 1.2 or 1.3 whatever is asked.
-      this.ctx.logger.warn('otlp gRPC: tls.min_version / max_version are not enforced on gRPC (TLS 1.2 or 1.3 is negotiated); they apply to OTLP/HTTP', { min_version: this.config.tls.min_version, max_version: this.config.tls.max_version });
-    }
-    const credentials = tls
-      ? ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.requestCert)
-      : ServerCredentials.createInsecure();
+    const credentials = tls ? grpcServerCredentials(tls) : ServerCredentials.createInsecure();
     const { host, port } = this.config.endpoint;
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>

@@ -1,6 +1,7 @@
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newLogRecord, type Logs } from '../../../src/pdata/model.js';
@@ -125,6 +126,32 @@ describe('otlp receiver tls', () => {
     run = await startReceiver({ http: { endpoint: '127.0.0.1:0', tls: { ...tls, client_ca_file: fixture('ca.pem') } } });
     await expect(httpsPost(run.receiver.httpPort!)).rejects.toThrow();
     expect(await httpsPost(run.receiver.httpPort!, { cert: readFileSync(fixture('client.pem')), key: readFileSync(fixture('client.key')) })).toBe(200);
+  });
+
+  /** The TLS version a handshake with the gRPC port settles on, or the handshake's error. */
+  function grpcHandshake(port: number, version: 'TLSv1.2' | 'TLSv1.3'): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca, ALPNProtocols: ['h2'], minVersion: version, maxVersion: version }, () => {
+        resolve(socket.getProtocol() ?? 'none');
+        socket.destroy();
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('holds OTLP/gRPC to tls.min_version and tls.max_version', async () => {
+    run = await startReceiver({ grpc: { endpoint: '127.0.0.1:0', tls: { ...tls, min_version: '1.3' } } });
+    const port = run.receiver.grpcPort!;
+    await expect(grpcHandshake(port, 'TLSv1.2')).rejects.toThrow();
+    expect(await grpcHandshake(port, 'TLSv1.3')).toBe('TLSv1.3');
+    const client = credentials.createFromSecureContext(createSecureContext({ ca, minVersion: 'TLSv1.3' }));
+    expect((await grpcExportRaw(`localhost:${port}`, encodeLogs(logs), { credentials: client })).error).toBeUndefined();
+    expect(run.next.received).toHaveLength(1);
+    await run.receiver.shutdown();
+
+    run = await startReceiver({ grpc: { endpoint: '127.0.0.1:0', tls: { ...tls, max_version: '1.2' } } });
+    await expect(grpcHandshake(run.receiver.grpcPort!, 'TLSv1.3')).rejects.toThrow();
+    expect(await grpcHandshake(run.receiver.grpcPort!, 'TLSv1.2')).toBe('TLSv1.2');
   });
 
   it('refuses clients below tls.min_version', async () => {
