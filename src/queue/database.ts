@@ -150,12 +150,18 @@ export class QueueDatabase {
    */
   checkpointOffThread(onError: (message: string) => void): void {
     if (this.fsync && !this.syncer) {
-      this.syncer = new WalSyncer(`${this.path}-wal`, (message, waiters) => {
+      const toThreadPool = (message: string, waiters: { resolve: () => void; reject: (err: unknown) => void }[]) => {
         this.syncer = undefined;
         onError(`${message}; WAL fsyncs are back on the thread pool`);
         this.syncWaiters.push(...waiters);
         if (!this.syncing && this.syncWaiters.length > 0) void this.syncWal();
-      });
+      };
+      try {
+        this.syncer = new WalSyncer(`${this.path}-wal`, toThreadPool);
+      } catch (err) {
+        // No thread to be had (resource limits): durability is the same on the thread pool.
+        toThreadPool(`cannot start the WAL fsync thread: ${(err as Error).message}`, []);
+      }
     }
     this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: connectionPragmas(this.db.pragma('busy_timeout', { simple: true }) as number), maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
   }
