@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * How much memory the gateway uses, as the limiter sees it: V8 heap in use plus memory held
@@ -33,4 +35,24 @@ export function totalMemoryBytes(readFile: (path: string) => string = (p) => rea
     }
   }
   return host;
+}
+
+/**
+ * A function that forces a full collection, as the Collector's limiter calls runtime.GC(): without
+ * it, garbage not yet collected counts as use and the limiter refuses data it could take (the
+ * gateway lets the heap grow to 4 × its live size before collecting; heap-tuning.ts). Node only
+ * defines `gc` with --expose-gc; turning the flag on for a moment and reading `gc` from a fresh
+ * context gives the same function without asking operators for a node flag.
+ */
+export function forcedGc(): (() => void) | undefined {
+  const global = (globalThis as { gc?: () => void }).gc;
+  if (global) return global;
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
+  }
 }

@@ -3,14 +3,14 @@ import type { Logs } from '../../pdata/model.js';
 import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
 import { computeLimits, type Limits, type MemoryLimiterConfig } from './config.js';
-import { readUsedMemoryBytes, totalMemoryBytes } from './memory.js';
+import { forcedGc, readUsedMemoryBytes, totalMemoryBytes } from './memory.js';
 
 export interface MemoryLimiterOptions {
   /** Bytes in use now (default: heap used + external; see memory.ts). */
   readMemory?: () => number;
   /** Memory the percentages refer to (default: cgroup limit or host memory). */
   totalMemory?: () => number;
-  /** Forces a collection; default `globalThis.gc` when Node runs with --expose-gc, else none. */
+  /** Forces a full collection; default: V8's `gc` (memory.ts), exposed without a node flag. */
   gc?: () => void;
   now?: () => number;
 }
@@ -20,7 +20,8 @@ const MIB = 1024 * 1024;
 /**
  * Refuses data while memory use is above the soft limit (limit − spike), so receivers push back
  * on clients instead of the process growing into an OOM kill. Usage is sampled every
- * `check_interval`; above the hard limit a collection is also forced when Node exposes `gc`.
+ * `check_interval`; above a limit a full collection is forced first (at most every
+ * `min_gc_interval_when_soft_limited` / `_hard_limited`), as the Collector does.
  *
  * Unlike the Collector, whose refusal surfaces as HTTP 500 (opentelemetry-collector #9636), the
  * refusal is a throttling RetryableError (MEMORY_LIMIT): HTTP 429 / gRPC RESOURCE_EXHAUSTED with
@@ -43,7 +44,7 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer {
   ) {
     this.limits = computeLimits(config, (options.totalMemory ?? totalMemoryBytes)());
     this.readMemory = options.readMemory ?? readUsedMemoryBytes;
-    this.gc = options.gc ?? (globalThis as { gc?: () => void }).gc;
+    this.gc = options.gc ?? forcedGc();
     this.now = options.now ?? Date.now;
   }
 

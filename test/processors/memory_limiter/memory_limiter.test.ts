@@ -103,3 +103,32 @@ describe('memory_limiter processor', () => {
     expect(received).toHaveLength(1);
   });
 });
+
+describe('memory_limiter garbage collection', () => {
+  it('forces a real full collection above the soft limit without a node flag', async () => {
+    const { PerformanceObserver, constants } = await import('node:perf_hooks');
+    const major: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) major.push(e.startTime);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    const telemetry = new Telemetry({ processMetrics: false });
+    let used = 90 * MIB;
+    const limiter = new MemoryLimiterProcessor(
+      { id: 'memory_limiter', telemetry, logger: silentLogger },
+      memoryLimiterProcessorFactory.schema.parse({ check_interval: '1s', limit_mib: 100, spike_limit_mib: 20, min_gc_interval_when_soft_limited: '0s' }),
+      { consume: async () => {} },
+      { readMemory: () => used, totalMemory: () => 1000 * MIB },
+    );
+    expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+    limiter.checkMemory();
+    await new Promise((r) => setTimeout(r, 50));
+    observer.disconnect();
+    expect(major.length).toBeGreaterThanOrEqual(1);
+    // The flag is off again: nothing else in the process gained a global gc.
+    expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+    used = 10 * MIB;
+    limiter.checkMemory();
+    expect(limiter.isLimited).toBe(false);
+  });
+});
