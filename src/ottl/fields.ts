@@ -3,7 +3,7 @@ import type { PathExpr } from './ast.js';
 import type { ContextKind, TransformContext } from './context.js';
 import { OttlParseError } from './errors.js';
 import type { Getter, Setter } from './paths.js';
-import { fromAny, OttlMap, toAny, type Value } from './value.js';
+import { fromAny, OttlMap, OttlTime, toAny, type Value } from './value.js';
 
 /**
  * The fields of the log data model that OTTL paths name, per context: how each is read and
@@ -82,6 +82,7 @@ function scalar<T>(read: (r: LogRecord) => Value, accept: (v: Value) => T | unde
 
 const asInt = (v: Value) => (typeof v === 'bigint' ? v : undefined);
 const asString = (v: Value) => (typeof v === 'string' ? v : undefined);
+const asTime = (v: Value) => (v instanceof OttlTime ? v.unixNano : undefined);
 const asBytes = (len: number) => (v: Value) => (v instanceof Uint8Array && (v.length === len || v.length === 0) ? v.slice() : undefined);
 const asHexId = (len: number) => (v: Value) => {
   if (typeof v !== 'string') return undefined;
@@ -132,6 +133,10 @@ function logField(field: string, sub: string | undefined): Root | undefined {
       return scalar((r) => r.timeUnixNano, asInt, (r, v) => (r.timeUnixNano = v));
     case 'observed_time_unix_nano':
       return scalar((r) => r.observedTimeUnixNano, asInt, (r, v) => (r.observedTimeUnixNano = v));
+    case 'time':
+      return scalar((r) => new OttlTime(r.timeUnixNano), asTime, (r, v) => (r.timeUnixNano = v));
+    case 'observed_time':
+      return scalar((r) => new OttlTime(r.observedTimeUnixNano), asTime, (r, v) => (r.observedTimeUnixNano = v));
     case 'trace_id':
       return scalar((r) => r.traceId, asBytes(16), (r, v) => (r.traceId = v));
     case 'span_id':

@@ -1,4 +1,5 @@
 import type { AnyValue, KeyValue } from '../pdata/model.js';
+import { OttlRuntimeError } from './errors.js';
 
 /**
  * Values as OTTL expressions see them. Scalars are plain JS values (int64 → bigint, double →
@@ -6,7 +7,7 @@ import type { AnyValue, KeyValue } from '../pdata/model.js';
  * (`OttlMap`, `OttlList`) so editors like delete_key change the record in place; list literals
  * and converter results that build lists are plain arrays.
  */
-export type Value = null | string | boolean | bigint | number | Uint8Array | OttlMap | OttlList | Value[];
+export type Value = null | string | boolean | bigint | number | Uint8Array | OttlMap | OttlList | OttlTime | Value[];
 
 export class OttlMap {
   constructor(readonly kvs: KeyValue[]) {}
@@ -14,6 +15,20 @@ export class OttlMap {
 
 export class OttlList {
   constructor(readonly items: AnyValue[]) {}
+}
+
+/** A point in time (Go's time.Time in the Collector), from `time`, `observed_time`, `Now()`, `Unix()`. */
+export class OttlTime {
+  constructor(readonly unixNano: bigint) {}
+
+  /** RFC 3339 in UTC with the nanoseconds that are not zero, as text conversions show it. */
+  toString(): string {
+    const ms = this.unixNano / 1_000_000n;
+    const nanos = ((this.unixNano % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+    const base = new Date(Number(ms)).toISOString().slice(0, 19);
+    const fraction = nanos === 0n ? '' : `.${nanos.toString().padStart(9, '0').replace(/0+$/, '')}`;
+    return `${base}${fraction}Z`;
+  }
 }
 
 export function fromAny(v: AnyValue | undefined): Value {
@@ -31,6 +46,7 @@ export function fromAny(v: AnyValue | undefined): Value {
 /** A value to store in telemetry. Maps and lists are copied so two places never share one. */
 export function toAny(v: Value): AnyValue {
   if (v === null) return {};
+  if (v instanceof OttlTime) throw new OttlRuntimeError('a time cannot be stored as a value; convert it with UnixNano() (or UnixSeconds/UnixMilli/UnixMicro) first');
   switch (typeof v) {
     case 'string':
       return { stringValue: v };
@@ -72,6 +88,7 @@ export function typeName(v: Value): string {
   }
   if (v instanceof Uint8Array) return 'bytes';
   if (v instanceof OttlMap) return 'map';
+  if (v instanceof OttlTime) return 'time.Time';
   return 'slice';
 }
 
@@ -88,6 +105,7 @@ function toPlain(v: Value): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
   if (typeof v === 'bigint') return v;
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (v instanceof OttlTime) return v.toString();
   if (v instanceof OttlMap) {
     const o: Record<string, unknown> = {};
     for (const kv of v.kvs) o[kv.key] = toPlain(fromAny(kv.value));
@@ -125,6 +143,7 @@ export function asStringLike(v: Value): string | null {
       return formatFloat(v);
   }
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (v instanceof OttlTime) return v.toString();
   return toJson(v);
 }
 
@@ -200,6 +219,7 @@ export function compare(a: Value, b: Value, op: string): boolean {
   if (ta === 'string' && tb === 'string') return ordered(a < b ? -1 : a > b ? 1 : 0, op);
   if (ta === 'boolean' && tb === 'boolean') return ordered(Number(a) - Number(b), op);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return ordered(bytesCompare(a, b), op);
+  if (a instanceof OttlTime && b instanceof OttlTime) return ordered(a.unixNano < b.unixNano ? -1 : a.unixNano > b.unixNano ? 1 : 0, op);
   const structured = (a instanceof OttlMap && b instanceof OttlMap) || (isList(a) && isList(b));
   if (structured) {
     if (op === '==') return deepEqual(a, b);

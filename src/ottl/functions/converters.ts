@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { compileGoRegex } from '../regex.js';
-import { asStringLike, isList, listItems, OttlList, OttlMap, toAny, type Value } from '../value.js';
+import { asStringLike, isList, listItems, OttlList, OttlMap, OttlTime, toAny, type Value } from '../value.js';
 import type { Converter, FunctionDef } from './types.js';
 
 /** OTTL converters (pkg/ottl/ottlfuncs): pure functions that return a value. */
@@ -35,6 +35,33 @@ function stringFn(fn: (s: string) => Value): FunctionDef<Converter> {
   };
 }
 
+/** Now(): the wall clock, to the microsecond (what the platform gives). */
+function nowUnixNano(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
+}
+
+function intArg(g: Getter, ctx: Parameters<Getter>[0], name: string): bigint {
+  const v = g(ctx);
+  if (typeof v !== 'bigint') throw new OttlRuntimeError(`${name} expects an int, got ${describe(v)}`);
+  return v;
+}
+
+/** UnixSeconds(t) and the like: the time as an int in `per` nanoseconds, rounded down as Go's. */
+function unixIn(name: string, per: bigint): FunctionDef<Converter> {
+  return {
+    params: [getter('time')],
+    build: ([time]) => {
+      const g = time as Getter;
+      return (ctx) => {
+        const v = g(ctx);
+        if (!(v instanceof OttlTime)) throw new OttlRuntimeError(`${name} expects a time, got ${describe(v)}`);
+        const q = v.unixNano / per;
+        return v.unixNano < 0n && q * per !== v.unixNano ? q - 1n : q;
+      };
+    },
+  };
+}
+
 function hexDigest(algorithm: string, s: string): string {
   return s === '' ? s : createHash(algorithm).update(s, 'utf8').digest('hex');
 }
@@ -54,6 +81,7 @@ function describe(v: Value): string {
   if (v instanceof OttlMap) return 'a map';
   if (isList(v)) return 'a list';
   if (v instanceof Uint8Array) return 'bytes';
+  if (v instanceof OttlTime) return 'a time';
   return typeof v === 'bigint' ? 'an int' : typeof v === 'number' ? 'a float' : `a ${typeof v}`;
 }
 
@@ -228,6 +256,19 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   IsInt: typeCheck((v) => typeof v === 'bigint'),
   IsDouble: typeCheck((v) => typeof v === 'number'),
   IsBool: typeCheck((v) => typeof v === 'boolean'),
+  Now: { params: [], build: () => () => new OttlTime(nowUnixNano()) },
+  Unix: {
+    params: [getter('seconds'), getter('nanoseconds', true)],
+    build: ([seconds, nanoseconds]) => {
+      const s = seconds as Getter;
+      const n = nanoseconds as Getter | undefined;
+      return (ctx) => new OttlTime(intArg(s, ctx, 'Unix') * 1_000_000_000n + (n ? intArg(n, ctx, 'Unix') : 0n));
+    },
+  },
+  UnixSeconds: unixIn('UnixSeconds', 1_000_000_000n),
+  UnixMilli: unixIn('UnixMilli', 1_000_000n),
+  UnixMicro: unixIn('UnixMicro', 1_000n),
+  UnixNano: unixIn('UnixNano', 1n),
   // Hashes of a string, as the Collector's: hex digests, FNV-1a 64 as int64; "" stays "".
   MD5: stringFn((s) => hexDigest('md5', s)),
   SHA1: stringFn((s) => hexDigest('sha1', s)),
