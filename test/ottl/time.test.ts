@@ -4,8 +4,8 @@ import { firstRecord, logsOf, plainAttrs, transform } from './harness.js';
 /** OTTL time values: the `time` / `observed_time` paths, Now(), Unix() and the Unix* converters. */
 const at = 1_700_000_000_123_456_789n; // 2023-11-14T22:13:20.123456789Z
 
-async function run(statements: string[], fields = { timeUnixNano: at, observedTimeUnixNano: at + 2_000_000_000n }) {
-  const record = firstRecord(await transform(statements, logsOf([{ fields }])));
+async function run(statements: string[], fields = { timeUnixNano: at, observedTimeUnixNano: at + 2_000_000_000n }, attributes: Record<string, unknown> = {}) {
+  const record = firstRecord(await transform(statements, logsOf([{ fields, attributes }])));
   return { record, attributes: plainAttrs(record.attributes) };
 }
 
@@ -57,5 +57,45 @@ describe('OTTL time values', () => {
   it('ignores a write of another type to a time field, as the Collector does', async () => {
     const { record } = await run(['set(time, 5)']);
     expect(record.timeUnixNano).toBe(at);
+  });
+});
+
+describe('OTTL Time and FormatTime (ctime directives)', () => {
+  const parse = async (text: string, format: string) => (await run([`set(attributes["ns"], UnixNano(Time(attributes["t"], "${format}")))`], undefined, { t: text })).attributes.ns;
+
+  it.each([
+    ['2023-11-14T22:13:20Z', '%Y-%m-%dT%H:%M:%SZ', '2023-11-14T22:13:20Z'],
+    ['2023-11-14 23:13:20.123+0100', '%Y-%m-%d %H:%M:%S.%L%z', '2023-11-14T22:13:20.123Z'],
+    ['2023-11-14T17:13:20.123456789-05:00', '%Y-%m-%dT%H:%M:%S.%s%j', '2023-11-14T22:13:20.123456789Z'],
+    ['14/Nov/2023:10:13:20 PM', '%d/%b/%Y:%I:%M:%S %p', '2023-11-14T22:13:20Z'],
+    ['Tuesday, November 14 2023', '%A, %B %g %Y', '2023-11-14T00:00:00Z'],
+    ['11/14/23 22:13', '%D %R', '2023-11-14T22:13:00Z'],
+  ])('parses %s with "%s"', async (text, format, iso) => {
+    expect(await parse(text, format)).toBe(BigInt(Date.parse(iso)) * 1_000_000n + (iso.includes('.123456789') ? 456_789n : 0n));
+  });
+
+  it('reports text that does not fit the format as a statement error', async () => {
+    await expect(parse('2023-13-01', '%Y-%m-%d')).rejects.toThrow(/not a valid time/);
+    await expect(parse('yesterday', '%Y-%m-%d')).rejects.toThrow(/does not match the time format/);
+  });
+
+  it('refuses an unsupported directive, digits or an unsupported location when the config loads', async () => {
+    await expect(run(['set(time, Time(attributes["t"], "%Q"))'])).rejects.toThrow(/unsupported time format directive \\"%Q\\"/);
+    await expect(run(['set(time, Time(attributes["t"], "2006-%m"))'])).rejects.toThrow(/must not contain digits/);
+    await expect(run(['set(time, Time(attributes["t"], "%Y", "America/New_York"))'])).rejects.toThrow(/location \\"America\/New_York\\" is not supported/);
+  });
+
+  it('formats a time with the same directives, in UTC', async () => {
+    const { attributes } = await run([
+      'set(attributes["iso"], FormatTime(time, "%Y-%m-%dT%H:%M:%S.%f%z"))',
+      'set(attributes["clf"], FormatTime(time, "%d/%b/%Y:%I:%M:%S %p %A %e"))',
+      'set(attributes["c"], FormatTime(time, "%c"))',
+    ]);
+    expect(attributes).toEqual({ iso: '2023-11-14T22:13:20.123456+0000', clf: '14/Nov/2023:10:13:20 PM Tuesday 14', c: 'Tue Nov 14 22:13:20 2023' });
+  });
+
+  it('round-trips Time(FormatTime(t)) to the nanosecond', async () => {
+    const { record } = await run(['set(observed_time, Time(FormatTime(time, "%F %T.%s %z"), "%F %T.%s %z"))']);
+    expect(record.observedTimeUnixNano).toBe(at);
   });
 });

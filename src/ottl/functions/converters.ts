@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
+import { ctimeFormatter, ctimeParser } from '../ctime.js';
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, OttlTime, toAny, type Value } from '../value.js';
 import type { Converter, FunctionDef } from './types.js';
@@ -263,6 +264,38 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
       const s = seconds as Getter;
       const n = nanoseconds as Getter | undefined;
       return (ctx) => new OttlTime(intArg(s, ctx, 'Unix') * 1_000_000_000n + (n ? intArg(n, ctx, 'Unix') : 0n));
+    },
+  },
+  Time: {
+    params: [getter('target'), literal('format'), { name: 'location', kind: 'string', optional: true }, { name: 'locale', kind: 'string', optional: true }],
+    build: ([target, format, location, locale]) => {
+      if (location !== undefined && !['UTC', 'Etc/UTC'].includes(location as string)) {
+        throw new Error(`Time: location "${location as string}" is not supported; times are read as UTC unless the text carries an offset (%z, %j)`);
+      }
+      if (locale !== undefined && !/^en(\b|[-_])/.test(locale as string)) throw new Error(`Time: locale "${locale as string}" is not supported; month and day names are read in English`);
+      const parse = ctimeParser(format as string);
+      const g = target as Getter;
+      return (ctx) => {
+        const v = g(ctx);
+        if (v === null) return null;
+        if (typeof v !== 'string') throw new OttlRuntimeError(`Time expects a string, got ${describe(v)}`);
+        if (v === '') throw new OttlRuntimeError('Time: the string to parse is empty');
+        const t = parse(v);
+        if (t instanceof Error) throw new OttlRuntimeError(`Time: ${t.message}`);
+        return new OttlTime(t);
+      };
+    },
+  },
+  FormatTime: {
+    params: [getter('time'), literal('format')],
+    build: ([time, format]) => {
+      const render = ctimeFormatter(format as string);
+      const g = time as Getter;
+      return (ctx) => {
+        const v = g(ctx);
+        if (!(v instanceof OttlTime)) throw new OttlRuntimeError(`FormatTime expects a time, got ${describe(v)}`);
+        return render(v.unixNano);
+      };
     },
   },
   UnixSeconds: unixIn('UnixSeconds', 1_000_000_000n),

@@ -1,0 +1,180 @@
+/**
+ * The ctime-like time formats of OTTL's `Time` and `FormatTime` (the Collector's ctimefmt
+ * directives: `%Y-%m-%dT%H:%M:%S%z`, ...). A format is compiled once, at start: to a parser (one
+ * regular expression, fields read from its groups) and a formatter. Times are UTC unless the text
+ * carries an offset. Written here rather than taken from a date library: the directive set is the
+ * Collector's, not strftime's, and it is small.
+ */
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const short = (names: string[]) => names.map((n) => n.slice(0, 3));
+
+/** Directives that stand for others (the Collector's composites). */
+const COMPOSITES: Record<string, string> = {
+  '%D': '%m/%d/%y',
+  '%x': '%m/%d/%y',
+  '%F': '%Y-%m-%d',
+  '%T': '%H:%M:%S',
+  '%X': '%H:%M:%S',
+  '%r': '%I:%M:%S %P',
+  '%R': '%H:%M',
+  '%c': '%a %b %d %H:%M:%S %Y',
+};
+const LITERALS: Record<string, string> = { '%n': '\n', '%t': '\t', '%%': '%' };
+
+type Field = 'year' | 'year2' | 'month' | 'monthName' | 'day' | 'weekday' | 'hour' | 'hour12' | 'ampm' | 'minute' | 'second' | 'fraction' | 'offset' | 'zone';
+
+interface Directive {
+  field: Field;
+  pattern: string;
+  format: (p: Parts) => string;
+}
+
+interface Parts {
+  year: number;
+  month: number; // 1-12
+  day: number;
+  weekday: number; // 0 = Sunday
+  hour: number;
+  minute: number;
+  second: number;
+  nanos: number;
+}
+
+const pad = (n: number, width: number, fill = '0') => String(n).padStart(width, fill);
+const hour12 = (h: number) => (h % 12 === 0 ? 12 : h % 12);
+const names = (list: string[]) => list.join('|');
+
+const DIRECTIVES: Record<string, Directive> = {
+  '%Y': { field: 'year', pattern: '\\d{4}', format: (p) => pad(p.year, 4) },
+  '%y': { field: 'year2', pattern: '\\d{2}', format: (p) => pad(p.year % 100, 2) },
+  '%m': { field: 'month', pattern: '\\d{2}', format: (p) => pad(p.month, 2) },
+  '%o': { field: 'month', pattern: '[ \\d]\\d', format: (p) => pad(p.month, 2, ' ') },
+  '%q': { field: 'month', pattern: '\\d{1,2}', format: (p) => String(p.month) },
+  '%b': { field: 'monthName', pattern: names(short(MONTHS)), format: (p) => short(MONTHS)[p.month - 1]! },
+  '%h': { field: 'monthName', pattern: names(short(MONTHS)), format: (p) => short(MONTHS)[p.month - 1]! },
+  '%B': { field: 'monthName', pattern: names(MONTHS), format: (p) => MONTHS[p.month - 1]! },
+  '%d': { field: 'day', pattern: '\\d{2}', format: (p) => pad(p.day, 2) },
+  '%e': { field: 'day', pattern: '[ \\d]\\d', format: (p) => pad(p.day, 2, ' ') },
+  '%g': { field: 'day', pattern: '\\d{1,2}', format: (p) => String(p.day) },
+  '%a': { field: 'weekday', pattern: names(short(DAYS)), format: (p) => short(DAYS)[p.weekday]! },
+  '%A': { field: 'weekday', pattern: names(DAYS), format: (p) => DAYS[p.weekday]! },
+  '%H': { field: 'hour', pattern: '\\d{2}', format: (p) => pad(p.hour, 2) },
+  '%I': { field: 'hour12', pattern: '\\d{2}', format: (p) => pad(hour12(p.hour), 2) },
+  '%l': { field: 'hour12', pattern: '\\d{1,2}', format: (p) => String(hour12(p.hour)) },
+  '%p': { field: 'ampm', pattern: 'AM|PM', format: (p) => (p.hour < 12 ? 'AM' : 'PM') },
+  '%P': { field: 'ampm', pattern: 'am|pm', format: (p) => (p.hour < 12 ? 'am' : 'pm') },
+  '%M': { field: 'minute', pattern: '\\d{2}', format: (p) => pad(p.minute, 2) },
+  '%S': { field: 'second', pattern: '\\d{2}', format: (p) => pad(p.second, 2) },
+  // Fractions: any number of digits is read (as Go does); written zero-padded to the unit.
+  '%L': { field: 'fraction', pattern: '\\d{1,9}', format: (p) => pad(Math.floor(p.nanos / 1e6), 3) },
+  '%f': { field: 'fraction', pattern: '\\d{1,9}', format: (p) => pad(Math.floor(p.nanos / 1e3), 6) },
+  '%s': { field: 'fraction', pattern: '\\d{1,9}', format: (p) => pad(p.nanos, 9) },
+  '%z': { field: 'offset', pattern: 'Z|[+-]\\d{4}', format: () => '+0000' },
+  '%w': { field: 'offset', pattern: 'Z|[+-]\\d{6}', format: () => '+000000' },
+  '%i': { field: 'offset', pattern: 'Z|[+-]\\d{2}', format: () => '+00' },
+  '%j': { field: 'offset', pattern: 'Z|[+-]\\d{2}:\\d{2}', format: () => '+00:00' },
+  '%k': { field: 'offset', pattern: 'Z|[+-]\\d{2}:\\d{2}:\\d{2}', format: () => '+00:00:00' },
+  '%Z': { field: 'zone', pattern: '[A-Z]{3,5}', format: () => 'UTC' },
+};
+
+type Piece = { literal: string } | { directive: Directive };
+
+/** Splits a format into literals and directives; throws a clear error for what it cannot use. */
+function compile(format: string): Piece[] {
+  if (/\d/.test(format)) throw new Error('a time format must not contain digits (as in the Collector)');
+  const pieces: Piece[] = [];
+  const expanded = format.replace(/%./g, (d) => COMPOSITES[d] ?? d);
+  for (let i = 0; i < expanded.length; i++) {
+    const c = expanded[i]!;
+    if (c !== '%') {
+      pieces.push({ literal: c });
+      continue;
+    }
+    const d = expanded.slice(i, i + 2);
+    i++;
+    if (LITERALS[d] !== undefined) pieces.push({ literal: LITERALS[d]! });
+    else if (DIRECTIVES[d]) pieces.push({ directive: DIRECTIVES[d]! });
+    else throw new Error(`unsupported time format directive "${d}"`);
+  }
+  return pieces;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export interface CtimeParser {
+  /** Nanoseconds since the Unix epoch, or an Error saying why the text does not match. */
+  (text: string): bigint | Error;
+}
+
+/** A parser for `format`; throws (at start) for a format it cannot use. */
+export function ctimeParser(format: string): CtimeParser {
+  const pieces = compile(format);
+  const fields: Field[] = [];
+  const source = pieces.map((p) => ('literal' in p ? escape(p.literal) : (fields.push(p.directive.field), `(${p.directive.pattern})`))).join('');
+  const re = new RegExp(`^${source}$`);
+  return (text) => {
+    const m = re.exec(text);
+    if (!m) return new Error(`"${text}" does not match the time format "${format}"`);
+    const got: Partial<Record<Field, string>> = {};
+    fields.forEach((f, i) => (got[f] = m[i + 1]!));
+    return toUnixNano(got, text, format);
+  };
+}
+
+function toUnixNano(got: Partial<Record<Field, string>>, text: string, format: string): bigint | Error {
+  const num = (s: string | undefined, fallback: number) => (s === undefined ? fallback : Number(s.trim()));
+  let year = num(got.year, NaN);
+  if (Number.isNaN(year)) year = got.year2 === undefined ? 0 : 2000 + Number(got.year2) - (Number(got.year2) >= 69 ? 100 : 0);
+  let month = num(got.month, 1);
+  if (got.monthName !== undefined) month = MONTHS.findIndex((n) => n.startsWith(got.monthName!)) + 1;
+  const day = num(got.day, 1);
+  let hour = num(got.hour, 0);
+  if (got.hour12 !== undefined) {
+    hour = Number(got.hour12) % 12;
+    if (got.ampm?.toLowerCase() === 'pm') hour += 12;
+  }
+  const minute = num(got.minute, 0);
+  const second = num(got.second, 0);
+  const nanos = got.fraction === undefined ? 0 : Number(got.fraction.padEnd(9, '0'));
+  const offsetSeconds = got.offset === undefined || got.offset === 'Z' ? 0 : parseOffset(got.offset);
+  // setUTCFullYear, unlike Date.UTC, keeps years 0-99 as they are.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || d.getUTCDate() !== day || d.getUTCMonth() !== month - 1) {
+    return new Error(`"${text}" is not a valid time for the format "${format}"`);
+  }
+  return (BigInt(d.getTime()) / 1000n - BigInt(offsetSeconds)) * 1_000_000_000n + BigInt(nanos);
+}
+
+function parseOffset(text: string): number {
+  const sign = text.startsWith('-') ? -1 : 1;
+  const digits = text.slice(1).replace(/:/g, '');
+  const h = Number(digits.slice(0, 2));
+  const m = Number(digits.slice(2, 4) || '0');
+  const s = Number(digits.slice(4, 6) || '0');
+  return sign * (h * 3600 + m * 60 + s);
+}
+
+/** A formatter for `format` (UTC); throws (at start) for a format it cannot use. */
+export function ctimeFormatter(format: string): (unixNano: bigint) => string {
+  const pieces = compile(format);
+  return (unixNano) => {
+    const secs = unixNano / 1_000_000_000n - (unixNano < 0n && unixNano % 1_000_000_000n !== 0n ? 1n : 0n);
+    const nanos = Number(unixNano - secs * 1_000_000_000n);
+    const d = new Date(Number(secs) * 1000);
+    const parts: Parts = {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      weekday: d.getUTCDay(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      nanos,
+    };
+    return pieces.map((p) => ('literal' in p ? p.literal : p.directive.format(parts))).join('');
+  };
+}
