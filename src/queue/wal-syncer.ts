@@ -10,7 +10,8 @@ import { REQUESTED, STOP, type WalSyncInit, type WalSyncReply } from './wal-sync
  * commit; the thread fsyncs back to back and reports how far each fsync covered. Acknowledgements
  * still wait for the event loop, once.
  *
- * Commit numbers are Int32 and wrap (after 2^32 commits, years); comparisons are wrap-safe.
+ * Commit numbers are Int32 and wrap (after 2^32 commits: some 50 days at 1000 commits/s); every
+ * comparison is wrap-safe, which holds while fewer than 2^31 commits wait at once.
  */
 export class WalSyncer {
   private readonly cells = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));

@@ -45,6 +45,17 @@ describe('WAL fsync thread', () => {
     expect(syncer.pending).toBe(false);
   });
 
+  it('keeps confirming in order when the commit counter wraps past 2^31', async () => {
+    const path = join(tempDir(), 'q.db-wal');
+    writeFileSync(path, 'frames');
+    const syncer = syncerFor(path);
+    (syncer as unknown as { requested: number }).requested = 0x7fffffff - 20;
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 60 }, (_, i) => syncer.sync().then(() => order.push(i))));
+    expect(order).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(syncer.pending).toBe(false);
+  });
+
   it('fails the commits it covered when the fsync fails, with the reason', async () => {
     const syncer = syncerFor(join(tempDir(), 'missing-wal'));
     await expect(syncer.sync()).rejects.toThrow(/fsync of the queue's write-ahead log failed: ENOENT/);
