@@ -8,7 +8,8 @@
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const short = (names: string[]) => names.map((n) => n.slice(0, 3));
+const SHORT_MONTHS = MONTHS.map((n) => n.slice(0, 3));
+const SHORT_DAYS = DAYS.map((n) => n.slice(0, 3));
 
 /** Directives that stand for others (the Collector's composites). */
 const COMPOSITES: Record<string, string> = {
@@ -52,13 +53,13 @@ const DIRECTIVES: Record<string, Directive> = {
   '%m': { field: 'month', pattern: '\\d{2}', format: (p) => pad(p.month, 2) },
   '%o': { field: 'month', pattern: '[ \\d]\\d', format: (p) => pad(p.month, 2, ' ') },
   '%q': { field: 'month', pattern: '\\d{1,2}', format: (p) => String(p.month) },
-  '%b': { field: 'monthName', pattern: names(short(MONTHS)), format: (p) => short(MONTHS)[p.month - 1]! },
-  '%h': { field: 'monthName', pattern: names(short(MONTHS)), format: (p) => short(MONTHS)[p.month - 1]! },
+  '%b': { field: 'monthName', pattern: names(SHORT_MONTHS), format: (p) => SHORT_MONTHS[p.month - 1]! },
+  '%h': { field: 'monthName', pattern: names(SHORT_MONTHS), format: (p) => SHORT_MONTHS[p.month - 1]! },
   '%B': { field: 'monthName', pattern: names(MONTHS), format: (p) => MONTHS[p.month - 1]! },
   '%d': { field: 'day', pattern: '\\d{2}', format: (p) => pad(p.day, 2) },
   '%e': { field: 'day', pattern: '[ \\d]\\d', format: (p) => pad(p.day, 2, ' ') },
   '%g': { field: 'day', pattern: '\\d{1,2}', format: (p) => String(p.day) },
-  '%a': { field: 'weekday', pattern: names(short(DAYS)), format: (p) => short(DAYS)[p.weekday]! },
+  '%a': { field: 'weekday', pattern: names(SHORT_DAYS), format: (p) => SHORT_DAYS[p.weekday]! },
   '%A': { field: 'weekday', pattern: names(DAYS), format: (p) => DAYS[p.weekday]! },
   '%H': { field: 'hour', pattern: '\\d{2}', format: (p) => pad(p.hour, 2) },
   '%I': { field: 'hour12', pattern: '\\d{2}', format: (p) => pad(hour12(p.hour), 2) },

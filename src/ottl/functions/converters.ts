@@ -41,6 +41,12 @@ function nowUnixNano(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
+/** A converter's time argument, or a statement error naming the converter. */
+function timeArg(v: Value, name: string): OttlTime {
+  if (!(v instanceof OttlTime)) throw new OttlRuntimeError(`${name} expects a time, got ${describe(v)}`);
+  return v;
+}
+
 function intArg(g: Getter, ctx: Parameters<Getter>[0], name: string): bigint {
   const v = g(ctx);
   if (typeof v !== 'bigint') throw new OttlRuntimeError(`${name} expects an int, got ${describe(v)}`);
@@ -54,10 +60,9 @@ function unixIn(name: string, per: bigint): FunctionDef<Converter> {
     build: ([time]) => {
       const g = time as Getter;
       return (ctx) => {
-        const v = g(ctx);
-        if (!(v instanceof OttlTime)) throw new OttlRuntimeError(`${name} expects a time, got ${describe(v)}`);
-        const q = v.unixNano / per;
-        return v.unixNano < 0n && q * per !== v.unixNano ? q - 1n : q;
+        const ns = timeArg(g(ctx), name).unixNano;
+        const q = ns / per;
+        return ns < 0n && q * per !== ns ? q - 1n : q;
       };
     },
   };
@@ -291,11 +296,7 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
     build: ([time, format]) => {
       const render = ctimeFormatter(format as string);
       const g = time as Getter;
-      return (ctx) => {
-        const v = g(ctx);
-        if (!(v instanceof OttlTime)) throw new OttlRuntimeError(`FormatTime expects a time, got ${describe(v)}`);
-        return render(v.unixNano);
-      };
+      return (ctx) => render(timeArg(g(ctx), 'FormatTime').unixNano);
     },
   },
   UnixSeconds: unixIn('UnixSeconds', 1_000_000_000n),
