@@ -3,7 +3,7 @@
 export interface WalSyncInit {
   /** The WAL file. */
   path: string;
-  /** Int32 cells: [REQUESTED] written by the event loop, [SYNCED] by this thread, [STOP]. */
+  /** Int32 cells: [REQUESTED] written by the event loop, [SYNCED] and [SLEEPING] by this thread, [STOP]. */
   cells: SharedArrayBuffer;
 }
 export interface WalSyncReply {
@@ -15,3 +15,6 @@ export interface WalSyncReply {
 export const REQUESTED = 0;
 export const SYNCED = 1;
 export const STOP = 2;
+/** 1 while the thread sleeps on REQUESTED: only then does a commit pay for a wake-up. */
+export const SLEEPING = 3;
+export const CELLS = 4;

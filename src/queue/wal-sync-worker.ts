@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { REQUESTED, STOP, SYNCED, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
+import { REQUESTED, SLEEPING, STOP, SYNCED, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
 
 /**
  * The queue database's fsync thread (wal-syncer.ts). It sleeps on a shared counter; when the event
@@ -31,7 +31,9 @@ function syncOnce(): void {
 
 for (;;) {
   const synced = Atomics.load(cells, SYNCED);
+  Atomics.store(cells, SLEEPING, 1);
   Atomics.wait(cells, REQUESTED, synced);
+  Atomics.store(cells, SLEEPING, 0);
   if (Atomics.load(cells, STOP) !== 0) break;
   const target = Atomics.load(cells, REQUESTED);
   if (target === synced) continue;
