@@ -297,7 +297,7 @@ function exportRequestOf(batch: QueuedRequest[], records: number): ExportRequest
     if (batch.every((r) => r.logs)) return { resourceLogs: batch.flatMap((r) => r.logs!.resourceLogs) };
     return decodeLogs(bytes());
   });
-  return { records, bytes, logs };
+  return { records, bytes, logs, parts: () => batch.map((r) => r.bytes) };
 }
 
 function memo<T>(make: () => T): () => T {

@@ -27,6 +27,11 @@ export interface ExportRequest {
   readonly records: number;
   /** ExportLogsServiceRequest protobuf bytes. */
   bytes(): Uint8Array;
+  /**
+   * The same bytes as parts whose concatenation is `bytes()` (a batch: one part per queued
+   * request), for a sender that can write them out one after another without joining them first.
+   */
+  parts?(): readonly Uint8Array[];
   /** The decoded request (decoded once, on first call). */
   logs(): Logs;
 }

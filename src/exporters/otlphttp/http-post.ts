@@ -15,7 +15,8 @@ export interface PostResponse {
 
 export interface PostOptions {
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** The body, or its parts in order (written out one after another, never joined). */
+  body: Uint8Array | readonly Uint8Array[];
   signal: AbortSignal;
   maxResponseBytes: number;
 }
@@ -31,12 +32,14 @@ function toHeaders(raw: http.IncomingHttpHeaders): Headers {
 
 export function post(url: URL, agent: http.Agent, options: PostOptions): Promise<PostResponse> {
   const transport = url.protocol === 'https:' ? https : http;
+  const parts = options.body instanceof Uint8Array ? [options.body] : options.body;
+  const length = parts.reduce((n, part) => n + part.byteLength, 0);
   return new Promise((resolve, reject) => {
     const req = transport.request(url, {
       method: 'POST',
       agent,
       signal: options.signal,
-      headers: { ...options.headers, 'Content-Length': String(options.body.length) },
+      headers: { ...options.headers, 'Content-Length': String(length) },
     });
     req.on('error', reject);
     req.on('response', (res) => {
@@ -52,6 +55,9 @@ export function post(url: URL, agent: http.Agent, options: PostOptions): Promise
         resolve({ status: res.statusCode ?? 0, headers: toHeaders(res.headers), body: Buffer.concat(chunks).subarray(0, options.maxResponseBytes) }),
       );
     });
-    req.end(options.body);
+    // Corked (end() uncorks): the parts leave in one writev, not one write each.
+    req.cork();
+    for (const part of parts) req.write(part);
+    req.end();
   });
 }

@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { otlphttpConfigSchema } from '../../../src/exporters/otlphttp/config.js';
 import { OtlpHttpLogsSender } from '../../../src/exporters/otlphttp/sender.js';
+import { decodeLogs, encodeLogs } from '../../../src/pdata/proto.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { OtlpHttpBackend } from '../../fakes/otlp-http-backend.js';
 import { bodies, logsWith, neverAborts, queuedRequest } from '../otlp/test-kit.js';
@@ -73,6 +74,22 @@ describe('otlphttp sender', () => {
   it('sends no Content-Encoding when compression is none', async () => {
     await sender({ compression: 'none' }).send(queuedRequest(logsWith('p')), neverAborts());
     expect(backend.requests[0].headers['content-encoding']).toBeUndefined();
+  });
+
+  it('sends a batch uncompressed as its queued parts, back to back, without joining them into one buffer', async () => {
+    const parts = [encodeLogs(logsWith('p1', 'p2')), encodeLogs(logsWith('p3'))];
+    const request = {
+      records: 3,
+      parts: () => parts,
+      bytes: (): Uint8Array => {
+        throw new Error('joined the parts');
+      },
+      logs: () => decodeLogs(Buffer.concat(parts)),
+    };
+    const result = await sender({ compression: 'none' }).send(request, neverAborts());
+    expect(result.kind).toBe('success');
+    expect(backend.requests[0].headers['content-length']).toBe(String(parts[0]!.length + parts[1]!.length));
+    expect(bodies(backend.records())).toEqual(['p1', 'p2', 'p3']);
   });
 
   it('uses logs_endpoint as the full URL', async () => {
