@@ -59,6 +59,8 @@ export async function runLoad({ port, body, recordsPerRequest, concurrency = 8, 
   latencies.sort((a, b) => a - b);
   const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
   return {
+    // Sorted: callers merge several runs' latencies into one distribution.
+    latencies,
     ackedRequests,
     ackedRecords: ackedRequests * recordsPerRequest,
     elapsedMs,

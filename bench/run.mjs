@@ -2,15 +2,18 @@
 //   passthrough  plain Node forwarder, no decoding (the ceiling for a JS gateway here)
 //   memory       the gateway, otlp receiver → otlphttp exporter with the in-memory sending queue
 //   persistent   the same with `sending_queue.storage: file_storage` (SQLite, fsync on: the default)
-// Phase 1, for each variant (rounds × interleaved, so machine noise hits all of them alike):
-// delivered records/s end to end, closed loop; the clock starts with the load and stops when the
-// sink has every record the target acknowledged. Also the target's CPU time per 1000 records
-// (robust to a noisy machine) and its peak RSS.
+// Each round starts all three targets and interleaves them in slices (`--slices`, rotating the
+// order), so that the machine's noise, which comes and goes over tens of seconds on this shared
+// machine, hits every variant alike; a round's ratios compare variants measured in the same minute.
+// Phase 1: delivered records/s end to end, closed loop: records the sink received while the load
+// ran, per second of load; after each slice the target drains (the sink must get every record it
+// acknowledged) before the next one runs. Also the target's CPU time per 1000 records (robust to a
+// noisy machine) and its peak RSS.
 // Phase 2: ack latency p50/p99 at half the persistent path's maximum request rate (open loop).
 // Phase 1 runs once per client concurrency given (`--concurrency 16,64`): with few clients the
 // persistent path is bound by acknowledgement latency (each ack waits for an fsync), with many by
 // CPU; a gateway in front of many services sees the second.
-// Usage: npm run bench -- [--seconds 10] [--records 100] [--concurrency 16,64] [--rounds 2]
+// Usage: npm run bench -- [--seconds 10] [--slices 5] [--records 100] [--concurrency 16,64] [--rounds 2]
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +25,9 @@ import { makeBody } from './payload.mjs';
 
 const { values } = parseArgs({
   options: {
+    // Seconds of load per variant per round, split into `slices` interleaved slices.
     seconds: { type: 'string', default: '10' },
+    slices: { type: 'string', default: '5' },
     records: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '16,64' },
     rounds: { type: 'string', default: '2' },
@@ -43,6 +48,8 @@ const { values } = parseArgs({
   },
 });
 const seconds = Number(values.seconds);
+const slices = Math.max(1, Number(values.slices));
+const sliceMs = (seconds * 1000) / slices;
 const recordsPerRequest = Number(values.records);
 const concurrencies = values.concurrency.split(',').map(Number);
 /** Open-loop phase: the rate sets the load, this only bounds the connection pool. */
@@ -202,48 +209,78 @@ async function stopTarget(t) {
   await new Promise((r) => (t.child.exitCode !== null ? r() : t.child.on('exit', r)));
 }
 
-/** Load for `durationMs`, then wait until the sink holds every acknowledged record. */
+/**
+ * One slice: load for `durationMs`, then wait until the sink holds every acknowledged record.
+ * `inWindow` is what the sink received while the load ran.
+ */
 async function loadAndDrain(t, options) {
   const before = await sinkCount();
+  const cpu0 = cpuSeconds(t.child.pid);
   const t0 = performance.now();
   const load = await runLoad({ port: t.port, body, recordsPerRequest, durationMs: options.durationMs, concurrency: options.concurrency ?? OPEN_LOOP_CONCURRENCY, ratePerSec: options.ratePerSec });
+  const inWindow = (await sinkCount()) - before;
   let delivered = 0;
   const drained = await until(async () => (delivered = (await sinkCount()) - before) >= load.ackedRecords, `${t.name} to deliver`, DRAIN_TIMEOUT_MS).catch(() => false);
-  return { load, delivered, drained, elapsedS: (performance.now() - t0) / 1000 };
+  return { load, inWindow, delivered, drained, elapsedS: (performance.now() - t0) / 1000, cpuS: cpuSeconds(t.child.pid) - cpu0 };
 }
 
-async function throughput(name, concurrency) {
-  const t = await startTarget(name);
-  await loadAndDrain(t, { durationMs: WARMUP_MS, concurrency });
-  const cpu0 = cpuSeconds(t.child.pid);
-  const { load, delivered, drained, elapsedS } = await loadAndDrain(t, { durationMs: seconds * 1000, concurrency });
-  const cpu = cpuSeconds(t.child.pid) - cpu0;
-  const rss = peakRssMb(t.child.pid);
-  await stopTarget(t);
-  const counted = Math.min(delivered, load.ackedRecords);
+/** The same order rotated by `k`, so no variant always runs first (or right after another). */
+const rotated = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+/**
+ * One round of one phase: fresh targets for every variant, warmed up, then `slices` interleaved
+ * slices each; results summed per variant.
+ */
+async function round(load) {
+  const targets = {};
+  try {
+    for (const v of variants) targets[v] = await startTarget(v);
+    for (const v of variants) await loadAndDrain(targets[v], { ...load, durationMs: WARMUP_MS });
+    const sum = Object.fromEntries(variants.map((v) => [v, { name: v, loadS: 0, elapsedS: 0, cpuS: 0, acked: 0, inWindow: 0, delivered: 0, drained: true, latencies: [], statuses: {} }]));
+    for (let k = 0; k < slices; k++) {
+      for (const v of rotated(variants, k)) {
+        const r = await loadAndDrain(targets[v], { ...load, durationMs: sliceMs });
+        const acc = sum[v];
+        acc.loadS += r.load.elapsedMs / 1000;
+        acc.elapsedS += r.elapsedS;
+        acc.cpuS += r.cpuS;
+        acc.acked += r.load.ackedRecords;
+        acc.inWindow += Math.min(r.inWindow, r.load.ackedRecords);
+        acc.delivered += r.delivered;
+        acc.drained &&= r.drained;
+        acc.latencies.push(...r.load.latencies);
+        for (const [status, n] of Object.entries(r.load.statuses)) acc.statuses[status] = (acc.statuses[status] ?? 0) + n;
+      }
+    }
+    for (const v of variants) sum[v].peakRssMb = peakRssMb(targets[v].child.pid);
+    return sum;
+  } finally {
+    for (const t of Object.values(targets)) await stopTarget(t);
+  }
+}
+
+function percentile(sorted, p) {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;
+}
+
+function summary(acc, extra) {
+  const latencies = acc.latencies.sort((a, b) => a - b);
   return {
-    name,
-    concurrency,
-    acked: load.ackedRecords,
-    delivered,
-    drained,
-    recordsPerSec: counted / elapsedS,
-    cpuMsPer1k: (cpu * 1000) / (counted / 1000),
-    coresUsed: cpu / elapsedS,
-    ackP50: load.p50,
-    ackP99: load.p99,
-    peakRssMb: rss,
-    statuses: load.statuses,
+    name: acc.name,
+    ...extra,
+    acked: acc.acked,
+    delivered: acc.delivered,
+    drained: acc.drained,
+    recordsPerSec: acc.inWindow / acc.loadS,
+    cpuMsPer1k: (acc.cpuS * 1000) / (acc.acked / 1000),
+    coresUsed: acc.cpuS / acc.elapsedS,
+    ackP50: percentile(latencies, 50),
+    ackP99: percentile(latencies, 99),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    peakRssMb: acc.peakRssMb,
+    statuses: acc.statuses,
   };
-}
-
-async function latency(name, ratePerSec) {
-  const t = await startTarget(name);
-  await loadAndDrain(t, { durationMs: WARMUP_MS });
-  const { load, delivered, drained } = await loadAndDrain(t, { durationMs: seconds * 1000, ratePerSec });
-  const rss = peakRssMb(t.child.pid);
-  await stopTarget(t);
-  return { name, ratePerSec, p50: load.p50, p99: load.p99, peakRssMb: rss, statuses: load.statuses, delivered, acked: load.ackedRecords, drained };
 }
 
 const median = (xs) => {
@@ -253,13 +290,11 @@ const median = (xs) => {
 
 const runs = []; // phase 1, every round at every concurrency
 for (const concurrency of concurrencies) {
-  for (let round = 1; round <= rounds; round++) {
-    const row = {};
-    for (const v of variants) {
-      row[v] = await throughput(v, concurrency);
-      console.error(`concurrency ${concurrency} round ${round} ${v}: ${Math.round(row[v].recordsPerSec)} records/s delivered, ${row[v].cpuMsPer1k.toFixed(1)} CPU ms/1k records`);
-    }
-    runs.push({ concurrency, round, row });
+  for (let r = 1; r <= rounds; r++) {
+    const sums = await round({ concurrency });
+    const row = Object.fromEntries(variants.map((v) => [v, summary(sums[v], { concurrency })]));
+    for (const v of variants) console.error(`concurrency ${concurrency} round ${r} ${v}: ${Math.round(row[v].recordsPerSec)} records/s delivered, ${row[v].cpuMsPer1k.toFixed(1)} CPU ms/1k records`);
+    runs.push({ concurrency, round: r, row });
   }
 }
 const lat = [];
@@ -267,11 +302,12 @@ if (variants.includes('persistent')) {
   // The persistent path's maximum: the best median over the concurrencies measured.
   const persistentMax = Math.max(...concurrencies.map((c) => median(runs.filter((r) => r.concurrency === c).map((r) => r.row.persistent.recordsPerSec))));
   const rate = values.rate ? Number(values.rate) : Math.max(1, Math.round(persistentMax / recordsPerRequest / 2));
-  for (let round = 1; round <= rounds; round++) {
+  for (let r = 1; r <= rounds; r++) {
+    const sums = await round({ ratePerSec: rate });
     for (const v of variants) {
-      const r = await latency(v, rate);
-      lat.push(r);
-      console.error(`round ${round} ${v} at ${rate} requests/s: p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
+      const result = summary(sums[v], { ratePerSec: rate });
+      lat.push(result);
+      console.error(`round ${r} ${v} at ${rate} requests/s: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`);
     }
   }
 }
@@ -281,8 +317,8 @@ for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 // --- report -----------------------------------------------------------------------------------
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrencies.join(' and ')}, ${seconds}s per measurement, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}, batch ${values.batch}, fsync ${values.fsync}\n`);
-console.log('Closed loop, delivered end to end (ratios against the pass-through of the same round):\n');
+console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrencies.join(' and ')}, ${seconds}s per variant per round in ${slices} interleaved slices, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}, batch ${values.batch}, fsync ${values.fsync}\n`);
+console.log('Closed loop, delivered end to end (ratios against the pass-through of the same round; records the sink received per second of load):\n');
 console.log('| clients | round | variant | delivered records/s | × pass-through | CPU ms / 1k records | cores used | ack p50 ms | ack p99 ms | peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 runs.forEach(({ concurrency, round, row }) => {
