@@ -11,6 +11,7 @@ import { SqliteQueue } from '../../queue/sqlite-queue.js';
 import type { ExporterHelperConfig } from './config.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
 import { concatRequests, runBatcher } from './batcher.js';
+import { oversizeParts } from './oversize.js';
 
 type SentOutcome = Extract<DeliveryOutcome, { kind: 'sent' }>;
 import type { ExportRequest, LogsSender } from './sender.js';
@@ -109,8 +110,39 @@ export function createExporter(
     return records;
   }
 
+  /** A permanent failure or exhausted retries: the reason, scrubbed of secrets a backend echoed. */
+  const failureReason = (outcome: { why: string; reason: string }) => redact(`${outcome.why}: ${outcome.reason}`);
+
+  /**
+   * One queued request bigger than `batch.max_size`, sent as parts in order (oversize.ts). A part
+   * that fails for good goes to the dead-letter store alone and the rest still go; the request is
+   * acked once every part was delivered or dead-lettered. Stopped midway, it stays queued and is
+   * sent whole again after the restart: the parts already delivered arrive twice, never zero times.
+   */
+  async function handleParts(request: QueuedRequest, parts: Logs[]): Promise<boolean> {
+    for (const part of parts) {
+      const records = countLogRecords(part);
+      const outcome = await deliver({ records, logs: () => part, bytes: memo(() => encodeLogs(part)) }, hooks(records, () => queue!.recordAttempt(request.id)));
+      if (outcome.kind === 'stopped') return false;
+      if (outcome.kind === 'sent') {
+        recordSent(records, outcome, await deadLetterRejected(outcome));
+        continue;
+      }
+      await queue!.deadLetterNew(encodeLogs(part), records, failureReason(outcome));
+      telemetry.exporterSendFailed.inc(labels, records);
+      telemetry.deadLettered.inc({ ...labels, reason: outcome.why }, records);
+      logger.warn('moved part of a request split at batch.max_size to the dead-letter store', { records, why: outcome.why, reason: outcome.reason });
+    }
+    await queue!.ack(request.id);
+    if (request.redelivery) telemetry.redelivered.inc(labels, request.items);
+    updateGauges();
+    return true;
+  }
+
   /** Deliver one queued request, or several as one batch, then ack or dead-letter each of them. */
   async function handle(batch: QueuedRequest[]): Promise<boolean> {
+    const parts = batch.length === 1 ? oversizeParts(batch[0]!, queueConfig.batch) : undefined;
+    if (parts) return handleParts(batch[0]!, parts);
     const records = batch.reduce((n, r) => n + r.items, 0);
     const outcome = await deliver(exportRequestOf(batch, records), hooks(records, () => Promise.all(batch.map((r) => queue!.recordAttempt(r.id))).then(() => {})));
     if (outcome.kind === 'stopped') return false;
@@ -123,7 +155,7 @@ export function createExporter(
     } else {
       // The reason is stored and shown by `queue dead-letter list`: scrub secrets a backend echoed.
       // Each request of a batch keeps its own dead-letter entry, so it can be replayed alone.
-      const reason = redact(`${outcome.why}: ${outcome.reason}`);
+      const reason = failureReason(outcome);
       await Promise.all(batch.map((r) => queue!.deadLetter(r.id, reason)));
       telemetry.exporterSendFailed.inc(labels, records);
       telemetry.deadLettered.inc({ ...labels, reason: outcome.why }, records);

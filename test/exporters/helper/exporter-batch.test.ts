@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchSchema, sendingQueueSchema } from '../../../src/exporters/helper/config.js';
 import { createExporter } from '../../../src/exporters/helper/exporter.js';
-import { permanent, retryable, type ExportRequest } from '../../../src/exporters/helper/sender.js';
+import { permanent, retryable, success, type ExportRequest } from '../../../src/exporters/helper/sender.js';
 import { fileStorageExtensionFactory } from '../../../src/extensions/file_storage/factory.js';
 import type { FileStorageExtension } from '../../../src/extensions/file_storage/extension.js';
 import { decodeLogs, encodeLogs } from '../../../src/pdata/proto.js';
@@ -85,7 +85,7 @@ describe('sending_queue.batch', () => {
     expect(sender.requests.map((r) => r.records)).toEqual([2]);
   });
 
-  it('never lets a batch grow past max_size (a request bigger than it goes alone)', async () => {
+  it('never lets a batch grow past max_size, and splits a request bigger than it into parts, in order', async () => {
     const sender = new RecordingSender();
     let release!: () => void;
     sender.firstGate = new Promise<void>((r) => (release = r));
@@ -99,8 +99,51 @@ describe('sending_queue.batch', () => {
     release();
     await eventually(async () => (await metric(settings.telemetry.exporterSent, ID)) === 15, 'all sent');
     const batches = sender.requests.slice(1).map((r) => r.records);
-    expect(batches).toEqual([4, 6, 4]);
+    expect(batches).toEqual([4, 5, 1, 4]);
     expect(sender.delivered).toEqual('0abcdefghijklmn'.split(''));
+    expect(await metric(settings.telemetry.queueSize, ID)).toBe(0);
+  });
+
+  it('with sizer bytes, splits a request into parts that each encode within max_size; a record bigger than that goes alone', async () => {
+    const sender = new RecordingSender();
+    const maxSize = 200;
+    const { exporter, settings, started } = await start({ batch: batchSchema.parse({ sizer: 'bytes', min_size: 100, max_size: maxSize, flush_timeout: '10ms' }) }, sender);
+    await started;
+    const bodies = Array.from({ length: 12 }, (_, i) => `record-${i}-${'x'.repeat(20)}`);
+    const huge = `huge-${'y'.repeat(400)}`;
+    await exporter.consume(received(...bodies.slice(0, 6), huge, ...bodies.slice(6)));
+    await eventually(async () => (await metric(settings.telemetry.exporterSent, ID)) === 13, 'all sent');
+    expect(sender.delivered).toEqual([...bodies.slice(0, 6), huge, ...bodies.slice(6)]);
+    expect(sender.requests.length).toBeGreaterThan(2);
+    for (const r of sender.requests) {
+      if (r.records > 1) expect(r.bytes.byteLength).toBeLessThanOrEqual(maxSize);
+    }
+    expect(sender.requests.some((r) => r.records === 1 && r.bytes.byteLength > maxSize)).toBe(true);
+  });
+
+  it('dead-letters only the part of a split request the backend refuses for good, and delivers the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exporter-batch-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const storage = fileStorageExtensionFactory.create(settingsFor('file_storage'), fileStorageExtensionFactory.schema.parse({ directory: dir })) as FileStorageExtension;
+    await storage.start(hostWith());
+    const sender = new RecordingSender([success(), permanent('400 Bad Request: schema')]);
+    const { exporter, settings, started } = await start({ storage: 'file_storage', batch: batchSchema.parse({ min_size: 2, max_size: 2, flush_timeout: '10ms' }) }, sender, { file_storage: storage });
+    await started;
+    await exporter.consume(received('a', 'b', 'c', 'd', 'e'));
+    await eventually(async () => (await metric(settings.telemetry.exporterSent, ID)) === 3, 'the other parts delivered');
+    expect(sender.requests.map((r) => r.records)).toEqual([2, 2, 1]);
+    expect(sender.delivered).toEqual(['a', 'b', 'e']);
+    expect(await metric(settings.telemetry.deadLettered, { ...ID, reason: 'permanent' })).toBe(2);
+    expect(await metric(settings.telemetry.queueSize, ID)).toBe(0);
+    await exporter.shutdown();
+    await storage.shutdown();
+    const database = acquireDatabase(dir, false);
+    try {
+      const dead = listDeadLetters(database, 'otlphttp/test');
+      expect(dead.map((d) => [d.records, d.reason])).toEqual([[2, 'permanent: 400 Bad Request: schema']]);
+    } finally {
+      await releaseDatabase(database);
+    }
   });
 
   it('retries a failed batch as a whole and acks every request in it once delivered', async () => {
