@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUEUE_DB_FILE } from '../../src/queue/database.js';
+import { RetryableError } from '../../src/errors.js';
+import { QUEUE_DB_FILE, acquireDatabase, releaseDatabase } from '../../src/queue/database.js';
 import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
 
 /** Fault tests named after the fault (DESIGN section 5; STYLE: Vector's known_errors). */
@@ -125,6 +126,39 @@ describe('queue fault handling', () => {
     });
     expect((whileRunning as Error).message).toMatch(/in use by another gateway \(pid \d+\)/);
     expect(open(dir).size()).toBeGreaterThanOrEqual(20);
+  });
+
+  it('refuses new requests with a retryable error when the disk is full, keeps what it acknowledged, and takes requests again once there is space', async () => {
+    const dir = tempDir();
+    const q = open(dir);
+    const payload = 16 * 1024;
+    for (let i = 0; i < 5; i++) await q.enqueue({ bytes: seq(i, payload), items: 1 });
+    // SQLite's page limit fails a growing commit with SQLITE_FULL, as a full file system does.
+    const database = acquireDatabase(dir, true);
+    const pages = database.db.pragma('page_count', { simple: true }) as number;
+    database.db.pragma(`max_page_count = ${pages + 10}`);
+    let refused: unknown;
+    let acknowledged = 5;
+    for (let i = 5; i < 100 && !refused; i++) {
+      try {
+        await q.enqueue({ bytes: seq(i, payload), items: 1 });
+        acknowledged++;
+      } catch (err) {
+        refused = err;
+      }
+    }
+    expect(refused).toBeInstanceOf(RetryableError);
+    expect((refused as Error).message).toMatch(/could not store the request: .*full/i);
+    expect(q.size()).toBe(acknowledged);
+    // Delivery goes on meanwhile (acks free space rather than take it).
+    const first = await q.take();
+    await q.ack(first!.id);
+    database.db.pragma('max_page_count = 1073741823');
+    await q.enqueue({ bytes: seq(1000, payload), items: 1 });
+    await releaseDatabase(database);
+    await q.close();
+    const expected = [...Array.from({ length: acknowledged - 1 }, (_, i) => i + 1), 1000];
+    expect(await drain(open(dir))).toEqual(expected);
   });
 
   it('gives disk space back after a large backlog drains', async () => {
