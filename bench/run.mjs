@@ -5,10 +5,10 @@
 // Each round starts all three targets and interleaves them in slices (`--slices`, rotating the
 // order), so that the machine's noise, which comes and goes over tens of seconds on this shared
 // machine, hits every variant alike; a round's ratios compare variants measured in the same minute.
-// Phase 1: delivered records/s end to end, closed loop: records the sink received while the load
-// ran, per second of load; after each slice the target drains (the sink must get every record it
-// acknowledged) before the next one runs. Also the target's CPU time per 1000 records (robust to a
-// noisy machine) and its peak RSS.
+// Phase 1: delivered records/s end to end, closed loop: the rate at which the sink received records
+// once the target's pipeline was full (from a fifth into each slice to its end); after each slice
+// the target drains (the sink must get every record it acknowledged) before the next one runs.
+// Also the target's CPU time per 1000 records (robust to a noisy machine) and its peak RSS.
 // Phase 2: ack latency p50/p99 at half the persistent path's maximum request rate (open loop).
 // Phase 1 runs once per client concurrency given (`--concurrency 16,64`): with few clients the
 // persistent path is bound by acknowledgement latency (each ack waits for an fsync), with many by
@@ -63,6 +63,8 @@ const WARMUP_MS = 2_000;
 /** How long the sink may take to receive what was acknowledged before the run counts as failed. */
 const DRAIN_TIMEOUT_MS = 120_000;
 const POLL_MS = 20;
+/** Share of each slice before the delivery rate is counted (the target's pipeline filling up). */
+const RAMP_SHARE = 0.2;
 
 function spawnNode(args) {
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -211,17 +213,32 @@ async function stopTarget(t) {
 
 /**
  * One slice: load for `durationMs`, then wait until the sink holds every acknowledged record.
- * `inWindow` is what the sink received while the load ran.
+ * `steadyRecords` is what the sink received from `RAMP_SHARE` into the load until its end, over
+ * `steadyS`: the delivery rate once the target's pipeline is full. Counting from the start would
+ * charge a gateway for the batches still on their way when the slice ends (up to
+ * num_consumers × 8192 records: 10 % of a 2 s slice); counting until drained would charge it the
+ * last partial batch's flush_timeout (200 ms).
  */
 async function loadAndDrain(t, options) {
   const before = await sinkCount();
   const cpu0 = cpuSeconds(t.child.pid);
   const t0 = performance.now();
-  const load = await runLoad({ port: t.port, body, recordsPerRequest, durationMs: options.durationMs, concurrency: options.concurrency ?? OPEN_LOOP_CONCURRENCY, ratePerSec: options.ratePerSec });
-  const inWindow = (await sinkCount()) - before;
+  const loading = runLoad({ port: t.port, body, recordsPerRequest, durationMs: options.durationMs, concurrency: options.concurrency ?? OPEN_LOOP_CONCURRENCY, ratePerSec: options.ratePerSec });
+  await new Promise((r) => setTimeout(r, options.durationMs * RAMP_SHARE));
+  const steadyFrom = [await sinkCount(), performance.now()];
+  const load = await loading;
+  const steadyTo = [await sinkCount(), performance.now()];
   let delivered = 0;
   const drained = await until(async () => (delivered = (await sinkCount()) - before) >= load.ackedRecords, `${t.name} to deliver`, DRAIN_TIMEOUT_MS).catch(() => false);
-  return { load, inWindow, delivered, drained, elapsedS: (performance.now() - t0) / 1000, cpuS: cpuSeconds(t.child.pid) - cpu0 };
+  return {
+    load,
+    steadyRecords: steadyTo[0] - steadyFrom[0],
+    steadyS: (steadyTo[1] - steadyFrom[1]) / 1000,
+    delivered,
+    drained,
+    elapsedS: (performance.now() - t0) / 1000,
+    cpuS: cpuSeconds(t.child.pid) - cpu0,
+  };
 }
 
 /** The same order rotated by `k`, so no variant always runs first (or right after another). */
@@ -236,16 +253,16 @@ async function round(load) {
   try {
     for (const v of variants) targets[v] = await startTarget(v);
     for (const v of variants) await loadAndDrain(targets[v], { ...load, durationMs: WARMUP_MS });
-    const sum = Object.fromEntries(variants.map((v) => [v, { name: v, loadS: 0, elapsedS: 0, cpuS: 0, acked: 0, inWindow: 0, delivered: 0, drained: true, latencies: [], statuses: {} }]));
+    const sum = Object.fromEntries(variants.map((v) => [v, { name: v, steadyS: 0, elapsedS: 0, cpuS: 0, acked: 0, steadyRecords: 0, delivered: 0, drained: true, latencies: [], statuses: {} }]));
     for (let k = 0; k < slices; k++) {
       for (const v of rotated(variants, k)) {
         const r = await loadAndDrain(targets[v], { ...load, durationMs: sliceMs });
         const acc = sum[v];
-        acc.loadS += r.load.elapsedMs / 1000;
+        acc.steadyS += r.steadyS;
+        acc.steadyRecords += r.steadyRecords;
         acc.elapsedS += r.elapsedS;
         acc.cpuS += r.cpuS;
         acc.acked += r.load.ackedRecords;
-        acc.inWindow += Math.min(r.inWindow, r.load.ackedRecords);
         acc.delivered += r.delivered;
         acc.drained &&= r.drained;
         acc.latencies.push(...r.load.latencies);
@@ -271,7 +288,7 @@ function summary(acc, extra) {
     acked: acc.acked,
     delivered: acc.delivered,
     drained: acc.drained,
-    recordsPerSec: acc.inWindow / acc.loadS,
+    recordsPerSec: acc.steadyRecords / acc.steadyS,
     cpuMsPer1k: (acc.cpuS * 1000) / (acc.acked / 1000),
     coresUsed: acc.cpuS / acc.elapsedS,
     ackP50: percentile(latencies, 50),
@@ -318,7 +335,7 @@ for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
 console.log(`\n${date} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request, ${body.length} bytes/request, concurrency ${concurrencies.join(' and ')}, ${seconds}s per variant per round in ${slices} interleaved slices, ${rounds} round(s), queue_size ${values['queue-size']}, num_consumers ${values['num-consumers']}, batch ${values.batch}, fsync ${values.fsync}\n`);
-console.log('Closed loop, delivered end to end (ratios against the pass-through of the same round; records the sink received per second of load):\n');
+console.log('Closed loop, delivered end to end (ratios against the pass-through of the same round; the rate the sink received records at under load, after the first fifth of each slice):\n');
 console.log('| clients | round | variant | delivered records/s | × pass-through | CPU ms / 1k records | cores used | ack p50 ms | ack p99 ms | peak RSS MB |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 runs.forEach(({ concurrency, round, row }) => {
