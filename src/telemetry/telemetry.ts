@@ -50,6 +50,20 @@ export class Telemetry {
       this.uptime.set((Date.now() - this.startedAt) / 1000);
     },
   });
+  /** CPU seconds already added to `cpuSeconds` (a counter only goes up by increments). */
+  private cpuSecondsReported = 0;
+  /** The Collector's process_cpu_seconds: user + system time of every thread (fsync, checkpoints, GC). */
+  readonly cpuSeconds = new Counter({
+    name: 'otelcol_process_cpu_seconds_total',
+    help: 'CPU time (user and system) the gateway process used, seconds.',
+    registers: [this.registry],
+    collect: () => {
+      const { user, system } = process.cpuUsage();
+      const total = (user + system) / 1e6;
+      this.cpuSeconds.inc(Math.max(0, total - this.cpuSecondsReported));
+      this.cpuSecondsReported = total;
+    },
+  });
   readonly rss = new Gauge({
     name: 'otelcol_process_memory_rss',
     help: 'Resident set size, bytes.',

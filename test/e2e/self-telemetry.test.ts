@@ -50,7 +50,7 @@ service:
     expect(gateway.stderr()).toContain('everything is ready');
 
     const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
-    for (const name of ['otelcol_process_uptime', 'otelcol_process_memory_rss', 'process_cpu_seconds_total', 'otelcol_receiver_accepted_log_records_total']) {
+    for (const name of ['otelcol_process_uptime', 'otelcol_process_memory_rss', 'otelcol_process_cpu_seconds_total', 'process_cpu_seconds_total', 'otelcol_receiver_accepted_log_records_total']) {
       expect(text).toContain(name);
     }
     const notFound = await fetch(`http://127.0.0.1:${metrics}/other`);
