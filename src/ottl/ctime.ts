@@ -1,10 +1,13 @@
 /**
  * The ctime-like time formats of OTTL's `Time` and `FormatTime` (the Collector's ctimefmt
  * directives: `%Y-%m-%dT%H:%M:%S%z`, ...). A format is compiled once, at start: to a parser (one
- * regular expression, fields read from its groups) and a formatter. Times are UTC unless the text
- * carries an offset. Written here rather than taken from a date library: the directive set is the
- * Collector's, not strftime's, and it is small.
+ * regular expression, fields read from its groups) and a formatter. Text is read in the offset it
+ * carries, else in the location given, else in UTC; the time keeps that zone, and the formatter
+ * writes the wall clock there (time-zone.ts). Written here rather than taken from a date library:
+ * the directive set is the Collector's, not strftime's, and it is small.
  */
+
+import { fixedZone, formatOffset, UTC_ZONE, wallToUnixMs, type Zone } from './time-zone.js';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -41,6 +44,9 @@ interface Parts {
   minute: number;
   second: number;
   nanos: number;
+  /** Seconds east of UTC, and the zone's name, at this time. */
+  offset: number;
+  zone: string;
 }
 
 const pad = (n: number, width: number, fill = '0') => String(n).padStart(width, fill);
@@ -72,12 +78,12 @@ const DIRECTIVES: Record<string, Directive> = {
   '%L': { field: 'fraction', pattern: '\\d{1,9}', format: (p) => pad(Math.floor(p.nanos / 1e6), 3) },
   '%f': { field: 'fraction', pattern: '\\d{1,9}', format: (p) => pad(Math.floor(p.nanos / 1e3), 6) },
   '%s': { field: 'fraction', pattern: '\\d{1,9}', format: (p) => pad(p.nanos, 9) },
-  '%z': { field: 'offset', pattern: 'Z|[+-]\\d{4}', format: () => '+0000' },
-  '%w': { field: 'offset', pattern: 'Z|[+-]\\d{6}', format: () => '+000000' },
-  '%i': { field: 'offset', pattern: 'Z|[+-]\\d{2}', format: () => '+00' },
-  '%j': { field: 'offset', pattern: 'Z|[+-]\\d{2}:\\d{2}', format: () => '+00:00' },
-  '%k': { field: 'offset', pattern: 'Z|[+-]\\d{2}:\\d{2}:\\d{2}', format: () => '+00:00:00' },
-  '%Z': { field: 'zone', pattern: '[A-Z]{3,5}', format: () => 'UTC' },
+  '%z': { field: 'offset', pattern: 'Z|[+-]\\d{4}', format: (p) => formatOffset(p.offset, 'hhmm') },
+  '%w': { field: 'offset', pattern: 'Z|[+-]\\d{6}', format: (p) => formatOffset(p.offset, 'hhmmss') },
+  '%i': { field: 'offset', pattern: 'Z|[+-]\\d{2}', format: (p) => formatOffset(p.offset, 'hh') },
+  '%j': { field: 'offset', pattern: 'Z|[+-]\\d{2}:\\d{2}', format: (p) => formatOffset(p.offset, 'hh:mm') },
+  '%k': { field: 'offset', pattern: 'Z|[+-]\\d{2}:\\d{2}:\\d{2}', format: (p) => formatOffset(p.offset, 'hh:mm:ss') },
+  '%Z': { field: 'zone', pattern: '[A-Z]{3,5}', format: (p) => p.zone },
 };
 
 type Piece = { literal: string } | { directive: Directive };
@@ -104,13 +110,23 @@ function compile(format: string): Piece[] {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export interface CtimeParser {
-  /** Nanoseconds since the Unix epoch, or an Error saying why the text does not match. */
-  (text: string): bigint | Error;
+export interface ParsedTime {
+  /** Nanoseconds since the Unix epoch. */
+  unixNano: bigint;
+  /** The offset the text carried, else the location it was read in. */
+  zone: Zone;
 }
 
-/** A parser for `format`; throws (at start) for a format it cannot use. */
-export function ctimeParser(format: string): CtimeParser {
+export interface CtimeParser {
+  /** The time, or an Error saying why the text does not match. */
+  (text: string): ParsedTime | Error;
+}
+
+/**
+ * A parser for `format`, reading text without an offset in `location` (UTC when absent); throws
+ * (at start) for a format it cannot use.
+ */
+export function ctimeParser(format: string, location: Zone = UTC_ZONE): CtimeParser {
   const pieces = compile(format);
   const fields: Field[] = [];
   const source = pieces.map((p) => ('literal' in p ? escape(p.literal) : (fields.push(p.directive.field), `(${p.directive.pattern})`))).join('');
@@ -120,11 +136,11 @@ export function ctimeParser(format: string): CtimeParser {
     if (!m) return new Error(`"${text}" does not match the time format "${format}"`);
     const got: Partial<Record<Field, string>> = {};
     fields.forEach((f, i) => (got[f] = m[i + 1]!));
-    return toUnixNano(got, text, format);
+    return toTime(got, text, format, location);
   };
 }
 
-function toUnixNano(got: Partial<Record<Field, string>>, text: string, format: string): bigint | Error {
+function toTime(got: Partial<Record<Field, string>>, text: string, format: string, location: Zone): ParsedTime | Error {
   const num = (s: string | undefined, fallback: number) => (s === undefined ? fallback : Number(s.trim()));
   let year = num(got.year, NaN);
   if (Number.isNaN(year)) year = got.year2 === undefined ? 0 : 2000 + Number(got.year2) - (Number(got.year2) >= 69 ? 100 : 0);
@@ -139,7 +155,7 @@ function toUnixNano(got: Partial<Record<Field, string>>, text: string, format: s
   const minute = num(got.minute, 0);
   const second = num(got.second, 0);
   const nanos = got.fraction === undefined ? 0 : Number(got.fraction.padEnd(9, '0'));
-  const offsetSeconds = got.offset === undefined || got.offset === 'Z' ? 0 : parseOffset(got.offset);
+  const offsetSeconds = got.offset === undefined ? undefined : got.offset === 'Z' ? 0 : parseOffset(got.offset);
   // setUTCFullYear, unlike Date.UTC, keeps years 0-99 as they are.
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
@@ -147,7 +163,9 @@ function toUnixNano(got: Partial<Record<Field, string>>, text: string, format: s
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || d.getUTCDate() !== day || d.getUTCMonth() !== month - 1) {
     return new Error(`"${text}" is not a valid time for the format "${format}"`);
   }
-  return (BigInt(d.getTime()) / 1000n - BigInt(offsetSeconds)) * 1_000_000_000n + BigInt(nanos);
+  const zone = offsetSeconds === undefined ? location : fixedZone(offsetSeconds);
+  const unixMs = offsetSeconds === undefined ? wallToUnixMs(location, d.getTime()) : d.getTime() - offsetSeconds * 1000;
+  return { unixNano: (BigInt(unixMs) / 1000n) * 1_000_000_000n + BigInt(nanos), zone };
 }
 
 function parseOffset(text: string): number {
@@ -159,13 +177,16 @@ function parseOffset(text: string): number {
   return sign * (h * 3600 + m * 60 + s);
 }
 
-/** A formatter for `format` (UTC); throws (at start) for a format it cannot use. */
-export function ctimeFormatter(format: string): (unixNano: bigint) => string {
+/** A formatter for `format`, writing the wall clock in `zone`; throws (at start) for a format it cannot use. */
+export function ctimeFormatter(format: string): (unixNano: bigint, zone?: Zone) => string {
   const pieces = compile(format);
-  return (unixNano) => {
+  return (unixNano, zone = UTC_ZONE) => {
     const secs = unixNano / 1_000_000_000n - (unixNano < 0n && unixNano % 1_000_000_000n !== 0n ? 1n : 0n);
     const nanos = Number(unixNano - secs * 1_000_000_000n);
-    const d = new Date(Number(secs) * 1000);
+    const unixMs = Number(secs) * 1000;
+    const offset = zone.offsetAt(unixMs);
+    // The wall clock there, read with the UTC getters.
+    const d = new Date(unixMs + offset * 1000);
     const parts: Parts = {
       year: d.getUTCFullYear(),
       month: d.getUTCMonth() + 1,
@@ -175,6 +196,8 @@ export function ctimeFormatter(format: string): (unixNano: bigint) => string {
       minute: d.getUTCMinutes(),
       second: d.getUTCSeconds(),
       nanos,
+      offset,
+      zone: zone.nameAt(unixMs),
     };
     return pieces.map((p) => ('literal' in p ? p.literal : p.directive.format(parts))).join('');
   };

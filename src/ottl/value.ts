@@ -1,5 +1,6 @@
 import type { AnyValue, KeyValue } from '../pdata/model.js';
 import { OttlRuntimeError } from './errors.js';
+import type { Zone } from './time-zone.js';
 
 /**
  * Values as OTTL expressions see them. Scalars are plain JS values (int64 → bigint, double →
@@ -19,7 +20,11 @@ export class OttlList {
 
 /** A point in time (Go's time.Time in the Collector), from `time`, `observed_time`, `Now()`, `Unix()`. */
 export class OttlTime {
-  constructor(readonly unixNano: bigint) {}
+  constructor(
+    readonly unixNano: bigint,
+    /** Where it was read (`Time`): `FormatTime` writes the wall clock there. UTC when absent. */
+    readonly zone?: Zone,
+  ) {}
 
   /** RFC 3339 in UTC with the nanoseconds that are not zero, as text conversions show it. */
   toString(): string {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { ctimeFormatter, ctimeParser } from '../ctime.js';
+import { locationZone, type Zone } from '../time-zone.js';
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, OttlTime, toAny, type Value } from '../value.js';
 import type { Converter, FunctionDef } from './types.js';
@@ -274,11 +275,14 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   Time: {
     params: [getter('target'), literal('format'), { name: 'location', kind: 'string', optional: true }, { name: 'locale', kind: 'string', optional: true }],
     build: ([target, format, location, locale]) => {
-      if (location !== undefined && !['UTC', 'Etc/UTC'].includes(location as string)) {
-        throw new Error(`Time: location "${location as string}" is not supported; times are read as UTC unless the text carries an offset (%z, %j)`);
+      let zone: Zone | undefined;
+      try {
+        zone = location === undefined ? undefined : locationZone(location as string);
+      } catch (err) {
+        throw new Error(`Time: ${(err as Error).message}`);
       }
       if (locale !== undefined && !/^en(\b|[-_])/.test(locale as string)) throw new Error(`Time: locale "${locale as string}" is not supported; month and day names are read in English`);
-      const parse = ctimeParser(format as string);
+      const parse = ctimeParser(format as string, zone);
       const g = target as Getter;
       return (ctx) => {
         const v = g(ctx);
@@ -287,7 +291,7 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
         if (v === '') throw new OttlRuntimeError('Time: the string to parse is empty');
         const t = parse(v);
         if (t instanceof Error) throw new OttlRuntimeError(`Time: ${t.message}`);
-        return new OttlTime(t);
+        return new OttlTime(t.unixNano, t.zone);
       };
     },
   },
@@ -296,7 +300,10 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
     build: ([time, format]) => {
       const render = ctimeFormatter(format as string);
       const g = time as Getter;
-      return (ctx) => render(timeArg(g(ctx), 'FormatTime').unixNano);
+      return (ctx) => {
+        const t = timeArg(g(ctx), 'FormatTime');
+        return render(t.unixNano, t.zone);
+      };
     },
   },
   UnixSeconds: unixIn('UnixSeconds', 1_000_000_000n),
