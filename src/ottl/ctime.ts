@@ -7,7 +7,7 @@
  * the directive set is the Collector's, not strftime's, and it is small.
  */
 
-import { fixedZone, formatOffset, UTC_ZONE, wallToUnixMs, type Zone } from './time-zone.js';
+import { fixedZone, formatOffset, UTC_ZONE, wallClock, wallToUnixMs, type WallClock, type Zone } from './time-zone.js';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -35,17 +35,8 @@ interface Directive {
   format: (p: Parts) => string;
 }
 
-interface Parts {
-  year: number;
-  month: number; // 1-12
-  day: number;
-  weekday: number; // 0 = Sunday
-  hour: number;
-  minute: number;
-  second: number;
-  nanos: number;
-  /** Seconds east of UTC, and the zone's name, at this time. */
-  offset: number;
+interface Parts extends WallClock {
+  /** The zone's name at this time. */
   zone: string;
 }
 
@@ -180,25 +171,11 @@ function parseOffset(text: string): number {
 /** A formatter for `format`, writing the wall clock in `zone`; throws (at start) for a format it cannot use. */
 export function ctimeFormatter(format: string): (unixNano: bigint, zone?: Zone) => string {
   const pieces = compile(format);
+  // The zone's name costs a lookup in the time-zone data: only for a format that writes it.
+  const writesZone = pieces.some((p) => 'directive' in p && p.directive.field === 'zone');
   return (unixNano, zone = UTC_ZONE) => {
-    const secs = unixNano / 1_000_000_000n - (unixNano < 0n && unixNano % 1_000_000_000n !== 0n ? 1n : 0n);
-    const nanos = Number(unixNano - secs * 1_000_000_000n);
-    const unixMs = Number(secs) * 1000;
-    const offset = zone.offsetAt(unixMs);
-    // The wall clock there, read with the UTC getters.
-    const d = new Date(unixMs + offset * 1000);
-    const parts: Parts = {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      weekday: d.getUTCDay(),
-      hour: d.getUTCHours(),
-      minute: d.getUTCMinutes(),
-      second: d.getUTCSeconds(),
-      nanos,
-      offset,
-      zone: zone.nameAt(unixMs),
-    };
+    const wall = wallClock(unixNano, zone);
+    const parts: Parts = { ...wall, zone: writesZone ? zone.nameAt(Number(unixNano / 1_000_000n)) : '' };
     return pieces.map((p) => ('literal' in p ? p.literal : p.directive.format(parts))).join('');
   };
 }

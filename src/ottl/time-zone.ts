@@ -84,3 +84,37 @@ export function formatOffset(offsetSeconds: number, style: 'hhmm' | 'hh:mm' | 'h
       return `${sign}${hh}${mm}${ss}`;
   }
 }
+
+/** The calendar fields of an instant on the wall clock in `zone`. */
+export interface WallClock {
+  year: number;
+  month: number; // 1-12
+  day: number;
+  weekday: number; // 0 = Sunday
+  hour: number;
+  minute: number;
+  second: number;
+  nanos: number;
+  /** Seconds east of UTC at that instant. */
+  offset: number;
+}
+
+export function wallClock(unixNano: bigint, zone: Zone = UTC_ZONE): WallClock {
+  // Whole seconds rounded down (also before 1970), and the nanoseconds past them.
+  const secs = unixNano / 1_000_000_000n - (unixNano < 0n && unixNano % 1_000_000_000n !== 0n ? 1n : 0n);
+  const unixMs = Number(secs) * 1000;
+  const offset = zone.offsetAt(unixMs);
+  // The wall clock there, read with the UTC getters.
+  const d = new Date(unixMs + offset * 1000);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    weekday: d.getUTCDay(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    nanos: Number(unixNano - secs * 1_000_000_000n),
+    offset,
+  };
+}

@@ -30,6 +30,17 @@ describe('OTTL time values', () => {
     expect(attributes).toEqual({ s: 1_700_000_000n, ms: 1_700_000_000_123n, us: 1_700_000_000_123_456n, ns: at, text: '2023-11-14T22:13:20.123456789Z' });
   });
 
+  it('reads calendar fields with Year, Month, Day, Weekday, Hour, Minute, Second and Nanosecond', async () => {
+    const { attributes } = await run([
+      'set(attributes["utc"], Concat([Year(time), Month(time), Day(time), Weekday(time), Hour(time), Minute(time), Second(time), Nanosecond(time)], " "))',
+      // In the zone the time was read in: 2023-11-14 22:13:20Z is 17:13:20 in New York.
+      'set(attributes["ny_hour"], Hour(Time("2023-11-14 17:13:20", "%Y-%m-%d %H:%M:%S", "America/New_York")))',
+      'set(attributes["is_int"], IsInt(Year(time)))',
+      'set(attributes["weekend"], true) where Weekday(time) == 0 or Weekday(time) == 6',
+    ]);
+    expect(attributes).toEqual({ utc: '2023 11 14 2 22 13 20 123456789', ny_hour: 17n, is_int: true });
+  });
+
   it('builds a time with Unix(seconds, nanoseconds) and copies times between fields', async () => {
     const { record } = await run(['set(time, Unix(1700000000, 5))', 'set(observed_time, time)']);
     expect(record.timeUnixNano).toBe(1_700_000_000_000_000_005n);

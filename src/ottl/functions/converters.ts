@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { ctimeFormatter, ctimeParser } from '../ctime.js';
-import { locationZone, type Zone } from '../time-zone.js';
+import { locationZone, wallClock, type WallClock, type Zone } from '../time-zone.js';
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, OttlTime, toAny, type Value } from '../value.js';
 import type { Converter, FunctionDef } from './types.js';
@@ -52,6 +52,20 @@ function intArg(g: Getter, ctx: Parameters<Getter>[0], name: string): bigint {
   const v = g(ctx);
   if (typeof v !== 'bigint') throw new OttlRuntimeError(`${name} expects an int, got ${describe(v)}`);
   return v;
+}
+
+/** Year(t), Hour(t) and the like: a calendar field of the time's wall clock in its zone, as an int. */
+function calendar(name: string, pick: (wall: WallClock) => number): FunctionDef<Converter> {
+  return {
+    params: [getter('time')],
+    build: ([time]) => {
+      const g = time as Getter;
+      return (ctx) => {
+        const t = timeArg(g(ctx), name);
+        return BigInt(pick(wallClock(t.unixNano, t.zone)));
+      };
+    },
+  };
 }
 
 /** UnixSeconds(t) and the like: the time as an int in `per` nanoseconds, rounded down as Go's. */
@@ -306,6 +320,14 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
       };
     },
   },
+  Year: calendar('Year', (w) => w.year),
+  Month: calendar('Month', (w) => w.month),
+  Day: calendar('Day', (w) => w.day),
+  Weekday: calendar('Weekday', (w) => w.weekday),
+  Hour: calendar('Hour', (w) => w.hour),
+  Minute: calendar('Minute', (w) => w.minute),
+  Second: calendar('Second', (w) => w.second),
+  Nanosecond: calendar('Nanosecond', (w) => w.nanos),
   UnixSeconds: unixIn('UnixSeconds', 1_000_000_000n),
   UnixMilli: unixIn('UnixMilli', 1_000_000n),
   UnixMicro: unixIn('UnixMicro', 1_000n),
