@@ -6,7 +6,7 @@ import { EDITORS } from './functions/editors.js';
 import type { ArgValue, FunctionDef } from './functions/types.js';
 import { SEVERITY_ENUMS } from './enums.js';
 import { buildAccessor, resolveRoot, type Accessor, type Getter } from './paths.js';
-import { compare, fromAny as toValue, isList, listItems, OttlMap, toAny, typeName, type Value } from './value.js';
+import { compare, fromAny as toValue, isList, listItems, OttlDuration, OttlMap, OttlTime, toAny, typeName, type Value } from './value.js';
 
 /**
  * Turns the syntax tree into closures once, at start: path lookups, literal keys, regexes and
@@ -172,8 +172,21 @@ function compileMath(op: '+' | '-' | '*' | '/', l: Getter, r: Getter): Getter {
       const y = Number(b);
       return op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : x / y;
     }
+    if (op === '+' || op === '-') {
+      const timed = timeMath(op, a, b);
+      if (timed) return timed;
+    }
     throw new OttlRuntimeError(`cannot apply "${op}" to ${typeName(a)} and ${typeName(b)}`);
   };
+}
+
+/** The Collector's time arithmetic: time − time, time ± duration, duration ± duration. */
+function timeMath(op: '+' | '-', a: Value, b: Value): OttlTime | OttlDuration | undefined {
+  const sign = op === '+' ? 1n : -1n;
+  if (a instanceof OttlTime && b instanceof OttlTime) return op === '-' ? new OttlDuration(BigInt.asIntN(64, a.unixNano - b.unixNano)) : undefined;
+  if (a instanceof OttlTime && b instanceof OttlDuration) return new OttlTime(a.unixNano + sign * b.nanos, a.zone);
+  if (a instanceof OttlDuration && b instanceof OttlDuration) return new OttlDuration(BigInt.asIntN(64, a.nanos + sign * b.nanos));
+  return undefined;
 }
 
 function compilePath(p: PathExpr, s: Scope): Accessor {

@@ -1,5 +1,6 @@
 import type { AnyValue, KeyValue } from '../pdata/model.js';
 import { OttlRuntimeError } from './errors.js';
+import { formatDuration } from './duration.js';
 import type { Zone } from './time-zone.js';
 
 /**
@@ -8,7 +9,7 @@ import type { Zone } from './time-zone.js';
  * (`OttlMap`, `OttlList`) so editors like delete_key change the record in place; list literals
  * and converter results that build lists are plain arrays.
  */
-export type Value = null | string | boolean | bigint | number | Uint8Array | OttlMap | OttlList | OttlTime | Value[];
+export type Value = null | string | boolean | bigint | number | Uint8Array | OttlMap | OttlList | OttlTime | OttlDuration | Value[];
 
 export class OttlMap {
   constructor(readonly kvs: KeyValue[]) {}
@@ -36,6 +37,16 @@ export class OttlTime {
   }
 }
 
+/** A span of time (Go's time.Duration): from `Duration()`, `time - time`, and used by `TruncateTime`. */
+export class OttlDuration {
+  constructor(readonly nanos: bigint) {}
+
+  /** Go's notation ("1h2m3.5s"), as text conversions show it. */
+  toString(): string {
+    return formatDuration(this.nanos);
+  }
+}
+
 export function fromAny(v: AnyValue | undefined): Value {
   if (v === undefined) return null;
   if (v.stringValue !== undefined) return v.stringValue;
@@ -52,6 +63,7 @@ export function fromAny(v: AnyValue | undefined): Value {
 export function toAny(v: Value): AnyValue {
   if (v === null) return {};
   if (v instanceof OttlTime) throw new OttlRuntimeError('a time cannot be stored as a value; convert it with UnixNano() (or UnixSeconds/UnixMilli/UnixMicro) first');
+  if (v instanceof OttlDuration) throw new OttlRuntimeError('a duration cannot be stored as a value; convert it with Nanoseconds() (or Milliseconds, Seconds, …) first');
   switch (typeof v) {
     case 'string':
       return { stringValue: v };
@@ -94,6 +106,7 @@ export function typeName(v: Value): string {
   if (v instanceof Uint8Array) return 'bytes';
   if (v instanceof OttlMap) return 'map';
   if (v instanceof OttlTime) return 'time.Time';
+  if (v instanceof OttlDuration) return 'time.Duration';
   return 'slice';
 }
 
@@ -110,7 +123,7 @@ function toPlain(v: Value): unknown {
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
   if (typeof v === 'bigint') return v;
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-  if (v instanceof OttlTime) return v.toString();
+  if (v instanceof OttlTime || v instanceof OttlDuration) return v.toString();
   if (v instanceof OttlMap) {
     const o: Record<string, unknown> = {};
     for (const kv of v.kvs) o[kv.key] = toPlain(fromAny(kv.value));
@@ -148,7 +161,7 @@ export function asStringLike(v: Value): string | null {
       return formatFloat(v);
   }
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  if (v instanceof OttlTime) return v.toString();
+  if (v instanceof OttlTime || v instanceof OttlDuration) return v.toString();
   return toJson(v);
 }
 
@@ -225,6 +238,7 @@ export function compare(a: Value, b: Value, op: string): boolean {
   if (ta === 'boolean' && tb === 'boolean') return ordered(Number(a) - Number(b), op);
   if (a instanceof Uint8Array && b instanceof Uint8Array) return ordered(bytesCompare(a, b), op);
   if (a instanceof OttlTime && b instanceof OttlTime) return ordered(a.unixNano < b.unixNano ? -1 : a.unixNano > b.unixNano ? 1 : 0, op);
+  if (a instanceof OttlDuration && b instanceof OttlDuration) return ordered(a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0, op);
   const structured = (a instanceof OttlMap && b instanceof OttlMap) || (isList(a) && isList(b));
   if (structured) {
     if (op === '==') return deepEqual(a, b);

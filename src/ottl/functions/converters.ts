@@ -4,7 +4,8 @@ import type { Getter } from '../paths.js';
 import { ctimeFormatter, ctimeParser } from '../ctime.js';
 import { locationZone, wallClock, type WallClock, type Zone } from '../time-zone.js';
 import { compileGoRegex } from '../regex.js';
-import { asStringLike, isList, listItems, OttlList, OttlMap, OttlTime, toAny, type Value } from '../value.js';
+import { asStringLike, isList, listItems, OttlDuration, OttlList, OttlMap, OttlTime, toAny, type Value } from '../value.js';
+import { parseDuration } from '../duration.js';
 import type { Converter, FunctionDef } from './types.js';
 
 /** OTTL converters (pkg/ottl/ottlfuncs): pure functions that return a value. */
@@ -53,6 +54,41 @@ function intArg(g: Getter, ctx: Parameters<Getter>[0], name: string): bigint {
   if (typeof v !== 'bigint') throw new OttlRuntimeError(`${name} expects an int, got ${describe(v)}`);
   return v;
 }
+
+function durationArg(v: Value, name: string): OttlDuration {
+  if (!(v instanceof OttlDuration)) throw new OttlRuntimeError(`${name} expects a duration, got ${describe(v)}`);
+  return v;
+}
+
+/** Hours(d) and the like: the duration in `per` nanoseconds, a float as Go's d.Hours() is. */
+function durationAsFloat(name: string, per: number): FunctionDef<Converter> {
+  return {
+    params: [getter('duration')],
+    build: ([duration]) => {
+      const g = duration as Getter;
+      return (ctx) => {
+        const d = durationArg(g(ctx), name).nanos;
+        // Whole units and the rest apart, so large durations keep their nanoseconds (as Go's does).
+        const unit = BigInt(per);
+        return Number(d / unit) + Number(d % unit) / per;
+      };
+    },
+  };
+}
+
+/** Milliseconds(d) and the like: whole units, truncated toward zero as Go's. */
+function durationAsInt(name: string, per: bigint): FunctionDef<Converter> {
+  return {
+    params: [getter('duration')],
+    build: ([duration]) => {
+      const g = duration as Getter;
+      return (ctx) => durationArg(g(ctx), name).nanos / per;
+    },
+  };
+}
+
+/** Seconds between year 1 (Go's zero time) and 1970: Truncate counts from the former. */
+const ZERO_TIME_TO_UNIX_NANOS = 62_135_596_800n * 1_000_000_000n;
 
 /** Year(t), Hour(t) and the like: a calendar field of the time's wall clock in its zone, as an int. */
 function calendar(name: string, pick: (wall: WallClock) => number): FunctionDef<Converter> {
@@ -317,6 +353,41 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
       return (ctx) => {
         const t = timeArg(g(ctx), 'FormatTime');
         return render(t.unixNano, t.zone);
+      };
+    },
+  },
+  Duration: {
+    params: [getter('duration')],
+    build: ([duration]) => {
+      const g = duration as Getter;
+      return (ctx) => {
+        const v = g(ctx);
+        if (typeof v !== 'string') throw new OttlRuntimeError(`Duration expects a string, got ${describe(v)}`);
+        const d = parseDuration(v);
+        if (d instanceof Error) throw new OttlRuntimeError(`Duration: ${d.message}`);
+        return new OttlDuration(d);
+      };
+    },
+  },
+  Hours: durationAsFloat('Hours', 3_600_000_000_000),
+  Minutes: durationAsFloat('Minutes', 60_000_000_000),
+  Seconds: durationAsFloat('Seconds', 1_000_000_000),
+  Milliseconds: durationAsInt('Milliseconds', 1_000_000n),
+  Microseconds: durationAsInt('Microseconds', 1_000n),
+  Nanoseconds: durationAsInt('Nanoseconds', 1n),
+  TruncateTime: {
+    params: [getter('time'), getter('duration')],
+    build: ([time, duration]) => {
+      const gt = time as Getter;
+      const gd = duration as Getter;
+      return (ctx) => {
+        const t = timeArg(gt(ctx), 'TruncateTime');
+        const d = durationArg(gd(ctx), 'TruncateTime').nanos;
+        // Go's Time.Truncate: multiples of d since the zero time (not 1970), whatever the zone.
+        if (d <= 0n) return t;
+        const since = t.unixNano + ZERO_TIME_TO_UNIX_NANOS;
+        const rest = ((since % d) + d) % d;
+        return new OttlTime(t.unixNano - rest, t.zone);
       };
     },
   },
