@@ -63,6 +63,13 @@ describe('OTTL converters', () => {
     ['MD5("hello")', '5d41402abc4b2a76b9719d911017c592'],
     ['SHA512("hello")', '9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043'],
     ['FNV("hello")', -6615550055289275125n],
+    // MurmurHash3 reference values (x86_32 "hello world" = 1586663183; x64_128 "hello world" =
+    // 5998619086395760910, 12364428806279881649; the fox sentence is Guava's test vector), written
+    // as the Collector does: the hash's bytes little-endian, in hex.
+    ['Murmur3Hash("hello world")', '0f8f925e'],
+    ['Murmur3Hash("")', '00000000'],
+    ['Murmur3Hash128("hello world")', '0e617feb46603f53b163eb607d4697ab'],
+    ['Murmur3Hash128("The quick brown fox jumps over the lazy dog")', '6c1b07bc7bbc4be347939ac4a93c437a'],
     ['SHA256("")', ''],
     ['FNV("")', ''],
     ['ToLowerCase(attributes["s"])', 'hello world'],

@@ -6,6 +6,7 @@ import { locationZone, wallClock, type WallClock, type Zone } from '../time-zone
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlDuration, OttlList, OttlMap, OttlTime, toAny, type Value } from '../value.js';
 import { parseDuration } from '../duration.js';
+import { murmur3x64_128, murmur3x86_32 } from '../murmur3.js';
 import type { Converter, FunctionDef } from './types.js';
 
 /** OTTL converters (pkg/ottl/ottlfuncs): pure functions that return a value. */
@@ -121,6 +122,21 @@ function unixIn(name: string, per: bigint): FunctionDef<Converter> {
 
 function hexDigest(algorithm: string, s: string): string {
   return s === '' ? s : createHash(algorithm).update(s, 'utf8').digest('hex');
+}
+
+/** The hash's bytes in little-endian order, as hex: the Collector's Murmur3Hash/Murmur3Hash128 output. */
+function murmur32Hex(s: string): string {
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE(murmur3x86_32(Buffer.from(s, 'utf8')));
+  return out.toString('hex');
+}
+
+function murmur128Hex(s: string): string {
+  const [h1, h2] = murmur3x64_128(Buffer.from(s, 'utf8'));
+  const out = Buffer.alloc(16);
+  out.writeBigUInt64LE(h1, 0);
+  out.writeBigUInt64LE(h2, 8);
+  return out.toString('hex');
 }
 
 const FNV64_OFFSET = 0xcbf29ce484222325n;
@@ -404,6 +420,9 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   UnixMicro: unixIn('UnixMicro', 1_000n),
   UnixNano: unixIn('UnixNano', 1n),
   // Hashes of a string, as the Collector's: hex digests, FNV-1a 64 as int64; "" stays "".
+  // MurmurHash3, x86 32-bit and x64 128-bit, seed 0; unlike the digests above, "" is hashed too.
+  Murmur3Hash: stringFn(murmur32Hex),
+  Murmur3Hash128: stringFn(murmur128Hex),
   MD5: stringFn((s) => hexDigest('md5', s)),
   SHA1: stringFn((s) => hexDigest('sha1', s)),
   SHA256: stringFn((s) => hexDigest('sha256', s)),
