@@ -1,0 +1,47 @@
+import { OttlRuntimeError } from '../errors.js';
+import type { Getter } from '../paths.js';
+import { isList, OttlDuration, OttlMap, OttlTime, type Value } from '../value.js';
+import type { Converter, FunctionDef } from './types.js';
+
+/**
+ * What the converter files share: parameter declarations, the string converter shape, and how a
+ * wrong argument is named in errors.
+ */
+
+export const getter = (name: string, optional = false) => ({ name, kind: 'getter' as const, optional });
+export const literal = (name: string) => ({ name, kind: 'string' as const });
+
+export function typeCheck(test: (v: Value) => boolean): FunctionDef<Converter> {
+  return {
+    params: [getter('value')],
+    build: ([value]) => {
+      const g = value as Getter;
+      return (ctx) => test(g(ctx));
+    },
+  };
+}
+
+export function stringFn(fn: (s: string) => Value): FunctionDef<Converter> {
+  return {
+    params: [getter('target')],
+    build: ([target]) => {
+      const g = target as Getter;
+      return (ctx) => {
+        const v = g(ctx);
+        if (v === null) return null;
+        if (typeof v !== 'string') throw new OttlRuntimeError(`expected a string, got ${describe(v)}`);
+        return fn(v);
+      };
+    },
+  };
+}
+
+export function describe(v: Value): string {
+  if (v === null) return 'nil';
+  if (v instanceof OttlMap) return 'a map';
+  if (isList(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (v instanceof OttlTime) return 'a time';
+  if (v instanceof OttlDuration) return 'a duration';
+  return typeof v === 'bigint' ? 'an int' : typeof v === 'number' ? 'a float' : `a ${typeof v}`;
+}
