@@ -4,6 +4,7 @@ import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, toAny, type Value } from '../value.js';
 import { describe, getter, literal, stringFn, typeCheck } from './converter-kit.js';
 import { HASH_CONVERTERS } from './hash-converters.js';
+import { ParseKeyValue } from './parse-key-value.js';
 import { TIME_CONVERTERS } from './time-converters.js';
 import type { Converter, FunctionDef } from './types.js';
 
@@ -69,6 +70,7 @@ const CASES: Record<string, (s: string) => string> = {
 export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   ...TIME_CONVERTERS,
   ...HASH_CONVERTERS,
+  ParseKeyValue,
   IsMatch: {
     params: [getter('target'), literal('pattern')],
     build: ([target, pattern]) => {
