@@ -2,11 +2,15 @@ import type { Arg, CallExpr, Expr, PathExpr, Statement } from './ast.js';
 import type { ContextKind, TransformContext } from './context.js';
 import { OttlParseError, OttlRuntimeError } from './errors.js';
 import { CONVERTERS } from './functions/converters.js';
-import { EDITORS } from './functions/editors.js';
+import { EDITORS as MAP_AND_TEXT_EDITORS } from './functions/editors.js';
+import { SHAPE_EDITORS } from './functions/shape-editors.js';
 import type { ArgValue, FunctionDef } from './functions/types.js';
 import { SEVERITY_ENUMS } from './enums.js';
 import { buildAccessor, resolveRoot, type Accessor, type Getter } from './paths.js';
 import { compare, fromAny as toValue, isList, listItems, OttlDuration, OttlMap, OttlTime, toAny, typeName, type Value } from './value.js';
+
+/** Every editor a statement may call. */
+const EDITORS = { ...MAP_AND_TEXT_EDITORS, ...SHAPE_EDITORS };
 
 /**
  * Turns the syntax tree into closures once, at start: path lookups, literal keys, regexes and

@@ -17,7 +17,7 @@ const literal = (name: string) => ({ name, kind: 'string' as const });
  * The map a map editor works on. A nil target is a no-op (nothing to edit); a target that holds
  * something other than a map is an error, as in the Collector.
  */
-function targetMap(target: Accessor, ctx: TransformContext, create = false): KeyValue[] | undefined {
+export function targetMap(target: Accessor, ctx: TransformContext, create = false): KeyValue[] | undefined {
   const kvs = target.map?.(ctx, create);
   if (kvs) return kvs;
   const v = target.get(ctx);

@@ -1,0 +1,79 @@
+import type { AnyValue, KeyValue } from '../../pdata/model.js';
+import { OttlRuntimeError } from '../errors.js';
+import type { Accessor, Getter } from '../paths.js';
+import { putKv } from '../paths.js';
+import { isList, listItems, OttlMap, typeName, type Value } from '../value.js';
+import { targetMap } from './editors.js';
+import type { Editor, FunctionDef } from './types.js';
+
+/** OTTL editors that change the shape of a value: `flatten` (a map) and `append` (a list). */
+
+export const SHAPE_EDITORS: Record<string, FunctionDef<Editor>> = {
+  /**
+   * flatten(target, prefix?, depth?): nested maps become dotted keys, down to `depth` levels (a
+   * deeper map stays a map), and a list's items become `key.0`, `key.1`, … ; a later key wins.
+   */
+  flatten: {
+    params: [
+      { name: 'target', kind: 'path' },
+      { name: 'prefix', kind: 'string', optional: true },
+      { name: 'depth', kind: 'int', optional: true },
+      { name: 'resolveConflicts', kind: 'bool', optional: true },
+    ],
+    build: ([target, prefixArg, depthArg, resolveConflicts]) => {
+      const depth = (depthArg as bigint | undefined) ?? BigInt(Number.MAX_SAFE_INTEGER);
+      if (depth < 0n) throw new Error(`invalid depth for flatten function, ${depth} cannot be negative`);
+      if (resolveConflicts === true) throw new Error('flatten: resolveConflicts is not supported; without it a later key wins');
+      const prefix = (prefixArg as string | undefined) ?? '';
+      const maxDepth = Number(depth);
+      const t = target as Accessor;
+      return (ctx) => {
+        const kvs = targetMap(t, ctx);
+        if (!kvs) return;
+        const out: KeyValue[] = [];
+        flattenInto(out, kvs, prefix, 0, maxDepth);
+        kvs.length = 0;
+        kvs.push(...out);
+      };
+    },
+  },
+  /**
+   * append(target, value?, values?): the target becomes a list: its items (or the scalar it held,
+   * or nothing when absent) followed by `value` and the items of `values`.
+   */
+  append: {
+    params: [
+      { name: 'target', kind: 'path' },
+      { name: 'value', kind: 'getter', optional: true },
+      { name: 'values', kind: 'getter', optional: true },
+    ],
+    build: ([target, value, values]) => {
+      if (value === undefined && values === undefined) throw new Error("append: at least one of the optional arguments ('value' or 'values') must be provided");
+      const t = target as Accessor;
+      const one = value as Getter | undefined;
+      const many = values as Getter | undefined;
+      return (ctx) => {
+        const current = t.get(ctx);
+        if (current instanceof OttlMap) throw new OttlRuntimeError(`append: unsupported type of target field: ${typeName(current)}`);
+        const items: Value[] = current === null ? [] : isList(current) ? [...listItems(current)] : [current];
+        if (one) items.push(one(ctx));
+        if (many) {
+          const more = many(ctx);
+          if (!isList(more)) throw new OttlRuntimeError(`append: values must be a list, got ${typeName(more)}`);
+          items.push(...listItems(more));
+        }
+        t.set(ctx, items);
+      };
+    },
+  },
+};
+
+function flattenInto(out: KeyValue[], kvs: KeyValue[], prefix: string, depth: number, maxDepth: number): void {
+  const p = prefix === '' ? '' : `${prefix}.`;
+  for (const kv of kvs) {
+    const v: AnyValue | undefined = kv.value;
+    if (v?.kvlistValue && depth < maxDepth) flattenInto(out, v.kvlistValue.values, p + kv.key, depth + 1, maxDepth);
+    else if (v?.arrayValue) v.arrayValue.values.forEach((item, i) => putKv(out, `${p}${kv.key}.${i}`, item));
+    else putKv(out, p + kv.key, v ?? {});
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { firstRecord, logsOf, plainAttrs, transform } from './harness.js';
+
+/** flatten and append, as the Collector's. */
+async function attrsAfter(statements: string[], attributes: Record<string, unknown>) {
+  return plainAttrs(firstRecord(await transform(statements, logsOf([{ attributes }]))).attributes);
+}
+
+const nested = { name: 'test', address: { street: 'first', house: 1234n }, occupants: ['user 1', 'user 2'] };
+
+describe('OTTL flatten', () => {
+  it('moves nested keys to the root as dotted keys, and list items as key.index', async () => {
+    expect(await attrsAfter(['flatten(attributes)'], nested)).toEqual({ name: 'test', 'address.street': 'first', 'address.house': 1234n, 'occupants.0': 'user 1', 'occupants.1': 'user 2' });
+  });
+
+  it('puts a prefix in front of every key', async () => {
+    expect(Object.keys(await attrsAfter(['flatten(attributes, "app")'], nested))).toEqual(['app.name', 'app.address.street', 'app.address.house', 'app.occupants.0', 'app.occupants.1']);
+  });
+
+  it('stops at depth, keeping deeper maps as maps; depth 0 changes nothing', async () => {
+    const deep = { '0': { '1': { '2': { '3': { '4': 'value' } } } } };
+    expect(await attrsAfter(['flatten(attributes, depth=2)'], deep)).toEqual({ '0.1.2': { '3': { '4': 'value' } } });
+    expect(await attrsAfter(['flatten(attributes, depth=0)'], deep)).toEqual(deep);
+  });
+
+  it('flattens a map attribute in place, and refuses a negative depth or resolveConflicts when the config loads', async () => {
+    expect(await attrsAfter(['flatten(attributes["http"])'], { http: { req: { method: 'GET' } } })).toEqual({ http: { 'req.method': 'GET' } });
+    await expect(attrsAfter(['flatten(attributes, depth=-1)'], nested)).rejects.toThrow(/cannot be negative/);
+    await expect(attrsAfter(['flatten(attributes, resolveConflicts=true)'], nested)).rejects.toThrow(/resolveConflicts is not supported/);
+  });
+});
+
+describe('OTTL append', () => {
+  it('appends a value and a list of values, turning a scalar into a list and creating a missing one', async () => {
+    const out = await attrsAfter(
+      [
+        'append(attributes["tags"], "prod")',
+        'append(attributes["tags"], values = ["staging", "staging:east"])',
+        'append(attributes["env"], "b")',
+        'append(attributes["new"], values = [1, true])',
+      ],
+      { tags: ['a'], env: 'a' },
+    );
+    expect(out).toEqual({ tags: ['a', 'prod', 'staging', 'staging:east'], env: ['a', 'b'], new: [1n, true] });
+  });
+
+  it('refuses a map target and a call without a value', async () => {
+    await expect(attrsAfter(['append(attributes["m"], "x")'], { m: { k: 'v' } })).rejects.toThrow(/unsupported type of target field/);
+    await expect(attrsAfter(['append(attributes["m"])'], {})).rejects.toThrow(/at least one of the optional arguments/);
+  });
+});
