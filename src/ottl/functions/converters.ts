@@ -3,6 +3,7 @@ import type { Getter } from '../paths.js';
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, toAny, type Value } from '../value.js';
 import { describe, getter, literal, stringFn, typeCheck } from './converter-kit.js';
+import { ExtractPatterns } from './extract-patterns.js';
 import { HASH_CONVERTERS } from './hash-converters.js';
 import { ParseKeyValue } from './parse-key-value.js';
 import { TIME_CONVERTERS } from './time-converters.js';
@@ -71,6 +72,7 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   ...TIME_CONVERTERS,
   ...HASH_CONVERTERS,
   ParseKeyValue,
+  ExtractPatterns,
   IsMatch: {
     params: [getter('target'), literal('pattern')],
     build: ([target, pattern]) => {
