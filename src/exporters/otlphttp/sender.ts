@@ -84,13 +84,10 @@ export class OtlpHttpLogsSender implements LogsSender {
     if (request.records === 0) return success();
     if (!this.agent) await this.start();
     const encoding = this.options.config.encoding;
-    let body: Uint8Array | readonly Uint8Array[];
-    if (encoding === 'json') body = Buffer.from(logsToJson(request.logs()));
+    const payload = () => (encoding === 'json' ? Buffer.from(logsToJson(request.logs())) : request.bytes());
     // Uncompressed protobuf: a batch's requests go out as they are queued, not joined into one
     // buffer first (that copy was 4 % of the event loop with the default batch of 8192 records).
-    else if (!this.compress) body = request.parts?.() ?? request.bytes();
-    else body = request.bytes();
-    if (this.compress) body = await this.compress(body as Uint8Array);
+    const body = this.compress ? await this.compress(payload()) : encoding === 'json' ? payload() : (request.parts?.() ?? request.bytes());
     let res;
     try {
       res = await post(this.url, this.agent!, { headers: this.headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES });
