@@ -49,3 +49,20 @@ describe('OTTL append', () => {
     await expect(attrsAfter(['append(attributes["m"])'], {})).rejects.toThrow(/at least one of the optional arguments/);
   });
 });
+
+describe('OTTL delete_index', () => {
+  it('removes one item, a range, or everything', async () => {
+    const out = await attrsAfter(
+      ['delete_index(attributes["a"], 1)', 'delete_index(attributes["b"], 1, 3)', 'delete_index(attributes["c"], 0, 2)'],
+      { a: ['x', 'y', 'z'], b: [1n, 2n, 3n, 4n], c: ['p', 'q'] },
+    );
+    expect(out).toEqual({ a: ['x', 'z'], b: [1n, 4n], c: [] });
+  });
+
+  it('reports an index out of bounds, a reversed range or a target that is not a list as a statement error', async () => {
+    await expect(attrsAfter(['delete_index(attributes["a"], 3)'], { a: ['x'] })).rejects.toThrow(/startIndex 3 out of bounds/);
+    await expect(attrsAfter(['delete_index(attributes["a"], 1, 0)'], { a: ['x', 'y'] })).rejects.toThrow(/cannot be less than startIndex/);
+    await expect(attrsAfter(['delete_index(attributes["a"], 0, 5)'], { a: ['x', 'y'] })).rejects.toThrow(/out of bounds for a list of length 2/);
+    await expect(attrsAfter(['delete_index(attributes["a"], 0)'], { a: 'x' })).rejects.toThrow(/expected a list/);
+  });
+});

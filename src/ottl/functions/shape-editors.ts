@@ -6,7 +6,7 @@ import { isList, listItems, OttlMap, typeName, type Value } from '../value.js';
 import { targetMap } from './editors.js';
 import type { Editor, FunctionDef } from './types.js';
 
-/** OTTL editors that change the shape of a value: `flatten` (a map) and `append` (a list). */
+/** OTTL editors that change the shape of a value: `flatten` (a map), `append` and `delete_index` (a list). */
 
 export const SHAPE_EDITORS: Record<string, FunctionDef<Editor>> = {
   /**
@@ -66,7 +66,39 @@ export const SHAPE_EDITORS: Record<string, FunctionDef<Editor>> = {
       };
     },
   },
+  /** delete_index(target, startIndex, endIndex?): removes the list's items [start, end), end = start + 1 by default. */
+  delete_index: {
+    params: [
+      { name: 'target', kind: 'path' },
+      { name: 'startIndex', kind: 'getter' },
+      { name: 'endIndex', kind: 'getter', optional: true },
+    ],
+    build: ([target, startIndex, endIndex]) => {
+      const t = target as Accessor;
+      const startOf = startIndex as Getter;
+      const endOf = endIndex as Getter | undefined;
+      return (ctx) => {
+        const current = t.get(ctx);
+        if (!isList(current)) throw new OttlRuntimeError(`delete_index: expected a list but got ${typeName(current)}`);
+        const items = listItems(current);
+        const start = intOf(startOf(ctx), 'startIndex');
+        const end = endOf ? intOf(endOf(ctx), 'endIndex') : start + 1n;
+        const length = BigInt(items.length);
+        if (!(start === 0n && end === length)) {
+          if (start < 0n || start >= length) throw new OttlRuntimeError(`delete_index: startIndex ${start} out of bounds for a list of length ${length}`);
+          if (end < start) throw new OttlRuntimeError(`delete_index: endIndex ${end} cannot be less than startIndex ${start}`);
+          if (end > length) throw new OttlRuntimeError(`delete_index: deletion range [${start}:${end}] out of bounds for a list of length ${length}`);
+        }
+        t.set(ctx, [...items.slice(0, Number(start)), ...items.slice(Number(end))]);
+      };
+    },
+  },
 };
+
+function intOf(v: Value, name: string): bigint {
+  if (typeof v !== 'bigint') throw new OttlRuntimeError(`delete_index: ${name} must be an int, got ${typeName(v)}`);
+  return v;
+}
 
 function flattenInto(out: KeyValue[], kvs: KeyValue[], prefix: string, depth: number, maxDepth: number): void {
   const p = prefix === '' ? '' : `${prefix}.`;
