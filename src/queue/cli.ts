@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { GatewayConfig } from '../config/validate.js';
 import { QUEUE_DB_FILE, QueueDatabase } from './database.js';
+import { acquireOwnerLock } from './owner-lock.js';
 import { listDeadLetters, purgeDeadLetters, queueStats, replayDeadLetters } from './dead-letter.js';
 
 /**
@@ -71,10 +72,14 @@ export async function runQueueCommand(args: string[], targets: QueueTarget[], ou
       for (const t of group) out(`exporter=${t.exporterId} ${NOTHING_STORED[parsed.action]} note="no queue database yet at ${path}"`);
       continue;
     }
+    // With no gateway running, this command owns the directory for a moment: it may then fold what a
+    // crashed gateway left in the stage log (stage-log.ts) into the tables it reports on.
+    const unlock = ownerLockIfFree(directory);
     let database: QueueDatabase;
     try {
-      database = QueueDatabase.open(directory, { fsync: true, create: false });
+      database = QueueDatabase.open(directory, { fsync: true, create: false, foldStage: unlock !== undefined });
     } catch (err) {
+      unlock?.();
       out(`error: ${(err as Error).message}`);
       status = 1;
       continue;
@@ -86,6 +91,7 @@ export async function runQueueCommand(args: string[], targets: QueueTarget[], ou
       status = 1;
     } finally {
       await database.close();
+      unlock?.();
     }
   }
   return status;
@@ -116,6 +122,15 @@ function run(action: Action, database: QueueDatabase, exporterId: string, out: (
       out(`exporter=${exporterId} purged_requests=${r.requests} purged_records=${r.records}`);
       return;
     }
+  }
+}
+
+function ownerLockIfFree(directory: string): (() => void) | undefined {
+  try {
+    return acquireOwnerLock(directory);
+  } catch {
+    // A gateway runs on this directory: its newest requests are in its stage log, not counted here.
+    return undefined;
   }
 }
 

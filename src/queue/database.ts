@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
+import type { StageRecord } from './stage-format.js';
+import { readLeftovers, removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
 import { WalSyncer } from './wal-syncer.js';
 
 /**
@@ -24,12 +26,15 @@ import { WalSyncer } from './wal-syncer.js';
  *   dead_letter(id AUTOINCREMENT, exporter_id, items, size_bytes, checksum, attempts,
  *     enqueued_at, failed_at, reason, payload)        permanent failures, listable and replayable
  *   kv(component, key, value)                          StorageClient values (receiver cursors, ...)
+ * and, while the gateway runs, the stage log `<directory>/gateway-queue.stage/` (stage-log.ts):
+ * where young requests' bytes are written once instead of into the tables. It is folded into the
+ * tables at open (after a crash) and emptied into them at close, so at rest the tables hold all.
  *
  * Durability: WAL mode with `synchronous=NORMAL` (SQLite then syncs only at checkpoints), and with
- * fsync on (the default) the gateway fsyncs the WAL file itself after each commit, on a thread of
- * its own (wal-syncer.ts; libuv's thread pool in the `queue` CLI, or if that thread dies), and
- * resolves durable writes only once that fsync returned: the same guarantee as
- * `synchronous=FULL`, without blocking the event loop for the fsync (measured 4-10 ms per commit
+ * fsync on (the default) the gateway fsyncs the WAL file and the stage log segments it wrote after
+ * each commit, on a thread of its own (wal-syncer.ts; libuv's thread pool in the `queue` CLI, or
+ * if that thread dies), and resolves durable writes only once that fsync returned: the same
+ * guarantee as `synchronous=FULL`, without blocking the event loop for the fsync (measured 4-10 ms per commit
  * here, a third of the event loop under load; BENCHMARKS.md). fsync off: a power cut may lose the
  * last commits, a process crash loses nothing. Writes from one event-loop turn share one
  * transaction (group commit), and commits made while an fsync runs share the next one. In the
@@ -53,6 +58,8 @@ const MAX_WAL_BYTES = 32 * 1024 * 1024;
 /** A drained queue's TRUNCATE checkpoint, when the checkpointer thread is busy: tries, and the wait between. */
 const RECLAIM_ATTEMPTS = 20;
 const RECLAIM_RETRY_MS = 25;
+/** How long the stage log must stay empty before its segment files are deleted. */
+const STAGE_TRIM_DELAY_MS = 1_000;
 
 interface PendingWrite {
   run: () => unknown;
@@ -61,6 +68,12 @@ interface PendingWrite {
   /** About how many bytes it writes (WAL accounting for the checkpointer). */
   bytes: number;
   resolve: (value: any) => void;
+  reject: (err: unknown) => void;
+}
+
+interface PendingStage {
+  record: StageRecord;
+  resolve: (at: StageSlot) => void;
   reject: (err: unknown) => void;
 }
 
@@ -75,6 +88,15 @@ export class QueueDatabase {
   private checkpointer?: Checkpointer;
   private syncer?: WalSyncer;
   private readonly resumeWaiters: (() => void)[] = [];
+  private stageLog?: StageLog;
+  private stageTrimTimer?: NodeJS.Timeout;
+  /** Thread-pool fsync path: a durable SQLite write is waiting for the WAL's fsync. */
+  private walDirty = false;
+  /** Thread-pool fsync path: stage segment files whose directory entry is synced. */
+  private readonly segmentEntriesSynced = new Set<string>();
+  private stageWrites: PendingStage[] = [];
+  /** Per exporter: records of a crashed run's stage that failed their checksum at open. */
+  private readonly corruptAtOpen = new Map<string, number>();
 
   private constructor(
     readonly db: Database.Database,
@@ -83,7 +105,7 @@ export class QueueDatabase {
   ) {}
 
   /** Open (creating when allowed) and migrate; any failure becomes one clear start error. */
-  static open(directory: string, options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number }): QueueDatabase {
+  static open(directory: string, options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number; foldStage?: boolean }): QueueDatabase {
     const path = join(directory, QUEUE_DB_FILE);
     let db: Database.Database | undefined;
     try {
@@ -94,7 +116,9 @@ export class QueueDatabase {
       db.pragma('journal_mode = WAL');
       for (const p of connectionPragmas(options.busyTimeoutMs)) db.pragma(p);
       migrate(db);
-      return new QueueDatabase(db, path, options.fsync);
+      const database = new QueueDatabase(db, path, options.fsync);
+      if (options.foldStage) database.foldStage();
+      return database;
     } catch (err) {
       db?.close();
       const detail = (err as { code?: string; message?: string }).message ?? String(err);
@@ -114,16 +138,98 @@ export class QueueDatabase {
     if (this.closed) return Promise.reject(new GatewayError('QUEUE_CLOSED', `queue database ${this.path} is closed`));
     return new Promise<T>((resolve, reject) => {
       this.writes.push({ run: op, durable: options.durable ?? true, bytes: options.bytes ?? WRITE_OVERHEAD_BYTES, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  /** Whether `stage` takes this request (the gateway's stage log is on and it is small enough). */
+  canStage(exporterId: string, payloadBytes: number): boolean {
+    return this.stageLog !== undefined && !this.closed && this.stageLog.hasRoom && StageLog.fits(exporterId, payloadBytes);
+  }
+
+  /** True when the stage holds more than it should: queues then spill staged requests to SQLite. */
+  get stageFull(): boolean {
+    return (this.stageLog?.liveBytes ?? 0) > STAGE_SPILL_BYTES;
+  }
+
+  /**
+   * Write a request to the stage log in the next group commit; resolves once it is durable (fsync
+   * on) with where it lives, for `unstage`.
+   */
+  stage(record: StageRecord): Promise<StageSlot> {
+    if (this.closed || !this.stageLog) return Promise.reject(new GatewayError('QUEUE_CLOSED', `queue database ${this.path} is closed`));
+    return new Promise<StageSlot>((resolve, reject) => {
+      this.stageWrites.push({ record, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** A staged request was delivered, or is in SQLite durably now: its stage space may be reused. */
+  unstage(at: StageSlot): void {
+    this.stageLog?.release(at);
+  }
+
+  /** Records of a crashed run's stage that failed their checksum at open, for this exporter (once). */
+  takeCorruptAtOpen(exporterId: string): number {
+    const n = this.corruptAtOpen.get(exporterId) ?? 0;
+    this.corruptAtOpen.delete(exporterId);
+    return n;
+  }
+
+  /** The stage drained: give its files back once it stayed idle for STAGE_TRIM_DELAY_MS. */
+  private scheduleStageTrim(delayMs = STAGE_TRIM_DELAY_MS): void {
+    if (this.stageTrimTimer) return;
+    this.stageTrimTimer = setTimeout(() => {
+      this.stageTrimTimer = undefined;
+      if (this.closed || !this.stageLog) return;
+      const slots = this.stageLog.trim(STAGE_TRIM_DELAY_MS);
+      if (slots === 'wait') return this.scheduleStageTrim(STAGE_TRIM_DELAY_MS / 4);
+      if (slots === 'busy' || slots.length === 0) return;
+      for (const slot of slots) this.syncer?.reopened(slot);
+      // A round of the fsync thread lets go of the deleted files, so their space is free at once.
+      this.syncer?.sync([]).catch(() => {});
+    }, delayMs);
+    this.stageTrimTimer.unref();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Append what waits for the stage log; each resolves once durable. */
+  private flushStage(): void {
+    const batch = this.stageWrites;
+    if (batch.length === 0) return;
+    this.stageWrites = [];
+    let placed: StageSlot[];
+    let slots: number[];
+    try {
+      ({ placed, slots } = this.stageLog!.append(batch.map((w) => w.record)));
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    const settle = (error?: unknown) => {
+      // Refused: the client sends it again, so its stage space is free (a copy that reaches the disk
+      // anyway is at worst delivered twice).
+      if (error !== undefined) for (const at of placed) this.stageLog?.release(at);
+      batch.forEach((w, i) => (error === undefined ? w.resolve(placed[i]!) : w.reject(error)));
+    };
+    if (!this.fsync) return settle();
+    if (this.syncer?.alive) {
+      this.syncer.sync(slots).then(() => settle(), settle);
+      return;
+    }
+    this.syncWaiters.push({ resolve: () => settle(), reject: settle });
+    if (!this.syncing) void this.syncWal();
   }
 
   /** Commit everything waiting now. */
   flush(): void {
     this.flushScheduled = false;
+    this.flushStage();
     // Held while the checkpointer lets the WAL restart (checkpointer.ts); it calls back.
     if (this.checkpointer?.holding) return;
     const batch = this.writes;
@@ -153,16 +259,27 @@ export class QueueDatabase {
       const toThreadPool = (message: string, waiters: { resolve: () => void; reject: (err: unknown) => void }[]) => {
         this.syncer = undefined;
         onError(`${message}; WAL fsyncs are back on the thread pool`);
+        // What the thread had not confirmed may be in any of the files.
+        this.walDirty = true;
+        this.stageLog?.markAllDirty();
         this.syncWaiters.push(...waiters);
         if (!this.syncing && this.syncWaiters.length > 0) void this.syncWal();
       };
       try {
-        this.syncer = new WalSyncer(`${this.path}-wal`, toThreadPool);
+        this.syncer = new WalSyncer(`${this.path}-wal`, dirname(this.path), toThreadPool);
       } catch (err) {
         // No thread to be had (resource limits): durability is the same on the thread pool.
         toThreadPool(`cannot start the WAL fsync thread: ${(err as Error).message}`, []);
       }
     }
+    this.stageLog ??= new StageLog(
+      dirname(this.path),
+      (slot) => {
+        this.syncer?.reopened(slot);
+        this.segmentEntriesSynced.delete(StageLog.path(dirname(this.path), slot));
+      },
+      () => this.scheduleStageTrim(),
+    );
     this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: connectionPragmas(this.db.pragma('busy_timeout', { simple: true }) as number), maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
   }
 
@@ -176,6 +293,7 @@ export class QueueDatabase {
       synced.then(() => w.resolve(result), w.reject);
       return;
     }
+    this.walDirty = true;
     this.syncWaiters.push({ resolve: () => w.resolve(result), reject: w.reject });
     if (!this.syncing) void this.syncWal();
   }
@@ -187,19 +305,10 @@ export class QueueDatabase {
     this.syncWaiters = [];
     let error: unknown;
     try {
-      // Kept open: an open/close per fsync costs two more thread-pool round trips per commit.
-      this.walHandle ??= await open(`${this.path}-wal`, 'r');
-      await this.walHandle.sync();
-      if (!this.walEntrySynced) {
-        // Once: the WAL file's directory entry, so the synced file itself survives a power cut.
-        const dir = await open(dirname(this.path), 'r');
-        try {
-          await dir.sync();
-        } finally {
-          await dir.close();
-        }
-        this.walEntrySynced = true;
-      }
+      const segments = this.stageLog?.takeDirty() ?? [];
+      const wal = this.walDirty;
+      this.walDirty = false;
+      await Promise.all([wal ? this.syncWalFile() : undefined, ...segments.map((path) => this.syncSegment(path))]);
     } catch (err) {
       // Closing checkpoints and syncs everything itself (then the WAL may be gone): not a failure.
       if (!this.closed) error = err;
@@ -211,6 +320,63 @@ export class QueueDatabase {
       else w.resolve();
     }
     if (this.syncWaiters.length > 0) void this.syncWal();
+  }
+
+  private async syncWalFile(): Promise<void> {
+    // Kept open: an open/close per fsync costs two more thread-pool round trips per commit.
+    this.walHandle ??= await open(`${this.path}-wal`, 'r');
+    await this.walHandle.sync();
+      if (!this.walEntrySynced) {
+        // Once: the WAL file's directory entry, so the synced file itself survives a power cut.
+        const dir = await open(dirname(this.path), 'r');
+        try {
+          await dir.sync();
+        } finally {
+          await dir.close();
+        }
+        this.walEntrySynced = true;
+      }
+  }
+
+  /** A stage segment, the thread-pool way (the fsync thread is gone); its directory entry once. */
+  private async syncSegment(path: string): Promise<void> {
+    await syncFile(path);
+    if (this.segmentEntriesSynced.has(path)) return;
+    await syncFile(dirname(path));
+    this.segmentEntriesSynced.add(path);
+  }
+
+  /**
+   * At open, before any queue reads its table: what a crashed run left in the stage log goes into
+   * the queue tables (a record that fails its checksum into the dead-letter store), made durable,
+   * then the stage is removed. Only the directory's owner may do this (the gateway, or the `queue`
+   * command while no gateway runs).
+   */
+  private foldStage(): void {
+    const directory = dirname(this.path);
+    const { records, corrupt } = readLeftovers(directory);
+    if (records.length + corrupt.length > 0) {
+      const now = Date.now();
+      this.db.transaction(() => {
+        for (const r of records) {
+          const table = this.queueTable(r.exporterId)!;
+          this.db
+            .prepare(`INSERT INTO "${table}" (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, 0, ?)`)
+            .run(r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt);
+        }
+        for (const r of corrupt) {
+          this.db
+            .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)')
+            .run(r.exporterId, r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt, now, 'corrupt record: checksum mismatch (stage log)');
+          this.corruptAtOpen.set(r.exporterId, (this.corruptAtOpen.get(r.exporterId) ?? 0) + 1);
+        }
+      })();
+      // On disk before the stage goes: synchronous=NORMAL does not sync the WAL at commit.
+      const error = this.syncWalNow();
+      if (error) throw error;
+      syncDirectory(directory);
+    }
+    removeStage(directory);
   }
 
   /** The live-queue table of an exporter, created on first use. */
@@ -268,6 +434,7 @@ export class QueueDatabase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.stageTrimTimer);
     // Its connection closes first, so this one is the last: closing checkpoints the WAL.
     await this.checkpointer?.close();
     this.checkpointer = undefined;
@@ -279,6 +446,9 @@ export class QueueDatabase {
     // An fsync in flight still uses the handle: it closes it when done.
     if (!this.syncing) this.closeWalHandle();
     this.db.close();
+    // Empty after the queues spilled what they staged (their close): the stage is then deleted.
+    this.stageLog?.close();
+    this.stageLog = undefined;
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     for (const w of waiters) {
@@ -295,6 +465,11 @@ export class QueueDatabase {
 
   /** At close only: a synchronous fsync, so nothing resolved as durable is left unsynced. */
   private syncWalNow(): Error | undefined {
+    try {
+      this.stageLog?.syncAllNow();
+    } catch (err) {
+      return err as Error;
+    }
     try {
       const fd = openSync(`${this.path}-wal`, 'r');
       try {
@@ -319,6 +494,32 @@ export class QueueDatabase {
     } catch (err) {
       w.reject(err);
     }
+  }
+}
+
+/** The thread-pool way (the fsync thread is gone): rare enough that an open per fsync is fine. */
+async function syncFile(path: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    // Deleted meanwhile (the stage was trimmed): nothing in it was waiting for this fsync.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -370,7 +571,7 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     throw new GatewayError('COMPONENT_START_FAILED', `cannot use queue directory ${key}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const database = QueueDatabase.open(key, { fsync, busyTimeoutMs });
+    const database = QueueDatabase.open(key, { fsync, busyTimeoutMs, foldStage: true });
     database.checkpointOffThread(onError);
     shared.set(key, { database, users: 1, unlock });
     return database;

@@ -4,15 +4,19 @@ import { RetryableError, DEFAULT_RETRY_AFTER_MS } from '../errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { CapacityGate, closedError } from './capacity.js';
 import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
+import type { StageSlot } from './stage-log.js';
 import { sizeOf, type EnqueueOutcome, type EnqueueRequest, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
 import { Waiters } from './waiters.js';
 
 /**
  * The persistent queue: one exporter's table in the directory's SQLite database (format in
- * database.ts). Design:
- * - A row is written once, at enqueue, in a group commit; `enqueue` resolves after the commit
- *   (and fsync). It is deleted only by `ack`, or moved to `dead_letter` by `deadLetter` or when
- *   it fails its checksum. Nothing else deletes: not close, not start.
+ * database.ts), and the stage log in front of it (stage-log.ts). Design:
+ * - A new request is written once, at enqueue, in a group commit, to the stage log (or, when the
+ *   stage cannot take it, as a row of the table); `enqueue` resolves after that write's fsync. A
+ *   staged request is handed out from memory under a negative id; acking it only frees its stage
+ *   space. It becomes a row when the stage holds too much (oldest first) and at close.
+ * - A row is deleted only by `ack`, or moved to `dead_letter` by `deadLetter` or when it fails
+ *   its checksum. Nothing else deletes: not close, not start.
  * - On open every row is pending again. Rows are handed out oldest first through a cursor over
  *   the monotonic AUTOINCREMENT id, a page at a time, so start-up and memory stay flat however
  *   long the backlog is; only counts and sums are read at open.
@@ -22,6 +26,8 @@ import { Waiters } from './waiters.js';
  *   (auto_vacuum=INCREMENTAL) and the WAL is truncated.
  */
 
+/** Staged requests moved to SQLite per transaction when the stage is full (see `spill`). */
+const SPILL_BATCH = 64;
 /** Rows read per page when handing out requests: bounds memory, amortises queries. */
 const READ_PAGE_ROWS = 32;
 /** Reclaim on drain only when it is worth a checkpoint: 256 free pages (1 MiB at 4 KiB pages)… */
@@ -56,6 +62,20 @@ interface Row {
   trusted?: boolean;
 }
 
+/** A request whose bytes are in the stage log (stage-log.ts), not (yet) in the table. */
+interface Staged {
+  /** Negative, so it never meets a row id. */
+  id: number;
+  payload: Buffer;
+  items: number;
+  checksum: number;
+  enqueuedAt: number;
+  attempts: number;
+  at: StageSlot;
+  /** ready: waits in `ready`; held: handed out; spilling: being written to the table. */
+  state: 'ready' | 'held' | 'spilling';
+}
+
 export class SqliteQueue implements Queue {
   private readonly gate: CapacityGate;
   private readonly table: string;
@@ -70,6 +90,12 @@ export class SqliteQueue implements Queue {
   /** Rows up to this id were stored before we opened: delivering them may duplicate. */
   private readonly redeliveryUpTo: number;
   private deadLetters: number;
+  /** Staged requests by id, oldest first; `ready` those not handed out, oldest first. */
+  private readonly staged = new Map<number, Staged>();
+  private ready: Staged[] = [];
+  private lastStagedId = 0;
+  /** The spill in progress, if any (one at a time). */
+  private spilling?: Promise<void>;
   private closed = false;
   private readonly sql;
 
@@ -83,7 +109,8 @@ export class SqliteQueue implements Queue {
     const db = database.db;
     const t = `"${this.table}"`;
     this.sql = {
-      insert: db.prepare(`INSERT INTO ${t} (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, 0, ?)`),
+      insert: db.prepare(`INSERT INTO ${t} (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      exists: db.prepare(`SELECT 1 FROM ${t} WHERE id = ?`).pluck(),
       pageIds: db.prepare(`SELECT id FROM ${t} WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
       row: db.prepare(`SELECT id, payload, items, size_bytes, checksum, attempts, enqueued_at FROM ${t} WHERE id = ?`),
       remove: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
@@ -93,7 +120,7 @@ export class SqliteQueue implements Queue {
          SELECT ?, payload, items, size_bytes, checksum, attempts, enqueued_at, ?, ? FROM ${t} WHERE id = ?`,
       ),
       insertDeadLetter: db.prepare(
-        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       totals: db.prepare(`SELECT count(*) AS n, coalesce(sum(items), 0) AS items, coalesce(sum(size_bytes), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM ${t}`),
       deadLetterCount: db.prepare('SELECT count(*) FROM dead_letter WHERE exporter_id = ?').pluck(),
@@ -106,6 +133,11 @@ export class SqliteQueue implements Queue {
     this.redeliveryUpTo = totals.maxId;
     this.gate.preload(options.sizer === 'requests' ? totals.n : options.sizer === 'items' ? totals.items : totals.bytes);
     this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
+    const corrupt = database.takeCorruptAtOpen(options.exporterId);
+    if (corrupt > 0) {
+      for (let i = 0; i < corrupt; i++) options.onCorrupt?.();
+      this.logger.warn('records left in the stage log failed their integrity check; moved to the dead-letter store (QUEUE_CORRUPT_RECORD)', { exporter: options.exporterId, records: corrupt });
+    }
   }
 
   /** Open the exporter's queue in `directory` (shared connection); throws a clear start error. */
@@ -136,18 +168,100 @@ export class SqliteQueue implements Queue {
     const payload = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
     const checksum = crc32(payload);
     const enqueuedAt = Date.now();
+    if (this.database.canStage(this.options.exporterId, payload.byteLength)) {
+      try {
+        return await this.enqueueStaged(payload, request.items, checksum, enqueuedAt);
+      } catch (err) {
+        // No new segment to be had, or a write error: the table is the way still open.
+        this.logger.warn('stage log write failed; storing the request in the queue table', { exporter: this.options.exporterId, error: (err as Error).message });
+      }
+    }
     let id: number;
     try {
-      id = await this.database.write(() => Number(this.sql.insert.run(payload, request.items, payload.byteLength, checksum, enqueuedAt).lastInsertRowid), { bytes: payload.byteLength });
+      id = await this.database.write(() => Number(this.sql.insert.run(payload, request.items, payload.byteLength, checksum, 0, enqueuedAt).lastInsertRowid), { bytes: payload.byteLength });
     } catch (err) {
-      this.gate.release(units);
-      this.logger.error('queue write failed', { exporter: this.options.exporterId, error: (err as Error).message });
-      throw new RetryableError(`sending queue could not store the request: ${(err as Error).message}`, DEFAULT_RETRY_AFTER_MS);
+      throw this.writeFailed(err, units);
     }
     if (id > this.maxId) this.maxId = id;
     this.handOff({ id, payload, items: request.items, size_bytes: payload.byteLength, checksum, attempts: 0, enqueued_at: enqueuedAt, trusted: true });
     this.takers.resolveOne();
     return 'committed';
+  }
+
+  /** The fast path: the bytes go to the stage log, durably, and wait in memory for a consumer. */
+  private async enqueueStaged(payload: Buffer, items: number, checksum: number, enqueuedAt: number): Promise<EnqueueOutcome> {
+    const at = await this.database.stage({ exporterId: this.options.exporterId, items, checksum, enqueuedAt, payload });
+    // Closed meanwhile: the record is durable in the stage, which the next start folds in.
+    if (this.closed) return 'committed';
+    const entry: Staged = { id: --this.lastStagedId, payload, items, checksum, enqueuedAt, attempts: 0, at, state: 'ready' };
+    this.staged.set(entry.id, entry);
+    this.ready.push(entry);
+    this.takers.resolveOne();
+    if (this.database.stageFull && !this.spilling) this.spilling = this.spill(false).finally(() => (this.spilling = undefined));
+    return 'committed';
+  }
+
+  private writeFailed(err: unknown, units: number): RetryableError {
+    this.gate.release(units);
+    this.logger.error('queue write failed', { exporter: this.options.exporterId, error: (err as Error).message });
+    return new RetryableError(`sending queue could not store the request: ${(err as Error).message}`, DEFAULT_RETRY_AFTER_MS);
+  }
+
+  /**
+   * Move staged requests into the table (durably), oldest first, then free their stage space:
+   * while the stage is over its bound, or at close all of them, handed out or not. Requests being
+   * handed out stay staged otherwise; they are usually acknowledged soon.
+   */
+  private async spill(all: boolean): Promise<void> {
+    for (;;) {
+      const batch = all
+        ? [...this.staged.values()].filter((s) => s.state !== 'spilling').slice(0, SPILL_BATCH)
+        : this.database.stageFull
+          ? this.ready.splice(0, SPILL_BATCH)
+          : [];
+      if (batch.length === 0) return;
+      if (all) this.ready = this.ready.filter((s) => !batch.includes(s));
+      const states = batch.map((s) => s.state);
+      for (const s of batch) s.state = 'spilling';
+      let ids: number[] | undefined;
+      try {
+        await this.database.write(
+          () => (ids = batch.map((s) => Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt).lastInsertRowid))),
+          { bytes: batch.reduce((n, s) => n + s.payload.byteLength, 0) },
+        );
+      } catch (err) {
+        this.logger.warn('could not move staged requests into the queue table; they stay in the stage log', { exporter: this.options.exporterId, error: (err as Error).message });
+        if (ids && this.rowExists(ids[0]!)) {
+          // Committed, only its fsync failed: the rows are delivered from the table; the stage keeps
+          // its copy (not released) so a power cut loses nothing.
+          for (const s of batch) this.staged.delete(s.id);
+          this.spilled(ids, batch.length);
+        } else {
+          batch.forEach((s, i) => (s.state = states[i]!));
+          this.ready.unshift(...batch.filter((s) => s.state === 'ready'));
+        }
+        return;
+      }
+      for (const s of batch) {
+        this.staged.delete(s.id);
+        this.database.unstage(s.at);
+      }
+      this.spilled(ids!, batch.length);
+    }
+  }
+
+  /** Spilled rows are handed out through the table from now on; held ones are acked by staged id. */
+  private spilled(ids: number[], count: number): void {
+    for (const id of ids) if (id > this.maxId) this.maxId = id;
+    for (let i = 0; i < count; i++) this.takers.resolveOne();
+  }
+
+  private rowExists(id: number): boolean {
+    try {
+      return this.sql.exists.get(id) !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   async take(signal?: AbortSignal): Promise<QueuedRequest | undefined> {
@@ -165,7 +279,7 @@ export class SqliteQueue implements Queue {
       if (this.closed) return undefined;
       if (this.buffer.length === 0 && this.cursor < this.maxId) this.readPage();
       const row = this.buffer.shift();
-      if (!row) return undefined;
+      if (!row) return this.pollStaged();
       const problem = row.trusted ? undefined : checkRow(row);
       if (problem) {
         await this.quarantine(row, problem);
@@ -184,10 +298,36 @@ export class SqliteQueue implements Queue {
     }
   }
 
+  /** Table rows go first (they are older: a backlog from before this run, or spilled). */
+  private pollStaged(): QueuedRequest | undefined {
+    const s = this.ready.shift();
+    if (!s) return undefined;
+    s.state = 'held';
+    this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts });
+    return {
+      id: s.id,
+      bytes: new Uint8Array(s.payload.buffer, s.payload.byteOffset, s.payload.byteLength),
+      items: s.items,
+      attempts: s.attempts,
+      enqueuedAtMs: s.enqueuedAt,
+      redelivery: false,
+    };
+  }
+
   async ack(id: number): Promise<void> {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
+    if (id < 0) {
+      // Staged: nothing in the table to delete, only stage space to free.
+      const s = this.staged.get(id);
+      if (s && s.state !== 'spilling') {
+        this.staged.delete(id);
+        this.database.unstage(s.at);
+      }
+      this.gate.release(entry.units);
+      return this.maybeReclaim();
+    }
     // Not durable: a delete lost to a power cut redelivers the request (a duplicate, never a loss).
     await this.database.write(() => this.sql.remove.run(id), { durable: false });
     this.gate.release(entry.units);
@@ -198,6 +338,11 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     entry.attempts++;
+    if (id < 0) {
+      const s = this.staged.get(id);
+      if (s) s.attempts++;
+      return;
+    }
     await this.database.write(() => this.sql.attempt.run(id), { durable: false });
   }
 
@@ -205,9 +350,22 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
-    await this.moveToDeadLetter(id, reason);
+    if (id < 0) await this.deadLetterStaged(id, reason);
+    else await this.moveToDeadLetter(id, reason);
     this.gate.release(entry.units);
     await this.maybeReclaim();
+  }
+
+  private async deadLetterStaged(id: number, reason: string): Promise<void> {
+    const s = this.staged.get(id);
+    if (!s || s.state === 'spilling') return;
+    const evicted = await this.database.write(() => {
+      this.sql.insertDeadLetter.run(this.options.exporterId, s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt, Date.now(), reason);
+      return this.evictDeadLetters();
+    });
+    this.staged.delete(id);
+    this.database.unstage(s.at);
+    this.deadLettered(evicted);
   }
 
   async deadLetterNew(bytes: Uint8Array, items: number, reason: string): Promise<void> {
@@ -215,7 +373,7 @@ export class SqliteQueue implements Queue {
     const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const now = Date.now();
     const evicted = await this.database.write(() => {
-      this.sql.insertDeadLetter.run(this.options.exporterId, payload, items, payload.byteLength, crc32(payload), now, now, reason);
+      this.sql.insertDeadLetter.run(this.options.exporterId, payload, items, payload.byteLength, crc32(payload), 0, now, now, reason);
       return this.evictDeadLetters();
     });
     this.deadLettered(evicted);
@@ -235,6 +393,13 @@ export class SqliteQueue implements Queue {
     this.gate.close();
     this.takers.resolveAll();
     this.buffer = [];
+    // Everything staged goes into the table, so a stopped gateway leaves only the database.
+    await this.spilling;
+    try {
+      await this.spill(true);
+    } catch (err) {
+      this.logger.warn('staged requests stay in the stage log; the next start delivers them', { exporter: this.options.exporterId, error: (err as Error).message });
+    }
     await releaseDatabase(this.database);
   }
 

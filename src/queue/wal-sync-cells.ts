@@ -1,9 +1,11 @@
-/** What the event loop and the WAL fsync thread share (wal-syncer.ts, wal-sync-worker.ts). */
+/** What the event loop and the fsync thread share (wal-syncer.ts, wal-sync-worker.ts). */
 
 export interface WalSyncInit {
-  /** The WAL file. */
+  /** The WAL file: slot 0. */
   path: string;
-  /** Int32 cells: [REQUESTED] written by the event loop, [SYNCED] and [SLEEPING] by this thread, [STOP]. */
+  /** The directory holding the stage log (stage-log.ts): slots 1.. are its segment files. */
+  stageDirectory: string;
+  /** Int32 cells, see below. */
   cells: SharedArrayBuffer;
 }
 export interface WalSyncReply {
@@ -12,9 +14,16 @@ export interface WalSyncReply {
   error?: string;
 }
 
+/** Written by the event loop: the number of the latest commit that needs an fsync. */
 export const REQUESTED = 0;
+/** Written by the thread: the commit number its last fsync round covered. */
 export const SYNCED = 1;
 export const STOP = 2;
 /** 1 while the thread sleeps on REQUESTED: only then does a commit pay for a wake-up. */
 export const SLEEPING = 3;
-export const CELLS = 4;
+/** Per file slot (0 the WAL, 1.. stage segments): the last commit number that wrote to it. */
+export const DIRTY = 4;
+export const SLOTS = 64;
+/** Per file slot: bumped when the file was deleted or created anew, so the thread reopens it. */
+export const EPOCH = DIRTY + SLOTS;
+export const CELLS = EPOCH + SLOTS;

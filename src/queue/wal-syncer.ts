@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
 import { spawnQueueWorker } from './spawn-worker.js';
-import { CELLS, REQUESTED, SLEEPING, STOP, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
+import { CELLS, DIRTY, EPOCH, REQUESTED, SLEEPING, STOP, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
 
 /**
- * Makes WAL commits durable from a thread of its own (wal-sync-worker.ts) instead of libuv's pool.
+ * Makes WAL commits and stage log writes (stage-log.ts) durable from a thread of its own (wal-sync-worker.ts) instead of libuv's pool.
  * With the pool, the next fsync could only start once the event loop had run the previous one's
  * callback; under load that wait was 1.5-3 ms on top of a 0.5 ms fsync (BENCHMARKS.md, session 3),
  * and every acknowledgement paid it. Here the event loop only bumps a shared counter after each
@@ -22,10 +22,12 @@ export class WalSyncer {
 
   constructor(
     walPath: string,
+    /** Where the stage log's segment files are (stage-log.ts). */
+    stageDirectory: string,
     /** The thread is gone: every waiter was handed back through `onFail`, and this syncer is done. */
     private readonly onFail: (message: string, waiters: { resolve: () => void; reject: (err: unknown) => void }[]) => void,
   ) {
-    this.worker = spawnQueueWorker('wal-sync-worker', { path: walPath, cells: this.cells.buffer as SharedArrayBuffer } satisfies WalSyncInit);
+    this.worker = spawnQueueWorker('wal-sync-worker', { path: walPath, stageDirectory, cells: this.cells.buffer as SharedArrayBuffer } satisfies WalSyncInit);
     this.worker.unref();
     this.worker.on('message', (reply: WalSyncReply) => this.settle(reply));
     this.worker.on('error', (err) => this.fail(err.message));
@@ -36,11 +38,15 @@ export class WalSyncer {
     return this.worker !== undefined;
   }
 
-  /** Everything committed so far must reach the disk; resolves (or rejects) once it did (failed). */
-  sync(): Promise<void> {
+  /**
+   * What was just written to these file slots (0 the WAL, 1.. stage segments) must reach the disk;
+   * resolves (or rejects) once it, and everything requested before, did (failed).
+   */
+  sync(slots: readonly number[] = [0]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (!this.worker) return reject(new Error('WAL fsync thread stopped'));
       const seq = (this.requested = (this.requested + 1) | 0);
+      for (const slot of slots) Atomics.store(this.cells, DIRTY + slot, seq);
       this.waiters.push({ seq, resolve, reject });
       // One store per group commit. A thread mid-fsync reads the counter again before it sleeps,
       // so only a sleeping one needs the wake-up (a futex call: 1.6 % of the event loop when made
@@ -49,6 +55,11 @@ export class WalSyncer {
       Atomics.store(this.cells, REQUESTED, seq);
       if (Atomics.load(this.cells, SLEEPING) !== 0) Atomics.notify(this.cells, REQUESTED);
     });
+  }
+
+  /** The file at `slot` was deleted or created anew: the thread lets go of its old descriptor. */
+  reopened(slot: number): void {
+    Atomics.add(this.cells, EPOCH + slot, 1);
   }
 
   /** True while commits wait for an fsync. */
@@ -82,7 +93,7 @@ export class WalSyncer {
     while (n < this.waiters.length && ((reply.upTo - this.waiters[n]!.seq) | 0) >= 0) n++;
     if (n === 0) return;
     const done = this.waiters.splice(0, n);
-    const error = reply.error === undefined ? undefined : new Error(`fsync of the queue's write-ahead log failed: ${reply.error}`);
+    const error = reply.error === undefined ? undefined : new Error(`fsync of the queue's files failed: ${reply.error}`);
     for (const w of done) {
       if (error) w.reject(error);
       else w.resolve();

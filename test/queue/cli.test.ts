@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../../src/config/validate.js';
 import { queueTargets, runQueueCommand } from '../../src/queue/cli.js';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.js';
+import { STAGE_DIR } from '../../src/queue/stage-log.js';
+import { enqueueUntilKilled } from './fixtures/enqueue-until-killed-parent.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -37,6 +39,17 @@ async function cli(args: string[], targets: { exporterId: string; directory: str
 }
 
 describe('queue CLI', () => {
+  it('counts what a killed gateway left in its stage log, folding it into the tables first', async () => {
+    const dir = tempDir();
+    const acknowledged = await enqueueUntilKilled(dir, 50);
+    expect(existsSync(join(dir, STAGE_DIR))).toBe(true);
+    const { code, lines } = await cli(['stats'], [{ exporterId: 'otlphttp/torn', directory: dir }]);
+    expect(code).toBe(0);
+    const queued = Number(/queued_requests=(\d+)/.exec(lines[0]!)![1]);
+    expect(queued).toBeGreaterThanOrEqual(acknowledged.size);
+    expect(existsSync(join(dir, STAGE_DIR))).toBe(false);
+  });
+
   it('reports queued and dead-lettered requests per exporter', async () => {
     const dir = tempDir();
     await leftovers(dir);

@@ -1,13 +1,20 @@
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../src/errors.js';
 import { QUEUE_DB_FILE, acquireDatabase, releaseDatabase } from '../../src/queue/database.js';
 import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
+import { HEADER_BYTES } from '../../src/queue/stage-format.js';
+import { StageLog } from '../../src/queue/stage-log.js';
+import { enqueueUntilKilled } from './fixtures/enqueue-until-killed-parent.js';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
 
 /** Fault tests named after the fault (DESIGN section 5; STYLE: Vector's known_errors). */
 
@@ -39,33 +46,6 @@ async function drain(q: SqliteQueue): Promise<number[]> {
   return seen;
 }
 
-/**
- * Run the enqueueing child, SIGKILL it once `killAfter` enqueues were acknowledged (first calling
- * `whileRunning`, if given, with the child still alive).
- */
-function enqueueUntilKilled(dir: string, killAfter: number, whileRunning?: () => void): Promise<Set<number>> {
-  const script = fileURLToPath(new URL('./fixtures/enqueue-until-killed.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const acknowledged = new Set<number>();
-  let partial = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop()!;
-      for (const l of lines) acknowledged.add(Number(l));
-      if (acknowledged.size >= killAfter && child.exitCode === null && !child.killed) {
-        try {
-          whileRunning?.();
-        } finally {
-          child.kill('SIGKILL');
-        }
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(acknowledged) : reject(new Error(`child exited on its own (${signal ?? _code})`))));
-  });
-}
-
 function seq(n: number, size = 16): Uint8Array {
   const bytes = new Uint8Array(size);
   new DataView(bytes.buffer).setUint32(0, n);
@@ -92,6 +72,29 @@ describe('queue fault handling', () => {
     const aside = check.prepare('SELECT reason FROM dead_letter').all();
     check.close();
     expect(aside).toEqual([{ reason: 'corrupt record: checksum mismatch' }]);
+  });
+
+  it('skips, counts and keeps aside a record of the stage log that fails its checksum after a crash', async () => {
+    const dir = tempDir();
+    const acknowledged = await enqueueUntilKilled(dir, 100);
+    // Flip a byte inside the first staged payload, as a bad disk sector would.
+    const segment = StageLog.path(dir, 1);
+    const bytes = readFileSync(segment);
+    const damaged = bytes.readUInt32BE(HEADER_BYTES + 'otlphttp/torn'.length);
+    bytes[HEADER_BYTES + 'otlphttp/torn'.length + 100] ^= 0xff;
+    writeFileSync(segment, bytes);
+
+    let corrupt = 0;
+    const q = open(dir, { onCorrupt: () => corrupt++ });
+    const delivered = new Set(await drain(q));
+    expect(corrupt).toBe(1);
+    expect(delivered.has(damaged)).toBe(false);
+    expect([...acknowledged].filter((n) => n !== damaged && !delivered.has(n))).toEqual([]);
+    expect(q.deadLetterSize()).toBe(1);
+    const check = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
+    const aside = check.prepare('SELECT reason FROM dead_letter').all();
+    check.close();
+    expect(aside).toEqual([{ reason: 'corrupt record: checksum mismatch (stage log)' }]);
   });
 
   it('opens and delivers after a torn write', async () => {
@@ -133,10 +136,16 @@ describe('queue fault handling', () => {
     const q = open(dir);
     const payload = 16 * 1024;
     for (let i = 0; i < 5; i++) await q.enqueue({ bytes: seq(i, payload), items: 1 });
-    // SQLite's page limit fails a growing commit with SQLITE_FULL, as a full file system does.
+    // SQLite's page limit fails a growing commit with SQLITE_FULL, as a full file system does; the
+    // stage log fails the way it would on a full disk: it cannot get a segment file.
     const database = acquireDatabase(dir, true);
     const pages = database.db.pragma('page_count', { simple: true }) as number;
     database.db.pragma(`max_page_count = ${pages + 10}`);
+    const stage = (database as unknown as { stageLog: { append: (...args: unknown[]) => unknown } }).stageLog;
+    const append = stage.append;
+    stage.append = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
     let refused: unknown;
     let acknowledged = 5;
     for (let i = 5; i < 100 && !refused; i++) {
@@ -152,13 +161,17 @@ describe('queue fault handling', () => {
     expect(q.size()).toBe(acknowledged);
     // Delivery goes on meanwhile (acks free space rather than take it).
     const first = await q.take();
+    const delivered = new DataView(first!.bytes.buffer, first!.bytes.byteOffset).getUint32(0);
     await q.ack(first!.id);
     database.db.pragma('max_page_count = 1073741823');
+    stage.append = append;
     await q.enqueue({ bytes: seq(1000, payload), items: 1 });
     await releaseDatabase(database);
     await q.close();
-    const expected = [...Array.from({ length: acknowledged - 1 }, (_, i) => i + 1), 1000];
-    expect(await drain(open(dir))).toEqual(expected);
+    // Every acknowledged request but the delivered one, once; the order may differ, since those
+    // stored in the table while the stage log could not take them are handed out first.
+    const expected = [...Array.from({ length: acknowledged }, (_, i) => i).filter((n) => n !== delivered), 1000];
+    expect((await drain(open(dir))).sort((a, b) => a - b)).toEqual(expected);
   });
 
   it('gives disk space back after a large backlog drains', async () => {
@@ -168,10 +181,14 @@ describe('queue fault handling', () => {
     for (let batch = 0; batch < 20; batch++) {
       await Promise.all(Array.from({ length: 100 }, (_, i) => q.enqueue({ bytes: seq(batch * 100 + i, payload), items: 1 })));
     }
-    const diskBytes = () => ['', '-wal'].reduce((sum, ext) => sum + (existsSync(join(dir, QUEUE_DB_FILE + ext)) ? statSync(join(dir, QUEUE_DB_FILE + ext)).size : 0), 0);
+    // Every file the queue keeps: the database, its WAL, the stage log's segments.
+    const diskBytes = (): number => filesUnder(dir).reduce((sum, f) => sum + statSync(f).size, 0);
     const full = diskBytes();
     expect(full).toBeGreaterThan(2000 * payload);
     expect(await drain(q)).toHaveLength(2000);
+    // The stage log's files go once it stayed empty for a second.
+    const deadline = Date.now() + 10_000;
+    while (diskBytes() >= full / 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(diskBytes()).toBeLessThan(full / 10);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { acquireDatabase, QUEUE_DB_FILE, releaseDatabase } from '../../src/queue/database.js';
 import { listDeadLetters } from '../../src/queue/dead-letter.js';
 import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
+import { readLeftovers, STAGE_DIR } from '../../src/queue/stage-log.js';
 import { runQueueContract } from './queue.contract.js';
 
 const dirs: string[] = [];
@@ -42,14 +43,18 @@ describe('SqliteQueue persistence', () => {
     expect(open(dir).deadLetterSize()).toBe(1);
   });
 
-  it('has committed the row by the time enqueue resolves', async () => {
+  it('has the request on disk, in the stage log, by the time enqueue resolves; in the table after close', async () => {
     const dir = tempDir();
     const q = open(dir);
     await q.enqueue({ bytes: new Uint8Array([7, 7]), items: 2 });
+    const staged = readLeftovers(dir).records;
+    expect(staged.map((r) => ({ exporterId: r.exporterId, items: r.items, payload: [...r.payload] }))).toEqual([{ exporterId: 'otlphttp/a', items: 2, payload: [7, 7] }]);
+    await q.close();
     const raw = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
-    const rows = raw.prepare('SELECT items, size_bytes FROM "q_otlphttp_a"').all();
+    const rows = raw.prepare('SELECT items, size_bytes, payload FROM "q_otlphttp_a"').all();
     raw.close();
-    expect(rows).toEqual([{ items: 2, size_bytes: 2 }]);
+    expect(rows).toEqual([{ items: 2, size_bytes: 2, payload: Buffer.from([7, 7]) }]);
+    expect(existsSync(join(dir, STAGE_DIR))).toBe(false);
   });
 
   it('keeps every undelivered request across a close, in flight ones included, and marks them as redeliveries', async () => {

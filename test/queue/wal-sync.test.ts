@@ -30,12 +30,13 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 vi.mock('../../src/queue/wal-syncer.js', () => ({
   WalSyncer: class {
-    constructor(_path: string, onFail: (message: string, waiters: unknown[]) => void) {
+    constructor(_path: string, _stageDirectory: string, onFail: (message: string, waiters: unknown[]) => void) {
       queueMicrotask(() => onFail('test: no fsync thread', []));
     }
     get alive() {
       return false;
     }
+    reopened() {}
     async stop() {
       return [];
     }
@@ -57,6 +58,14 @@ function openQueue(fsync: boolean) {
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
+/** Until some fsync waits (opening the file takes a thread-pool round trip first). */
+async function untilPending() {
+  for (let i = 0; i < 100 && gate.pending.length === 0; i++) await tick();
+}
+/** A queue's close moves what it staged into the table, which waits for an fsync too. */
+async function closeQueue(q: { close(): Promise<void> }) {
+  await Promise.all([q.close(), releaseAll()]);
+}
 /** Lets every fsync waiting now (and any it leads to) return. */
 async function releaseAll(err?: Error) {
   for (let i = 0; i < 10; i++) {
@@ -66,17 +75,30 @@ async function releaseAll(err?: Error) {
 }
 
 describe('persistent queue durability with fsync on', () => {
-  it('confirms an enqueue only after the write-ahead log was fsynced', async () => {
+  it('confirms an enqueue only after the stage log segment it went to was fsynced', async () => {
     const q = openQueue(true);
     let confirmed = false;
     const enqueued = q.enqueue({ bytes: new Uint8Array([1, 2, 3]), items: 1 }).then(() => (confirmed = true));
-    await tick();
+    await untilPending();
+    expect(gate.pending.map((p) => p.file).filter((f) => f.endsWith('.seg'))).toHaveLength(1);
+    expect(confirmed).toBe(false);
+    await releaseAll();
+    await enqueued;
+    expect(confirmed).toBe(true);
+    await closeQueue(q);
+  });
+
+  it('confirms a request too big for the stage log only after the write-ahead log was fsynced', async () => {
+    const q = openQueue(true);
+    let confirmed = false;
+    const enqueued = q.enqueue({ bytes: new Uint8Array(2 * 1024 * 1024), items: 1 }).then(() => (confirmed = true));
+    await untilPending();
     expect(gate.pending.map((p) => p.file.endsWith('-wal'))).toEqual([true]);
     expect(confirmed).toBe(false);
     await releaseAll();
     await enqueued;
     expect(confirmed).toBe(true);
-    await q.close();
+    await closeQueue(q);
   });
 
   it('refuses the enqueue (so the client retries) when the fsync fails', async () => {
@@ -84,7 +106,7 @@ describe('persistent queue durability with fsync on', () => {
     const outcome = q.enqueue({ bytes: new Uint8Array([1]), items: 1 }).then(() => 'confirmed', (err: Error) => err.message);
     await releaseAll(new Error('EIO: i/o error'));
     expect(await outcome).toMatch(/could not store the request: EIO/);
-    await q.close();
+    await closeQueue(q);
   });
 
   it('acknowledges a delivered request without waiting for an fsync', async () => {
@@ -96,13 +118,13 @@ describe('persistent queue durability with fsync on', () => {
     await q.ack(item!.id);
     expect(gate.pending).toHaveLength(0);
     expect(q.size()).toBe(0);
-    await q.close();
+    await closeQueue(q);
   });
 
   it('never fsyncs when fsync is off', async () => {
     const q = openQueue(false);
     await q.enqueue({ bytes: new Uint8Array([1]), items: 1 });
     expect(gate.pending).toHaveLength(0);
-    await q.close();
+    await closeQueue(q);
   });
 });

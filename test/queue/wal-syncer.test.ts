@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.js';
@@ -25,7 +25,7 @@ function tempDir(): string {
 }
 
 function syncerFor(path: string, failures: string[] = []): WalSyncer {
-  const syncer = new WalSyncer(path, (message) => failures.push(message));
+  const syncer = new WalSyncer(path, dirname(path), (message) => failures.push(message));
   syncers.push(syncer);
   return syncer;
 }
@@ -58,7 +58,7 @@ describe('WAL fsync thread', () => {
 
   it('fails the commits it covered when the fsync fails, with the reason', async () => {
     const syncer = syncerFor(join(tempDir(), 'missing-wal'));
-    await expect(syncer.sync()).rejects.toThrow(/fsync of the queue's write-ahead log failed: ENOENT/);
+    await expect(syncer.sync()).rejects.toThrow(/fsync of the queue's files failed: ENOENT/);
     // The thread lives on: a later commit is tried again.
     await expect(syncer.sync()).rejects.toThrow(/ENOENT/);
     expect(syncer.alive).toBe(true);
@@ -69,7 +69,7 @@ describe('WAL fsync thread', () => {
     writeFileSync(path, 'frames');
     const failures: string[] = [];
     let handedBack = -1;
-    const syncer = new WalSyncer(path, (message, waiters) => {
+    const syncer = new WalSyncer(path, dirname(path), (message, waiters) => {
       failures.push(message);
       handedBack = waiters.length;
       for (const w of waiters) w.resolve();

@@ -1,0 +1,248 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, type StageRecord } from './stage-format.js';
+
+/**
+ * The stage log: where a young request's bytes are made durable, written once, instead of into
+ * SQLite. A request committed to SQLite costs a dozen or more page writes into the WAL, and
+ * the checkpoint writes every page a second time; at this machine's disk bandwidth (272 MB/s
+ * measured) that, not CPU, bounded the persistent path (BENCHMARKS.md, session 5). Here a group of
+ * requests is one `writev` into a segment file that was preallocated and is reused, so writing
+ * allocates no blocks and the fsync commits no file-system metadata (0.27 ms against 0.45 ms for
+ * an append, measured here).
+ *
+ * - Segments are `<directory>/gateway-queue.stage/<slot>.seg`, SEGMENT_BYTES each. A segment is
+ *   reused once every record in it was acknowledged or moved into SQLite (spilled); its next use
+ *   gets a higher generation, so the older records left in it are never read as current.
+ * - The queue keeps staged requests in memory and moves them to SQLite (sqlite-queue.ts) when the
+ *   stage holds more than STAGE_SPILL_BYTES, and at close. At rest after a clean stop the stage is
+ *   empty and deleted: the documented SQLite format holds everything.
+ * - After a crash, the next open folds every sound record left in the stage into its queue table
+ *   (database.ts) before anything else runs. A record that was acknowledged by the backend but
+ *   still in the stage is then delivered again: a duplicate, counted like any redelivery.
+ */
+
+export const STAGE_DIR = 'gateway-queue.stage';
+export const SEGMENT_BYTES = 4 * 1024 * 1024;
+/** Slot 0 is the WAL in the fsync thread's table (wal-sync-cells.ts); segments use 1..MAX_SLOTS-1. */
+export const MAX_SLOTS = 64;
+/** Past this many live bytes the queues spill their oldest staged requests into SQLite. */
+export const STAGE_SPILL_BYTES = 32 * 1024 * 1024;
+const ZEROS = Buffer.alloc(1024 * 1024);
+const BLANK_HEADER = Buffer.alloc(HEADER_BYTES);
+
+interface Segment {
+  slot: number;
+  fd: number;
+  generation: number;
+  offset: number;
+  /** Records written in this use and not yet released. */
+  live: number;
+}
+
+/** Where a staged record lives, for `release`. */
+export interface StageSlot {
+  slot: number;
+  bytes: number;
+}
+
+export class StageLog {
+  private readonly segments = new Map<number, Segment>();
+  private active?: Segment;
+  private generation = 0;
+  private liveBytesTotal = 0;
+  /** Segments written since the thread-pool fsync last ran (used only without the fsync thread). */
+  private readonly dirty = new Set<number>();
+  private created = false;
+  private lastWriteAt = 0;
+
+  constructor(
+    readonly directory: string,
+    /** A segment file at `slot` was created: the fsync thread must (re)open it. */
+    private readonly onCreated: (slot: number) => void = () => {},
+    /** Nothing is staged any more. */
+    private readonly onDrained: () => void = () => {},
+  ) {}
+
+  static path(directory: string, slot: number): string {
+    return join(directory, STAGE_DIR, `${slot}.seg`);
+  }
+
+  get liveBytes(): number {
+    return this.liveBytesTotal;
+  }
+
+  /** Room for more: a free segment, or a slot for a new one (a few held records can pin many). */
+  get hasRoom(): boolean {
+    if (this.segments.size < MAX_SLOTS - 2) return true;
+    for (const s of this.segments.values()) if (s.live === 0) return true;
+    return false;
+  }
+
+  /** Largest payload the stage takes; bigger requests go to SQLite directly. */
+  static fits(exporterId: string, payloadBytes: number): boolean {
+    return recordBytes(exporterId, payloadBytes) <= SEGMENT_BYTES / 4;
+  }
+
+  /**
+   * Write records (one `writev` per segment touched); returns where each went, and which slots
+   * need an fsync. Throws on a write error: none of the records may then be acknowledged.
+   */
+  append(records: StageRecord[]): { placed: StageSlot[]; slots: number[] } {
+    this.lastWriteAt = Date.now();
+    const placed: StageSlot[] = [];
+    const groups: { segment: Segment; buffers: Buffer[]; at: number; bytes: number }[] = [];
+    for (const record of records) {
+      const bytes = recordBytes(record.exporterId, record.payload.byteLength);
+      let segment = this.active;
+      if (!segment || segment.offset + bytes > SEGMENT_BYTES) segment = this.activate();
+      const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, bytes: 0 }), groups.at(-1)!);
+      group.buffers.push(encodeHeader(segment.generation, record), record.payload);
+      group.bytes += bytes;
+      segment.offset += bytes;
+      segment.live++;
+      this.liveBytesTotal += bytes;
+      placed.push({ slot: segment.slot, bytes });
+    }
+    try {
+      for (const g of groups) {
+        const written = writevSync(g.segment.fd, g.buffers, g.at);
+        if (written !== g.bytes) throw new Error(`short write to the stage log (${written} of ${g.bytes} bytes)`);
+      }
+    } catch (err) {
+      for (const p of placed) this.release(p);
+      throw err;
+    }
+    const slots = [...new Set(groups.map((g) => g.segment.slot))];
+    for (const s of slots) this.dirty.add(s);
+    return { placed, slots };
+  }
+
+  /** A staged record was acknowledged or now lives in SQLite durably: its space may be reused. */
+  release(at: StageSlot): void {
+    const segment = this.segments.get(at.slot);
+    if (!segment) return;
+    segment.live--;
+    this.liveBytesTotal -= at.bytes;
+    if (segment.live > 0) return;
+    // Every record of this use is done: blank its first header so a crash-time scan finds none of
+    // them (they would all be delivered again), and start the next use at offset 0.
+    writeSync(segment.fd, BLANK_HEADER, 0, BLANK_HEADER.length, 0);
+    if (segment === this.active) this.active = undefined;
+    if (this.liveBytesTotal === 0) this.onDrained();
+  }
+
+  /**
+   * Give the segment files back to the file system: only once nothing is staged and nothing was
+   * written for `minIdleMs`, so a busy stage is not deleted and recreated over and over. Returns
+   * the slots deleted, or why not (`busy`: something is staged; `wait`: written to recently).
+   */
+  trim(minIdleMs: number): number[] | 'busy' | 'wait' {
+    if (this.liveBytesTotal !== 0) return 'busy';
+    if (Date.now() - this.lastWriteAt < minIdleMs) return 'wait';
+    const slots = [...this.segments.keys()];
+    for (const s of this.segments.values()) closeSync(s.fd);
+    this.segments.clear();
+    this.active = undefined;
+    this.dirty.clear();
+    for (const slot of slots) unlinkSync(StageLog.path(this.directory, slot));
+    return slots;
+  }
+
+  /** Every segment needs an fsync (the fsync thread died with writes unconfirmed). */
+  markAllDirty(): void {
+    for (const slot of this.segments.keys()) this.dirty.add(slot);
+  }
+
+  /** Files of the segments written since the last call (the thread-pool fsync path). */
+  takeDirty(): string[] {
+    const paths = [...this.dirty].filter((s) => this.segments.has(s)).map((s) => StageLog.path(this.directory, s));
+    this.dirty.clear();
+    return paths;
+  }
+
+  /** fsync every segment now (closing). */
+  syncAllNow(): void {
+    for (const segment of this.segments.values()) fsyncSync(segment.fd);
+  }
+
+  /**
+   * Close the files; delete them (and the directory) when nothing staged is left, so a clean
+   * stop leaves only the database. Returns whether the stage was empty.
+   */
+  close(): boolean {
+    const empty = this.liveBytesTotal === 0;
+    for (const segment of this.segments.values()) closeSync(segment.fd);
+    this.segments.clear();
+    this.active = undefined;
+    if (empty) rmSync(join(this.directory, STAGE_DIR), { recursive: true, force: true });
+    return empty;
+  }
+
+  /** The next segment to write: a free one (every record released), or a new one. */
+  private activate(): Segment {
+    let next: Segment | undefined;
+    for (const s of this.segments.values()) if (s !== this.active && s.live === 0) next = s;
+    if (!next) next = this.create();
+    next.generation = ++this.generation;
+    next.offset = 0;
+    this.active = next;
+    return next;
+  }
+
+  private create(): Segment {
+    let slot = 1;
+    while (this.segments.has(slot)) slot++;
+    if (slot >= MAX_SLOTS) throw new Error(`stage log full (${MAX_SLOTS - 1} segments in use)`);
+    const path = StageLog.path(this.directory, slot);
+    if (!this.created) {
+      mkdirSync(dirname(path), { recursive: true });
+      // The stage directory's own entry, once, so segment files in it survive a power cut.
+      syncDirectory(this.directory);
+      this.created = true;
+    }
+    const fd = openSync(path, 'w+');
+    try {
+      // Preallocate: later writes then overwrite allocated blocks (see the class comment).
+      for (let at = 0; at < SEGMENT_BYTES; at += ZEROS.length) writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, SEGMENT_BYTES - at), at);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+    const segment: Segment = { slot, fd, generation: 0, offset: 0, live: 0 };
+    this.segments.set(slot, segment);
+    this.onCreated(slot);
+    return segment;
+  }
+}
+
+/** What a crashed run left in the stage, oldest first, per segment; empty when there is none. */
+export function readLeftovers(directory: string): { records: StageRecord[]; corrupt: StageRecord[] } {
+  const dir = join(directory, STAGE_DIR);
+  const out = { records: [] as StageRecord[], corrupt: [] as StageRecord[] };
+  if (!existsSync(dir)) return out;
+  const scanned = readdirSync(dir)
+    .filter((name) => name.endsWith('.seg'))
+    .map((name) => scanSegment(readFileSync(join(dir, name))))
+    .filter((s) => s.generation > 0)
+    .sort((a, b) => a.generation - b.generation);
+  for (const s of scanned) {
+    out.records.push(...s.records);
+    out.corrupt.push(...s.corrupt);
+  }
+  return out;
+}
+
+/** After the leftovers are safely in SQLite: remove the stage. */
+export function removeStage(directory: string): void {
+  rmSync(join(directory, STAGE_DIR), { recursive: true, force: true });
+}
+
+function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
