@@ -213,14 +213,12 @@ export class SqliteQueue implements Queue {
    * handed out stay staged otherwise; they are usually acknowledged soon.
    */
   private async spill(all: boolean): Promise<void> {
-    for (;;) {
-      const batch = all
-        ? [...this.staged.values()].filter((s) => s.state !== 'spilling').slice(0, SPILL_BATCH)
-        : this.database.stageFull
-          ? this.ready.splice(0, SPILL_BATCH)
-          : [];
+    // At close: everything staged, in order, taken once (the map can be long with small requests).
+    const everything = all ? [...this.staged.values()].filter((s) => s.state !== 'spilling') : [];
+    if (all) this.ready = [];
+    for (let next = 0; ; next += SPILL_BATCH) {
+      const batch = all ? everything.slice(next, next + SPILL_BATCH) : this.database.stageFull ? this.ready.splice(0, SPILL_BATCH) : [];
       if (batch.length === 0) return;
-      if (all) this.ready = this.ready.filter((s) => !batch.includes(s));
       const states = batch.map((s) => s.state);
       for (const s of batch) s.state = 'spilling';
       let ids: number[] | undefined;
