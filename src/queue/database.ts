@@ -6,7 +6,7 @@ import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
 import type { StageRecord } from './stage-format.js';
-import { readLeftovers, removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
+import { leftoverSegments, removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
 import { WalSyncer } from './wal-syncer.js';
 
 /**
@@ -354,23 +354,26 @@ export class QueueDatabase {
    */
   private foldStage(): void {
     const directory = dirname(this.path);
-    const { records, corrupt } = readLeftovers(directory);
-    if (records.length + corrupt.length > 0) {
-      const now = Date.now();
+    let folded = 0;
+    const now = Date.now();
+    for (const segment of leftoverSegments(directory)) {
       this.db.transaction(() => {
-        for (const r of records) {
+        for (const r of segment.records) {
           const table = this.queueTable(r.exporterId)!;
           this.db
             .prepare(`INSERT INTO "${table}" (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, 0, ?)`)
             .run(r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt);
         }
-        for (const r of corrupt) {
+        for (const r of segment.corrupt) {
           this.db
             .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)')
             .run(r.exporterId, r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt, now, 'corrupt record: checksum mismatch (stage log)');
           this.corruptAtOpen.set(r.exporterId, (this.corruptAtOpen.get(r.exporterId) ?? 0) + 1);
         }
       })();
+      folded += segment.records.length + segment.corrupt.length;
+    }
+    if (folded > 0) {
       // On disk before the stage goes: synchronous=NORMAL does not sync the WAL at commit.
       const error = this.syncWalNow();
       if (error) throw error;

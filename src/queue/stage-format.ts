@@ -55,6 +55,14 @@ export interface ScannedSegment {
   corrupt: { exporterId: string; items: number; checksum: number; enqueuedAt: number; payload: Buffer }[];
 }
 
+/** The generation of the first record when its header is sound (the bytes of at least that header), else 0. */
+export function scanSegmentHead(buf: Buffer): number {
+  if (buf.length < HEADER_BYTES || buf.readUInt32LE(0) !== RECORD_MAGIC) return 0;
+  const idLength = buf.readUInt16LE(20);
+  if (HEADER_BYTES + idLength > buf.length || buf.readUInt32LE(32) !== headerChecksum(buf, idLength)) return 0;
+  return buf.readUInt32LE(4);
+}
+
 /**
  * The records of one segment file's current use: from offset 0 while headers are sound and carry
  * the first record's generation. What follows (zeros, a torn write, an older use's records) ends

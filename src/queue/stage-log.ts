@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, type StageRecord } from './stage-format.js';
+import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, scanSegmentHead, type ScannedSegment, type StageRecord } from './stage-format.js';
 
 /**
  * The stage log: where a young request's bytes are made durable, written once, instead of into
@@ -216,21 +216,41 @@ export class StageLog {
   }
 }
 
-/** What a crashed run left in the stage, oldest first, per segment; empty when there is none. */
-export function readLeftovers(directory: string): { records: StageRecord[]; corrupt: StageRecord[] } {
+/**
+ * What a crashed run left in the stage, one segment at a time, oldest use first, so folding it
+ * holds one segment (4 MiB) in memory however large the stage was.
+ */
+export function* leftoverSegments(directory: string): Generator<ScannedSegment> {
   const dir = join(directory, STAGE_DIR);
-  const out = { records: [] as StageRecord[], corrupt: [] as StageRecord[] };
-  if (!existsSync(dir)) return out;
-  const scanned = readdirSync(dir)
+  if (!existsSync(dir)) return;
+  const files = readdirSync(dir)
     .filter((name) => name.endsWith('.seg'))
-    .map((name) => scanSegment(readFileSync(join(dir, name))))
-    .filter((s) => s.generation > 0)
+    .map((name) => ({ path: join(dir, name), generation: firstGeneration(join(dir, name)) }))
+    .filter((f) => f.generation > 0)
     .sort((a, b) => a.generation - b.generation);
-  for (const s of scanned) {
+  for (const f of files) yield scanSegment(readFileSync(f.path));
+}
+
+/** Every record left in the stage (tests, small stages). */
+export function readLeftovers(directory: string): { records: StageRecord[]; corrupt: StageRecord[] } {
+  const out = { records: [] as StageRecord[], corrupt: [] as StageRecord[] };
+  for (const s of leftoverSegments(directory)) {
     out.records.push(...s.records);
     out.corrupt.push(...s.corrupt);
   }
   return out;
+}
+
+/** The generation of a segment's first record, or 0 when it has none (blank, or torn at once). */
+function firstGeneration(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(HEADER_BYTES + 256);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return scanSegmentHead(head.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** After the leftovers are safely in SQLite: remove the stage. */
