@@ -90,6 +90,7 @@ export class QueueDatabase {
   private readonly resumeWaiters: (() => void)[] = [];
   private stageLog?: StageLog;
   private stageTrimTimer?: NodeJS.Timeout;
+  private onStageError?: (message: string) => void;
   /** Thread-pool fsync path: a durable SQLite write is waiting for the WAL's fsync. */
   private walDirty = false;
   /** Thread-pool fsync path: stage segment files whose directory entry is synced. */
@@ -182,7 +183,14 @@ export class QueueDatabase {
     this.stageTrimTimer = setTimeout(() => {
       this.stageTrimTimer = undefined;
       if (this.closed || !this.stageLog) return;
-      const slots = this.stageLog.trim(STAGE_TRIM_DELAY_MS);
+      let slots: ReturnType<StageLog['trim']>;
+      try {
+        slots = this.stageLog.trim(STAGE_TRIM_DELAY_MS);
+      } catch (err) {
+        // The files stay (and are reused); only their space is not given back yet.
+        this.onStageError?.(`could not delete the stage log's files: ${(err as Error).message}`);
+        return;
+      }
       if (slots === 'wait') return this.scheduleStageTrim(STAGE_TRIM_DELAY_MS / 4);
       if (slots === 'busy' || slots.length === 0) return;
       for (const slot of slots) this.syncer?.reopened(slot);
@@ -255,6 +263,7 @@ export class QueueDatabase {
    * keeps SQLite's inline auto-checkpoint and fsyncs on libuv's thread pool.
    */
   checkpointOffThread(onError: (message: string) => void): void {
+    this.onStageError = onError;
     if (this.fsync && !this.syncer) {
       const toThreadPool = (message: string, waiters: { resolve: () => void; reject: (err: unknown) => void }[]) => {
         this.syncer = undefined;

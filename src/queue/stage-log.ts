@@ -92,24 +92,29 @@ export class StageLog {
     this.lastWriteAt = Date.now();
     const placed: StageSlot[] = [];
     const groups: { segment: Segment; buffers: Buffer[]; at: number; bytes: number }[] = [];
-    for (const record of records) {
-      const bytes = recordBytes(record.exporterId, record.payload.byteLength);
-      let segment = this.active;
-      if (!segment || segment.offset + bytes > SEGMENT_BYTES) segment = this.activate();
-      const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, bytes: 0 }), groups.at(-1)!);
-      group.buffers.push(encodeHeader(segment.generation, record), record.payload);
-      group.bytes += bytes;
-      segment.offset += bytes;
-      segment.live++;
-      this.liveBytesTotal += bytes;
-      placed.push({ slot: segment.slot, bytes });
-    }
+    let written = 0;
     try {
+      for (const record of records) {
+        const bytes = recordBytes(record.exporterId, record.payload.byteLength);
+        let segment = this.active;
+        if (!segment || segment.offset + bytes > SEGMENT_BYTES) segment = this.activate();
+        const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, bytes: 0 }), groups.at(-1)!);
+        group.buffers.push(encodeHeader(segment.generation, record), record.payload);
+        group.bytes += bytes;
+        segment.offset += bytes;
+        segment.live++;
+        this.liveBytesTotal += bytes;
+        placed.push({ slot: segment.slot, bytes });
+      }
       for (const g of groups) {
-        const written = writevSync(g.segment.fd, g.buffers, g.at);
-        if (written !== g.bytes) throw new Error(`short write to the stage log (${written} of ${g.bytes} bytes)`);
+        const n = writevSync(g.segment.fd, g.buffers, g.at);
+        if (n !== g.bytes) throw new Error(`short write to the stage log (${n} of ${g.bytes} bytes)`);
+        written++;
       }
     } catch (err) {
+      // What was not written must leave no gap: a crash-time scan stops at the first gap, and would
+      // miss records written after it. (A segment appears in one group per call.)
+      for (const g of groups.slice(written)) g.segment.offset = g.at;
       for (const p of placed) this.release(p);
       throw err;
     }
@@ -127,7 +132,11 @@ export class StageLog {
     if (segment.live > 0) return;
     // Every record of this use is done: blank its first header so a crash-time scan finds none of
     // them (they would all be delivered again), and start the next use at offset 0.
-    writeSync(segment.fd, BLANK_HEADER, 0, BLANK_HEADER.length, 0);
+    try {
+      writeSync(segment.fd, BLANK_HEADER, 0, BLANK_HEADER.length, 0);
+    } catch {
+      // Only costs duplicates after a crash; the segment's next use overwrites the header anyway.
+    }
     if (segment === this.active) this.active = undefined;
     if (this.liveBytesTotal === 0) this.onDrained();
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -59,6 +59,21 @@ describe('stage log', () => {
       if (at!.slot === reusedSlot) written.push(n);
     }
     expect(numbers(scanSegment(readFileSync(StageLog.path(dir, reusedSlot))).records)).toEqual(written);
+  });
+
+  it('leaves no gap after a failed write, so what is written after it is still found after a crash', () => {
+    const dir = tempDir();
+    const log = new StageLog(dir);
+    logs.push(log);
+    log.append([record(1, 1000)]);
+    const segment = (log as unknown as { segments: Map<number, { fd: number }> }).segments.get(1)!;
+    const writable = segment.fd;
+    segment.fd = openSync(StageLog.path(dir, 1), 'r'); // writes to it fail (EBADF), as a failing disk's would
+    expect(() => log.append([record(2, 1000), record(3, 1000)])).toThrow();
+    closeSync(segment.fd);
+    segment.fd = writable;
+    log.append([record(4, 1000)]);
+    expect(numbers(readLeftovers(dir).records)).toEqual([1, 4]);
   });
 
   it('reports a record whose payload fails its checksum, and stops at a torn tail', () => {
