@@ -68,6 +68,26 @@ describe('gateway process delivery', () => {
     expect(acked.filter((b) => !received.has(b))).toEqual([]);
   });
 
+  it('counts, with the queue command, what a gateway killed with -9 had acknowledged, before it restarts', async () => {
+    const { backend, setup } = await setUp();
+    await backend.goDown('refuse');
+    const gw = await startGateway(setup);
+    const acked = await sendNumbered(setup.receiverPort, 25);
+    expect(acked).toHaveLength(25);
+    await gw.kill('SIGKILL');
+
+    const stats = await queueCli(setup, ['stats']);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/exporter=otlphttp queued_requests=25 queued_records=25 /);
+    // Folded into the table the documented format describes.
+    expect(liveRows(setup)).toBe(25);
+
+    await backend.comeUp();
+    await startGateway(setup);
+    await backend.waitForRecords(25, 30_000);
+    expect(acked.filter((b) => !bodies(backend).has(b))).toEqual([]);
+  });
+
   it('keeps queued records through SIGTERM during an outage and delivers them after restart', async () => {
     const { backend, setup } = await setUp();
     await backend.goDown('unavailable');
