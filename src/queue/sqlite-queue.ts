@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { CapacityGate, closedError } from './capacity.js';
 import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
 import type { StageSlot } from './stage-log.js';
+import { StagedRequests, type Staged } from './staged-requests.js';
 import { sizeOf, type EnqueueOutcome, type EnqueueRequest, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
 import { Waiters } from './waiters.js';
 
@@ -26,8 +27,15 @@ import { Waiters } from './waiters.js';
  *   (auto_vacuum=INCREMENTAL) and the WAL is truncated.
  */
 
-/** Staged requests moved to SQLite per transaction when the stage is full (see `spill`). */
+/** Staged requests moved to the table per transaction (see `spill`). */
 const SPILL_BATCH = 64;
+/**
+ * Staged requests older than this move to the table even when the stage has room: a request the
+ * backend has not taken by then is a backlog, and the table is where a backlog is read page by page,
+ * counted by the `queue` command while the gateway runs, and not delivered again after a crash.
+ */
+const STAGE_MAX_AGE_MS = 2_000;
+const STAGE_AGE_CHECK_MS = 500;
 /** Rows read per page when handing out requests: bounds memory, amortises queries. */
 const READ_PAGE_ROWS = 32;
 /** Reclaim on drain only when it is worth a checkpoint: 256 free pages (1 MiB at 4 KiB pages)… */
@@ -62,20 +70,6 @@ interface Row {
   trusted?: boolean;
 }
 
-/** A request whose bytes are in the stage log (stage-log.ts), not (yet) in the table. */
-interface Staged {
-  /** Negative, so it never meets a row id. */
-  id: number;
-  payload: Buffer;
-  items: number;
-  checksum: number;
-  enqueuedAt: number;
-  attempts: number;
-  at: StageSlot;
-  /** ready: waits in `ready`; held: handed out; spilling: being written to the table. */
-  state: 'ready' | 'held' | 'spilling';
-}
-
 export class SqliteQueue implements Queue {
   private readonly gate: CapacityGate;
   private readonly table: string;
@@ -90,12 +84,15 @@ export class SqliteQueue implements Queue {
   /** Rows up to this id were stored before we opened: delivering them may duplicate. */
   private readonly redeliveryUpTo: number;
   private deadLetters: number;
-  /** Staged requests by id, oldest first; `ready` those not handed out, oldest first. */
-  private readonly staged = new Map<number, Staged>();
-  private ready: Staged[] = [];
-  private lastStagedId = 0;
+  /** Requests whose bytes are in the stage log (staged-requests.ts). */
+  private readonly staged = new StagedRequests();
+  /** Staged requests moved to the table while a worker held them: their row, by staged id. */
+  private readonly heldRows = new Map<number, number>();
+  /** Those rows, until deleted: the cursor passes over them (a worker has them already). */
+  private readonly skipRows = new Set<number>();
   /** The spill in progress, if any (one at a time). */
   private spilling?: Promise<void>;
+  private readonly spillTimer: NodeJS.Timeout;
   private closed = false;
   private readonly sql;
 
@@ -133,6 +130,8 @@ export class SqliteQueue implements Queue {
     this.redeliveryUpTo = totals.maxId;
     this.gate.preload(options.sizer === 'requests' ? totals.n : options.sizer === 'items' ? totals.items : totals.bytes);
     this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
+    this.spillTimer = setInterval(() => this.spillSoon('age'), STAGE_AGE_CHECK_MS);
+    this.spillTimer.unref();
     const corrupt = database.takeCorruptAtOpen(options.exporterId);
     if (corrupt > 0) {
       for (let i = 0; i < corrupt; i++) options.onCorrupt?.();
@@ -193,11 +192,9 @@ export class SqliteQueue implements Queue {
     const at = await this.database.stage({ exporterId: this.options.exporterId, items, checksum, enqueuedAt, payload });
     // Closed meanwhile: the record is durable in the stage, which the next start folds in.
     if (this.closed) return 'committed';
-    const entry: Staged = { id: --this.lastStagedId, payload, items, checksum, enqueuedAt, attempts: 0, at, state: 'ready' };
-    this.staged.set(entry.id, entry);
-    this.ready.push(entry);
+    this.staged.add({ payload, items, checksum, enqueuedAt, at });
     this.takers.resolveOne();
-    if (this.database.stageFull && !this.spilling) this.spilling = this.spill(false).finally(() => (this.spilling = undefined));
+    if (this.database.stageFull) this.spillSoon('full');
     return 'committed';
   }
 
@@ -207,51 +204,86 @@ export class SqliteQueue implements Queue {
     return new RetryableError(`sending queue could not store the request: ${(err as Error).message}`, DEFAULT_RETRY_AFTER_MS);
   }
 
+  private spillSoon(reason: 'full' | 'age'): void {
+    if (this.spilling || this.closed || this.staged.size === 0) return;
+    this.spilling = this.spill(reason)
+      .catch((err) => this.logger.warn('could not move staged requests into the queue table', { exporter: this.options.exporterId, error: (err as Error).message }))
+      .finally(() => (this.spilling = undefined));
+  }
+
   /**
-   * Move staged requests into the table (durably), oldest first, then free their stage space:
-   * while the stage is over its bound, or at close all of them, handed out or not. Requests being
-   * handed out stay staged otherwise; they are usually acknowledged soon.
+   * Move staged requests into the table (durably), oldest first, then free their stage space: when
+   * the stage is over its bound, those waiting for a worker; those older than STAGE_MAX_AGE_MS,
+   * and at close all, whether a worker holds them or not. A held one keeps its staged id: its ack
+   * deletes the row, and the cursor passes over the row meanwhile.
    */
-  private async spill(all: boolean): Promise<void> {
-    // At close: everything staged, in order, taken once (the map can be long with small requests).
-    const everything = all ? [...this.staged.values()].filter((s) => s.state !== 'spilling') : [];
-    if (all) this.ready = [];
+  private async spill(reason: 'close' | 'full' | 'age'): Promise<void> {
+    // At close everything, taken once (there can be many with small requests).
+    const everything = reason === 'close' ? this.staged.all() : [];
     for (let next = 0; ; next += SPILL_BATCH) {
-      const batch = all ? everything.slice(next, next + SPILL_BATCH) : this.database.stageFull ? this.ready.splice(0, SPILL_BATCH) : [];
+      const batch =
+        reason === 'close'
+          ? everything.slice(next, next + SPILL_BATCH)
+          : reason === 'full'
+            ? this.database.stageFull
+              ? this.staged.oldestReady(SPILL_BATCH)
+              : []
+            : this.staged.enqueuedBefore(Date.now() - STAGE_MAX_AGE_MS, SPILL_BATCH);
       if (batch.length === 0) return;
-      const states = batch.map((s) => s.state);
-      for (const s of batch) s.state = 'spilling';
+      this.staged.startSpill(batch);
+      // Every id the insert was given, also by a try SQLite rolled back (then reused later).
+      const tried: number[] = [];
       let ids: number[] | undefined;
       try {
         await this.database.write(
-          () => (ids = batch.map((s) => Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt).lastInsertRowid))),
+          () => {
+            ids = batch.map((s) => Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt).lastInsertRowid));
+            tried.push(...ids);
+            // From the commit on, the cursor could reach these rows; workers have them already.
+            batch.forEach((s, i) => s.spilledFrom === 'held' && this.skipRows.add(ids![i]!));
+            return ids;
+          },
           { bytes: batch.reduce((n, s) => n + s.payload.byteLength, 0) },
         );
       } catch (err) {
-        this.logger.warn('could not move staged requests into the queue table; they stay in the stage log', { exporter: this.options.exporterId, error: (err as Error).message });
-        if (ids && this.rowExists(ids[0]!)) {
-          // Committed, only its fsync failed: the rows are delivered from the table; the stage keeps
-          // its copy (not released) so a power cut loses nothing.
-          for (const s of batch) this.staged.delete(s.id);
-          this.spilled(ids, batch.length);
-        } else {
-          batch.forEach((s, i) => (s.state = states[i]!));
-          this.ready.unshift(...batch.filter((s) => s.state === 'ready'));
+        const committed = ids !== undefined && this.rowExists(ids[0]!);
+        for (const id of tried) if (!committed || !ids!.includes(id)) this.skipRows.delete(id);
+        if (!committed) {
+          this.staged.abortSpill(batch);
+          throw err;
         }
-        return;
+        // Committed, only its fsync failed: the rows serve from now on, and the stage keeps its
+        // copy (not released) so a power cut loses nothing.
+        this.spilled(batch, ids!, false);
+        throw err;
       }
-      for (const s of batch) {
-        this.staged.delete(s.id);
-        this.database.unstage(s.at);
-      }
-      this.spilled(ids!, batch.length);
+      for (const id of tried) if (!ids!.includes(id)) this.skipRows.delete(id);
+      this.spilled(batch, ids!, true);
     }
   }
 
-  /** Spilled rows are handed out through the table from now on; held ones are acked by staged id. */
-  private spilled(ids: number[], count: number): void {
-    for (const id of ids) if (id > this.maxId) this.maxId = id;
-    for (let i = 0; i < count; i++) this.takers.resolveOne();
+  /** Spilled: ready ones are handed out through the table now; held ones keep their staged id. */
+  private spilled(batch: Staged[], ids: number[], durable: boolean): void {
+    batch.forEach((s, i) => {
+      const rowId = ids[i]!;
+      if (rowId > this.maxId) this.maxId = rowId;
+      this.staged.delete(s.id);
+      if (durable) this.database.unstage(s.at);
+      if (s.spilledFrom !== 'held') return this.takers.resolveOne();
+      const settled = s.settledWhileSpilling;
+      if (!settled) return void this.heldRows.set(s.id, rowId);
+      // Its worker finished with it while it was being moved: finish here.
+      const done = settled.deadLetterReason === undefined ? this.deleteRow(rowId) : this.moveToDeadLetter(rowId, settled.deadLetterReason);
+      done.then(
+        () => this.skipRows.delete(rowId),
+        (err: Error) => this.logger.warn('could not settle a request moved to the queue table; it is delivered again at the next start', { exporter: this.options.exporterId, error: err.message }),
+      );
+    });
+  }
+
+  /** Not durable: a delete lost to a power cut redelivers the request (a duplicate, never a loss). */
+  private deleteRow(rowId: number): Promise<unknown> {
+    return this.database.write(() => this.sql.remove.run(rowId), { durable: false });
   }
 
   private rowExists(id: number): boolean {
@@ -298,9 +330,8 @@ export class SqliteQueue implements Queue {
 
   /** Table rows go first (they are older: a backlog from before this run, or spilled). */
   private pollStaged(): QueuedRequest | undefined {
-    const s = this.ready.shift();
+    const s = this.staged.takeReady();
     if (!s) return undefined;
-    s.state = 'held';
     this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts });
     return {
       id: s.id,
@@ -317,17 +348,25 @@ export class SqliteQueue implements Queue {
     if (!entry) return;
     this.held.delete(id);
     if (id < 0) {
-      // Staged: nothing in the table to delete, only stage space to free.
-      const s = this.staged.get(id);
-      if (s && s.state !== 'spilling') {
-        this.staged.delete(id);
-        this.database.unstage(s.at);
+      const rowId = this.heldRows.get(id);
+      if (rowId !== undefined) {
+        // Moved to the table while its worker held it.
+        this.heldRows.delete(id);
+        await this.deleteRow(rowId);
+        this.skipRows.delete(rowId);
+      } else {
+        // Staged: nothing in the table to delete, only stage space to free.
+        const s = this.staged.get(id);
+        if (s?.state === 'spilling') s.settledWhileSpilling = {};
+        else if (s) {
+          this.staged.delete(id);
+          this.database.unstage(s.at);
+        }
       }
       this.gate.release(entry.units);
       return this.maybeReclaim();
     }
-    // Not durable: a delete lost to a power cut redelivers the request (a duplicate, never a loss).
-    await this.database.write(() => this.sql.remove.run(id), { durable: false });
+    await this.deleteRow(id);
     this.gate.release(entry.units);
     await this.maybeReclaim();
   }
@@ -336,27 +375,37 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     entry.attempts++;
-    if (id < 0) {
+    const rowId = id < 0 ? this.heldRows.get(id) : id;
+    if (rowId === undefined) {
       const s = this.staged.get(id);
       if (s) s.attempts++;
       return;
     }
-    await this.database.write(() => this.sql.attempt.run(id), { durable: false });
+    await this.database.write(() => this.sql.attempt.run(rowId), { durable: false });
   }
 
   async deadLetter(id: number, reason: string): Promise<void> {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
-    if (id < 0) await this.deadLetterStaged(id, reason);
-    else await this.moveToDeadLetter(id, reason);
+    const rowId = id < 0 ? this.heldRows.get(id) : id;
+    if (rowId === undefined) await this.deadLetterStaged(id, reason);
+    else {
+      this.heldRows.delete(id);
+      await this.moveToDeadLetter(rowId, reason);
+      this.skipRows.delete(rowId);
+    }
     this.gate.release(entry.units);
     await this.maybeReclaim();
   }
 
   private async deadLetterStaged(id: number, reason: string): Promise<void> {
     const s = this.staged.get(id);
-    if (!s || s.state === 'spilling') return;
+    if (!s) return;
+    if (s.state === 'spilling') {
+      s.settledWhileSpilling = { deadLetterReason: reason };
+      return;
+    }
     const evicted = await this.database.write(() => {
       this.sql.insertDeadLetter.run(this.options.exporterId, s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt, Date.now(), reason);
       return this.evictDeadLetters();
@@ -391,10 +440,11 @@ export class SqliteQueue implements Queue {
     this.gate.close();
     this.takers.resolveAll();
     this.buffer = [];
+    clearInterval(this.spillTimer);
     // Everything staged goes into the table, so a stopped gateway leaves only the database.
     await this.spilling;
     try {
-      await this.spill(true);
+      await this.spill('close');
     } catch (err) {
       this.logger.warn('staged requests stay in the stage log; the next start delivers them', { exporter: this.options.exporterId, error: (err as Error).message });
     }
@@ -429,6 +479,7 @@ export class SqliteQueue implements Queue {
     }
     for (const id of ids) {
       this.cursor = id;
+      if (this.skipRows.has(id)) continue;
       try {
         const row = this.sql.row.get(id) as Row | undefined;
         if (row) this.buffer.push(row);

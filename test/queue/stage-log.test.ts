@@ -98,6 +98,36 @@ describe('persistent queue with the stage log', () => {
     for (const q of queues.splice(0)) await q.close();
   });
 
+  it('moves requests older than 2 s into the table, those a worker holds included, and hands none out twice', async () => {
+    const dir = tempDir();
+    const q = SqliteQueue.open({ directory: dir, fsync: true, exporterId: 'otlphttp/a', sizer: 'requests', capacity: 100, overflow: 'refuse' });
+    queues.push(q);
+    for (let n = 0; n < 4; n++) await q.enqueue({ bytes: new Uint8Array([n]), items: 1 });
+    const held = [(await q.take())!, (await q.take())!];
+    const rows = () => {
+      const raw = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
+      const r = raw.prepare('SELECT payload FROM "q_otlphttp_a" ORDER BY id').all() as { payload: Buffer }[];
+      raw.close();
+      return r.map((x) => x.payload[0]);
+    };
+    expect(rows()).toEqual([]);
+    const deadline = Date.now() + 10_000;
+    while (rows().length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(rows()).toEqual([0, 1, 2, 3]);
+    expect(readLeftovers(dir).records).toEqual([]);
+    // The held ones settle through their rows: one delivered, one refused for good.
+    await q.ack(held[0]!.id);
+    await q.deadLetter(held[1]!.id, 'permanent: HTTP 400');
+    // The two that waited are handed out from the table, once.
+    const rest = [(await q.poll())!, (await q.poll())!];
+    expect(rest.map((r) => r.bytes[0])).toEqual([2, 3]);
+    expect(await q.poll()).toBeUndefined();
+    for (const r of rest) await q.ack(r.id);
+    expect(rows()).toEqual([]);
+    expect(q.size()).toBe(0);
+    expect(q.deadLetterSize()).toBe(1);
+  });
+
   it('moves its oldest staged requests into the table once the stage holds too much, and delivers each once, in order', async () => {
     const dir = tempDir();
     const q = SqliteQueue.open({ directory: dir, fsync: false, exporterId: 'otlphttp/a', sizer: 'requests', capacity: 100_000, overflow: 'refuse' });

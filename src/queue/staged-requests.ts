@@ -1,0 +1,109 @@
+import type { StageSlot } from './stage-log.js';
+
+/** A request whose bytes are in the stage log (stage-log.ts), not (yet) in the queue table. */
+export interface Staged {
+  /** Negative, so it never meets a row id. */
+  id: number;
+  payload: Buffer;
+  items: number;
+  checksum: number;
+  enqueuedAt: number;
+  attempts: number;
+  at: StageSlot;
+  /** ready: waits to be handed out; held: handed out; spilling: being written to the table. */
+  state: 'ready' | 'held' | 'spilling';
+  /** The state it was spilled from. */
+  spilledFrom?: 'ready' | 'held';
+  /** Acked, or dead-lettered (with this reason), while it was being spilled. */
+  settledWhileSpilling?: { deadLetterReason?: string };
+  /** Still in the `ready` FIFO (entries leave it lazily). */
+  queued: boolean;
+}
+
+/**
+ * The persistent queue's staged requests: by id in arrival order, and a FIFO of those not handed
+ * out. Entries leave the FIFO lazily (a spilled one is skipped when reached), so moving a request
+ * to the table never scans the FIFO; there can be many with small requests.
+ */
+export class StagedRequests {
+  private readonly byId = new Map<number, Staged>();
+  private ready: Staged[] = [];
+  private lastId = 0;
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  add(fields: Omit<Staged, 'id' | 'state' | 'queued' | 'attempts'>): Staged {
+    const entry: Staged = { ...fields, id: --this.lastId, attempts: 0, state: 'ready', queued: true };
+    this.byId.set(entry.id, entry);
+    this.ready.push(entry);
+    return entry;
+  }
+
+  get(id: number): Staged | undefined {
+    return this.byId.get(id);
+  }
+
+  delete(id: number): void {
+    this.byId.delete(id);
+  }
+
+  /** The oldest request waiting to be handed out, now held. */
+  takeReady(): Staged | undefined {
+    for (;;) {
+      const s = this.ready.shift();
+      if (!s) return undefined;
+      s.queued = false;
+      if (s.state !== 'ready') continue;
+      s.state = 'held';
+      return s;
+    }
+  }
+
+  /** Up to `n` of the oldest requests waiting to be handed out. */
+  oldestReady(n: number): Staged[] {
+    const out: Staged[] = [];
+    for (const s of this.ready) {
+      if (out.length >= n) break;
+      if (s.state === 'ready') out.push(s);
+    }
+    return out;
+  }
+
+  /** Up to `n` requests, oldest first, enqueued at or before `cutoff` and not being spilled. */
+  enqueuedBefore(cutoff: number, n: number): Staged[] {
+    const out: Staged[] = [];
+    for (const s of this.byId.values()) {
+      if (out.length >= n || s.enqueuedAt > cutoff) break;
+      if (s.state !== 'spilling') out.push(s);
+    }
+    return out;
+  }
+
+  /** Every request not being spilled, oldest first. */
+  all(): Staged[] {
+    return [...this.byId.values()].filter((s) => s.state !== 'spilling');
+  }
+
+  /** Mark for spilling: nobody hands them out meanwhile. */
+  startSpill(batch: Staged[]): void {
+    for (const s of batch) {
+      s.spilledFrom = s.state === 'held' ? 'held' : 'ready';
+      s.state = 'spilling';
+    }
+  }
+
+  /** The spill failed before anything was stored: back to where they were. */
+  abortSpill(batch: Staged[]): void {
+    const requeue: Staged[] = [];
+    for (const s of batch) {
+      s.state = s.spilledFrom!;
+      if (s.state === 'ready' && !s.queued) {
+        s.queued = true;
+        requeue.push(s);
+      }
+    }
+    this.ready.unshift(...requeue);
+  }
+}
