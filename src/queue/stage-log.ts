@@ -14,8 +14,9 @@ import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, scanSegmentHead, 
  * - Segments are `<directory>/gateway-queue.stage/<slot>.seg`, SEGMENT_BYTES each. A segment is
  *   reused once every record in it was acknowledged or moved into SQLite (spilled); its next use
  *   gets a higher generation, so the older records left in it are never read as current.
- * - The queue keeps staged requests in memory and moves them to SQLite (sqlite-queue.ts) when the
- *   stage holds more than STAGE_SPILL_BYTES, and at close. At rest after a clean stop the stage is
+ * - The queue keeps staged requests in memory and moves them to SQLite (sqlite-queue.ts) when they
+ *   were not delivered within a few seconds, when the stage holds more than STAGE_SPILL_BYTES, and
+ *   at close. At rest after a clean stop the stage is
  *   empty and deleted: the documented SQLite format holds everything.
  * - After a crash, the next open folds every sound record left in the stage into its queue table
  *   (database.ts) before anything else runs. A record that was acknowledged by the backend but
@@ -28,6 +29,8 @@ export const SEGMENT_BYTES = 4 * 1024 * 1024;
 export const MAX_SLOTS = 64;
 /** Past this many live bytes the queues spill their oldest staged requests into SQLite. */
 export const STAGE_SPILL_BYTES = 32 * 1024 * 1024;
+/** Segment files kept when the stage has been idle (see `trim`): 8 MiB. */
+export const IDLE_SEGMENTS = 2;
 const ZEROS = Buffer.alloc(1024 * 1024);
 const BLANK_HEADER = Buffer.alloc(HEADER_BYTES);
 
@@ -142,21 +145,26 @@ export class StageLog {
   }
 
   /**
-   * Give the segment files back to the file system: only once nothing is staged and nothing was
-   * written for `minIdleMs`, so a busy stage is not deleted and recreated over and over. Returns
-   * the slots deleted, or why not (`busy`: something is staged; `wait`: written to recently).
+   * Give segment files back to the file system, all but IDLE_SEGMENTS (blank, preallocated: the
+   * next burst then starts without creating files, whose first fsync writes all their 4 MiB). Only
+   * once nothing is staged and nothing was written for `minIdleMs`, so a busy stage is not deleted
+   * and recreated over and over. Returns the slots deleted, or why not (`busy`: something is
+   * staged; `wait`: written to recently).
    */
   trim(minIdleMs: number): number[] | 'busy' | 'wait' {
     if (this.liveBytesTotal !== 0) return 'busy';
     if (Date.now() - this.lastWriteAt < minIdleMs) return 'wait';
-    const slots = [...this.segments.keys()];
-    for (const s of this.segments.values()) closeSync(s.fd);
-    this.segments.clear();
-    this.active = undefined;
-    this.dirty.clear();
-    for (const slot of slots) unlinkSync(StageLog.path(this.directory, slot));
-    return slots;
+    const gone = [...this.segments.values()].sort((a, b) => a.slot - b.slot).slice(IDLE_SEGMENTS);
+    for (const s of gone) {
+      closeSync(s.fd);
+      this.segments.delete(s.slot);
+      this.dirty.delete(s.slot);
+      if (this.active === s) this.active = undefined;
+    }
+    for (const s of gone) unlinkSync(StageLog.path(this.directory, s.slot));
+    return gone.map((s) => s.slot);
   }
+
 
   /** Every segment needs an fsync (the fsync thread died with writes unconfirmed). */
   markAllDirty(): void {
