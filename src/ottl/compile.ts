@@ -4,7 +4,7 @@ import { OttlParseError, OttlRuntimeError } from './errors.js';
 import { CONVERTERS } from './functions/converters.js';
 import { EDITORS as MAP_AND_TEXT_EDITORS } from './functions/editors.js';
 import { SHAPE_EDITORS } from './functions/shape-editors.js';
-import type { ArgValue, FunctionDef } from './functions/types.js';
+import type { ArgValue, FunctionDef, StringFunction } from './functions/types.js';
 import { SEVERITY_ENUMS } from './enums.js';
 import { buildAccessor, resolveRoot, type Accessor, type Getter } from './paths.js';
 import { compare, fromAny as toValue, isList, listItems, OttlDuration, OttlMap, OttlTime, toAny, typeName, type Value } from './value.js';
@@ -242,6 +242,23 @@ function bindArgs(call: CallExpr, def: FunctionDef<unknown>, s: Scope): (Arg | u
   return bound;
 }
 
+/**
+ * A converter named as an argument (`SHA256`, `Murmur3Hash`), applied to a string the caller
+ * supplies: it must take that one argument, as the Collector's FunctionGetter requires.
+ */
+function compileFunctionArg(e: Expr, wrong: (what: string) => Error, s: Scope): StringFunction {
+  const name = e.type === 'enum' ? e.name : e.type === 'path' && e.segments.length === 1 && e.keys.length === 0 ? e.segments[0] : undefined;
+  const def = name !== undefined && Object.hasOwn(CONVERTERS, name) ? CONVERTERS[name] : undefined;
+  const required = def?.params.filter((p) => !p.optional) ?? [];
+  if (!def || required.length !== 1 || def.params[0]!.kind !== 'getter') throw wrong('the name of a converter that takes one string, such as SHA256');
+  let input = '';
+  const converter = def.build([() => input, ...def.params.slice(1).map(() => undefined)]);
+  return (value, ctx) => {
+    input = value;
+    return converter(ctx);
+  };
+}
+
 function compileArg(fn: string, name: string, kind: string, arg: Arg, s: Scope): ArgValue {
   const e = arg.value;
   const wrong = (what: string) => fail(s, `argument "${name}" of ${fn} must be ${what}`, e.column);
@@ -263,6 +280,8 @@ function compileArg(fn: string, name: string, kind: string, arg: Arg, s: Scope):
     case 'stringList':
       if (e.type !== 'list' || !e.items.every((i) => i.type === 'string')) throw wrong('a list of string literals');
       return e.items.map((i) => (i as { value: string }).value);
+    case 'function':
+      return compileFunctionArg(e, wrong, s);
   }
   throw wrong('valid');
 }

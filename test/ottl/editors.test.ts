@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { murmur3x86_32 } from '../../src/ottl/murmur3.js';
 import { firstRecord, logsOf, plainAttrs, transform } from './harness.js';
 
 const base = {
@@ -11,6 +13,14 @@ async function run(statements: string[], spec = base, resource: Record<string, u
   const rec = firstRecord(out);
   return { rec, attrs: plainAttrs(rec.attributes), resource: plainAttrs(out.resourceLogs[0].resource!.attributes), out };
 }
+
+/** Murmur3Hash's output: the x86 32-bit hash's bytes, little-endian, as hex. */
+const murmur3Hex = (s: string) => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE(murmur3x86_32(Buffer.from(s, 'utf8')));
+  return out.toString('hex');
+};
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('OTTL editors', () => {
   it('set writes attributes, nested maps, body and typed fields', async () => {
@@ -69,6 +79,34 @@ describe('OTTL editors', () => {
   it('replace_pattern follows Go for $1x (a group named "1x": empty) and $$', async () => {
     const { rec } = await run(['replace_pattern(body, "(bob)", "$1x $$")']);
     expect(rec.body).toEqual({ stringValue: 'login by  $@example.com from 10.0.0.1' });
+  });
+
+  it('replace_pattern passes each expanded replacement through a hash function, formatted, as the Collector does', async () => {
+    const { rec, attrs } = await run([
+      'replace_pattern(attributes["user.email"], "^([a-z]+)@(.+)$", "$1", SHA256, "user-%s")',
+      'replace_pattern(body, "[a-z]+@[a-z.]+", "$0", Murmur3Hash)',
+    ]);
+    expect(attrs['user.email']).toBe(`user-${sha256('bob')}`);
+    // Murmur3Hash's own vectors are checked in converters.test.ts.
+    expect(rec.body?.stringValue).toBe(`login by ${murmur3Hex('bob@example.com')} from 10.0.0.1`);
+  });
+
+  it('replace_match and replace_all_matches hash their replacement with the function', async () => {
+    const { attrs } = await run(['replace_match(attributes["password"], "sec*", "masked", SHA1)', 'replace_all_matches(attributes, "y*", "no", MD5, "h:%s")']);
+    expect(attrs.password).toBe(createHash('sha1').update('masked').digest('hex'));
+    expect(attrs.keep).toBe(`h:${createHash('md5').update('no').digest('hex')}`);
+  });
+
+  it('replace_all_patterns hashes matching values, or keys, through the function', async () => {
+    const { attrs } = await run(['replace_all_patterns(attributes, "value", "^(.+)@example\\.com$", "$1", SHA256)', 'replace_all_patterns(attributes, "key", "^pass(word)$", "$1", MD5, "k-%s")']);
+    expect(attrs['user.email']).toBe(sha256('bob'));
+    expect(attrs[`k-${createHash('md5').update('word').digest('hex')}`]).toBe('secret');
+  });
+
+  it('refuses as the function anything but a converter of one string, and a bad replacementFormat', async () => {
+    await expect(run(['replace_pattern(body, "bob", "x", Concat)'])).rejects.toThrow(/converter that takes one string/);
+    await expect(run(['replace_pattern(body, "bob", "x", NoSuchHash)'])).rejects.toThrow(/converter that takes one string/);
+    await expect(run(['replace_pattern(body, "bob", "x", SHA256, "%d:%s")'])).rejects.toThrow(/single %s and no other format specifiers/);
   });
 
   it('replace_pattern leaves non-string targets alone', async () => {

@@ -5,13 +5,19 @@ import type { Accessor, Getter } from '../paths.js';
 import { putKv } from '../paths.js';
 import { compileGoRegex, globalOf, globToRegex, goReplacer } from '../regex.js';
 import { copyAny, OttlMap, typeName } from '../value.js';
-import type { Editor, FunctionDef } from './types.js';
+import { applyFunction, checkFormatLiteral, replaceThroughFunction } from './replace-function.js';
+import type { Editor, FunctionDef, StringFunction } from './types.js';
 
 /** OTTL editors (pkg/ottl/ottlfuncs): functions that change telemetry in place. */
 
 const path = (name: string) => ({ name, kind: 'path' as const });
 const getter = (name: string) => ({ name, kind: 'getter' as const });
 const literal = (name: string) => ({ name, kind: 'string' as const });
+/** The replace editors' optional `function` (a converter such as SHA256) and its output format. */
+const replaceFunctionParams = [
+  { name: 'function', kind: 'function' as const, optional: true },
+  { name: 'replacementFormat', kind: 'getter' as const, optional: true },
+];
 
 /**
  * The map a map editor works on. A nil target is a no-op (nothing to edit); a target that holds
@@ -94,11 +100,13 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
     },
   },
   replace_pattern: {
-    params: [path('target'), literal('regex'), getter('replacement')],
-    build: ([target, regex, replacement]) => {
+    params: [path('target'), literal('regex'), getter('replacement'), ...replaceFunctionParams],
+    build: ([target, regex, replacement, fn, format]) => {
       const t = target as Accessor;
       const re = globalOf(compileGoRegex(regex as string));
       const r = replacement as Getter;
+      const f = fn as StringFunction | undefined;
+      const fmt = format as Getter | undefined;
       return (ctx) => {
         const v = t.get(ctx);
         if (typeof v !== 'string') return;
@@ -107,28 +115,33 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
         re.lastIndex = 0;
         if (!re.test(v)) return;
         re.lastIndex = 0;
-        t.set(ctx, replaceIn(v, re, rep));
+        t.set(ctx, f ? replaceThroughFunction(v, re, rep, f, fmt?.(ctx), ctx) : replaceIn(v, re, rep));
       };
     },
   },
   replace_all_patterns: {
-    params: [path('target'), literal('mode'), literal('regex'), getter('replacement')],
-    build: ([target, mode, regex, replacement]) => {
+    params: [path('target'), literal('mode'), literal('regex'), getter('replacement'), ...replaceFunctionParams],
+    build: ([target, mode, regex, replacement, fn, format]) => {
       if (mode !== 'key' && mode !== 'value') throw new Error(`invalid mode "${mode as string}", expected "key" or "value"`);
       const t = target as Accessor;
       const re = globalOf(compileGoRegex(regex as string));
       const test = compileGoRegex(regex as string);
       const r = replacement as Getter;
+      const f = fn as StringFunction | undefined;
+      const fmt = format as Getter | undefined;
       return (ctx) => {
         const kvs = targetMap(t, ctx);
         if (!kvs) return;
         const rep = r(ctx);
         if (typeof rep !== 'string') throw new OttlRuntimeError(`replacement must be a string, got ${typeName(rep)}`);
+        const formatValue = fmt?.(ctx);
+        if (f) checkFormatLiteral(formatValue);
+        const replace = (s: string) => (f ? replaceThroughFunction(s, re, rep, f, formatValue, ctx) : replaceIn(s, re, rep));
         for (const kv of kvs) {
           if (mode === 'key') {
-            if (test.test(kv.key)) kv.key = replaceIn(kv.key, re, rep);
+            if (test.test(kv.key)) kv.key = replace(kv.key);
           } else if (kv.value?.stringValue !== undefined && test.test(kv.value.stringValue)) {
-            kv.value = { stringValue: replaceIn(kv.value.stringValue, re, rep) };
+            kv.value = { stringValue: replace(kv.value.stringValue) };
           }
         }
         // Renaming can make two keys equal; the later one wins, as when the Collector rebuilds the map.
@@ -137,29 +150,39 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
     },
   },
   replace_match: {
-    params: [path('target'), literal('pattern'), getter('replacement')],
-    build: ([target, pattern, replacement]) => {
+    params: [path('target'), literal('pattern'), getter('replacement'), ...replaceFunctionParams],
+    build: ([target, pattern, replacement, fn, format]) => {
       const t = target as Accessor;
       const glob = globToRegex(pattern as string);
       const r = replacement as Getter;
+      const f = fn as StringFunction | undefined;
+      const fmt = format as Getter | undefined;
       return (ctx) => {
         const v = t.get(ctx);
         const rep = r(ctx);
-        if (typeof v === 'string' && typeof rep === 'string' && glob.test(v)) t.set(ctx, rep);
+        if (typeof v !== 'string' || typeof rep !== 'string' || !glob.test(v)) return;
+        t.set(ctx, f ? applyFunction(f, rep, fmt?.(ctx), ctx) : rep);
       };
     },
   },
   replace_all_matches: {
-    params: [path('target'), literal('pattern'), getter('replacement')],
-    build: ([target, pattern, replacement]) => {
+    params: [path('target'), literal('pattern'), getter('replacement'), ...replaceFunctionParams],
+    build: ([target, pattern, replacement, fn, format]) => {
       const t = target as Accessor;
       const glob = globToRegex(pattern as string);
       const r = replacement as Getter;
+      const f = fn as StringFunction | undefined;
+      const fmt = format as Getter | undefined;
       return (ctx) => {
         const kvs = targetMap(t, ctx);
         const rep = r(ctx);
         if (!kvs || typeof rep !== 'string') return;
-        for (const kv of kvs) if (kv.value?.stringValue !== undefined && glob.test(kv.value.stringValue)) kv.value = { stringValue: rep };
+        let value: string | undefined;
+        for (const kv of kvs) {
+          if (kv.value?.stringValue === undefined || !glob.test(kv.value.stringValue)) continue;
+          value ??= f ? applyFunction(f, rep, fmt?.(ctx), ctx) : rep;
+          kv.value = { stringValue: value };
+        }
       };
     },
   },

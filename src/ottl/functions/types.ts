@@ -7,7 +7,7 @@ import type { Value } from '../value.js';
  * must be written as literals in the statement, so regexes and limits are checked and compiled
  * once at start, as the Collector does.
  */
-export type ParamKind = 'path' | 'getter' | 'string' | 'int' | 'stringList' | 'bool';
+export type ParamKind = 'path' | 'getter' | 'string' | 'int' | 'stringList' | 'bool' | 'function';
 
 export interface Param {
   readonly name: string;
@@ -15,7 +15,13 @@ export interface Param {
   readonly optional?: boolean;
 }
 
-export type ArgValue = Accessor | Getter | string | bigint | boolean | string[] | undefined;
+/**
+ * A converter passed by name (`SHA256`), applied to a string: the `function` argument of the
+ * replace editors (the Collector's FunctionGetter).
+ */
+export type StringFunction = (input: string, ctx: TransformContext) => Value;
+
+export type ArgValue = Accessor | Getter | StringFunction | string | bigint | boolean | string[] | undefined;
 
 export type Editor = (ctx: TransformContext) => void;
 export type Converter = (ctx: TransformContext) => Value;
