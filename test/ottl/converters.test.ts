@@ -70,6 +70,11 @@ describe('OTTL converters', () => {
     ['Murmur3Hash("")', '00000000'],
     ['Murmur3Hash128("hello world")', '0e617feb46603f53b163eb607d4697ab'],
     ['Murmur3Hash128("The quick brown fox jumps over the lazy dog")', '6c1b07bc7bbc4be347939ac4a93c437a'],
+    // xxHash3 vectors from the Collector's own tests (canonical big-endian hex); "" is hashed.
+    ['XXH3("hello world")', 'd447b1ea40e6988b'],
+    ['XXH3("")', '2d06800538d394c2'],
+    ['XXH128("hello world")', 'df8d09e93f874900a99b8775cc15b6c7'],
+    ['XXH128("")', '99aa06d3014798d86001c324468d497f'],
     ['SHA256("")', ''],
     ['FNV("")', ''],
     ['ToLowerCase(attributes["s"])', 'hello world'],

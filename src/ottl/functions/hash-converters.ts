@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createXXHash128, createXXHash3 } from 'hash-wasm';
 import { murmur3x64_128, murmur3x86_32 } from '../murmur3.js';
 import { stringFn } from './converter-kit.js';
 import type { Converter, FunctionDef } from './types.js';
@@ -24,6 +25,12 @@ function murmur128Hex(s: string): string {
   return out.toString('hex');
 }
 
+// XXH3 (64-bit) and XXH128, seed 0, from hash-wasm (WebAssembly; Node has no xxHash). Its hashers
+// are made once, here, so the converters stay synchronous; the digest is the canonical big-endian
+// hex, as the Collector's (zeebo/xxh3 Sum / Sum128().Bytes()).
+const xxh3 = await createXXHash3();
+const xxh128 = await createXXHash128();
+
 const FNV64_OFFSET = 0xcbf29ce484222325n;
 const FNV64_PRIME = 0x100000001b3n;
 
@@ -44,4 +51,7 @@ export const HASH_CONVERTERS: Record<string, FunctionDef<Converter>> = {
   SHA256: stringFn((s) => hexDigest('sha256', s)),
   SHA512: stringFn((s) => hexDigest('sha512', s)),
   FNV: stringFn((s) => (s === '' ? s : fnv1a64(s))),
+  // xxHash3: "" is hashed too.
+  XXH3: stringFn((s) => xxh3.init().update(s).digest('hex')),
+  XXH128: stringFn((s) => xxh128.init().update(s).digest('hex')),
 };
