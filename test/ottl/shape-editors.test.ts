@@ -9,6 +9,20 @@ async function attrsAfter(statements: string[], attributes: Record<string, unkno
 const nested = { name: 'test', address: { street: 'first', house: 1234n }, occupants: ['user 1', 'user 2'] };
 
 describe('OTTL flatten', () => {
+  it('with resolveConflicts keeps colliding keys under numbered suffixes, and a list under its own key, as the Collector', async () => {
+    // The Collector's example: "address.street" exists flat and nested; list items share the key.
+    const input = { 'address.street': 'first', address: { street: 'second', house: 1n }, occupants: ['user 1', 'user 2'] };
+    expect(await attrsAfter(['flatten(attributes, resolveConflicts=true)'], input)).toEqual({
+      'address.street': 'first',
+      'address.street.0': 'second',
+      'address.house': 1n,
+      occupants: 'user 1',
+      'occupants.0': 'user 2',
+    });
+    // Without it, the later key wins.
+    expect((await attrsAfter(['flatten(attributes)'], input))['address.street']).toBe('second');
+  });
+
   it('moves nested keys to the root as dotted keys, and list items as key.index', async () => {
     expect(await attrsAfter(['flatten(attributes)'], nested)).toEqual({ name: 'test', 'address.street': 'first', 'address.house': 1234n, 'occupants.0': 'user 1', 'occupants.1': 'user 2' });
   });
@@ -23,10 +37,9 @@ describe('OTTL flatten', () => {
     expect(await attrsAfter(['flatten(attributes, depth=0)'], deep)).toEqual(deep);
   });
 
-  it('flattens a map attribute in place, and refuses a negative depth or resolveConflicts when the config loads', async () => {
+  it('flattens a map attribute in place, and refuses a negative depth when the config loads', async () => {
     expect(await attrsAfter(['flatten(attributes["http"])'], { http: { req: { method: 'GET' } } })).toEqual({ http: { 'req.method': 'GET' } });
     await expect(attrsAfter(['flatten(attributes, depth=-1)'], nested)).rejects.toThrow(/cannot be negative/);
-    await expect(attrsAfter(['flatten(attributes, resolveConflicts=true)'], nested)).rejects.toThrow(/resolveConflicts is not supported/);
   });
 });
 

@@ -10,8 +10,9 @@ import type { Editor, FunctionDef } from './types.js';
 
 export const SHAPE_EDITORS: Record<string, FunctionDef<Editor>> = {
   /**
-   * flatten(target, prefix?, depth?): nested maps become dotted keys, down to `depth` levels (a
-   * deeper map stays a map), and a list's items become `key.0`, `key.1`, … ; a later key wins.
+   * flatten(target, prefix?, depth?, resolveConflicts?): nested maps become dotted keys, down to
+   * `depth` levels (a deeper map stays a map), and a list's items become `key.0`, `key.1`, … ; a
+   * later key wins, or with resolveConflicts gets a numbered suffix (flattenInto).
    */
   flatten: {
     params: [
@@ -23,7 +24,6 @@ export const SHAPE_EDITORS: Record<string, FunctionDef<Editor>> = {
     build: ([target, prefixArg, depthArg, resolveConflicts]) => {
       const depth = (depthArg as bigint | undefined) ?? BigInt(Number.MAX_SAFE_INTEGER);
       if (depth < 0n) throw new Error(`invalid depth for flatten function, ${depth} cannot be negative`);
-      if (resolveConflicts === true) throw new Error('flatten: resolveConflicts is not supported; without it a later key wins');
       const prefix = (prefixArg as string | undefined) ?? '';
       const maxDepth = Number(depth);
       const t = target as Accessor;
@@ -31,7 +31,7 @@ export const SHAPE_EDITORS: Record<string, FunctionDef<Editor>> = {
         const kvs = targetMap(t, ctx);
         if (!kvs) return;
         const out: KeyValue[] = [];
-        flattenInto(out, kvs, prefix, 0, maxDepth);
+        flattenInto(out, kvs, prefix, 0, maxDepth, resolveConflicts === true ? new Map() : undefined);
         kvs.length = 0;
         kvs.push(...out);
       };
@@ -100,12 +100,27 @@ function intOf(v: Value, name: string): bigint {
   return v;
 }
 
-function flattenInto(out: KeyValue[], kvs: KeyValue[], prefix: string, depth: number, maxDepth: number): void {
+/**
+ * With `seen` (resolveConflicts), a key already written gets the next free suffix instead of being
+ * overwritten: `key`, then `key.0`, `key.1`, …; a list's items then all go under the list's own key
+ * that way, as in the Collector.
+ */
+function flattenInto(out: KeyValue[], kvs: KeyValue[], prefix: string, depth: number, maxDepth: number, seen?: Map<string, number>): void {
   const p = prefix === '' ? '' : `${prefix}.`;
+  const put = (key: string, value: AnyValue) => {
+    if (!seen) return putKv(out, key, value);
+    if (!out.some((kv) => kv.key === key)) {
+      seen.set(key, 0);
+      return putKv(out, key, value);
+    }
+    const next = seen.get(key) ?? 0;
+    seen.set(key, next + 1);
+    putKv(out, `${key}.${next}`, value);
+  };
   for (const kv of kvs) {
     const v: AnyValue | undefined = kv.value;
-    if (v?.kvlistValue && depth < maxDepth) flattenInto(out, v.kvlistValue.values, p + kv.key, depth + 1, maxDepth);
-    else if (v?.arrayValue) v.arrayValue.values.forEach((item, i) => putKv(out, `${p}${kv.key}.${i}`, item));
-    else putKv(out, p + kv.key, v ?? {});
+    if (v?.kvlistValue && depth < maxDepth) flattenInto(out, v.kvlistValue.values, p + kv.key, depth + 1, maxDepth, seen);
+    else if (v?.arrayValue) v.arrayValue.values.forEach((item, i) => put(seen ? p + kv.key : `${p}${kv.key}.${i}`, item));
+    else put(p + kv.key, v ?? {});
   }
 }
