@@ -8,6 +8,7 @@ import { acquireOwnerLock } from './owner-lock.js';
 import type { StageRecord } from './stage-format.js';
 import { leftoverSegments, removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
 import { WalSyncer } from './wal-syncer.js';
+import { syncDirectory } from './sync-directory.js';
 
 /**
  * One SQLite database per `file_storage` directory, shared by every queue and key/value client
@@ -523,15 +524,6 @@ async function syncFile(path: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-function syncDirectory(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

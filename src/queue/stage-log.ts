@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, scanSegmentHead, type ScannedSegment, type StageRecord } from './stage-format.js';
+import { syncDirectory } from './sync-directory.js';
 
 /**
  * The stage log: where a young request's bytes are made durable, written once, instead of into
@@ -273,13 +274,4 @@ function firstGeneration(path: string): number {
 /** After the leftovers are safely in SQLite: remove the stage. */
 export function removeStage(directory: string): void {
   rmSync(join(directory, STAGE_DIR), { recursive: true, force: true });
-}
-
-function syncDirectory(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StageLog } from './stage-log.js';
+import { syncDirectory } from './sync-directory.js';
 import { DIRTY, EPOCH, REQUESTED, SLEEPING, SLOTS, STOP, SYNCED, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
 
 /**
@@ -20,15 +21,6 @@ const synced: number[] = new Array(SLOTS).fill(0);
 
 const pathOf = (slot: number) => (slot === 0 ? init.path : StageLog.path(init.stageDirectory, slot));
 
-function syncDirectoryOf(path: string): void {
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
-
 /** The slot's file, reopened when the event loop recreated or deleted it; undefined when gone. */
 function fileOf(slot: number): number | undefined {
   const epoch = Atomics.load(cells, EPOCH + slot);
@@ -45,7 +37,7 @@ function fileOf(slot: number): number | undefined {
     throw err;
   }
   // Once per file: its directory entry, so the synced file itself survives a power cut.
-  syncDirectoryOf(path);
+  syncDirectory(dirname(path));
   return fds[slot];
 }
 
