@@ -59,7 +59,7 @@ const MAX_WAL_BYTES = 32 * 1024 * 1024;
 /** A drained queue's TRUNCATE checkpoint, when the checkpointer thread is busy: tries, and the wait between. */
 const RECLAIM_ATTEMPTS = 20;
 const RECLAIM_RETRY_MS = 25;
-/** How long the stage log must stay empty before its segment files are deleted. */
+/** How long the stage log must stay idle before it is cut back to its idle segments (stage-log.ts). */
 const STAGE_TRIM_DELAY_MS = 1_000;
 
 interface PendingWrite {
