@@ -31,6 +31,19 @@ describe('OTTL flatten', () => {
     expect(Object.keys(await attrsAfter(['flatten(attributes, "app")'], nested))).toEqual(['app.name', 'app.address.street', 'app.address.house', 'app.occupants.0', 'app.occupants.1']);
   });
 
+  it('flattens maps inside lists, and keeps a list deeper than depth as a list, as the Collector', async () => {
+    const input = { hosts: [{ name: 'a', tags: ['x', 'y'] }, 'plain'], deep: { list: [1n, 2n] } };
+    expect(await attrsAfter(['flatten(attributes)'], input)).toEqual({
+      'hosts.0.name': 'a',
+      'hosts.0.tags.0': 'x',
+      'hosts.0.tags.1': 'y',
+      'hosts.1': 'plain',
+      'deep.list.0': 1n,
+      'deep.list.1': 2n,
+    });
+    expect(await attrsAfter(['flatten(attributes, depth=1)'], input)).toEqual({ 'hosts.0': { name: 'a', tags: ['x', 'y'] }, 'hosts.1': 'plain', 'deep.list': [1n, 2n] });
+  });
+
   it('stops at depth, keeping deeper maps as maps; depth 0 changes nothing', async () => {
     const deep = { '0': { '1': { '2': { '3': { '4': 'value' } } } } };
     expect(await attrsAfter(['flatten(attributes, depth=2)'], deep)).toEqual({ '0.1.2': { '3': { '4': 'value' } } });

@@ -10,8 +10,8 @@ import type { Editor, FunctionDef } from './types.js';
 
 export const SHAPE_EDITORS: Record<string, FunctionDef<Editor>> = {
   /**
-   * flatten(target, prefix?, depth?, resolveConflicts?): nested maps become dotted keys, down to
-   * `depth` levels (a deeper map stays a map), and a list's items become `key.0`, `key.1`, … ; a
+   * flatten(target, prefix?, depth?, resolveConflicts?): nested maps and lists become dotted keys
+   * (`key.0`, `key.1` for list items), down to `depth` levels (what is deeper stays as it is); a
    * later key wins, or with resolveConflicts gets a numbered suffix (flattenInto).
    */
   flatten: {
@@ -119,8 +119,23 @@ function flattenInto(out: KeyValue[], kvs: KeyValue[], prefix: string, depth: nu
   };
   for (const kv of kvs) {
     const v: AnyValue | undefined = kv.value;
-    if (v?.kvlistValue && depth < maxDepth) flattenInto(out, v.kvlistValue.values, p + kv.key, depth + 1, maxDepth, seen);
-    else if (v?.arrayValue) v.arrayValue.values.forEach((item, i) => put(seen ? p + kv.key : `${p}${kv.key}.${i}`, item));
-    else put(p + kv.key, v ?? {});
+    const key = p + kv.key;
+    if (v?.kvlistValue && depth < maxDepth) flattenInto(out, v.kvlistValue.values, key, depth + 1, maxDepth, seen);
+    else if (v?.arrayValue && depth < maxDepth) flattenList(out, v.arrayValue.values, key, depth, maxDepth, seen, put);
+    else put(key, v ?? {});
   }
+}
+
+/**
+ * A list's items, as the Collector's: a map item within depth is flattened under `key.i`, a list
+ * item within depth likewise (`key.i.j`), anything else goes to `key.i` (with resolveConflicts, to
+ * `key` and its numbered suffixes).
+ */
+function flattenList(out: KeyValue[], items: AnyValue[], key: string, depth: number, maxDepth: number, seen: Map<string, number> | undefined, put: (key: string, value: AnyValue) => void): void {
+  items.forEach((item, i) => {
+    const within = depth + 1 < maxDepth;
+    if (item.kvlistValue && within) flattenInto(out, item.kvlistValue.values, `${key}.${i}`, depth + 2, maxDepth, seen);
+    else if (item.arrayValue && within) flattenList(out, item.arrayValue.values, `${key}.${i}`, depth + 1, maxDepth, seen, put);
+    else put(seen ? key : `${key}.${i}`, item);
+  });
 }
