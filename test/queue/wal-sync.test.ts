@@ -66,6 +66,23 @@ async function untilPending() {
 async function closeQueue(q: { close(): Promise<void> }) {
   await Promise.all([q.close(), releaseAll()]);
 }
+/**
+ * Enqueue `bytes` on a queue with fsync on, and check it is confirmed only once the fsyncs it waits
+ * for returned; returns the files those fsyncs were for.
+ */
+async function confirmedOnlyAfterFsync(bytes: Uint8Array): Promise<string[]> {
+  const q = openQueue(true);
+  let confirmed = false;
+  const enqueued = q.enqueue({ bytes, items: 1 }).then(() => (confirmed = true));
+  await untilPending();
+  const files = gate.pending.map((p) => p.file);
+  expect(confirmed).toBe(false);
+  await releaseAll();
+  await enqueued;
+  expect(confirmed).toBe(true);
+  await closeQueue(q);
+  return files;
+}
 /** Lets every fsync waiting now (and any it leads to) return. */
 async function releaseAll(err?: Error) {
   for (let i = 0; i < 10; i++) {
@@ -76,29 +93,13 @@ async function releaseAll(err?: Error) {
 
 describe('persistent queue durability with fsync on', () => {
   it('confirms an enqueue only after the stage log segment it went to was fsynced', async () => {
-    const q = openQueue(true);
-    let confirmed = false;
-    const enqueued = q.enqueue({ bytes: new Uint8Array([1, 2, 3]), items: 1 }).then(() => (confirmed = true));
-    await untilPending();
-    expect(gate.pending.map((p) => p.file).filter((f) => f.endsWith('.seg'))).toHaveLength(1);
-    expect(confirmed).toBe(false);
-    await releaseAll();
-    await enqueued;
-    expect(confirmed).toBe(true);
-    await closeQueue(q);
+    const files = await confirmedOnlyAfterFsync(new Uint8Array([1, 2, 3]));
+    expect(files.filter((f) => f.endsWith('.seg'))).toHaveLength(1);
   });
 
   it('confirms a request too big for the stage log only after the write-ahead log was fsynced', async () => {
-    const q = openQueue(true);
-    let confirmed = false;
-    const enqueued = q.enqueue({ bytes: new Uint8Array(2 * 1024 * 1024), items: 1 }).then(() => (confirmed = true));
-    await untilPending();
-    expect(gate.pending.map((p) => p.file.endsWith('-wal'))).toEqual([true]);
-    expect(confirmed).toBe(false);
-    await releaseAll();
-    await enqueued;
-    expect(confirmed).toBe(true);
-    await closeQueue(q);
+    const files = await confirmedOnlyAfterFsync(new Uint8Array(2 * 1024 * 1024));
+    expect(files.map((f) => f.endsWith('-wal'))).toEqual([true]);
   });
 
   it('refuses the enqueue (so the client retries) when the fsync fails', async () => {
