@@ -26,7 +26,7 @@ export interface StageRecord {
 
 /** The header and exporter id of a record; the payload is written after it as is (no copy). */
 export function encodeHeader(generation: number, record: StageRecord): Buffer {
-  const id = Buffer.from(record.exporterId, 'utf8');
+  const id = idBytes(record.exporterId);
   const header = Buffer.alloc(HEADER_BYTES + id.length);
   header.writeUInt32LE(RECORD_MAGIC, 0);
   header.writeUInt32LE(generation >>> 0, 4);
@@ -41,7 +41,15 @@ export function encodeHeader(generation: number, record: StageRecord): Buffer {
 }
 
 export function recordBytes(exporterId: string, payloadBytes: number): number {
-  return HEADER_BYTES + Buffer.byteLength(exporterId, 'utf8') + payloadBytes;
+  return HEADER_BYTES + idBytes(exporterId).length + payloadBytes;
+}
+
+/** Exporter ids as UTF-8, encoded once per exporter rather than twice per request. */
+const ids = new Map<string, Buffer>();
+function idBytes(exporterId: string): Buffer {
+  let bytes = ids.get(exporterId);
+  if (!bytes) ids.set(exporterId, (bytes = Buffer.from(exporterId, 'utf8')));
+  return bytes;
 }
 
 function headerChecksum(buf: Buffer, idLength: number, at = 0): number {
