@@ -1,4 +1,3 @@
-import zlib from 'node:zlib';
 import { z } from 'zod';
 import { duration } from '../../config/types.js';
 import { exporterHelperShape } from '../helper/config.js';
@@ -7,9 +6,6 @@ import { exporterHelperShape } from '../helper/config.js';
 export const DEFAULT_MAX_MEGABYTES = 100;
 export const DEFAULT_MAX_BACKUPS = 100;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
-
-/** node:zlib gained zstd in Node 22.15 / 23.8; Node 20 has none and we add no native dependency for it. */
-export const zstdAvailable = typeof (zlib as unknown as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
 
 const rotationSchema = z.strictObject({
   max_megabytes: z.number().int().positive().default(DEFAULT_MAX_MEGABYTES),
@@ -42,9 +38,6 @@ export const fileConfigSchema = z
   })
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (c.compression === 'zstd' && !zstdAvailable) {
-      issue('compression', `zstd needs node:zlib zstd support (Node >= 22.15); this Node ${process.version} has none`);
-    }
     if (c.append && c.compression) issue('append', 'append and compression together are not supported');
     if (c.append && c.rotation) issue('append', 'append and rotation together are not supported');
     if (c.directory_permissions !== undefined && !c.create_directory) issue('directory_permissions', 'requires create_directory: true');

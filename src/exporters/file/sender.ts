@@ -1,6 +1,6 @@
 import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
+import { zstdCompress } from '../../compression/zstd.js';
 import { GatewayError } from '../../errors.js';
 import { logsToJson } from '../../pdata/json.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -47,13 +47,19 @@ export class FileSender implements LogsSender {
   }
 
   send(request: ExportRequest, _signal: AbortSignal): Promise<SendResult> {
-    let entry: Uint8Array;
-    try {
-      entry = this.encode(request);
-    } catch (err) {
-      return Promise.resolve(permanent(`cannot encode request: ${(err as Error).message}`));
-    }
-    const result = this.chain.then(() => this.write(entry));
+    // Encoded before joining the write chain, so entries stay in the order send() was called.
+    const encoded = this.encode(request);
+    // Handled where it is awaited below; this keeps an early rejection from counting as unhandled.
+    encoded.catch(() => undefined);
+    const result = this.chain.then(async () => {
+      let entry: Uint8Array;
+      try {
+        entry = await encoded;
+      } catch (err) {
+        return permanent(`cannot encode request: ${(err as Error).message}`);
+      }
+      return this.write(entry);
+    });
     this.chain = result.catch(() => undefined);
     return result;
   }
@@ -65,11 +71,11 @@ export class FileSender implements LogsSender {
     this.file = undefined;
   }
 
-  private encode(request: ExportRequest): Uint8Array {
+  private async encode(request: ExportRequest): Promise<Uint8Array> {
     const compress = this.config.compression === 'zstd';
     const message = this.config.format === 'json' ? Buffer.from(logsToJson(request.logs()), 'utf8') : request.bytes();
     if (this.config.format === 'json' && !compress) return Buffer.concat([message, Buffer.from('\n')]);
-    const body = compress ? zstdCompress(message) : message;
+    const body = compress ? await zstdCompress(message) : message;
     const framed = Buffer.alloc(LENGTH_PREFIX_BYTES + body.length);
     framed.writeUInt32BE(body.length, 0);
     framed.set(body, LENGTH_PREFIX_BYTES);
@@ -115,6 +121,3 @@ export class FileSender implements LogsSender {
   }
 }
 
-function zstdCompress(data: Uint8Array): Uint8Array {
-  return (zlib as unknown as { zstdCompressSync(b: Uint8Array): Buffer }).zstdCompressSync(data);
-}

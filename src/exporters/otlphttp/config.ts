@@ -1,4 +1,3 @@
-import * as zlib from 'node:zlib';
 import { z } from 'zod';
 import { headers, httpUrl, tlsClient } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
@@ -8,9 +7,6 @@ import { exporterHelperShape } from '../helper/config.js';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** OTLP/HTTP's logs path, appended to `endpoint` (not to `logs_endpoint`). */
 export const LOGS_PATH = '/v1/logs';
-
-/** zstd arrived in node:zlib with Node 22.15 / 23.8; on Node 20 it does not exist. */
-export const zstdAvailable = (): boolean => typeof (zlib as { zstdCompress?: unknown }).zstdCompress === 'function';
 
 /** Header values are opaque in the Collector (they usually carry API keys): treat every one as a secret. */
 export const secretHeaders = () =>
@@ -38,13 +34,6 @@ export const otlphttpConfigSchema = z
   .superRefine((c, ctx) => {
     if (!c.endpoint && !c.logs_endpoint) {
       ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'expected `endpoint` (base URL) or `logs_endpoint` (full URL)' });
-    }
-    if (c.compression === 'zstd' && !zstdAvailable()) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['compression'],
-        message: `zstd needs Node.js 22.15 or later (this is ${process.version}); use "gzip" or "none"`,
-      });
     }
   });
 

@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { zstdCompress } from '../../compression/zstd.js';
 import { exportResponseFromJson, logsToJson } from '../../pdata/json.js';
 import { decodeExportResponse, type ExportResponse } from '../../pdata/proto.js';
 import { decodeStatus } from '../../pdata/rpc-status.js';
@@ -21,13 +22,13 @@ const CONTENT_TYPE = { proto: 'application/x-protobuf', json: 'application/json'
 
 const gzip = promisify(zlib.gzip);
 type Compress = (data: Uint8Array) => Promise<Buffer>;
-/** Compression runs on libuv's thread pool (async zlib), off the event loop. */
+/**
+ * gzip runs on libuv's thread pool (async zlib), off the event loop; so does zstd on Node ≥ 22.15
+ * (see compression/zstd.ts for Node 20).
+ */
 function compressor(kind: OtlpHttpConfig['compression']): Compress | undefined {
   if (kind === 'gzip') return (d) => gzip(d);
-  if (kind === 'zstd') {
-    const zstd = (zlib as unknown as { zstdCompress: (d: Uint8Array, cb: (e: Error | null, r: Buffer) => void) => void }).zstdCompress;
-    return promisify(zstd);
-  }
+  if (kind === 'zstd') return zstdCompress;
   return undefined;
 }
 

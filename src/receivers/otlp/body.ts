@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
-import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
+import type { Readable, Transform } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
+import { createZstdDecompress } from '../../compression/zstd.js';
 import { GatewayError, PermanentError } from '../../errors.js';
 
 /**
@@ -9,15 +10,21 @@ import { GatewayError, PermanentError } from '../../errors.js';
  * `maxBytes` plus one zlib chunk is ever buffered.
  */
 
-/** Content-Encoding values accepted; anything else is 415 (as the Collector answers). */
-export type BodyEncoding = 'identity' | 'gzip' | 'deflate';
+/**
+ * Content-Encoding values accepted; anything else is 415 (as the Collector answers). The Collector
+ * also takes snappy and lz4; no client we know of sends those for OTLP, and each would be another
+ * dependency.
+ */
+export type BodyEncoding = 'identity' | 'gzip' | 'deflate' | 'zstd';
 
 /** Undefined for an encoding we do not support. Tokens are case-insensitive (RFC 9110). */
 export function parseContentEncoding(header: string | undefined): BodyEncoding | undefined {
   const value = (header ?? '').trim().toLowerCase();
   if (value === '' || value === 'identity') return 'identity';
   if (value === 'gzip' || value === 'x-gzip') return 'gzip';
-  if (value === 'deflate') return 'deflate';
+  // zlib: the Collector's name for the same zlib-wrapped deflate stream.
+  if (value === 'deflate' || value === 'zlib') return 'deflate';
+  if (value === 'zstd') return 'zstd';
   return undefined;
 }
 
@@ -36,8 +43,7 @@ export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number
     let wireBytes = 0;
     let bodyBytes = 0;
     let settled = false;
-    const inflater: Gunzip | Inflate | undefined =
-      encoding === 'gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : undefined;
+    const inflater = decoder(encoding);
 
     const finish = (err: Error | undefined, body?: Buffer) => {
       if (settled) return;
@@ -92,6 +98,13 @@ export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number
     req.on('error', onAbort);
     req.on('close', onClose);
   });
+}
+
+function decoder(encoding: BodyEncoding): Transform | undefined {
+  if (encoding === 'gzip') return createGunzip();
+  if (encoding === 'deflate') return createInflate();
+  if (encoding === 'zstd') return createZstdDecompress();
+  return undefined;
 }
 
 /**

@@ -36,7 +36,7 @@ const IGNORED_KEYS = [
   'write_buffer_size',
   'transport',
   // confighttp keys without a Node counterpart: responses are small and written at once, and
-  // gzip, deflate and identity bodies are always accepted.
+  // gzip, deflate, zstd and identity bodies are always accepted.
   'write_timeout',
   'compression_algorithms',
 ] as const;

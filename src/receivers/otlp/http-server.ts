@@ -106,7 +106,7 @@ export class OtlpHttpServer {
       });
     }
     const encoding = parseContentEncoding(req.headers['content-encoding']);
-    if (!encoding) return this.refuse(req, res, kind, { httpStatus: 415, message: `unsupported content encoding ${JSON.stringify(req.headers['content-encoding'])}; use gzip, deflate or none` });
+    if (!encoding) return this.refuse(req, res, kind, { httpStatus: 415, message: `unsupported content encoding ${JSON.stringify(req.headers['content-encoding'])}; use gzip, deflate, zstd or none` });
 
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > this.config.max_request_body_size) return this.refuse(req, res, kind, refusalFor(new BodyTooLargeError(this.config.max_request_body_size, false)));

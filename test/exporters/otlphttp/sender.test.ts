@@ -42,6 +42,16 @@ describe('otlphttp sender', () => {
     expect(bodies(backend.records())).toEqual(['a', 'b']);
   });
 
+  it('with compression zstd, sends Content-Encoding zstd that the backend decodes (any Node version)', async () => {
+    const request = queuedRequest(logsWith('z1', 'z2', 'x'.repeat(20000)));
+    const result = await sender({ compression: 'zstd' }).send(request, neverAborts());
+    expect(result.kind).toBe('success');
+    const [received] = backend.requests;
+    expect(received.contentEncoding).toBe('zstd');
+    expect(received.bodyBytes).toBeLessThan(request.bytes().length / 10);
+    expect(bodies(backend.records())).toEqual(['z1', 'z2', 'x'.repeat(20000)]);
+  });
+
   it('puts exactly the queued bytes on the wire (gzip of request.bytes())', async () => {
     let wire: Buffer | undefined;
     const server: Server = createServer((req, res) => {

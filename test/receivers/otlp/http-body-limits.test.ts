@@ -5,6 +5,7 @@ import { createGzip, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newLogRecord, type Logs } from '../../../src/pdata/model.js';
 import { encodeLogs } from '../../../src/pdata/proto.js';
+import { zstdCompress } from '../../../src/compression/zstd.js';
 import { counterValue, startReceiver, statusOf, type Running } from './harness.js';
 
 const PROTO = 'application/x-protobuf';
@@ -50,6 +51,37 @@ describe('otlp receiver over HTTP: compressed bodies and size limits', () => {
     const res = await post(deflateSync(json), { 'content-encoding': 'deflate', 'content-type': 'application/json' });
     expect(res.status).toBe(200);
     expect(run.next.received[0].resourceLogs[0].scopeLogs[0].logRecords[0].body).toEqual({ stringValue: 'deflated' });
+  });
+
+  it('accepts a zstd-compressed protobuf body, and "zlib" as the Collector names deflate', async () => {
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0' } });
+    expect((await post(await zstdCompress(encodeLogs(logsOf(50))), { 'content-encoding': 'zstd' })).status).toBe(200);
+    expect((await post(deflateSync(encodeLogs(logsOf(3))), { 'content-encoding': 'zlib' })).status).toBe(200);
+    expect(run.next.received).toEqual([logsOf(50), logsOf(3)]);
+  });
+
+  it('answers 400 to a truncated zstd body and ingests none of it', async () => {
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0' } });
+    const compressed = await zstdCompress(encodeLogs(logsOf(500)));
+    const res = await post(compressed.subarray(0, compressed.length - 20), { 'content-encoding': 'zstd' });
+    expect(res.status).toBe(400);
+    expect((await statusOf(res)).message).toMatch(/not valid zstd data/);
+    expect(run.next.calls).toBe(0);
+  });
+
+  it('stops decompressing a zstd bomb at the limit: 413, and keeps serving', async () => {
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0', max_request_body_size: MIB } });
+    const bomb = await zstdCompress(Buffer.alloc(30 * MIB));
+    expect(bomb.length).toBeLessThan(10 * 1024);
+    const before = process.memoryUsage();
+    const res = await post(bomb, { 'content-encoding': 'zstd' });
+    const after = process.memoryUsage();
+    expect(res.status).toBe(413);
+    expect((await statusOf(res)).message).toMatch(/after decompression/);
+    const growth = after.arrayBuffers - before.arrayBuffers + (after.heapUsed - before.heapUsed);
+    expect(growth).toBeLessThan(20 * MIB);
+    expect(run.next.calls).toBe(0);
+    expect((await post(await zstdCompress(encodeLogs(logsOf(1))), { 'content-encoding': 'zstd' })).status).toBe(200);
   });
 
   it('answers 413 when a body is small on the wire but over the limit after decompression', async () => {
