@@ -127,7 +127,7 @@ function run(action: Action, database: QueueDatabase, exporterId: string, out: (
 
 function ownerLockIfFree(directory: string): (() => void) | undefined {
   try {
-    return acquireOwnerLock(directory);
+    return acquireOwnerLock(directory, 'queue-command');
   } catch {
     // A gateway runs on this directory: its newest requests are in its stage log, not counted here.
     return undefined;
