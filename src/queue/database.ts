@@ -448,6 +448,8 @@ export class QueueDatabase {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.stageTrimTimer);
+    // A spare segment being created: let it finish (or fail) before the stage is closed.
+    await this.stageLog?.settled();
     // Its connection closes first, so this one is the last: closing checkpoints the WAL.
     await this.checkpointer?.close();
     this.checkpointer = undefined;

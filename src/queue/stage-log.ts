@@ -1,5 +1,6 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, unlinkSync, writeSync, writevSync } from 'node:fs';
+import { close, closeSync, existsSync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, readSync, rmSync, unlink, unlinkSync, write, writeSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, scanSegmentHead, type ScannedSegment, type StageRecord } from './stage-format.js';
 import { syncDirectory } from './sync-directory.js';
 
@@ -58,7 +59,10 @@ export class StageLog {
   /** Segments written since the thread-pool fsync last ran (used only without the fsync thread). */
   private readonly dirty = new Set<number>();
   private created = false;
+  private closed = false;
   private lastWriteAt = 0;
+  /** A spare segment being created off the event loop (see `prepareSpare`), and its slot. */
+  private spare?: { slot: number; done: Promise<void> };
 
   constructor(
     readonly directory: string,
@@ -189,6 +193,7 @@ export class StageLog {
    * stop leaves only the database. Returns whether the stage was empty.
    */
   close(): boolean {
+    this.closed = true;
     const empty = this.liveBytesTotal === 0;
     for (const segment of this.segments.values()) closeSync(segment.fd);
     this.segments.clear();
@@ -205,20 +210,80 @@ export class StageLog {
     next.generation = ++this.generation;
     next.offset = 0;
     this.active = next;
+    this.prepareSpare();
     return next;
   }
 
-  private create(): Segment {
-    let slot = 1;
-    while (this.segments.has(slot)) slot++;
-    if (slot >= MAX_SLOTS) throw new Error(`stage log full (${MAX_SLOTS - 1} segments in use)`);
+  /**
+   * When the segment just taken was the last free one, create the next off the event loop, so the
+   * write that fills this one finds a segment ready. Creating one on the event loop (4 MiB of
+   * zeros) held it for 14-31 ms, and the fsync thread's first sync of the new file (its 4 MiB)
+   * held every acknowledgement of that round as long (BENCHMARKS.md, session 6). Here both run on
+   * libuv's thread pool, fsync included; the synchronous `create` remains for when this one is not
+   * ready yet, or failed.
+   */
+  private prepareSpare(): void {
+    if (this.spare || this.closed) return;
+    for (const s of this.segments.values()) if (s !== this.active && s.live === 0) return;
+    const slot = this.freeSlot();
+    if (slot === undefined) return;
+    const done = this.createOffLoop(slot)
+      .catch(() => {
+        // The synchronous path creates a segment when one is needed, and reports its error.
+      })
+      .finally(() => (this.spare = undefined));
+    this.spare = { slot, done };
+  }
+
+  private async createOffLoop(slot: number): Promise<void> {
+    this.ensureDirectory();
     const path = StageLog.path(this.directory, slot);
-    if (!this.created) {
-      mkdirSync(dirname(path), { recursive: true });
-      // The stage directory's own entry, once, so segment files in it survive a power cut.
-      syncDirectory(this.directory);
-      this.created = true;
+    const fd = await openAsync(path, 'w+');
+    try {
+      for (let at = 0; at < SEGMENT_BYTES; ) at += await writeAsync(fd, ZEROS, 0, Math.min(ZEROS.length, SEGMENT_BYTES - at), at);
+      await fsyncAsync(fd);
+      // Its directory entry too (the fsync thread does it again at first use: cheap by then).
+      const dir = await openAsync(dirname(path), 'r');
+      await fsyncAsync(dir).finally(() => closeAsync(dir));
+    } catch (err) {
+      await closeAsync(fd).catch(() => undefined);
+      await unlinkAsync(path).catch(() => undefined);
+      throw err;
     }
+    if (this.closed || this.segments.has(slot)) {
+      await closeAsync(fd).catch(() => undefined);
+      if (this.closed) await unlinkAsync(path).catch(() => undefined);
+      return;
+    }
+    this.segments.set(slot, { slot, fd, generation: 0, offset: 0, live: 0 });
+    this.onCreated(slot);
+    // Landed after the stage went idle (and perhaps after its trim): let the trim look again.
+    if (this.liveBytesTotal === 0) this.onDrained();
+  }
+
+  /** Wait for a spare segment being created (tests; closing). */
+  async settled(): Promise<void> {
+    await this.spare?.done;
+  }
+
+  private freeSlot(): number | undefined {
+    for (let slot = 1; slot < MAX_SLOTS; slot++) if (!this.segments.has(slot) && this.spare?.slot !== slot) return slot;
+    return undefined;
+  }
+
+  private ensureDirectory(): void {
+    if (this.created) return;
+    mkdirSync(join(this.directory, STAGE_DIR), { recursive: true });
+    // The stage directory's own entry, once, so segment files in it survive a power cut.
+    syncDirectory(this.directory);
+    this.created = true;
+  }
+
+  private create(): Segment {
+    const slot = this.freeSlot();
+    if (slot === undefined) throw new Error(`stage log full (${MAX_SLOTS - 1} segments in use)`);
+    const path = StageLog.path(this.directory, slot);
+    this.ensureDirectory();
     const fd = openSync(path, 'w+');
     try {
       // Preallocate: later writes then overwrite allocated blocks (see the class comment).
@@ -233,6 +298,15 @@ export class StageLog {
     return segment;
   }
 }
+
+const openAsync = promisify(open);
+const writeAsync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
+  new Promise<number>((resolve, reject) =>
+    write(fd, buffer, offset, length, position, (err, n) => (err ? reject(err) : n > 0 ? resolve(n) : reject(new Error('write made no progress')))),
+  );
+const fsyncAsync = promisify(fsync);
+const closeAsync = promisify(close);
+const unlinkAsync = promisify(unlink);
 
 /**
  * What a crashed run left in the stage, one segment at a time, oldest use first, so folding it

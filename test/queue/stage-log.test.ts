@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUE_DB_FILE } from '../../src/queue/database.js';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.js';
 import { scanSegment, type StageRecord } from '../../src/queue/stage-format.js';
-import { readLeftovers, SEGMENT_BYTES, StageLog, type StageSlot } from '../../src/queue/stage-log.js';
+import { readLeftovers, SEGMENT_BYTES, STAGE_DIR, StageLog, type StageSlot } from '../../src/queue/stage-log.js';
 
 /**
  * The stage log (stage-log.ts): young requests' bytes, written once into reused segment files.
@@ -59,6 +59,38 @@ describe('stage log', () => {
       if (at!.slot === reusedSlot) written.push(n);
     }
     expect(numbers(scanSegment(readFileSync(StageLog.path(dir, reusedSlot))).records)).toEqual(written);
+  });
+
+  it('has the next segment ready, preallocated, before the one in use fills (created off the event loop)', async () => {
+    const dir = tempDir();
+    const created: number[] = [];
+    const log = new StageLog(dir, (slot) => created.push(slot));
+    logs.push(log);
+    const perSegment = Math.floor(SEGMENT_BYTES / (64 * 1024 + 64));
+    const first = log.append([record(0)]).placed[0]!;
+    await log.settled();
+    // One segment written to, and a spare beside it, both full size.
+    const files = readdirSync(join(dir, STAGE_DIR)).sort();
+    expect(files).toHaveLength(2);
+    for (const f of files) expect(statSync(join(dir, STAGE_DIR, f)).size).toBe(SEGMENT_BYTES);
+    expect(created).toHaveLength(2);
+    // Filling the first segment moves on into the spare: no segment is created on the way.
+    const placed = [first];
+    for (let n = 1; n <= perSegment; n++) placed.push(log.append([record(n)]).placed[0]!);
+    expect(new Set(placed.map((p) => p.slot)).size).toBe(2);
+    expect(created).toHaveLength(2);
+    // And what went into the spare is found after a crash like anything else.
+    await log.settled();
+    expect(numbers(readLeftovers(dir).records)).toEqual(Array.from({ length: perSegment + 1 }, (_, n) => n));
+  });
+
+  it('leaves no segment file behind when it closes while a spare is being created', async () => {
+    const dir = tempDir();
+    const log = new StageLog(dir);
+    log.release(log.append([record(1)]).placed[0]!);
+    log.close();
+    await log.settled();
+    expect(existsSync(join(dir, STAGE_DIR))).toBe(false);
   });
 
   it('leaves no gap after a failed write, so what is written after it is still found after a crash', () => {
