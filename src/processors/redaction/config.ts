@@ -4,7 +4,7 @@ import { compileGoRegex } from '../../ottl/regex.js';
 /**
  * The Collector's redaction processor keys (processor/redactionprocessor). Key allow-listing is
  * fail-closed: with `allow_all_keys: false` and no `allowed_keys`, every attribute is removed.
- * Not supported: url_sanitizer, db_sanitizer, allowed/ignored key patterns.
+ * Not supported: url_sanitizer, db_sanitizer, hmac hashing.
  */
 
 const regexList = z.array(z.string()).default([]);
@@ -14,6 +14,8 @@ export const redactionConfigSchema = z
     allow_all_keys: z.boolean().default(false),
     allowed_keys: z.array(z.string()).default([]),
     ignored_keys: z.array(z.string()).default([]),
+    /** Regexes: a key matching one passes untouched, as if listed in `ignored_keys`. */
+    ignored_key_patterns: regexList,
     blocked_values: regexList,
     allowed_values: regexList,
     blocked_key_patterns: regexList,
@@ -24,7 +26,7 @@ export const redactionConfigSchema = z
     summary: z.enum(['', 'debug', 'info', 'silent']).default(''),
   })
   .superRefine((c, ctx) => {
-    for (const key of ['blocked_values', 'allowed_values', 'blocked_key_patterns'] as const) {
+    for (const key of ['blocked_values', 'allowed_values', 'blocked_key_patterns', 'ignored_key_patterns'] as const) {
       if (!Array.isArray(c[key])) continue;
       c[key].forEach((pattern, i) => {
         if (typeof pattern !== 'string') return;

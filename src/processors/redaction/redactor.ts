@@ -38,6 +38,7 @@ export const SUMMARY_KEYS = [
 export class Redactor {
   private readonly allowed: Set<string>;
   private readonly ignored: Set<string>;
+  private readonly ignoredKeys: RegExp[];
   private readonly blockedValues: RegExp[];
   private readonly allowedValues: RegExp[];
   private readonly blockedKeys: RegExp[];
@@ -47,6 +48,7 @@ export class Redactor {
     // The summary attributes a previous redaction step added must survive this one.
     this.allowed = new Set([...config.allowed_keys, ...SUMMARY_KEYS]);
     this.ignored = new Set(config.ignored_keys);
+    this.ignoredKeys = config.ignored_key_patterns.map((p) => compileGoRegex(p));
     this.blockedValues = config.blocked_values.map((p) => globalOf(compileGoRegex(p)));
     this.allowedValues = config.allowed_values.map((p) => compileGoRegex(p));
     this.blockedKeys = config.blocked_key_patterns.map((p) => compileGoRegex(p));
@@ -84,7 +86,7 @@ export class Redactor {
     for (let r = 0; r < kvs.length; r++) {
       const kv = kvs[r];
       const name = prefix + kv.key;
-      if (this.ignored.has(kv.key)) {
+      if (this.ignored.has(kv.key) || this.ignoredKeys.some((re) => re.test(kv.key))) {
         out.ignored.push(name);
         kvs[w++] = kv;
         continue;

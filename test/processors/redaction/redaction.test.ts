@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { redactionConfigSchema } from '../../../src/processors/redaction/config.js';
 import { redactionProcessorFactory } from '../../../src/processors/redaction/factory.js';
 import { Capture, counterValue, firstRecord, logsOf, plainAttrs, settings } from '../../ottl/harness.js';
 
@@ -54,6 +55,27 @@ describe('redaction processor', () => {
     const { attrs, resource } = await redact({}, record, { 'service.name': 'make' });
     expect(attrs).toEqual({});
     expect(resource).toEqual({});
+  });
+
+  it('ignored_key_patterns pass matching keys untouched, even where allowed_keys would remove them', async () => {
+    const { attrs } = await redact(
+      { allowed_keys: ['name'], ignored_key_patterns: ['^safe_', '_trusted$'], blocked_values: [VISA], summary: 'info' },
+      { attributes: { name: 'paid 4111111111111111', safe_card: '4111111111111111', card_trusted: '4111111111111111', card: '4111111111111111' } },
+    );
+    expect(attrs).toEqual({
+      name: 'paid ****',
+      safe_card: '4111111111111111',
+      card_trusted: '4111111111111111',
+      'redaction.redacted.count': 1n,
+      'redaction.masked.count': 1n,
+      'redaction.ignored.count': 2n,
+    });
+  });
+
+  it('refuses an invalid ignored_key_patterns regex at config time', () => {
+    const r = redactionConfigSchema.safeParse({ ignored_key_patterns: ['(unclosed'] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['ignored_key_patterns', 0]);
   });
 
   it('allowed_values take precedence over blocked_values', async () => {
