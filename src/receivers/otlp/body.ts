@@ -11,9 +11,9 @@ import { GatewayError, PermanentError } from '../../errors.js';
  */
 
 /**
- * Content-Encoding values accepted; anything else is 415 (as the Collector answers). The Collector
- * also takes snappy and lz4; no client we know of sends those for OTLP, and each would be another
- * dependency.
+ * Content-Encoding values accepted; anything else is 415, the status RFC 9110 (15.5.16) gives an
+ * unsupported content coding (the Collector answers 400). The Collector also takes snappy and lz4;
+ * no OTLP client we know of sends those, and each would be another dependency.
  */
 export type BodyEncoding = 'identity' | 'gzip' | 'deflate' | 'zstd';
 
