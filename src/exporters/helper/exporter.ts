@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { GatewayError, PermanentError, RetryableError, isPermanent, isRetryable } from '../../errors.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import { decodeLogs, encodeLogs } from '../../pdata/proto.js';
@@ -55,6 +56,9 @@ export function createExporter(
   const logger = settings.logger.child({ exporter: settings.id });
   const queueConfig = config.sending_queue;
   const stopController = new AbortController();
+  // Every delivery in flight listens on it (and unhooks when done: delivery.ts); more than ten at
+  // once is normal with the queue off or many consumers, not a leak, so no warning for it.
+  setMaxListeners(0, stopController.signal);
   let queue: Queue | undefined;
   let workers: Promise<void>[] = [];
   let shutdownPromise: Promise<void> | undefined;

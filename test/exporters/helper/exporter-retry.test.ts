@@ -125,6 +125,35 @@ describe('exporter without a sending queue', () => {
     expect(sender.delivered).toEqual(['a']);
   });
 
+  it('warns of no listener leak with many deliveries in flight at once (each unhooks when done)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      // Holds every send until all twenty are in flight.
+      const sender = new (class extends ScriptedSender {
+        override async send(request: Parameters<ScriptedSender['send']>[0], signal: AbortSignal) {
+          const result = super.send(request, signal);
+          await gate;
+          return result;
+        }
+      })();
+      const exporter = await started(settingsFor(), noQueue(), sender);
+      const inFlight = Array.from({ length: 20 }, (_, i) => exporter.consume(logsOf(`r${i}`)));
+      await eventually(() => sender.calls.length === 20, 'twenty sends in flight');
+      release();
+      await Promise.all(inFlight);
+      // Node reports the warning on a later tick.
+      await new Promise((r) => setImmediate(r));
+      expect(sender.delivered).toHaveLength(20);
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('rejects as permanent when the backend refuses for good', async () => {
     const exporter = await started(settingsFor(), noQueue(), new ScriptedSender([permanent('HTTP 400')]));
     await expect(exporter.consume(logsOf('a'))).rejects.toBeInstanceOf(PermanentError);
