@@ -2,7 +2,7 @@ import { close, closeSync, existsSync, fsync, fsyncSync, mkdirSync, open, openSy
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, scanSegmentHead, type ScannedSegment, type StageRecord } from './stage-format.js';
-import { syncDirectory } from './sync-directory.js';
+import { syncDirectory, syncDirectoryAsync } from './sync-directory.js';
 
 /**
  * The stage log: where a young request's bytes are made durable, written once, instead of into
@@ -243,8 +243,7 @@ export class StageLog {
       for (let at = 0; at < SEGMENT_BYTES; ) at += await writeAsync(fd, ZEROS, 0, Math.min(ZEROS.length, SEGMENT_BYTES - at), at);
       await fsyncAsync(fd);
       // Its directory entry too (the fsync thread does it again at first use: cheap by then).
-      const dir = await openAsync(dirname(path), 'r');
-      await fsyncAsync(dir).finally(() => closeAsync(dir));
+      await syncDirectoryAsync(dirname(path));
     } catch (err) {
       await closeAsync(fd).catch(() => undefined);
       await unlinkAsync(path).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** fsync a directory, so the entries of files created in it survive a power cut. */
 export function syncDirectory(path: string): void {
@@ -7,5 +8,15 @@ export function syncDirectory(path: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The same on libuv's thread pool, for work kept off the event loop. */
+export async function syncDirectoryAsync(path: string): Promise<void> {
+  const dir = await open(path, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }
