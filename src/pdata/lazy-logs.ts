@@ -23,16 +23,26 @@ export class LazyLogs implements Logs {
   constructor(bytes: Uint8Array, records: number) {
     this.#bytes = bytes;
     this.#records = records;
-    Object.defineProperty(this, 'resourceLogs', {
-      enumerable: true,
-      configurable: false,
-      get: () => this.#decode(),
-      set: (value: ResourceLogs[]) => {
-        this.#decoded = value;
-        this.#bytes = undefined;
-      },
-    });
+    Object.defineProperty(this, 'resourceLogs', LazyLogs.#resourceLogs);
   }
+
+  /**
+   * One accessor pair shared by every instance. A pair of per-instance closures gave each request
+   * its own property layout, which V8 keeps until a full GC, and with it the request's bytes: every
+   * request body outlived the young generation, ~70 MB/s at 2600 requests/s, and V8 ran a full
+   * mark-compact about once a second (BENCHMARKS.md, session 7).
+   */
+  static readonly #resourceLogs: PropertyDescriptor = {
+    enumerable: true,
+    configurable: false,
+    get(this: LazyLogs): ResourceLogs[] {
+      return this.#decode();
+    },
+    set(this: LazyLogs, value: ResourceLogs[]) {
+      this.#decoded = value;
+      this.#bytes = undefined;
+    },
+  };
 
   /** True until something read (or replaced) the records. */
   get pristine(): boolean {

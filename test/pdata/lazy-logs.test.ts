@@ -63,3 +63,33 @@ describe('LazyLogs', () => {
     expect(wireBytesOf(lazy)).toBe(bytes);
   });
 });
+
+describe('LazyLogs and the garbage collector', () => {
+  it('lets a scavenge free the bytes of requests nobody holds any more', async () => {
+    const { arrayBufferMb, scavenge, fullGc } = await import('../helpers/young-gc.js');
+    const body = encodeLogs(randomLogs(3));
+    await fullGc();
+    const baseline = arrayBufferMb();
+    // 40 requests of 256 KB (the bytes are the request; only their length matters here).
+    let held: LazyLogs[] = [];
+    for (let i = 0; i < 40; i++) {
+      const bytes = new Uint8Array(256 * 1024);
+      bytes.set(body);
+      held.push(lazyOf(bytes.subarray(0, body.byteLength)));
+    }
+    expect(arrayBufferMb() - baseline).toBeGreaterThan(10);
+    held = [];
+    await scavenge();
+    // With an accessor pair of closures per instance, each request got its own property layout,
+    // which V8 keeps until a full GC, and with it the request's bytes: all 10 MB stayed.
+    expect(arrayBufferMb() - baseline).toBeLessThan(1);
+  });
+
+  it('gives every instance the same accessor, however many there are', () => {
+    const a = Object.getOwnPropertyDescriptor(lazyOf(encodeLogs(randomLogs(1))), 'resourceLogs')!;
+    const b = Object.getOwnPropertyDescriptor(lazyOf(encodeLogs(randomLogs(2))), 'resourceLogs')!;
+    expect(a.get).toBe(b.get);
+    expect(a.set).toBe(b.set);
+    expect(a.enumerable).toBe(true);
+  });
+});
