@@ -1,21 +1,24 @@
+import { onAbort } from '../abort-hooks.js';
+
 /** Callers parked until a value arrives, served first come, first served. */
 export class Waiters<T> {
   private readonly parked: ((value: T) => void)[] = [];
 
-  /** Wait for a value; when `signal` aborts first, resolve with `onAbort` instead. */
-  wait(signal?: AbortSignal, onAbort?: T): Promise<T> {
-    if (signal?.aborted) return Promise.resolve(onAbort as T);
+  /** Wait for a value; when `signal` aborts first, resolve with `onAborted` instead. */
+  wait(signal?: AbortSignal, onAborted?: T): Promise<T> {
+    if (signal?.aborted) return Promise.resolve(onAborted as T);
     return new Promise<T>((resolve) => {
       const abort = () => {
         const i = this.parked.indexOf(settle);
         if (i >= 0) this.parked.splice(i, 1);
-        resolve(onAbort as T);
+        resolve(onAborted as T);
       };
+      // The signal is usually an exporter's stop signal, alive as long as the gateway (abort-hooks.ts).
+      const unhook = signal ? onAbort(signal, abort) : undefined;
       const settle = (value: T) => {
-        signal?.removeEventListener('abort', abort);
+        unhook?.();
         resolve(value);
       };
-      signal?.addEventListener('abort', abort, { once: true });
       this.parked.push(settle);
     });
   }

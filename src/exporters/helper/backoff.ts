@@ -1,3 +1,4 @@
+import { onAbort } from '../../abort-hooks.js';
 import type { RetryOnFailureConfig } from './config.js';
 
 /**
@@ -30,10 +31,10 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      unhook();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    const unhook = onAbort(signal, done);
   });
 }

@@ -1,3 +1,4 @@
+import { onAbort } from '../../abort-hooks.js';
 import type { Queue, QueuedRequest } from '../../queue/queue.js';
 import type { BatchConfig } from './config.js';
 
@@ -75,19 +76,18 @@ export async function runBatcher(options: BatcherOptions): Promise<void> {
 /**
  * The time left to fill one batch: aborts after `ms` or when `stop` does. One controller and timer
  * per batch rather than per wait (a batch of 8192 records waits up to 80 times: the controllers and
- * timers were 2 % of the event loop), unhooked from the long-lived `stop` when the batch is done.
+ * timers were 2 % of the event loop), unhooked from the long-lived `stop` when the batch is done
+ * (abort-hooks.ts).
  */
 class FillWindow {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
-  private readonly abort = () => this.controller.abort();
+  private readonly unhook: () => void;
 
-  constructor(
-    ms: number,
-    private readonly stop: AbortSignal,
-  ) {
-    this.timer = setTimeout(this.abort, ms);
-    stop.addEventListener('abort', this.abort, { once: true });
+  constructor(ms: number, stop: AbortSignal) {
+    const abort = () => this.controller.abort();
+    this.timer = setTimeout(abort, ms);
+    this.unhook = onAbort(stop, abort);
   }
 
   get signal(): AbortSignal {
@@ -96,7 +96,7 @@ class FillWindow {
 
   close(): void {
     clearTimeout(this.timer);
-    this.stop.removeEventListener('abort', this.abort);
+    this.unhook();
   }
 }
 

@@ -1,3 +1,4 @@
+import { onAbort } from '../../abort-hooks.js';
 import { isPermanent } from '../../errors.js';
 import type { Logs } from '../../pdata/model.js';
 import { abortableSleep, Backoff } from './backoff.js';
@@ -57,12 +58,12 @@ export async function deliver(request: ExportRequest, hooks: DeliveryHooks): Pro
 
 async function attempt(request: ExportRequest, hooks: DeliveryHooks): Promise<SendResult> {
   // One controller per attempt, unhooked from the long-lived stop signal afterwards, so millions
-  // of sends leave no listeners behind.
+  // of sends leave nothing behind (abort-hooks.ts says why not addEventListener).
   const controller = new AbortController();
   const timeoutError = () => controller.abort(new DOMException(`send timed out after ${hooks.timeoutMs} ms`, 'TimeoutError'));
   const stopError = () => controller.abort(hooks.stop.reason);
   const timer = setTimeout(timeoutError, hooks.timeoutMs);
-  hooks.stop.addEventListener('abort', stopError, { once: true });
+  const unhook = onAbort(hooks.stop, stopError);
   try {
     return await hooks.sender.send(request, controller.signal);
   } catch (err) {
@@ -72,6 +73,6 @@ async function attempt(request: ExportRequest, hooks: DeliveryHooks): Promise<Se
     return { kind: 'retryable', reason: `sender failed: ${(err as Error)?.message ?? String(err)}` };
   } finally {
     clearTimeout(timer);
-    hooks.stop.removeEventListener('abort', stopError);
+    unhook();
   }
 }

@@ -1,3 +1,5 @@
+import { onAbort } from '../../abort-hooks.js';
+
 /**
  * Spaces Make API calls evenly: with a budget of N requests per window, consecutive calls start at
  * least window/N apart. Spacing (rather than a bucket that allows bursts) keeps any window of the
@@ -57,13 +59,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unhook?.();
       resolve();
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // The receiver's signal lives as long as the receiver (abort-hooks.ts says why not addEventListener).
+    const unhook = signal
+      ? onAbort(signal, () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        })
+      : undefined;
   });
 }
