@@ -1,8 +1,8 @@
 import { CapacityGate, closedError } from './capacity.js';
-import { sizeOf, type EnqueueOutcome, type EnqueueRequest, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
 import { Waiters } from './waiters.js';
 
-interface Entry extends QueuedRequest {
+interface Entry extends HandedOut {
   attempts: number;
 }
 
@@ -110,6 +110,7 @@ export class MemoryQueue implements Queue {
     if (!entry) return false;
     this.held.delete(id);
     this.gate.release(sizeOf(this.limits.sizer, entry));
+    emptyRequest(entry);
     return true;
   }
 }

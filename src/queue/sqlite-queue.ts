@@ -6,7 +6,7 @@ import { CapacityGate, closedError } from './capacity.js';
 import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
 import type { StageSlot } from './stage-log.js';
 import { StagedRequests, type Staged } from './staged-requests.js';
-import { sizeOf, type EnqueueOutcome, type EnqueueRequest, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -74,7 +74,8 @@ export class SqliteQueue implements Queue {
   private readonly gate: CapacityGate;
   private readonly table: string;
   private readonly logger: Logger;
-  private readonly held = new Map<number, { units: number; attempts: number }>();
+  /** Requests handed out, until acked or dead-lettered (then emptied: queue.ts, emptyRequest). */
+  private readonly held = new Map<number, { units: number; attempts: number; request: HandedOut }>();
   private readonly takers = new Waiters<void>();
   private buffer: Row[] = [];
   /** Highest id handed out or skipped: rows above it are pending. */
@@ -316,15 +317,17 @@ export class SqliteQueue implements Queue {
         continue;
       }
       const payload = row.payload as Buffer;
-      this.held.set(row.id, { units: sizeOf(this.options.sizer, { items: row.items, bytes: row.size_bytes }), attempts: row.attempts });
-      return {
+      const request: HandedOut = {
         id: row.id,
         bytes: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
         items: row.items,
         attempts: row.attempts,
         enqueuedAtMs: row.enqueued_at,
         redelivery: row.id <= this.redeliveryUpTo,
+        logs: undefined,
       };
+      this.held.set(row.id, { units: sizeOf(this.options.sizer, { items: row.items, bytes: row.size_bytes }), attempts: row.attempts, request });
+      return request;
     }
   }
 
@@ -332,21 +335,24 @@ export class SqliteQueue implements Queue {
   private pollStaged(): QueuedRequest | undefined {
     const s = this.staged.takeReady();
     if (!s) return undefined;
-    this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts });
-    return {
+    const request: HandedOut = {
       id: s.id,
       bytes: new Uint8Array(s.payload.buffer, s.payload.byteOffset, s.payload.byteLength),
       items: s.items,
       attempts: s.attempts,
       enqueuedAtMs: s.enqueuedAt,
       redelivery: false,
+      logs: undefined,
     };
+    this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts, request });
+    return request;
   }
 
   async ack(id: number): Promise<void> {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
+    emptyRequest(entry.request);
     if (id < 0) {
       const rowId = this.heldRows.get(id);
       if (rowId !== undefined) {
@@ -388,6 +394,7 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     this.held.delete(id);
+    emptyRequest(entry.request);
     const rowId = id < 0 ? this.heldRows.get(id) : id;
     if (rowId === undefined) await this.deadLetterStaged(id, reason);
     else {

@@ -1,5 +1,7 @@
 import type { StageSlot } from './stage-log.js';
 
+const NO_PAYLOAD = Buffer.alloc(0);
+
 /** A request whose bytes are in the stage log (stage-log.ts), not (yet) in the queue table. */
 export interface Staged {
   /** Negative, so it never meets a row id. */
@@ -60,8 +62,12 @@ export class StagedRequests {
     return this.byId.get(id);
   }
 
+  /** Gone from memory (acked, dead-lettered or in the table now): its bytes are let go at once (queue.ts, emptyRequest, says why). */
   delete(id: number): void {
+    const s = this.byId.get(id);
+    if (s === undefined) return;
     this.byId.delete(id);
+    s.payload = NO_PAYLOAD;
   }
 
   /** The oldest request waiting to be handed out, now held. */
