@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoad } from './loadgen.mjs';
 import { makeBody } from './payload.mjs';
+import { gatewayConfig } from './gateway-config.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -139,40 +140,6 @@ function freePort() {
   });
 }
 const tempDirs = [];
-function gatewayConfig(port, storageDir) {
-  const persistent = storageDir !== undefined;
-  return [
-    'receivers:',
-    '  otlp:',
-    '    protocols:',
-    '      http:',
-    `        endpoint: 127.0.0.1:${port}`,
-    'exporters:',
-    '  otlphttp:',
-    `    endpoint: http://127.0.0.1:${sinkPort}`,
-    '    compression: none',
-    '    sending_queue:',
-    `      queue_size: ${values['queue-size']}`,
-    `      num_consumers: ${values['num-consumers']}`,
-    // Backpressure instead of 429s: the closed loop then measures the path, not refusals.
-    '      block_on_overflow: true',
-    ...(values.batch === 'off' ? [] : [`      batch: ${values.batch === 'default' ? '{}' : values.batch}`]),
-    ...(persistent ? ['      storage: file_storage', 'extensions:', '  file_storage:', `    directory: ${storageDir}`, ...(values.fsync === 'off' ? ['    fsync: false'] : [])] : []),
-    'service:',
-    ...(persistent ? ['  extensions: [file_storage]'] : []),
-    '  pipelines:',
-    '    logs:',
-    '      receivers: [otlp]',
-    '      exporters: [otlphttp]',
-    '  telemetry:',
-    '    logs:',
-    '      level: warn',
-    '    metrics:',
-    '      level: none',
-    '',
-  ].join('\n');
-}
-
 async function startTarget(name) {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -191,7 +158,8 @@ async function startTargetOnce(name, port) {
     const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
     tempDirs.push(dir);
     const cfg = join(dir, 'config.yaml');
-    writeFileSync(cfg, gatewayConfig(port, name === 'persistent' ? join(dir, 'storage') : undefined));
+    const storageDir = name === 'persistent' ? join(dir, 'storage') : undefined;
+    writeFileSync(cfg, gatewayConfig({ port, sinkPort, storageDir, queueSize: values['queue-size'], numConsumers: values['num-consumers'], batch: values.batch, fsync: values.fsync }));
     proc = spawnNode([...values['gateway-node-args'].split(' ').filter(Boolean), 'dist/cli.js', '--config', cfg]);
   }
   await until(async () => {

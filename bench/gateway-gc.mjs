@@ -1,0 +1,107 @@
+// How often V8 collects in a running target under the benchmark's open-loop load, with the ack
+// latency it gives. Full (mark-compact) GCs were what set the ack p99 (BENCHMARKS.md, session 7):
+// request bodies that only a full GC could free. Each candidate change can be checked in a minute:
+//   npm run build && node bench/gateway-gc.mjs [--variants passthrough,noqueue,memory,persistent]
+//     [--rate 2600] [--seconds 15] [--rounds 1]
+// Variants: the pass-through (bench/passthrough.mjs), and the gateway with no sending queue, the
+// in-memory queue or the persistent one (the bench's config: bench/gateway-config.mjs). Each
+// target runs alone with the sink, 3 s of warm-up, then the measured load; V8's --trace-gc lines
+// of the measured part are counted.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gatewayConfig } from './gateway-config.mjs';
+import { runLoad } from './loadgen.mjs';
+import { makeBody } from './payload.mjs';
+
+const { values } = parseArgs({
+  options: {
+    variants: { type: 'string', default: 'passthrough,noqueue,memory,persistent' },
+    rate: { type: 'string', default: '2600' },
+    seconds: { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '1' },
+    records: { type: 'string', default: '100' },
+  },
+});
+const root = resolve(import.meta.dirname, '..');
+const recordsPerRequest = Number(values.records);
+const body = await makeBody(recordsPerRequest);
+const WARMUP_MS = 3_000;
+
+function startNode(args, stdout = 'pipe') {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', stdout, 'inherit'] });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += d));
+  return { child, output: () => out };
+}
+
+async function ready(port, child) {
+  for (let i = 0; i < 400; i++) {
+    if (child.exitCode !== null) throw new Error(`target exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array() });
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('target did not start');
+}
+
+async function measure(variant) {
+  const sink = startNode(['bench/sink.mjs', '0']);
+  const sinkPort = await new Promise((res) => sink.child.stdout.on('data', () => /ready (\d+)/.test(sink.output()) && res(Number(/ready (\d+)/.exec(sink.output())[1]))));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const dir = mkdtempSync(join(tmpdir(), `gateway-gc-${variant}-`));
+  let args;
+  if (variant === 'passthrough') args = ['bench/passthrough.mjs', String(port), String(sinkPort)];
+  else {
+    const storageDir = variant === 'persistent' ? join(dir, 'storage') : undefined;
+    writeFileSync(join(dir, 'config.yaml'), gatewayConfig({ port, sinkPort, storageDir, queue: variant !== 'noqueue' }));
+    args = ['dist/cli.js', '--config', join(dir, 'config.yaml')];
+  }
+  const target = startNode(['--trace-gc', ...args]);
+  try {
+    await ready(port, target.child);
+    const load = { port, body, recordsPerRequest, concurrency: 64, ratePerSec: Number(values.rate) };
+    await runLoad({ ...load, durationMs: WARMUP_MS });
+    const from = target.output().length;
+    const result = await runLoad({ ...load, durationMs: Number(values.seconds) * 1000 });
+    const trace = target.output().slice(from);
+    const pauses = (kind) => [...trace.matchAll(new RegExp(`${kind} [^,]*, ([0-9.]+) / [0-9.]+ ms`, 'g'))].map((m) => Number(m[1]));
+    const full = pauses('Mark-Compact');
+    const young = pauses('Scavenge');
+    const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+    return {
+      variant,
+      acked: result.ackedRequests,
+      p50: result.p50,
+      p99: result.p99,
+      fullGcs: full.length,
+      fullPauseMs: sum(full),
+      scavenges: young.length,
+      scavengePauseMs: sum(young),
+    };
+  } finally {
+    // Let the last batch reach the sink first (the in-memory queue warns about what it loses).
+    await new Promise((r) => setTimeout(r, 1_000));
+    target.child.kill('SIGTERM');
+    sink.child.kill('SIGTERM');
+    await new Promise((r) => (target.child.exitCode !== null ? r() : target.child.once('exit', r)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`node ${process.version}, ${values.rate} requests/s of ${recordsPerRequest} records for ${values.seconds} s per target`);
+console.log('variant      acked   p50 ms  p99 ms  full GCs (pause ms)  scavenges (pause ms)');
+for (let r = 0; r < Number(values.rounds); r++) {
+  for (const variant of values.variants.split(',')) {
+    const m = await measure(variant);
+    console.log(
+      `${m.variant.padEnd(12)} ${String(m.acked).padStart(6)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(7)}  ${String(m.fullGcs).padStart(8)} (${m.fullPauseMs.toFixed(0).padStart(4)})     ${String(m.scavenges).padStart(9)} (${m.scavengePauseMs.toFixed(0).padStart(4)})`,
+    );
+  }
+}
