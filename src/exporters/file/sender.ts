@@ -17,12 +17,18 @@ const LENGTH_PREFIX_BYTES = 4;
  * unsigned integer (the Collector's framing).
  *
  * Durability: the exporter queue deletes a request as soon as `send` reports success, so success
- * is reported only after the bytes are written and fdatasync'd. Writes are serialised (workers
+ * is reported only after the bytes are written and fdatasync'd (a regular file; a device or pipe
+ * has nothing to sync). Writes are serialised (workers
  * run concurrently) so entries never interleave and rotation sees exact sizes.
  */
 export class FileSender implements LogsSender {
   private file: fs.FileHandle | undefined;
   private size = 0;
+  /**
+   * False for a device or a pipe (`/dev/stdout`, `/dev/null`, a FIFO): there is nothing on disk
+   * to sync, and fdatasync fails there (EINVAL), which retried every request forever.
+   */
+  private syncs = true;
   private chain: Promise<unknown> = Promise.resolve();
   private started = false;
 
@@ -93,7 +99,7 @@ export class FileSender implements LogsSender {
       const file = this.file ?? (await this.open('a'));
       await file.write(entry);
       this.size += entry.length;
-      await file.datasync();
+      if (this.syncs) await file.datasync();
       return success();
     } catch (err) {
       // Disk full, I/O errors, a removed directory: all may clear up, so the queue keeps the data.
@@ -117,6 +123,7 @@ export class FileSender implements LogsSender {
     const stat: Stats = await file.stat();
     this.file = file;
     this.size = stat.size;
+    this.syncs = stat.isFile();
     return file;
   }
 }

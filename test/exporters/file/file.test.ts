@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -113,6 +114,26 @@ describe('file exporter', () => {
     await (sender as unknown as { file: { close(): Promise<void> } }).file.close(); // the descriptor goes bad under the sender
     const result = await sender.send(request(logsOf('x')), signal());
     expect(result.kind).toBe('retryable');
+  });
+
+  it('writes to /dev/null and succeeds: a device has nothing to sync', async () => {
+    const sender = await started({ path: '/dev/null' });
+    expect(await sender.send(request(logsOf('gone')), signal())).toMatchObject({ kind: 'success' });
+    await sender.shutdown();
+  });
+
+  it('writes to a pipe (as to /dev/stdout under a process manager) and succeeds', async () => {
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const read: Buffer[] = [];
+    const reader = createReadStream(fifo);
+    reader.on('data', (chunk) => read.push(chunk as Buffer));
+    const closed = new Promise((r) => reader.on('close', r));
+    const sender = await started({ path: fifo, append: true });
+    expect(await sender.send(request(logsOf('through the pipe')), signal())).toMatchObject({ kind: 'success' });
+    await sender.shutdown();
+    await closed;
+    expect(logsFromJson(Buffer.concat(read).toString('utf8').trimEnd())).toEqual(logsOf('through the pipe'));
   });
 
   it('fails to start with a clear error when the file cannot be opened', async () => {
