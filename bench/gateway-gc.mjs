@@ -2,7 +2,7 @@
 // latency it gives. Full (mark-compact) GCs were what set the ack p99 (BENCHMARKS.md, session 7):
 // request bodies that only a full GC could free. Each candidate change can be checked in a minute:
 //   npm run build && node bench/gateway-gc.mjs [--variants passthrough,noqueue,memory,persistent]
-//     [--rate 2600] [--seconds 15] [--rounds 1]
+//     [--rate 2600] [--seconds 15] [--rounds 1] [--gateway-node-args=...]
 // Variants: the pass-through (bench/passthrough.mjs), and the gateway with no sending queue, the
 // in-memory queue or the persistent one (the bench's config: bench/gateway-config.mjs). Each
 // target runs alone with the sink, 3 s of warm-up, then the measured load; V8's --trace-gc lines
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     rounds: { type: 'string', default: '1' },
     records: { type: 'string', default: '100' },
+    // e.g. --gateway-node-args=--heap-growing-percent=0 (V8's own adaptive heap growth)
+    'gateway-node-args': { type: 'string', default: '' },
   },
 });
 const root = resolve(import.meta.dirname, '..');
@@ -61,7 +63,7 @@ async function measure(variant) {
   else {
     const storageDir = variant === 'persistent' ? join(dir, 'storage') : undefined;
     writeFileSync(join(dir, 'config.yaml'), gatewayConfig({ port, sinkPort, storageDir, queue: variant !== 'noqueue' }));
-    args = ['dist/cli.js', '--config', join(dir, 'config.yaml')];
+    args = [...values['gateway-node-args'].split(' ').filter(Boolean), 'dist/cli.js', '--config', join(dir, 'config.yaml')];
   }
   const target = startNode(['--trace-gc', ...args]);
   try {
