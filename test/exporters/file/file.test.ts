@@ -128,7 +128,7 @@ describe('file exporter', () => {
     const read: Buffer[] = [];
     const reader = createReadStream(fifo);
     reader.on('data', (chunk) => read.push(chunk as Buffer));
-    const closed = new Promise((r) => reader.on('close', r));
+    const closed = new Promise<void>((r) => reader.on('close', () => r()));
     const sender = await started({ path: fifo, append: true });
     expect(await sender.send(request(logsOf('through the pipe')), signal())).toMatchObject({ kind: 'success' });
     await sender.shutdown();
