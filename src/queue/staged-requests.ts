@@ -62,7 +62,10 @@ export class StagedRequests {
     return this.byId.get(id);
   }
 
-  /** Gone from memory (acked, dead-lettered or in the table now): its bytes are let go at once (queue.ts, emptyRequest, says why). */
+  /**
+   * Gone from memory (acked, dead-lettered, or in the table now): its bytes are let go at once
+   * (queue.ts, `emptyRequest`, says why).
+   */
   delete(id: number): void {
     const s = this.byId.get(id);
     if (s === undefined) return;

@@ -18,8 +18,8 @@ const LENGTH_PREFIX_BYTES = 4;
  *
  * Durability: the exporter queue deletes a request as soon as `send` reports success, so success
  * is reported only after the bytes are written and fdatasync'd (a regular file; a device or pipe
- * has nothing to sync). Writes are serialised (workers
- * run concurrently) so entries never interleave and rotation sees exact sizes.
+ * has nothing to sync). Writes are serialised (workers run concurrently) so entries never
+ * interleave and rotation sees exact sizes.
  */
 export class FileSender implements LogsSender {
   private file: fs.FileHandle | undefined;
