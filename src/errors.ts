@@ -1,7 +1,7 @@
 /**
  * Every error the gateway raises on purpose, each with a stable `code` (listed in the README; a
  * test keeps the two in step). Consumers reject with `RetryableError` or `PermanentError`, which
- * receivers map onto protocol status codes (DESIGN section 3).
+ * receivers map onto protocol status codes (docs/architecture.md §5).
  */
 
 export const ErrorCodes = {

@@ -2,7 +2,7 @@ import type { Logs, ResourceLogs } from './model.js';
 import { decodeLogs } from './proto.js';
 
 /**
- * A protobuf request that is decoded only if something reads it (DESIGN section 9: skip decode
+ * A protobuf request that is decoded only if something reads it (docs/architecture.md §10: skip decode
  * when no processor reads records and every exporter speaks OTLP). Decode was ~20 % of the
  * gateway's CPU on a pass-through pipeline (BENCHMARKS.md); a pipeline that only forwards the
  * bytes never pays it.

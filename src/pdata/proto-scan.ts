@@ -4,7 +4,7 @@ import { MAX_ANY_VALUE_DEPTH } from './proto-decode.js';
 /**
  * A decode-free walk over an ExportLogsServiceRequest: it counts log records and measures their
  * trace/span ids without building a single object, so a request that nothing in the gateway needs
- * to read can be forwarded as received (DESIGN section 9). On the bench payload it costs a small
+ * to read can be forwarded as received (docs/architecture.md §10). On the bench payload it costs a small
  * fraction of decodeLogs.
  *
  * It must refuse exactly what decodeLogs refuses, or a malformed body would be accepted here and

@@ -1,7 +1,7 @@
 import type { Logs } from '../pdata/model.js';
 
 /**
- * The exporter queue seam (DESIGN sections 1 and 5). Two implementations keep the same contract,
+ * The exporter queue seam (docs/architecture.md §4). Two implementations keep the same contract,
  * checked by one suite (test/queue/queue.contract.ts): `MemoryQueue` and the persistent
  * `SqliteQueue`.
  *

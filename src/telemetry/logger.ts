@@ -10,7 +10,7 @@ import {
 import { redact } from './secrets.js';
 
 /**
- * The gateway's own logs, emitted through the OpenTelemetry JS SDK (DESIGN section 8): to stderr
+ * The gateway's own logs, emitted through the OpenTelemetry JS SDK (docs/architecture.md §9): to stderr
  * by default, and optionally over OTLP (service.telemetry.logs.processors in config).
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';

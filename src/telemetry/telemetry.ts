@@ -2,7 +2,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The gateway's own metrics, one registry per running gateway (tests run several in one process).
- * Names follow the OpenTelemetry Collector's (DESIGN section 8); counters carry the `_total`
+ * Names follow the OpenTelemetry Collector's (docs/architecture.md §9); counters carry the `_total`
  * suffix Prometheus gives them. Our own additions use the `gateway_` prefix.
  */
 export class Telemetry {

@@ -14,7 +14,7 @@ import { freePort } from '../helpers/ports.js';
 /**
  * The `make` receiver polling a (fake) Make API through the real gateway process, as
  * examples/make-to-otlp.yaml runs it: cursors and the exporter queue in one file_storage
- * directory, batch, otlphttp. DESIGN section 6 (mapping, exactly once per execution) and
+ * directory, batch, otlphttp. docs/make-receiver.md (mapping, exactly once per execution) and
  * section 1 (the cursor moves only after a durable enqueue; kill -9 loses nothing).
  *
  * Duplicates: docs/make-receiver.md promises at most one repeated page when the process dies

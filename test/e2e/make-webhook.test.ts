@@ -10,7 +10,7 @@ import { freePort } from '../helpers/ports.js';
 
 /**
  * The `make` receiver's webhook alone (no polling) in the real gateway process, as a Make
- * scenario's HTTP module calls it (DESIGN section 6, docs/make-receiver.md "Webhook"): an
+ * scenario's HTTP module calls it (docs/make-receiver.md "Webhook"): an
  * execution-shaped object maps like a polled execution, free-form objects map by
  * message/level/timestamp, refused requests (401, 400) deliver nothing.
  */

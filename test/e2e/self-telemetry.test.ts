@@ -4,7 +4,7 @@ import { startGateway, writeConfig, type GatewayProcess } from '../helpers/gatew
 import { freePort } from '../helpers/ports.js';
 
 /**
- * DESIGN section 8: the gateway's own logs go through the OpenTelemetry JS SDK, to stderr and,
+ * docs/architecture.md §9: the gateway's own logs go through the OpenTelemetry JS SDK, to stderr and,
  * when configured, over OTLP; its metrics are served with the Collector's names.
  */
 let gateway: GatewayProcess | undefined;

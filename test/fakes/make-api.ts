@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 /**
- * A strict fake of the Make API v2 calls the `make` receiver uses (DESIGN section 6), with the
+ * A strict fake of the Make API v2 calls the `make` receiver uses (docs/make-receiver.md), with the
  * response shapes of Make's own SDK fixtures (integromat/make-typescript-sdk test/mocks): scenario
  * list, scenario logs (imtId cursor paging, newest first by default), one log, organization.
  * It refuses what Make refuses: a missing/wrong `Authorization: Token …` (401), unknown or invalid

@@ -14,7 +14,7 @@ import { freePort } from '../helpers/ports.js';
 
 /**
  * The gateway forwards a received OTLP protobuf request's own bytes when nothing changed it
- * (DESIGN section 9), and must never forward them once a processor may have changed the records.
+ * (docs/architecture.md §10), and must never forward them once a processor may have changed the records.
  */
 
 const cleanup: (() => Promise<void>)[] = [];

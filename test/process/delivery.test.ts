@@ -6,7 +6,7 @@ import { OtlpHttpBackend } from '../fakes/otlp-http-backend.js';
 import { CLI, GatewayProcess, numbered, postLogs, queueCli, writeGatewayConfig, type GatewaySetup } from './delivery-harness.js';
 
 /**
- * DESIGN section 5 at process level: the built gateway with a file_storage queue, killed and
+ * docs/architecture.md §4 at process level: the built gateway with a file_storage queue, killed and
  * restarted around a backend outage. Assert: every record the gateway acknowledged arrives.
  */
 

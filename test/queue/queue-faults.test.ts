@@ -16,7 +16,7 @@ function filesUnder(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-/** Fault tests named after the fault (DESIGN section 5; STYLE: Vector's known_errors). */
+/** Fault tests named after the fault (docs/architecture.md §4), after Vector's known_errors tests. */
 
 const dirs: string[] = [];
 const queues: SqliteQueue[] = [];

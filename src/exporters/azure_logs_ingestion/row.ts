@@ -3,7 +3,7 @@ import { anyValueToPlainJson, keyValuesToPlainJson } from '../../pdata/values.js
 import type { RecordRef } from '../helper/split.js';
 
 /**
- * One OTel log record → one row of the DCR stream (DESIGN section 7). Column names follow the
+ * One OTel log record → one row of the DCR stream . Column names follow the
  * OTel data model in PascalCase, as Azure tables do; docs/azure.md lists the stream declaration
  * these rows fit.
  */

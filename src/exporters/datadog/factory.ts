@@ -4,7 +4,7 @@ import { createExporter } from '../helper/exporter.js';
 import { datadogConfigSchema, type DatadogConfig } from './config.js';
 import { DatadogLogsSender } from './sender.js';
 
-/** `datadog`: OTLP logs → Datadog Logs API v2 (DESIGN section 7). */
+/** `datadog`: OTLP logs → Datadog Logs API v2 (docs/datadog.md). */
 export const datadogExporterFactory: ExporterFactory<DatadogConfig> = {
   kind: 'exporter',
   type: 'datadog',

@@ -2,7 +2,7 @@ import type { LogRecord, Resource } from '../../pdata/model.js';
 import { anyValueToPlainJson, anyValueToString, getAttr, keyValuesToPlainJson } from '../../pdata/values.js';
 
 /**
- * OTel log record → Cloud Logging LogEntry (REST JSON). The contract is DESIGN section 7; the
+ * OTel log record → Cloud Logging LogEntry (REST JSON). The contract is docs/googlecloud.md; the
  * choices it leaves open are documented in docs/googlecloud.md.
  */
 

@@ -2,7 +2,7 @@ import { permanent, retryable, type SendResult } from './sender.js';
 
 /**
  * One place that turns backend answers into SendResult values, per the OTLP spec's retry rules
- * (DESIGN section 5): HTTP 429/502/503/504 retryable (408 too for vendor APIs), honouring
+ * (docs/architecture.md §4): HTTP 429/502/503/504 retryable (408 too for vendor APIs), honouring
  * Retry-After as seconds or an HTTP-date; everything else permanent.
  */
 

@@ -18,7 +18,7 @@ type SentOutcome = Extract<DeliveryOutcome, { kind: 'sent' }>;
 import type { ExportRequest, LogsSender } from './sender.js';
 
 /**
- * What every exporter shares (DESIGN sections 1, 3, 5): `consume` encodes once and returns only
+ * What every exporter shares (docs/architecture.md §3–§5): `consume` encodes once and returns only
  * after the request is durably queued; `num_consumers` workers take requests, send them through
  * the exporter's LogsSender with a timeout, retry with backoff, and acknowledge or dead-letter.
  * Shutdown stops the workers and aborts in-flight sends but never removes anything from the queue:

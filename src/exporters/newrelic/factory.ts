@@ -4,7 +4,7 @@ import { createExporter } from '../helper/exporter.js';
 import { newrelicConfigSchema, type NewRelicConfig } from './config.js';
 import { NewRelicLogsSender } from './sender.js';
 
-/** `newrelic`: OTLP/HTTP protobuf to New Relic's native OTLP endpoint (DESIGN section 7). */
+/** `newrelic`: OTLP/HTTP protobuf to New Relic's native OTLP endpoint (docs/newrelic.md). */
 export const newrelicExporterFactory: ExporterFactory<NewRelicConfig> = {
   kind: 'exporter',
   type: 'newrelic',

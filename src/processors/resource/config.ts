@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actionSchema, compileActions, type ActionConfig } from '../helper/actionsConfig.js';
 
 /**
- * The Collector's resource processor lists its actions under `attributes`; DESIGN.md (and the
+ * The Collector's resource processor lists its actions under `attributes`; docs/processors.md (and the
  * attributes processor) call the list `actions`. Both are accepted, one at a time.
  */
 export const resourceConfigSchema = z

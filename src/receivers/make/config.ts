@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration, httpUrl, parseHostPort, type HostPort } from '../../config/types.js';
 
-/** Make's public zones (DESIGN section 6); the API lives at `https://{zone}/api/v2`. */
+/** Make's public zones (docs/make-receiver.md); the API lives at `https://{zone}/api/v2`. */
 export const MAKE_ZONES = [
   'eu1.make.com',
   'eu2.make.com',

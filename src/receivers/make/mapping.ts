@@ -2,7 +2,7 @@ import { SeverityNumber, newLogRecord, type KeyValue, type LogRecord, type Logs,
 import { attr } from '../../pdata/values.js';
 
 /**
- * The mapping contract of DESIGN section 6: one Make scenario execution → one LogRecord, under a
+ * The mapping contract of docs/make-receiver.md: one Make scenario execution → one LogRecord, under a
  * Resource that names the scenario. The poller and the webhook share it so a pushed execution and
  * a polled one are indistinguishable downstream.
  */

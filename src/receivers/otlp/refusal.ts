@@ -4,7 +4,7 @@ import { redact } from '../../telemetry/secrets.js';
 
 /**
  * One place that turns "why this request is refused" into both protocols' answers, so HTTP and
- * gRPC clients see the same semantics (DESIGN section 3, OTLP spec "Failures"):
+ * gRPC clients see the same semantics (docs/architecture.md §5, OTLP spec "Failures"):
  * retryable → 503/UNAVAILABLE, throttled → 429/RESOURCE_EXHAUSTED (both with a retry delay),
  * permanent → 400/INVALID_ARGUMENT, anything unexpected → 503/UNAVAILABLE.
  */

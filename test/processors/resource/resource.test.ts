@@ -39,7 +39,7 @@ describe('resource processor', () => {
     expect(getAttr(out.resourceLogs[0].scopeLogs[0].logRecords[0].attributes, 'host.name')).toEqual({ stringValue: 'record-level' });
   });
 
-  it('accepts `actions` as in DESIGN.md, typed values included', async () => {
+  it('accepts `actions` as the docs show, typed values included', async () => {
     const out = await run({ actions: [{ key: 'replicas', value: 3, action: 'insert' }, { key: 'service.name', action: 'hash' }] }, logs());
     const res = out.resourceLogs[0].resource!.attributes;
     expect(getAttr(res, 'replicas')).toEqual({ intValue: 3n });

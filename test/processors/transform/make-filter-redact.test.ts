@@ -26,7 +26,7 @@ function chain(sink: LogsConsumer) {
   return { head: filter, telemetry: s.telemetry };
 }
 
-/** A record shaped like the make receiver's mapping (DESIGN section 6). */
+/** A record shaped like the make receiver's mapping (docs/make-receiver.md). */
 function execution(id: string, status: string, durationMs: number, body: string, extra: Record<string, unknown> = {}) {
   const severity = status === 'error' ? SeverityNumber.ERROR : status === 'warning' ? SeverityNumber.WARN : SeverityNumber.INFO;
   return newLogRecord({

@@ -27,7 +27,7 @@ function mapOne(e: MakeExecution) {
   return flat;
 }
 
-describe('make execution mapping (DESIGN section 6)', () => {
+describe('make execution mapping (docs/make-receiver.md)', () => {
   it('puts the scenario on the resource, with Make ids as integers', () => {
     const logs = executionsToLogs(ctx, scenario, [fixture], OBSERVED_MS);
     const attrs = logs.resourceLogs[0].resource!.attributes;
