@@ -13,6 +13,8 @@ const USAGE = `make-otel-gateway — an OpenTelemetry logs gateway for Make.com 
 
 Usage:
   make-otel-gateway [run] --config FILE [--config FILE ...]   run the gateway (files merge in order)
+      --config also takes file:PATH, env:VAR (YAML in a variable), yaml:TEXT (inline, keys joined by ::)
+      --set KEY=VALUE                                          override one key after every file (processors::batch::timeout=2s)
   make-otel-gateway validate --config FILE                     check a configuration and exit
   make-otel-gateway queue stats --config FILE                  show persistent queue sizes
   make-otel-gateway queue dead-letter list|replay|purge --config FILE [--exporter ID]
@@ -33,11 +35,11 @@ function fail(err: unknown): number {
   return 1;
 }
 
-async function run(configPaths: string[]): Promise<number> {
+async function run(configPaths: string[], sets: string[]): Promise<number> {
   tuneHeap();
   let gateway: Gateway;
   try {
-    gateway = new Gateway(loadConfig(configPaths));
+    gateway = new Gateway(loadConfig(configPaths, process.env, sets));
   } catch (err) {
     return fail(err);
   }
@@ -67,9 +69,10 @@ async function run(configPaths: string[]): Promise<number> {
   });
 }
 
-function validate(configPaths: string[]): number {
+function validate(configPaths: string[], sets: string[]): number {
   try {
-    const config = loadConfig(configPaths);
+    const config = loadConfig(configPaths, process.env, sets);
+    for (const warning of config.warnings) process.stderr.write(redact(`warning: ${warning}`) + '\n');
     const lines = [`configuration is valid (${configPaths.join(', ')})`];
     for (const p of config.service.pipelines) {
       lines.push(`  pipeline ${p.id}: receivers [${p.receivers.join(', ')}] → processors [${p.processors.join(', ')}] → exporters [${p.exporters.join(', ')}]`);
@@ -94,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         config: { type: 'string', multiple: true, short: 'c' },
+        set: { type: 'string', multiple: true },
         exporter: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -127,9 +131,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`missing --config FILE\n\n${USAGE}\n`);
     return 2;
   }
-  if (command === 'validate') return validate(configs);
+  const sets = values.set ?? [];
+  if (command === 'validate') return validate(configs, sets);
   if (command === 'queue') return queueCommand(rest, configs, values.exporter);
-  return run(configs);
+  return run(configs, sets);
 }
 
 main(process.argv.slice(2)).then(

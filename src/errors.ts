@@ -7,7 +7,6 @@
 export const ErrorCodes = {
   CONFIG_INVALID: 'Configuration failed validation; the message names the key path.',
   CONFIG_FILE_UNREADABLE: 'A --config file could not be read or parsed as YAML.',
-  CONFIG_ENV_UNDEFINED: 'A ${env:VAR} reference names a variable that is not set and has no default.',
   COMPONENT_START_FAILED: 'A component failed to start (port in use, unreadable file, ...).',
   RETRYABLE: 'Downstream refused for now; the client should retry (HTTP 503/429, gRPC UNAVAILABLE/RESOURCE_EXHAUSTED).',
   PERMANENT: 'Downstream refused the data for good (HTTP 400, gRPC INVALID_ARGUMENT).',

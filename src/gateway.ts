@@ -10,8 +10,10 @@ import { MetricsServer } from './telemetry/metrics-server.js';
 import { Telemetry } from './telemetry/telemetry.js';
 
 /** Config files → validated config. Throws GatewayError/ConfigError with every problem listed. */
-export function loadConfig(paths: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  return validateConfig(readConfigFiles(paths, env), defaultRegistry);
+export function loadConfig(sources: string[], env: NodeJS.ProcessEnv = process.env, sets: string[] = []): GatewayConfig {
+  const warnings: string[] = [];
+  const raw = readConfigFiles(sources, env, sets, warnings);
+  return validateConfig(raw, defaultRegistry, warnings);
 }
 
 export interface GatewayOptions {
@@ -46,6 +48,7 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
+    for (const warning of this.config.warnings) this.logger.warn(`configuration: ${warning}`);
     const addr = this.options.metricsServer === false ? undefined : metricsListenAddress(this.config.service.telemetry);
     if (addr) {
       this.metrics = new MetricsServer(this.telemetry, addr.host, addr.port);

@@ -1,19 +1,26 @@
-import { parse as parseYaml } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { parseCollectorYaml } from './yaml.js';
 
 /**
- * Environment expansion with the Collector's confmap rules:
- *   ${env:VAR}  ${VAR}  ${env:VAR:-default}  and  $$ → a literal $.
+ * Expansion with the Collector's confmap rules:
+ *   ${env:VAR}  ${VAR}  ${env:VAR:-default}  ${file:PATH}  and  $$ → a literal $.
  * A scalar that is exactly one reference takes the type its value reads as in YAML (so
- * `port: ${env:PORT}` is a number), but only for plain scalars: a secret like "a: b" stays a string.
- * An undefined variable without a default is an error naming the key path (the Collector
- * substitutes an empty string with a warning, which turns typos into silent misconfiguration).
+ * `port: ${env:PORT}` is a number; a whole `${file:…}` may even be a map), but an env value reads
+ * as a number or boolean only: a secret like "a: b" stays a string. Inside a longer string a
+ * file's content is inserted without its final newline (a token file ends with one).
+ * An unset variable without a default becomes an empty string and a warning (the Collector's
+ * behaviour); an unreadable file is an error.
  */
-const REF = /\$\$|\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const WHOLE_REF = /^\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}$/;
+const REF = /\$\$|\$\{(?:(env|file):)?([^}:]+?|[^}]+?)(?::-([^}]*))?\}/g;
+const WHOLE_REF = /^\$\{(?:(env|file):)?([^}]+?)(?::-([^}]*))?\}$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface ExpandProblem {
+  kind: 'env' | 'file';
   path: string;
+  /** The variable name, or the file path. */
   variable: string;
+  detail?: string;
 }
 
 export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, problems: ExpandProblem[], path = ''): unknown {
@@ -27,31 +34,56 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, problems: Expa
   return value;
 }
 
-function lookup(name: string, fallback: string | undefined, env: NodeJS.ProcessEnv, problems: ExpandProblem[], path: string): string {
+function envValue(name: string, fallback: string | undefined, env: NodeJS.ProcessEnv, problems: ExpandProblem[], path: string): string {
   const v = env[name];
   if (v !== undefined) return v;
   if (fallback !== undefined) return fallback;
-  problems.push({ path, variable: name });
+  problems.push({ kind: 'env', path, variable: name });
   return '';
+}
+
+function fileContent(file: string, problems: ExpandProblem[], path: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push({ kind: 'file', path, variable: file, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+    return undefined;
+  }
 }
 
 function expandString(s: string, env: NodeJS.ProcessEnv, problems: ExpandProblem[], path: string): unknown {
   if (!s.includes('$')) return s;
   const whole = WHOLE_REF.exec(s);
-  if (whole) {
-    const raw = lookup(whole[1], whole[2], env, problems, path);
-    return inferScalar(raw);
+  if (whole && (whole[1] === 'file' || ENV_NAME.test(whole[2]!))) {
+    if (whole[1] === 'file') {
+      const text = fileContent(whole[2]!, problems, path);
+      return text === undefined ? '' : yamlValue(text);
+    }
+    return inferScalar(envValue(whole[2]!, whole[3], env, problems, path));
   }
-  return s.replace(REF, (m, name: string | undefined, fallback: string | undefined) => {
+  return s.replace(REF, (m, scheme: string | undefined, name: string, fallback: string | undefined) => {
     if (m === '$$') return '$';
-    return lookup(name!, fallback, env, problems, path);
+    if (scheme === 'file') return (fileContent(name, problems, path) ?? '').replace(/\r?\n$/, '');
+    // Not a reference the Collector would expand (e.g. "${not a var}"): keep the text.
+    if (!ENV_NAME.test(name)) return m;
+    return envValue(name, fallback, env, problems, path);
   });
+}
+
+/** A whole-file value: what its YAML reads as (a map, a list, a number), else its text. */
+function yamlValue(text: string): unknown {
+  try {
+    const v = parseCollectorYaml(text);
+    return v ?? '';
+  } catch {
+    return text.replace(/\r?\n$/, '');
+  }
 }
 
 function inferScalar(raw: string): unknown {
   if (raw === '') return raw;
   try {
-    const v = parseYaml(raw);
+    const v = parseCollectorYaml(raw);
     if (typeof v === 'number' || typeof v === 'boolean') return v;
   } catch {
     // not YAML: keep the string

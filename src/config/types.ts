@@ -1,32 +1,24 @@
 import { z } from 'zod';
+import { parseDurationMillis } from '../duration.js';
 
 /**
  * Building blocks every component schema uses, so units and messages are the same everywhere.
- * Durations are Go/Collector strings ("200ms", "5s", "1m30s", "1h") and come out as milliseconds;
- * a bare number is refused (the Collector reads it as nanoseconds, a classic mistake) except 0.
+ * Durations are Go/Collector strings ("200ms", ".5s", "1m30s", "1h", src/duration.ts) and come out
+ * as milliseconds. A bare integer is nanoseconds, as the Collector reads it (a YAML int decoded into
+ * Go's time.Duration): `timeout: 5` is 5 ns, which is almost never meant, so the message of a
+ * component that needs at least a millisecond says so.
  */
 
-const DURATION_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/;
-
+/** Milliseconds for a Go duration string, or undefined when it is not one. Negative durations are refused. */
 export function parseDurationMs(text: string): number | undefined {
-  let rest = text.trim();
-  if (rest === '0') return 0;
-  if (rest === '') return undefined;
-  let total = 0;
-  while (rest.length > 0) {
-    const m = DURATION_RE.exec(rest);
-    if (!m) return undefined;
-    total += Number(m[1]) * DURATION_UNITS_MS[m[2]];
-    rest = rest.slice(m[0].length);
-  }
-  return total;
+  const ms = parseDurationMillis(text);
+  return typeof ms === 'number' && ms >= 0 ? ms : undefined;
 }
 
 /** A duration, as milliseconds. */
 export const duration = () =>
   z.union([z.string(), z.number()]).transform((v, ctx) => {
-    if (v === 0) return 0;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v / 1e6;
     const ms = typeof v === 'string' ? parseDurationMs(v) : undefined;
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected a duration like "5s", got ${JSON.stringify(v)}` });

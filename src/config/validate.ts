@@ -37,6 +37,8 @@ export interface GatewayConfig {
     readonly pipelines: readonly PipelineConfig[];
     readonly telemetry: ServiceConfig['telemetry'];
   };
+  /** What loading noticed that is not an error (e.g. an unset variable read as empty); logged at start. */
+  readonly warnings: readonly string[];
 }
 
 const SECTION: Record<Kind, 'receivers' | 'processors' | 'exporters' | 'extensions'> = {
@@ -48,7 +50,7 @@ const SECTION: Record<Kind, 'receivers' | 'processors' | 'exporters' | 'extensio
 const TOP_LEVEL = new Set(['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service']);
 const ID_RE = /^([A-Za-z0-9_.-]+)(?:\/(.+))?$/;
 
-export function validateConfig(raw: Record<string, unknown>, registry: Registry): GatewayConfig {
+export function validateConfig(raw: Record<string, unknown>, registry: Registry, warnings: readonly string[] = []): GatewayConfig {
   const errors: string[] = [];
   for (const key of Object.keys(raw)) if (!TOP_LEVEL.has(key)) errors.push(`${key}: unknown key (expected receivers, processors, exporters, extensions, service)`);
   if (raw.connectors && Object.keys(raw.connectors as object).length > 0) errors.push('connectors: connectors are not supported yet');
@@ -101,7 +103,9 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry)
   }
 
   if (errors.length > 0) {
-    throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}`, errors);
+    // Warnings often explain an error (an unset variable read as empty), so they come along.
+    const noted = warnings.length > 0 ? `\nwarnings:\n  ${warnings.join('\n  ')}` : '';
+    throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}${noted}`, errors);
   }
   registerSecretsIn(raw);
   return deepFreeze({
@@ -110,6 +114,7 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry)
     exporters: sections.exporter,
     extensions: sections.extension,
     service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry },
+    warnings: [...warnings],
   });
 }
 

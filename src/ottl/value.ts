@@ -1,6 +1,6 @@
 import type { AnyValue, KeyValue } from '../pdata/model.js';
 import { OttlRuntimeError } from './errors.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 import type { Zone } from './time-zone.js';
 
 /**

@@ -21,9 +21,42 @@ describe('config files and env expansion', () => {
     expect(cfg).toEqual({ a: 'localhost:4318', b: 'fallback', c: 'cost $5', d: 4318, e: true, f: 'x: y' });
   });
 
-  it('names the key path of an undefined variable', () => {
-    const [p] = files('exporters:\n  otlphttp:\n    headers:\n      api-key: ${env:NR_KEY}\n');
-    expect(() => readConfigFiles([p], {})).toThrowError(/exporters\.otlphttp\.headers\.api-key: environment variable NR_KEY is not set/);
+  it('reads an undefined variable as an empty string and warns with its key path (the Collector\'s rule)', () => {
+    const [p] = files('exporters:\n  otlphttp:\n    headers:\n      api-key: ${env:NR_KEY}\n      x-tenant: a-${env:TENANT}-b\n');
+    const warnings: string[] = [];
+    const cfg = readConfigFiles([p], {}, [], warnings);
+    expect(cfg).toEqual({ exporters: { otlphttp: { headers: { 'api-key': '', 'x-tenant': 'a--b' } } } });
+    expect(warnings).toEqual([
+      'exporters.otlphttp.headers.api-key: environment variable NR_KEY is not set; using an empty string (write ${env:NR_KEY:-default} for a default)',
+      'exporters.otlphttp.headers.x-tenant: environment variable TENANT is not set; using an empty string (write ${env:TENANT:-default} for a default)',
+    ]);
+  });
+
+  it('expands ${file:PATH}: a whole value reads as YAML, inside a string without the final newline', () => {
+    const [token, block, p] = files('s3cr3t\n', 'verbosity: detailed\n', '');
+    writeFileSync(p!, `a: \${file:${token}}\nb: Bearer \${file:${token}}\nc: \${file:${block}}\n`);
+    expect(readConfigFiles([p!], {})).toEqual({ a: 's3cr3t', b: 'Bearer s3cr3t', c: { verbosity: 'detailed' } });
+    const [q] = files('a: ${file:/nonexistent/token}\n');
+    expect(() => readConfigFiles([q!], {})).toThrowError(/a: \$\{file:\/nonexistent\/token\}: ENOENT/);
+  });
+
+  it('reads plain integers with _ separators as numbers, quoted ones as strings (Go yaml.v3)', () => {
+    const [p] = files('a: 5_000\nb: "5_000"\nc: -1_000_000\nd: 42\ne: ${env:N}\n');
+    expect(readConfigFiles([p!], { N: '2_500' })).toEqual({ a: 5000, b: '5_000', c: -1_000_000, d: 42, e: 2500 });
+  });
+
+  it('nests keys joined with :: in every source, and applies --set flags after every file', () => {
+    const [p] = files('processors::batch::timeout: 1s\nprocessors:\n  batch:\n    send_batch_size: 10\n');
+    expect(readConfigFiles([p!], {}, ['processors::batch::timeout=2s', 'service::extensions=[health_check]'])).toEqual({
+      processors: { batch: { timeout: '2s', send_batch_size: 10 } },
+      service: { extensions: ['health_check'] },
+    });
+  });
+
+  it('reads env: and yaml: config sources and refuses unknown providers', () => {
+    expect(readConfigFiles(['env:CFG', 'yaml:a::b: 1'], { CFG: 'a: {c: 2}\n' })).toEqual({ a: { b: 1, c: 2 } });
+    expect(() => readConfigFiles(['env:NOPE'], {})).toThrowError(/environment variable NOPE is not set/);
+    expect(() => readConfigFiles(['http://example/c.yaml'], {})).toThrowError(/unknown config provider "http"/);
   });
 
   it('merges several files in order: maps merge, later wins, lists are replaced', () => {

@@ -65,8 +65,21 @@ describe('config validation', () => {
     ]);
   });
 
-  it('refuses a bare number as a duration, naming key, value and expectation', () => {
-    expect(errorsOf(GOOD.replace('timeout: 1s', 'timeout: 5'))).toEqual(['processors.batch.timeout: expected a duration like "5s", got 5']);
+  it('reads a bare integer duration as nanoseconds, as the Collector does', () => {
+    const cfg = validate(GOOD.replace('timeout: 1s', 'timeout: 2_000_000_000'));
+    expect((cfg.processors.get('batch')!.config as { timeout: number }).timeout).toBe(2000);
+  });
+
+  it('reads Go duration syntax: fractions without a leading digit, µs, compound units', () => {
+    const timeoutOf = (text: string) => (validate(GOOD.replace('timeout: 1s', `timeout: ${text}`)).processors.get('batch')!.config as { timeout: number }).timeout;
+    expect(timeoutOf('.5s')).toBe(500);
+    expect(timeoutOf('1m30s')).toBe(90_000);
+    expect(timeoutOf('1500µs')).toBe(1.5);
+  });
+
+  it('refuses a negative or fractional bare number as a duration, naming key, value and expectation', () => {
+    expect(errorsOf(GOOD.replace('timeout: 1s', 'timeout: -5'))).toEqual(['processors.batch.timeout: expected a duration like "5s", got -5']);
+    expect(errorsOf(GOOD.replace('timeout: 1s', 'timeout: 1.5'))).toEqual(['processors.batch.timeout: expected a duration like "5s", got 1.5']);
   });
 
   it('refuses a malformed size', () => {

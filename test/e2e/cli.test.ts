@@ -45,7 +45,7 @@ receivers:
 exporters:
   otlphttp:
     endpont: http://x
-    timeout: 5
+    timeout: 5 seconds
 service:
   pipelines:
     logs:
@@ -56,7 +56,7 @@ service:
     const r = await runCli(['validate', '--config', p]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/exporters\.otlphttp\.endpont: unknown key \(did you mean "endpoint"\?\)/);
-    expect(r.stderr).toMatch(/exporters\.otlphttp\.timeout: expected a duration like "5s", got 5/);
+    expect(r.stderr).toMatch(/exporters\.otlphttp\.timeout: expected a duration like "5s", got "5 seconds"/);
     expect(r.stderr).toMatch(/service\.pipelines\.logs\.processors\[0\]: processor "batch" is not defined under processors/);
   });
 
@@ -89,11 +89,23 @@ service:
     expect(ok.stdout + ok.stderr).not.toContain(secret);
   });
 
-  it('names an undefined environment variable and where it is used', async () => {
+  it('reads an undefined environment variable as empty, as the Collector does, and warns where it is used', async () => {
     const p = writeConfig('exporters:\n  debug:\n    verbosity: ${env:VERBOSITY}\n');
     const r = await runCli(['validate', '--config', p], { VERBOSITY: undefined });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/exporters\.debug\.verbosity: environment variable VERBOSITY is not set/);
+    expect(r.stderr).toMatch(/exporters\.debug\.verbosity: environment variable VERBOSITY is not set; using an empty string/);
+  });
+
+  it('takes --config from file:, env: and yaml: sources and --set overrides, as the Collector does', async () => {
+    const base = writeConfig('receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:0\nexporters:\n  debug:\nservice:\n  pipelines:\n    logs:\n      receivers: [otlp]\n      exporters: [debug]\n');
+    const extra = 'processors:\n  batch:\n    timeout: 1s\n';
+    const r = await runCli(
+      ['validate', `--config=file:${base}`, '--config=env:EXTRA_CONFIG', '--config=yaml:processors::batch::send_batch_size: 5_000', '--set=service::pipelines::logs::processors=[batch]'],
+      { EXTRA_CONFIG: extra },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/pipeline logs: receivers \[otlp\] → processors \[batch\] → exporters \[debug\]/);
   });
 
   it('fails to start with exit 1 and a clear message when a port is taken', async () => {

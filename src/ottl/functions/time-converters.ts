@@ -1,7 +1,7 @@
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { ctimeFormatter, ctimeParser } from '../ctime.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../duration.js';
 import { locationZone, wallClock, type WallClock, type Zone } from '../time-zone.js';
 import { OttlDuration, OttlTime, type Value } from '../value.js';
 import { describe, getter, literal } from './converter-kit.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/ottl/duration.js';
-import { firstRecord, logsOf, plainAttrs, transform } from './harness.js';
+import { formatDuration, parseDuration } from '../src/duration.js';
+import { firstRecord, logsOf, plainAttrs, transform } from './ottl/harness.js';
 
 /** OTTL durations (Go's time.Duration): Duration(), time arithmetic, TruncateTime, the unit converters. */
 const at = 1_700_000_000_123_456_789n; // 2023-11-14T22:13:20.123456789Z

@@ -1,6 +1,7 @@
 /**
- * Go's time.Duration for OTTL (`Duration("1h30m")`, `time - time`): nanoseconds as an int64, read
- * and written in Go's notation, so text and results match the Collector's.
+ * Go's time.Duration, the one duration syntax of the gateway: config values (`timeout: 1m30s`,
+ * `.5s`, `1µs`) and OTTL (`Duration("1h30m")`, `time - time`) read the same text the same way, as
+ * the Collector does. Nanoseconds as an int64, read and written in Go's notation.
  */
 
 const UNIT_NANOS: Record<string, bigint> = {
@@ -42,6 +43,12 @@ export function parseDuration(text: string): bigint | Error {
     rest = rest.slice(m[0].length);
   }
   return negative ? -total : total;
+}
+
+/** A Go duration as (possibly fractional) milliseconds, or the parse error. */
+export function parseDurationMillis(text: string): number | Error {
+  const nanos = parseDuration(text.trim());
+  return typeof nanos === 'bigint' ? Number(nanos) / 1e6 : nanos;
 }
 
 /** Duration.String: "1h2m3.5s", "1.5ms", "0s". */
