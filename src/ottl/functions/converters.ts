@@ -5,6 +5,7 @@ import { asStringLike, isList, listItems, OttlList, OttlMap, toAny, type Value }
 import { describe, getter, literal, stringFn, typeCheck } from './converter-kit.js';
 import { ExtractPatterns } from './extract-patterns.js';
 import { HASH_CONVERTERS } from './hash-converters.js';
+import { STRING_CONVERTERS } from './string-converters.js';
 import { ParseKeyValue } from './parse-key-value.js';
 import { TIME_CONVERTERS } from './time-converters.js';
 import type { Converter, FunctionDef } from './types.js';
@@ -71,6 +72,7 @@ const CASES: Record<string, (s: string) => string> = {
 export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   ...TIME_CONVERTERS,
   ...HASH_CONVERTERS,
+  ...STRING_CONVERTERS,
   ParseKeyValue,
   ExtractPatterns,
   IsMatch: {
