@@ -14,9 +14,11 @@ export const bearerTokenAuthConfigSchema = z
     filename: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
-    const set = [c.token !== undefined, c.tokens !== undefined && c.tokens.length > 0, c.filename !== undefined].filter(Boolean).length;
-    if (set === 0) ctx.addIssue({ code: 'custom', message: 'set one of token, tokens or filename' });
-    if (set > 1) ctx.addIssue({ code: 'custom', message: 'set only one of token, tokens or filename' });
+    // contrib's rules: one source is required; token and tokens exclude each other; a filename,
+    // when given, wins over both (the file is read at start and re-read on change there).
+    const inline = c.token !== undefined || (c.tokens !== undefined && c.tokens.length > 0);
+    if (!inline && c.filename === undefined) ctx.addIssue({ code: 'custom', message: 'set one of token, tokens or filename' });
+    if (c.token !== undefined && c.tokens !== undefined && c.tokens.length > 0) ctx.addIssue({ code: 'custom', message: 'set either token or tokens, not both' });
   });
 
 export type BearerTokenAuthConfig = z.output<typeof bearerTokenAuthConfigSchema>;

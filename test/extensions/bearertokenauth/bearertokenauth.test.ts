@@ -52,8 +52,24 @@ describe('bearertokenauth extension', () => {
     expect(redact('header was Bearer never-log-this-token')).not.toContain('never-log-this-token');
   });
 
-  it('requires exactly one token source', () => {
-    expect(bearerTokenAuthExtensionFactory.schema.safeParse({}).success).toBe(false);
-    expect(bearerTokenAuthExtensionFactory.schema.safeParse({ token: 'a-token', filename: '/x' }).success).toBe(false);
+  it('takes the token sources contrib takes: one required, token and tokens exclusive, filename alongside either', () => {
+    const parse = (c: object) => bearerTokenAuthExtensionFactory.schema.safeParse(c).success;
+    expect(parse({})).toBe(false);
+    expect(parse({ token: 'a-token', tokens: ['b-token'] })).toBe(false);
+    expect(parse({ token: 'a-token', filename: '/x' })).toBe(true);
+    expect(parse({ tokens: ['a-token'], filename: '/x' })).toBe(true);
+  });
+
+  it('uses the file when filename and token are both set (filename wins, as in contrib)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bearer-'));
+    try {
+      const file = path.join(dir, 'token');
+      writeFileSync(file, 'from-the-file\n');
+      const ext = await make({ token: 'inline-token', filename: file });
+      expect(ext.authenticate({ authorization: 'Bearer from-the-file' })).toBe(true);
+      expect(ext.authenticate({ authorization: 'Bearer inline-token' })).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
