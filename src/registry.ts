@@ -20,6 +20,9 @@ import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingest
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
+import { basicAuthExtensionFactory } from './extensions/basicauth/factory.js';
+import { oauth2ClientExtensionFactory } from './extensions/oauth2client/factory.js';
+import { headersSetterExtensionFactory } from './extensions/headers_setter/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
 export const factories: AnyFactory[] = [
@@ -43,6 +46,9 @@ export const factories: AnyFactory[] = [
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,
+  basicAuthExtensionFactory,
+  oauth2ClientExtensionFactory,
+  headersSetterExtensionFactory,
 ];
 
 export const defaultRegistry = new Registry(factories);

@@ -80,6 +80,9 @@ export const httpUrl = () =>
     }
   }, 'expected an http:// or https:// URL');
 
+/** An exporter's `auth: {authenticator: <extension id>}` (the Collector's configauth client side). */
+export const clientAuth = () => z.strictObject({ authenticator: z.string().min(1) }).optional();
+
 /** `headers: {name: value}` as the Collector takes them. */
 export const headers = () => z.record(z.string(), z.string()).default({});
 

@@ -237,7 +237,7 @@ export function createExporter(
         if (queue instanceof SqliteQueue && queue.size() > 0) logger.info('resuming delivery of stored requests', { queued: queue.size() });
       }
       try {
-        await sender.start?.();
+        await sender.start?.(host);
       } catch (err) {
         await queue?.close();
         throw err;

@@ -1,4 +1,5 @@
 import type { Logs } from '../../pdata/model.js';
+import type { Host } from '../../pipeline/component.js';
 
 /**
  * The seam every exporter implements: turn one queued request into backend calls and say how it
@@ -42,8 +43,11 @@ export interface LogsSender {
    * the bytes, not the decoded request. `logs()` still works, decoding on demand.
    */
   readonly sendsBytes?: boolean;
-  /** Called once before the first send (resolve credentials, open channels). */
-  start?(): Promise<void>;
+  /**
+   * Called once before the first send (resolve credentials, open channels). `host` finds the
+   * extensions the sender uses (an `auth.authenticator`).
+   */
+  start?(host?: Host): Promise<void>;
   /**
    * Send the request. Must not throw for backend or network failures: classify them. `signal`
    * aborts when the exporter's `timeout` passes or the gateway stops.

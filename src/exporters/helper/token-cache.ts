@@ -68,6 +68,8 @@ export class TokenCache {
   constructor(
     private readonly fetchToken: () => Promise<AccessToken>,
     private readonly now: () => number = Date.now,
+    /** Refresh this long before expiry (capped at half the token's lifetime). */
+    private readonly refreshSkewMs: number = TOKEN_REFRESH_SKEW_MS,
   ) {}
 
   /**
@@ -91,7 +93,7 @@ export class TokenCache {
   private async refresh(): Promise<string> {
     const fetchedAt = this.now();
     const { token, expiresInMs } = await this.fetchToken();
-    const skew = Math.min(TOKEN_REFRESH_SKEW_MS, expiresInMs * MIN_USABLE_FRACTION);
+    const skew = Math.min(this.refreshSkewMs, expiresInMs * MIN_USABLE_FRACTION);
     this.current = { token, refreshAtMs: fetchedAt + expiresInMs - skew };
     return token;
   }

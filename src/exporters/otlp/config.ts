@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseHostPort } from '../../config/types.js';
-import { tlsClient } from '../../config/types.js';
+import { clientAuth, tlsClient } from '../../config/types.js';
 import { exporterHelperShape } from '../helper/config.js';
 import { secretHeaders } from '../otlphttp/config.js';
 
@@ -15,6 +15,8 @@ export const otlpConfigSchema = z
     tls: tlsClient(),
     /** Sent as gRPC metadata with every export. */
     headers: secretHeaders(),
+    /** A client authenticator extension; its headers go out as gRPC metadata. */
+    auth: clientAuth(),
     compression: z
       .enum(['gzip', 'none', ''])
       .default('gzip')

@@ -10,7 +10,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpGrpcConfig> = {
   aliases: ['otlp_grpc'],
   schema: otlpConfigSchema,
   create(settings, config) {
-    const sender = new OtlpGrpcLogsSender({ config, logger: settings.logger.child({ exporter: settings.id }) });
+    const sender = new OtlpGrpcLogsSender({ config, id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     return createExporter(settings, config, sender);
   },
 };

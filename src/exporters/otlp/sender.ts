@@ -5,7 +5,10 @@ import type { ExportResponse } from '../../pdata/proto.js';
 import { parseRetryInfo } from '../../pdata/rpc-status.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
+import { resolveClientAuthenticator, type ClientAuthenticator } from '../../extensions/client-auth.js';
+import type { Host } from '../../pipeline/component.js';
 import { classifyGrpcFailure } from '../helper/classify.js';
+import { TokenError } from '../helper/token-cache.js';
 import { retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { grpcTarget, type OtlpGrpcConfig } from './config.js';
 
@@ -20,8 +23,10 @@ const MAX_RECONNECT_BACKOFF_MS = 5_000;
 const USER_AGENT = 'make-otel-gateway';
 
 export interface OtlpGrpcSenderOptions {
-  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'>;
+  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'> & Partial<Pick<OtlpGrpcConfig, 'auth'>>;
   logger: Logger;
+  /** The exporter's id, for messages that name its config keys. */
+  id?: string;
 }
 
 const method = rawLogsServiceDefinition.Export;
@@ -34,6 +39,7 @@ const method = rawLogsServiceDefinition.Export;
 export class OtlpGrpcLogsSender implements LogsSender {
   private client?: grpc.Client;
   private readonly metadata = new grpc.Metadata();
+  private auth?: ClientAuthenticator;
 
   constructor(private readonly options: OtlpGrpcSenderOptions) {
     for (const [name, value] of Object.entries(options.config.headers)) {
@@ -43,9 +49,10 @@ export class OtlpGrpcLogsSender implements LogsSender {
     }
   }
 
-  /** Reads TLS files and opens the channel (it connects lazily, on the first call). */
-  async start(): Promise<void> {
+  /** Reads TLS files, finds the authenticator and opens the channel (it connects lazily, on the first call). */
+  async start(host?: Host): Promise<void> {
     const { config } = this.options;
+    if (config.auth && host) this.auth = resolveClientAuthenticator(host, config.auth.authenticator, `exporters.${this.options.id ?? 'otlp'}.auth.authenticator`);
     const target = grpcTarget(config);
     if (!target) throw new Error(`otlp: invalid endpoint ${JSON.stringify(config.endpoint)}`);
     let credentials: grpc.ChannelCredentials;
@@ -73,6 +80,17 @@ export class OtlpGrpcLogsSender implements LogsSender {
     if (!this.client) await this.start();
     if (signal.aborted) return retryable('request timed out');
     const client = this.client!;
+    const metadata = this.metadata.clone();
+    let sentHeaders: Record<string, string> = {};
+    if (this.auth) {
+      try {
+        sentHeaders = await this.auth.clientHeaders({}, signal);
+      } catch (err) {
+        if (err instanceof TokenError) return { ...err.result, reason: redact(err.result.reason) } as SendResult;
+        throw err;
+      }
+      for (const [name, value] of Object.entries(sentHeaders)) metadata.set(name.toLowerCase(), value);
+    }
     return new Promise<SendResult>((resolve) => {
       const onAbort = () => call.cancel();
       const call = client.makeUnaryRequest<Uint8Array, ExportResponse>(
@@ -80,19 +98,24 @@ export class OtlpGrpcLogsSender implements LogsSender {
         method.requestSerialize,
         method.responseDeserialize as (b: Buffer) => ExportResponse,
         request.bytes(),
-        this.metadata.clone(),
+        metadata,
         { deadline: Date.now() + this.options.config.timeout },
         (err, response) => {
           signal.removeEventListener('abort', onAbort);
-          resolve(err ? this.failure(err, signal) : this.accepted(response));
+          resolve(err ? this.failure(err, signal, sentHeaders) : this.accepted(response));
         },
       );
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
-  private failure(err: grpc.ServiceError, signal: AbortSignal): SendResult {
+  private failure(err: grpc.ServiceError, signal: AbortSignal, sentHeaders: Record<string, string>): SendResult {
     if (signal.aborted && err.code === grpc.status.CANCELLED) return retryable('request timed out');
+    // Credentials the backend refused (revoked, expired early): drop them and retry with fresh ones.
+    if (err.code === grpc.status.UNAUTHENTICATED && this.auth?.unauthorized) {
+      this.auth.unauthorized(sentHeaders);
+      return retryable(`backend refused the credentials (UNAUTHENTICATED): ${redact(err.details ?? '')}`);
+    }
     const result = classifyGrpcFailure(err.code, redact(err.details ?? ''), parseRetryInfo(err.metadata));
     return result.kind === 'success' ? result : { ...result, reason: redact(result.reason) };
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { headers, httpUrl, tlsClient } from '../../config/types.js';
+import { clientAuth, headers, httpUrl, tlsClient } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 import { exporterHelperShape } from '../helper/config.js';
 
@@ -29,6 +29,8 @@ export const otlphttpConfigSchema = z
       .transform((c) => (c === '' ? 'none' : c)),
     encoding: z.enum(['proto', 'json']).default('proto'),
     tls: tlsClient(),
+    /** A client authenticator extension (bearertokenauth, basicauth, oauth2client, headers_setter). */
+    auth: clientAuth(),
     ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
   })
   .superRefine((c, ctx) => {

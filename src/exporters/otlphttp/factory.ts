@@ -10,7 +10,7 @@ export const otlphttpExporterFactory: ExporterFactory<OtlpHttpConfig> = {
   aliases: ['otlp_http'],
   schema: otlphttpConfigSchema,
   create(settings, config) {
-    const sender = new OtlpHttpLogsSender({ config, logger: settings.logger.child({ exporter: settings.id }) });
+    const sender = new OtlpHttpLogsSender({ config, id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     return createExporter(settings, config, sender);
   },
 };

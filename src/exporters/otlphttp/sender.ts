@@ -9,7 +9,10 @@ import { decodeExportResponse, type ExportResponse } from '../../pdata/proto.js'
 import { decodeStatus } from '../../pdata/rpc-status.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
+import { resolveClientAuthenticator, sendWithClientAuth, type ClientAuthenticator } from '../../extensions/client-auth.js';
+import type { Host } from '../../pipeline/component.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
+import { TokenError } from '../helper/token-cache.js';
 import { success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { otlphttpLogsUrl, type OtlpHttpConfig } from './config.js';
 import { post } from './http-post.js';
@@ -33,8 +36,10 @@ function compressor(kind: OtlpHttpConfig['compression']): Compress | undefined {
 }
 
 export interface OtlpHttpSenderOptions {
-  config: Pick<OtlpHttpConfig, 'endpoint' | 'logs_endpoint' | 'headers' | 'compression' | 'encoding' | 'tls'>;
+  config: Pick<OtlpHttpConfig, 'endpoint' | 'logs_endpoint' | 'headers' | 'compression' | 'encoding' | 'tls'> & Partial<Pick<OtlpHttpConfig, 'auth'>>;
   logger: Logger;
+  /** The exporter's id, for messages that name its config keys. */
+  id?: string;
 }
 
 /**
@@ -47,6 +52,7 @@ export class OtlpHttpLogsSender implements LogsSender {
   private readonly compress: Compress | undefined;
   private readonly headers: Record<string, string>;
   private agent?: http.Agent;
+  private auth?: ClientAuthenticator;
 
   get sendsBytes(): boolean {
     return this.options.config.encoding === 'proto';
@@ -64,9 +70,10 @@ export class OtlpHttpLogsSender implements LogsSender {
     };
   }
 
-  /** Reads the TLS files now, so a wrong path fails the gateway's start rather than every send. */
-  async start(): Promise<void> {
-    const tls = this.options.config.tls;
+  /** Reads the TLS files and finds the authenticator now, so a mistake fails the start, not every send. */
+  async start(host?: Host): Promise<void> {
+    const { tls, auth } = this.options.config;
+    if (auth && host) this.auth = resolveClientAuthenticator(host, auth.authenticator, `exporters.${this.options.id ?? 'otlphttp'}.auth.authenticator`);
     if (this.url.protocol !== 'https:') {
       this.agent = new http.Agent({ keepAlive: true });
       return;
@@ -91,8 +98,9 @@ export class OtlpHttpLogsSender implements LogsSender {
     const body = this.compress ? await this.compress(payload()) : encoding === 'json' ? payload() : (request.parts?.() ?? request.bytes());
     let res;
     try {
-      res = await post(this.url, this.agent!, { headers: this.headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES });
+      res = await sendWithClientAuth(this.auth, this.headers, signal, (headers) => post(this.url, this.agent!, { headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES }));
     } catch (err) {
+      if (err instanceof TokenError) return scrub(err.result);
       return scrub(classifyNetworkError(err));
     }
     if (res.status >= 200 && res.status < 300) return this.accepted(res.headers.get('content-type'), res.body);

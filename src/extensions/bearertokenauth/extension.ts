@@ -56,10 +56,10 @@ export class BearerTokenAuthExtension implements Component, ServerAuthenticator 
     return ok && presented !== undefined;
   }
 
-  /** The header to add to outgoing requests (client authenticator use). */
-  clientHeaders(): Record<string, string> {
-    if (this.firstToken === undefined) return {};
-    return { [this.config.header]: this.config.scheme ? `${this.config.scheme} ${this.firstToken}` : this.firstToken };
+  /** Client side: the exporter's headers plus `<header>: <scheme> <token>` (the first token). */
+  clientHeaders(own: Record<string, string>): Record<string, string> {
+    if (this.firstToken === undefined) return own;
+    return { ...own, [this.config.header]: this.config.scheme ? `${this.config.scheme} ${this.firstToken}` : this.firstToken };
   }
 
   private setTokens(tokens: string[]): void {

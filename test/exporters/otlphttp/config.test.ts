@@ -32,7 +32,7 @@ describe('otlphttp exporter config', () => {
     expect(otlphttpConfigSchema.safeParse({ endpoint: 'http://c', encoding: 'xml' }).success).toBe(false);
     expect(otlphttpConfigSchema.safeParse({ endpoint: 'http://c', compression: 'brotli' }).success).toBe(false);
     expect(otlphttpConfigSchema.safeParse({ endpoint: 'c:4318' }).success).toBe(false);
-    expect(otlphttpConfigSchema.safeParse({ endpoint: 'http://c', timeout: 5 }).success).toBe(false);
+    expect(otlphttpConfigSchema.safeParse({ endpoint: 'http://c', timeout: '5 seconds' }).success).toBe(false);
   });
 
   it('accepts "" as no compression, as the Collector does', () => {

@@ -32,7 +32,7 @@ describe('bearertokenauth extension', () => {
     const ext = await make({ tokens: ['tok-one', 'tok-two'], header: 'X-Api-Token', scheme: 'Token' });
     expect(ext.authenticate({ 'x-api-token': 'Token tok-two' })).toBe(true);
     expect(ext.authenticate({ authorization: 'Bearer tok-two' })).toBe(false);
-    expect(ext.clientHeaders()).toEqual({ 'X-Api-Token': 'Token tok-one' });
+    expect(ext.clientHeaders({ 'User-Agent': 'x' })).toEqual({ 'User-Agent': 'x', 'X-Api-Token': 'Token tok-one' });
   });
 
   it('reads tokens from filename at start', async () => {
