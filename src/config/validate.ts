@@ -2,7 +2,8 @@ import { ConfigError } from '../errors.js';
 import type { AnyFactory } from '../pipeline/factory.js';
 import type { Kind, Registry } from '../pipeline/registry.js';
 import { formatIssues } from './issues.js';
-import { serviceSchema, type ServiceConfig } from './service.js';
+import { checkListenPorts, checkReferences, checkTlsFiles } from './references.js';
+import { metricsListenAddress, serviceSchema, type ServiceConfig } from './service.js';
 import { registerSecretsIn } from './secrets.js';
 
 /**
@@ -102,6 +103,8 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
     }
   }
 
+  if (service) checkWhatStartChecks(sections, defined.extension, service, pipelines, errors);
+
   if (errors.length > 0) {
     // Warnings often explain an error (an unset variable read as empty), so they come along.
     const noted = warnings.length > 0 ? `\nwarnings:\n  ${warnings.join('\n  ')}` : '';
@@ -116,6 +119,32 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
     service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry },
     warnings: [...warnings],
   });
+}
+
+/** References, ports and TLS files of the components the pipelines use, as start would meet them. */
+function checkWhatStartChecks(
+  sections: Record<Kind, Map<string, ComponentConfig>>,
+  definedExtensions: Set<string>,
+  service: ServiceConfig,
+  pipelines: PipelineConfig[],
+  errors: string[],
+): void {
+  const pick = (kind: Kind, ids: Iterable<string>) => [...new Set(ids)].map((id) => sections[kind].get(id)).filter((c): c is ComponentConfig => c !== undefined);
+  const used = {
+    receivers: pick('receiver', pipelines.flatMap((p) => p.receivers)),
+    processors: pick('processor', pipelines.flatMap((p) => p.processors)),
+    exporters: pick('exporter', pipelines.flatMap((p) => p.exporters)),
+    extensions: pick('extension', service.extensions),
+  };
+  // An extension that is written but failed its own validation already has an error line.
+  const parsedOrBroken = new Map<string, ComponentConfig>(sections.extension);
+  const refErrors: string[] = [];
+  checkReferences(used, parsedOrBroken, service.extensions, refErrors);
+  errors.push(...refErrors.filter((e) => !/is not defined under extensions$/.test(e) || !definedExtensions.has(/"([^"]+)"/.exec(e)![1]!)));
+  const withPaths = (Object.entries(used) as [string, ComponentConfig[]][]).flatMap(([section, list]) => list.map((c) => ({ path: `${section}.${c.id}`, config: c.config })));
+  const metrics = metricsListenAddress(service.telemetry);
+  checkListenPorts(withPaths.filter((c) => !c.path.startsWith('exporters.')), metrics ? [{ path: 'service.telemetry.metrics', ...metrics }] : [], errors);
+  checkTlsFiles(withPaths, errors);
 }
 
 function parseSection(kind: Kind, block: unknown, registry: Registry, errors: string[]): Map<string, ComponentConfig> {

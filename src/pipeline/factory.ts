@@ -30,8 +30,16 @@ export interface ExporterFactory<C = any> extends FactoryBase<C> {
   create(settings: CreateSettings, config: C): Component & LogsConsumer;
 }
 
+/**
+ * What an extension offers other components, checked at validate time against how they name it:
+ * `storage` (a `storage` or `sending_queue.storage` key), `server_auth` (a receiver's
+ * `auth.authenticator`), `client_auth` (an exporter's `auth.authenticator`).
+ */
+export type ExtensionCapability = 'storage' | 'server_auth' | 'client_auth';
+
 export interface ExtensionFactory<C = any> extends FactoryBase<C> {
   readonly kind: 'extension';
+  readonly provides?: readonly ExtensionCapability[];
   create(settings: CreateSettings, config: C): Component;
 }
 

@@ -6,6 +6,7 @@ import { BasicAuthExtension } from './extension.js';
 export const basicAuthExtensionFactory: ExtensionFactory<BasicAuthConfig> = {
   kind: 'extension',
   type: 'basicauth',
+  provides: ['server_auth', 'client_auth'],
   schema: basicAuthConfigSchema,
   create: (settings, config) => new BasicAuthExtension(settings, config),
 };

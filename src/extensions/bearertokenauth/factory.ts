@@ -5,6 +5,7 @@ import { BearerTokenAuthExtension } from './extension.js';
 export const bearerTokenAuthExtensionFactory: ExtensionFactory<BearerTokenAuthConfig> = {
   kind: 'extension',
   type: 'bearertokenauth',
+  provides: ['server_auth', 'client_auth'],
   schema: bearerTokenAuthConfigSchema,
   create: (settings, config) => new BearerTokenAuthExtension(settings, config),
 };

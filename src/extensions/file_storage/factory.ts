@@ -8,6 +8,7 @@ export { FileStorageExtension } from './extension.js';
 export const fileStorageExtensionFactory: ExtensionFactory<FileStorageConfig> = {
   kind: 'extension',
   type: 'file_storage',
+  provides: ['storage'],
   schema: fileStorageSchema,
   create: (settings, config) => new FileStorageExtension(settings, config),
 };

@@ -6,6 +6,7 @@ import { HeadersSetterExtension } from './extension.js';
 export const headersSetterExtensionFactory: ExtensionFactory<HeadersSetterConfig> = {
   kind: 'extension',
   type: 'headers_setter',
+  provides: ['client_auth'],
   schema: headersSetterConfigSchema,
   create: (settings, config) => new HeadersSetterExtension(settings, config),
 };

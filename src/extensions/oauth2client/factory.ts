@@ -6,6 +6,7 @@ import { OAuth2ClientExtension } from './extension.js';
 export const oauth2ClientExtensionFactory: ExtensionFactory<OAuth2ClientConfig> = {
   kind: 'extension',
   type: 'oauth2client',
+  provides: ['client_auth'],
   schema: oauth2ClientConfigSchema,
   create: (settings, config) => new OAuth2ClientExtension(settings, config),
 };

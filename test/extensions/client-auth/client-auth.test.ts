@@ -147,9 +147,9 @@ describe('client authenticators on exporters', () => {
     expect(redact(`sent ${expected}`)).not.toContain(expected.slice(6));
   });
 
-  it('refuses to start when auth names an extension that cannot authenticate outgoing requests', async () => {
+  it('refuses a config whose exporter auth names an extension that cannot authenticate outgoing requests', async () => {
     process.env.BACKEND = 'http://127.0.0.1:9';
-    await expect(pipeline('  health_check:\n    endpoint: 127.0.0.1:0\n', ', auth: { authenticator: health_check }')).rejects.toThrow(/exporters\.otlphttp\.auth\.authenticator: extension "health_check" cannot authenticate outgoing requests/);
+    await expect(pipeline('  health_check:\n    endpoint: 127.0.0.1:0\n', ', auth: { authenticator: health_check }')).rejects.toThrow(/exporters\.otlphttp\.auth\.authenticator: extension "health_check" is not an authenticator for outgoing requests/);
   });
 });
 
