@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { AnyFactory } from '../pipeline/factory.js';
 import type { Kind, Registry } from '../pipeline/registry.js';
+import { unsupportedComponentHint } from './collector-components.js';
 import { formatIssues } from './issues.js';
 import { checkListenPorts, checkReferences, checkTlsFiles } from './references.js';
 import { metricsListenAddress, serviceSchema, type ServiceConfig } from './service.js';
@@ -164,7 +165,8 @@ function parseSection(kind: Kind, block: unknown, registry: Registry, errors: st
     }
     const factory = registry.get(kind, m[1]);
     if (!factory) {
-      errors.push(`${path}: unknown ${kind} type "${m[1]}" (known: ${registry.types(kind).join(', ')})`);
+      const hint = unsupportedComponentHint(kind, m[1]!, registry.types(kind));
+      errors.push(hint ? `${path}: ${hint}` : `${path}: unknown ${kind} type "${m[1]}" (known: ${registry.types(kind).join(', ')})`);
       continue;
     }
     const parsed = factory.schema.safeParse(value ?? {});
