@@ -7,6 +7,8 @@ import { Service } from './pipeline/service.js';
 import { defaultRegistry } from './registry.js';
 import { GatewayLogging } from './telemetry/logger.js';
 import { MetricsServer } from './telemetry/metrics-server.js';
+import { MetricsPusher } from './telemetry/metrics-push.js';
+import { readFileSync } from 'node:fs';
 import { Telemetry } from './telemetry/telemetry.js';
 
 /** Config files → validated config. Throws GatewayError/ConfigError with every problem listed. */
@@ -29,13 +31,20 @@ export class Gateway {
   readonly logging: GatewayLogging;
   readonly service: Service;
   private metrics?: MetricsServer;
+  private pushers: MetricsPusher[] = [];
 
   constructor(
     readonly config: GatewayConfig,
     private readonly options: GatewayOptions = {},
   ) {
     const t = config.service.telemetry;
-    this.logging = new GatewayLogging({ level: t.logs.level, stderr: options.stderrLogs, processors: logProcessors(t) });
+    this.logging = new GatewayLogging({
+      level: t.logs.level,
+      stderr: options.stderrLogs,
+      processors: logProcessors(t),
+      encoding: t.logs.encoding === 'json' ? 'json' : 'console',
+      initialFields: t.logs.initial_fields,
+    });
     this.service = new Service(config, this.telemetry, this.logging.logger);
   }
 
@@ -65,10 +74,13 @@ export class Gateway {
       await this.metrics?.shutdown();
       throw err;
     }
+    this.pushers = metricsPushers(this.config.service.telemetry).map((o) => new MetricsPusher(this.telemetry.registry, o, this.logger));
+    for (const p of this.pushers) p.start();
   }
 
   async shutdown(): Promise<void> {
     await this.service.shutdown();
+    await Promise.all(this.pushers.map((p) => p.shutdown()));
     await this.metrics?.shutdown();
     await this.logging.shutdown();
   }
@@ -81,5 +93,18 @@ function logProcessors(t: TelemetryConfig): LogRecordProcessor[] {
     const headers = Array.isArray(h) ? Object.fromEntries(h.map((x) => [x.name, x.value])) : h;
     const exporter = new OTLPLogExporter({ url: spec.exporter.otlp.endpoint, headers });
     return 'batch' in p ? new BatchLogRecordProcessor({ exporter }) : new SimpleLogRecordProcessor({ exporter });
+  });
+}
+
+/** The push readers of service.telemetry.metrics.readers (metrics level `none` turns them off too). */
+function metricsPushers(t: TelemetryConfig) {
+  if (t.metrics.level === 'none') return [];
+  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (t.metrics.readers ?? []).flatMap((r) => {
+    if (!('periodic' in r)) return [];
+    const { interval, timeout, exporter } = r.periodic;
+    const h = exporter.otlp.headers;
+    const headers = Array.isArray(h) ? Object.fromEntries(h.map((x) => [x.name, x.value])) : (h ?? {});
+    return [{ endpoint: exporter.otlp.endpoint, headers, intervalMs: interval, timeoutMs: timeout ?? Math.min(interval, 30_000), version }];
   });
 }

@@ -11,7 +11,7 @@ const pipelineSchema = z.strictObject({
   exporters: z.array(z.string()).min(1, 'a pipeline needs at least one exporter'),
 });
 
-const prometheusReader = z.strictObject({
+const pullReader = z.strictObject({
   pull: z.strictObject({
     exporter: z.strictObject({
       prometheus: z.strictObject({
@@ -19,11 +19,30 @@ const prometheusReader = z.strictObject({
         port: z.number().int().min(0).max(65535).default(8888),
         without_units: z.boolean().optional(),
         without_type_suffix: z.boolean().optional(),
+        // prom-client never writes an otel_scope_info series, so the key is honoured as it stands.
+        without_scope_info: z.boolean().optional(),
         with_resource_constant_labels: z.unknown().optional(),
       }),
     }),
   }),
 });
+
+/** The Collector's push reader: the gateway's own metrics sent over OTLP every `interval`. */
+const periodicReader = z.strictObject({
+  periodic: z.strictObject({
+    interval: z.number().int().positive().default(60_000),
+    timeout: z.number().int().positive().optional(),
+    exporter: z.strictObject({
+      otlp: z.strictObject({
+        protocol: z.literal('http/json', { message: 'only protocol "http/json" is supported for the gateway\'s own metrics' }).default('http/json'),
+        endpoint: z.string(),
+        headers: z.union([z.record(z.string(), z.string()), z.array(z.strictObject({ name: z.string(), value: z.string() }))]).optional(),
+      }),
+    }),
+  }),
+});
+
+const metricReader = z.union([pullReader, periodicReader]);
 
 const otlpLogsExporter = z.strictObject({
   otlp: z.strictObject({
@@ -44,7 +63,7 @@ const telemetrySchema = z
       .strictObject({
         level: z.enum(['none', 'basic', 'normal', 'detailed']).default('normal'),
         address: z.string().optional(),
-        readers: z.array(prometheusReader).optional(),
+        readers: z.array(metricReader).optional(),
       })
       .prefault({}),
     logs: z
@@ -53,6 +72,13 @@ const telemetrySchema = z
         encoding: z.enum(['console', 'json']).optional(),
         development: z.boolean().optional(),
         processors: z.array(logsProcessor).optional(),
+        /** Attributes on every log line the gateway writes (the Collector's zap initial fields). */
+        initial_fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+        sampling: z.unknown().optional(),
+        disable_caller: z.boolean().optional(),
+        disable_stacktrace: z.boolean().optional(),
+        output_paths: z.array(z.string()).optional(),
+        error_output_paths: z.array(z.string()).optional(),
       })
       .prefault({}),
     resource: z.record(z.string(), z.string().nullable()).optional(),
@@ -71,7 +97,9 @@ export type TelemetryConfig = ServiceConfig['telemetry'];
 /** Where to serve /metrics, or undefined when metrics are off. */
 export function metricsListenAddress(t: TelemetryConfig): { host: string; port: number } | undefined {
   if (t.metrics.level === 'none') return undefined;
-  const reader = t.metrics.readers?.[0]?.pull.exporter.prometheus;
+  const reader = t.metrics.readers?.map((r) => ('pull' in r ? r.pull.exporter.prometheus : undefined)).find((r) => r !== undefined);
   if (reader) return { host: reader.host, port: reader.port };
+  // Readers given, none of them pull: metrics are pushed only (as in the Collector).
+  if (t.metrics.readers && t.metrics.readers.length > 0 && t.metrics.address === undefined) return undefined;
   return parseHostPort(t.metrics.address ?? DEFAULT_METRICS_ADDRESS);
 }

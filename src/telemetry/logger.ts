@@ -32,16 +32,27 @@ const LEVEL_NUMBER: Record<Level, number> = {
   error: SeverityNumber.ERROR,
 };
 
-/** Writes one line per record to stderr: `2026-01-01T00:00:00.000Z info message key=value`. */
+/**
+ * Writes one line per record to stderr. `console` (default): `2026-01-01T00:00:00.000Z info message
+ * key=value`; `json` (service.telemetry.logs.encoding, as the Collector's zap encoder):
+ * `{"level":"info","ts":"2026-01-01T00:00:00.000Z","msg":"message","key":"value"}`.
+ */
 export class StderrLogExporter implements LogRecordExporter {
+  constructor(private readonly encoding: 'console' | 'json' = 'console') {}
+
   export(records: ReadableLogRecord[], done: (result: ExportResult) => void): void {
     for (const r of records) {
       const ts = new Date(r.hrTime[0] * 1000 + r.hrTime[1] / 1e6).toISOString();
-      const attrs = Object.entries(r.attributes)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
-        .join(' ');
-      process.stderr.write(redact(`${ts} ${(r.severityText ?? '').toLowerCase()} ${String(r.body)}${attrs ? ' ' + attrs : ''}`) + '\n');
+      const level = (r.severityText ?? '').toLowerCase();
+      const present = Object.entries(r.attributes).filter(([, v]) => v !== undefined);
+      let line: string;
+      if (this.encoding === 'json') {
+        line = JSON.stringify({ level, ts, msg: String(r.body), ...Object.fromEntries(present) });
+      } else {
+        const attrs = present.map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`).join(' ');
+        line = `${ts} ${level} ${String(r.body)}${attrs ? ' ' + attrs : ''}`;
+      }
+      process.stderr.write(redact(line) + '\n');
     }
     done({ code: ExportResultCode.SUCCESS });
   }
@@ -81,6 +92,10 @@ export interface LoggingOptions {
   processors?: LogRecordProcessor[];
   /** false: no stderr output (tests). */
   stderr?: boolean;
+  /** Line format on stderr. */
+  encoding?: 'console' | 'json';
+  /** Attributes on every record (service.telemetry.logs.initial_fields). */
+  initialFields?: LogAttrs;
 }
 
 export class GatewayLogging {
@@ -89,9 +104,9 @@ export class GatewayLogging {
 
   constructor(options: LoggingOptions = {}) {
     const processors: LogRecordProcessor[] = [...(options.processors ?? [])];
-    if (options.stderr !== false) processors.unshift(new SimpleLogRecordProcessor({ exporter: new StderrLogExporter() }));
+    if (options.stderr !== false) processors.unshift(new SimpleLogRecordProcessor({ exporter: new StderrLogExporter(options.encoding) }));
     this.provider = new LoggerProvider({ processors });
-    this.logger = new SdkLogger(this.provider.getLogger('make-otel-gateway'), LEVEL_NUMBER[options.level ?? 'info'], {});
+    this.logger = new SdkLogger(this.provider.getLogger('make-otel-gateway'), LEVEL_NUMBER[options.level ?? 'info'], { ...options.initialFields });
   }
 
   async shutdown(): Promise<void> {
