@@ -18,6 +18,7 @@ import { datadogExporterFactory } from './exporters/datadog/factory.js';
 import { googlecloudExporterFactory } from './exporters/googlecloud/factory.js';
 import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingestion/factory.js';
 import { elasticsearchExporterFactory } from './exporters/elasticsearch/factory.js';
+import { splunkHecExporterFactory } from './exporters/splunk_hec/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
@@ -42,6 +43,7 @@ export const factories: AnyFactory[] = [
   googlecloudExporterFactory,
   azureLogsIngestionExporterFactory,
   elasticsearchExporterFactory,
+  splunkHecExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,
