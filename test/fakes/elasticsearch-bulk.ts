@@ -45,6 +45,8 @@ export interface ElasticsearchBulkFake {
   rejectItems(items: number, status?: number): void;
   /** Store without checks (a document already indexed, e.g. before a crash). */
   seed(index: string, id: string, doc: EsDocument): void;
+  /** While on, every connection is reset (the backend is down). */
+  setOutage(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -176,7 +178,9 @@ export async function startElasticsearchBulk(options: { auth: EsAuth; maxContent
     events.emit('documents');
   };
 
+  let down = false;
   const server: Server = createServer((req, res) => {
+    if (down) return void req.socket.destroy(); // an outage: the connection is reset
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -205,6 +209,10 @@ export async function startElasticsearchBulk(options: { auth: EsAuth; maxContent
     },
     seed(index, id, doc) {
       indexMap(index).set(id, doc);
+    },
+    setOutage(on: boolean) {
+      down = on;
+      if (on) server.closeAllConnections();
     },
     close: () =>
       new Promise<void>((resolve) => {

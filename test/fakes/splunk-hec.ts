@@ -44,6 +44,8 @@ export interface SplunkHecFake {
   delayAcks(times: number, ms: number): void;
   /** The next `times` requests are accepted with an ackId but never indexed: their ack stays false. */
   loseAcks(times: number): void;
+  /** While on, every connection is reset (the backend is down). */
+  setOutage(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -222,7 +224,9 @@ export async function startSplunkHec(options: SplunkHecFakeOptions): Promise<Spl
     reply(res, 200, { acks: answered });
   };
 
+  let down = false;
   const server: Server = createServer((req, res) => {
+    if (down) return void req.socket.destroy(); // an outage: the connection is reset
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -253,6 +257,10 @@ export async function startSplunkHec(options: SplunkHecFakeOptions): Promise<Spl
     },
     loseAcks(times) {
       for (let i = 0; i < times; i++) scriptedAcks.push('lose');
+    },
+    setOutage(on: boolean) {
+      down = on;
+      if (on) server.closeAllConnections();
     },
     close: () =>
       new Promise<void>((resolve) => {

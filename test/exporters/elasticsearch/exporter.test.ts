@@ -87,17 +87,24 @@ describe('elasticsearch exporter', () => {
     expect(es.bulkRequests.every((r) => r.length <= 100)).toBe(true);
   });
 
-  it('rides out an outage (503) and retries only the items Elasticsearch rejected with 429', async () => {
+  it('rides out 503s and an outage, and retries only the items Elasticsearch rejected with 429', async () => {
     const es = await fake();
     es.failNext(3, 503);
-    const { exporter } = await exporterFor(es);
+    const { exporter, telemetry } = await exporterFor(es);
     await consumeUntilAccepted(exporter, numberedLogs(50, 200));
     await waitCount(es, 50);
     expect(es.refusals).toEqual([503, 503, 503]);
 
+    es.setOutage(true);
+    await consumeUntilAccepted(exporter, numberedLogs(30, 200));
+    await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_send_failed_log_records_total')).toBeGreaterThanOrEqual(60), { timeout: 30_000 });
+    expect(es.count()).toBe(50);
+    es.setOutage(false);
+    await waitCount(es, 80);
+
     es.rejectItems(5);
     await consumeUntilAccepted(exporter, numberedLogs(20, 200));
-    await waitCount(es, 70);
+    await waitCount(es, 100);
     const last = es.bulkRequests.slice(-2);
     expect(last[0]!.filter((i) => i.status === 429)).toHaveLength(5);
     // The retry carried the five rejected items, nothing already indexed.
