@@ -45,6 +45,10 @@ export interface ElasticsearchBulkFake {
   rejectItems(items: number, status?: number): void;
   /** Store without checks (a document already indexed, e.g. before a crash). */
   seed(index: string, id: string, doc: EsDocument): void;
+  /** Index each request at once but answer it `ms` later. */
+  setResponseDelay(ms: number): void;
+  /** Requests indexed but not yet answered. */
+  inFlight(): number;
   /** While on, every connection is reset (the backend is down). */
   setOutage(on: boolean): void;
   close(): Promise<void>;
@@ -174,11 +178,23 @@ export async function startElasticsearchBulk(options: { auth: EsAuth; maxContent
       return { action, index: r._index, id: r._id, status: r.status };
     }));
     const errors = items.some((it) => Object.values(it)[0]!.status >= 300);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ took: 1, errors, items }));
+    const answer = () => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ took: 1, errors, items }));
     events.emit('documents');
+    if (responseDelayMs <= 0) return answer();
+    // Indexed now, answered later: a client that dies in between never learns it was delivered.
+    inFlight++;
+    const timer = setTimeout(() => {
+      inFlight--;
+      timers.delete(timer);
+      answer();
+    }, responseDelayMs);
+    timers.add(timer);
   };
 
   let down = false;
+  let responseDelayMs = 0;
+  let inFlight = 0;
+  const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     if (down) return void req.socket.destroy(); // an outage: the connection is reset
     const chunks: Buffer[] = [];
@@ -210,12 +226,17 @@ export async function startElasticsearchBulk(options: { auth: EsAuth; maxContent
     seed(index, id, doc) {
       indexMap(index).set(id, doc);
     },
+    setResponseDelay(ms) {
+      responseDelayMs = ms;
+    },
+    inFlight: () => inFlight,
     setOutage(on: boolean) {
       down = on;
       if (on) server.closeAllConnections();
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
