@@ -22,6 +22,7 @@ import { splunkHecExporterFactory } from './exporters/splunk_hec/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
+import { basicAuthExtensionFactory } from './extensions/basicauth/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
 export const factories: AnyFactory[] = [
@@ -47,6 +48,7 @@ export const factories: AnyFactory[] = [
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,
+  basicAuthExtensionFactory,
 ];
 
 export const defaultRegistry = new Registry(factories);

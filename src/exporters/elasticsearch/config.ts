@@ -67,6 +67,8 @@ export const elasticsearchConfigSchema = z
         dedot: z.boolean().optional(),
       })
       .prefault({}),
+    /** A client authenticator extension (`basicauth`, `bearertokenauth`) whose header every request carries. */
+    auth: z.strictObject({ authenticator: z.string().min(1) }).optional(),
     user: z.string().min(1).optional(),
     password: secret('password').optional(),
     api_key: secret('API key').optional(),
@@ -114,6 +116,7 @@ export const elasticsearchConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['cloudid'], message: 'expected an Elastic Cloud id like "name:base64(host$es-uuid$kibana-uuid)"' });
     }
     if (c.api_key && (c.user || c.password)) ctx.addIssue({ code: 'custom', path: ['api_key'], message: 'set either api_key or user/password, not both' });
+    if (c.auth && (c.api_key || c.user)) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'set either auth.authenticator or api_key / user+password, not both' });
     if (c.password && !c.user) ctx.addIssue({ code: 'custom', path: ['user'], message: 'password needs a user' });
     if (c.mapping.allowed_modes && !c.mapping.allowed_modes.includes(c.mapping.mode)) {
       ctx.addIssue({ code: 'custom', path: ['mapping', 'mode'], message: `mode "${c.mapping.mode}" is not in mapping.allowed_modes` });

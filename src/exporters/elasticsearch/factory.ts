@@ -1,4 +1,6 @@
 import { Counter } from 'prom-client';
+import { GatewayError } from '../../errors.js';
+import { isClientAuthenticator } from '../../extensions/basicauth/factory.js';
 import type { ExporterFactory } from '../../pipeline/factory.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import { registerSecret } from '../../telemetry/secrets.js';
@@ -27,7 +29,20 @@ export const elasticsearchExporterFactory: ExporterFactory<ElasticsearchConfig> 
     });
     // `retry.enabled: false` is the Collector's way to turn retries off.
     const helper = config.retry.enabled ? config : { ...config, retry_on_failure: { ...config.retry_on_failure, enabled: false } };
-    return createExporter(settings, helper, sender);
+    const exporter = createExporter(settings, helper, sender);
+    if (!config.auth) return exporter;
+    const authenticator = config.auth.authenticator;
+    return {
+      ...exporter,
+      async start(host) {
+        const extension = host.getExtension(authenticator);
+        const where = `exporters.${settings.id}.auth.authenticator`;
+        if (!extension) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${authenticator}" is not configured (add it under extensions and service.extensions)`);
+        if (!isClientAuthenticator(extension)) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${authenticator}" cannot authenticate outgoing requests`);
+        sender.setAuthHeaders(extension.clientHeaders());
+        return exporter.start(host);
+      },
+    };
   },
 };
 

@@ -60,6 +60,11 @@ export class ElasticsearchSender implements LogsSender {
     };
   }
 
+  /** Headers from an `auth.authenticator` extension, resolved at start. */
+  setAuthHeaders(headers: Record<string, string>): void {
+    Object.assign(this.headers, headers);
+  }
+
   /** Reads the TLS files now, so a wrong path fails the gateway's start rather than every send. */
   async start(): Promise<void> {
     const tls = this.options.config.tls;

@@ -57,7 +57,27 @@ export const splunkHecConfigSchema = z
     /** The receiver direction in the Collector; accepted here for shared configs. */
     hec_metadata_to_otel_attrs: metadataMapping(),
     otel_attrs_to_hec_metadata: metadataMapping(),
+    /** Where severity goes in `fields` (the Collector's key and defaults). */
+    otel_to_hec_fields: z
+      .strictObject({
+        severity_text: z.string().min(1).default('otel.log.severity.text'),
+        severity_number: z.string().min(1).default('otel.log.severity.number'),
+        name: z.string().optional(),
+      })
+      .prefault({}),
+    /** false: log records are dropped (counted as sent, as the Collector does), not exported. */
     log_data_enabled: z.boolean().default(true),
+    /** Accepted: other signals' keys of the same Collector component. */
+    profiling_data_enabled: z.boolean().optional(),
+    max_content_length_metrics: z.number().int().nonnegative().optional(),
+    max_content_length_traces: z.number().int().nonnegative().optional(),
+    use_multi_metric_format: z.boolean().optional(),
+    export_raw: z.literal(false, { message: 'export_raw (the /services/collector/raw endpoint) is not supported; leave it false' }).optional(),
+    /** Older Collector spelling of tls.ca_file / cert_file / key_file. */
+    ca_file: z.string().optional(),
+    cert_file: z.string().optional(),
+    key_file: z.string().optional(),
+    max_connections: z.number().int().nonnegative().optional(),
     /** Accepted: Collector keys for connection pools, health checks and heartbeats. */
     max_idle_conns: z.number().int().nonnegative().optional(),
     max_idle_conns_per_host: z.number().int().nonnegative().optional(),

@@ -25,7 +25,7 @@ export interface HecEvent {
 export const SEVERITY_TEXT_FIELD = 'otel.log.severity.text';
 export const SEVERITY_NUMBER_FIELD = 'otel.log.severity.number';
 
-type Mapping = Pick<SplunkHecConfig, 'source' | 'sourcetype' | 'index' | 'otel_attrs_to_hec_metadata'>;
+type Mapping = Pick<SplunkHecConfig, 'source' | 'sourcetype' | 'index' | 'otel_attrs_to_hec_metadata'> & { otel_to_hec_fields?: SplunkHecConfig['otel_to_hec_fields'] };
 
 /** Nanoseconds → epoch seconds with at most three decimals (HEC reads `time` as seconds). */
 export function hecTime(nanos: bigint): number {
@@ -46,8 +46,8 @@ export function toHecEvent(ref: RecordRef, config: Mapping): HecEvent {
   const fields: Record<string, unknown> = {};
   flattenInto(fields, '', resourceAttrs, metaKeys);
   flattenInto(fields, '', record.attributes, metaKeys);
-  if (record.severityText) fields[SEVERITY_TEXT_FIELD] = record.severityText;
-  if (record.severityNumber > 0) fields[SEVERITY_NUMBER_FIELD] = record.severityNumber;
+  if (record.severityText) fields[config.otel_to_hec_fields?.severity_text ?? SEVERITY_TEXT_FIELD] = record.severityText;
+  if (record.severityNumber > 0) fields[config.otel_to_hec_fields?.severity_number ?? SEVERITY_NUMBER_FIELD] = record.severityNumber;
   const traceId = hex(record.traceId);
   const spanId = hex(record.spanId);
   if (traceId) fields.trace_id = traceId;

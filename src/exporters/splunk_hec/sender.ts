@@ -61,13 +61,13 @@ export class SplunkHecSender implements LogsSender {
 
   /** Reads the TLS files now, so a wrong path fails the gateway's start rather than every send. */
   async start(): Promise<void> {
-    const { tls, insecure_skip_verify } = this.options.config;
+    const { tls, insecure_skip_verify, ca_file, cert_file, key_file } = this.options.config;
     if (this.url.protocol !== 'https:') {
       this.agent = new http.Agent({ keepAlive: true });
       return;
     }
     const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));
-    const [ca, cert, key] = await Promise.all([read(tls?.ca_file), read(tls?.cert_file), read(tls?.key_file)]);
+    const [ca, cert, key] = await Promise.all([read(tls?.ca_file ?? ca_file), read(tls?.cert_file ?? cert_file), read(tls?.key_file ?? key_file)]);
     this.agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: !(tls?.insecure_skip_verify ?? insecure_skip_verify ?? false) });
   }
 
@@ -78,6 +78,8 @@ export class SplunkHecSender implements LogsSender {
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     const { config } = this.options;
+    // The Collector's switch to drop logs on purpose; they count as sent there too.
+    if (!config.log_data_enabled) return success();
     const refs = flattenRecords(request.logs());
     if (refs.length === 0) return success();
     const events: Serialized[] = [];
