@@ -40,6 +40,12 @@ async function runs(config: string, env: Record<string, string>, port: number, d
 }
 
 describe('Collector configs from the contrib READMEs', () => {
+  it('`components` lists elasticsearch, splunk_hec and basicauth', async () => {
+    const { code, stdout } = await runCli(['components']);
+    expect(code).toBe(0);
+    for (const type of ['elasticsearch', 'splunk_hec', 'basicauth']) expect(stdout).toContain(type);
+  });
+
   it('elasticsearch (basicauth authenticator) validates and runs', async () => {
     const es: ElasticsearchBulkFake = await startElasticsearchBulk({ auth: { user: 'elastic', password: 'changeme' } });
     cleanup.push(() => es.close());
