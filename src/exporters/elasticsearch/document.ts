@@ -40,9 +40,13 @@ export interface DataStream {
   namespace: string;
 }
 
+/** Latest instant a JS Date (and ES `date`) holds: 8.64e15 ms after the epoch. */
+const MAX_DATE_MS = 8_640_000_000_000_000n;
+
 /** Nanoseconds → RFC 3339 with nanosecond precision (ES `date_nanos` keeps all nine digits). */
 export function isoNanos(nanos: bigint): string {
   const ms = nanos / 1_000_000n;
+  if (ms > MAX_DATE_MS || ms < 0n) throw new UnmappableRecord(`timestamp ${nanos} ns is out of range for Elasticsearch`);
   const iso = new Date(Number(ms)).toISOString(); // …T12:00:00.123Z
   const fraction = (nanos % 1_000_000_000n).toString().padStart(9, '0');
   return `${iso.slice(0, 19)}.${fraction}Z`;
