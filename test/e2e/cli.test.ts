@@ -17,7 +17,7 @@ describe('the make-otel-gateway CLI', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^receivers: make, otlp$/m);
     expect(r.stdout).toMatch(/^exporters: .*azure_logs_ingestion.*datadog.*googlecloud.*newrelic.*otlphttp/m);
-    expect(r.stdout).toMatch(/^extensions: bearertokenauth, file_storage, health_check$/m);
+    expect(r.stdout).toMatch(/^extensions: basicauth, bearertokenauth, file_storage, health_check$/m);
   });
 
   it('exits 2 on a usage error: unknown command or missing --config', async () => {

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 async function fake(options: { echoCredentialsOnAuthFailure?: boolean } = {}): Promise<ElasticsearchBulkFake> {
-  const es = await startElasticsearchBulk({ auth: { user: USER, password: PASSWORD }, ...options });
+  const es = await startElasticsearchBulk({ auth: { user: USER, password: PASSWORD, apiKey: 'right-api-key-000' }, ...options });
   cleanup.push(() => es.close());
   return es;
 }
@@ -175,5 +175,20 @@ describe('elasticsearch exporter', () => {
     expect(everything).toContain('security_exception');
     expect(everything).not.toContain(wrong);
     expect(everything).not.toContain(basicWrong);
+  });
+
+  it('never shows a refused api_key either, even when echoed', async () => {
+    const es = await fake({ echoCredentialsOnAuthFailure: true });
+    const wrongKey = 'd3Jvbmcta2V5OmFwaS1rZXktc2VjcmV0LTc3';
+    const settings = settingsFor('elasticsearch');
+    const config = elasticsearchExporterFactory.schema.parse({ endpoint: es.url, api_key: wrongKey, retry_on_failure: { initial_interval: '10ms' } });
+    const exporter = elasticsearchExporterFactory.create(settings, config) as Component & LogsConsumer;
+    await exporter.start(hostWith());
+    cleanup.push(() => exporter.shutdown());
+    await exporter.consume(numberedLogs(2, 10));
+    await vi.waitFor(async () => expect(await metricTotal(settings.telemetry, 'otelcol_exporter_send_failed_log_records_total')).toBe(2), { timeout: 30_000 });
+    const everything = JSON.stringify(settings.logger.lines) + (await settings.telemetry.metrics());
+    expect(everything).toContain('unable to authenticate');
+    expect(everything).not.toContain(wrongKey);
   });
 });
