@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, duration, httpUrl, tlsClient } from '../../config/types.js';
+import { duration, httpUrl, tlsClient } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 import { exporterHelperShape } from '../helper/config.js';
 import { secretHeaders } from '../otlphttp/config.js';
