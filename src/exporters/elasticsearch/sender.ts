@@ -112,11 +112,17 @@ export class ElasticsearchSender implements LogsSender {
         continue;
       }
       if (answer.kind === 'failed') {
-        if (answer.result.kind !== 'retryable') return answer.result;
-        // Retry this batch and the ones not sent yet; the ones before it were delivered.
-        retry.push(...batch.map((i) => i.ref), ...work.reverse().flat().map((i) => i.ref));
-        retryReason = answer.result.reason;
-        return this.finish(refs.length, retry, retryReason, rejected, answer.result.retryAfterMs, conflicts);
+        const notSent = [...batch, ...work.reverse().flat()].map((i) => i.ref);
+        if (answer.result.kind === 'retryable') {
+          // Retry this batch and the ones not sent yet; the ones before it were delivered.
+          retry.push(...notSent);
+          return this.finish(refs.length, retry, answer.result.reason, rejected, answer.result.retryAfterMs, conflicts);
+        }
+        if (notSent.length + rejected.length === refs.length && retry.length === 0) return answer.result;
+        // Part is delivered already: only what is left goes to the dead-letter store.
+        const reason = answer.result.kind === 'permanent' ? answer.result.reason : 'refused';
+        rejected.push(...notSent.map((ref) => ({ ref, reason })));
+        break;
       }
       answer.outcomes.forEach((o, i) => {
         const item = batch[i]!;

@@ -124,12 +124,19 @@ export class SplunkHecSender implements LogsSender {
         if (rest.length > 0) work.push(rest);
         continue;
       }
-      if (verdict.kind === 'permanent' && awaiting.length === 0) return permanent(this.scrub(verdict.reason));
-      // Retry this POST and the ones not sent yet; the ones before it were accepted.
-      retry.push(...batch.map((e) => e.ref), ...work.reverse().flat().map((e) => e.ref));
+      const notSent = [...batch, ...work.reverse().flat()].map((e) => e.ref);
       work.length = 0;
+      if (verdict.kind === 'permanent') {
+        if (awaiting.length === 0 && rejected.length + notSent.length === refs.length) return permanent(this.scrub(verdict.reason));
+        // Part was accepted already: only what is left goes to the dead-letter store.
+        const reason = this.scrub(verdict.reason);
+        rejected.push(...notSent.map((ref) => ({ ref, reason })));
+        break;
+      }
+      // Retry this POST and the ones not sent yet; the ones before it were accepted.
+      retry.push(...notSent);
       retryReason = this.scrub(verdict.reason);
-      if (verdict.kind === 'retry') retryAfterMs = verdict.retryAfterMs;
+      retryAfterMs = verdict.retryAfterMs;
     }
     if (awaiting.length > 0) {
       const unacked = await awaitAcks(awaiting.map((a) => a.ackId), {
