@@ -17,6 +17,8 @@ import { newrelicExporterFactory } from './exporters/newrelic/factory.js';
 import { datadogExporterFactory } from './exporters/datadog/factory.js';
 import { googlecloudExporterFactory } from './exporters/googlecloud/factory.js';
 import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingestion/factory.js';
+import { elasticsearchExporterFactory } from './exporters/elasticsearch/factory.js';
+import { splunkHecExporterFactory } from './exporters/splunk_hec/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
@@ -43,6 +45,8 @@ export const factories: AnyFactory[] = [
   datadogExporterFactory,
   googlecloudExporterFactory,
   azureLogsIngestionExporterFactory,
+  elasticsearchExporterFactory,
+  splunkHecExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,

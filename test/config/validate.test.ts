@@ -88,8 +88,8 @@ describe('config validation', () => {
   });
 
   it('refuses an unknown component type and lists the known ones', () => {
-    expect(errorsOf(GOOD.replace('  debug:\nextensions', '  debug:\n  kafka:\nextensions'))).toEqual([
-      'exporters.kafka: unknown exporter type "kafka" (known: debug, otlp_http, otlphttp)',
+    expect(errorsOf(GOOD.replace('  debug:\nextensions', '  debug:\n  frobnicator:\nextensions'))).toEqual([
+      'exporters.frobnicator: unknown exporter type "frobnicator" (known: debug, otlp_http, otlphttp)',
     ]);
   });
 

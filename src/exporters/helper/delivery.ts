@@ -1,6 +1,7 @@
 import { onAbort } from '../../abort-hooks.js';
 import { isPermanent } from '../../errors.js';
-import type { Logs } from '../../pdata/model.js';
+import { countLogRecords, type Logs } from '../../pdata/model.js';
+import { encodeLogs } from '../../pdata/proto.js';
 import { abortableSleep, Backoff } from './backoff.js';
 import type { RetryOnFailureConfig } from './config.js';
 import type { ExportRequest, LogsSender, SendResult } from './sender.js';
@@ -38,10 +39,14 @@ export async function deliver(request: ExportRequest, hooks: DeliveryHooks): Pro
   const sleep = hooks.sleep ?? abortableSleep;
   const backoff = new Backoff(hooks.retry, hooks.random);
   const startedAt = now();
+  // A partly delivered request (retryable with `retryLogs`) is retried with just what is left; the
+  // records refused for good on the way are kept here until the request ends.
+  let current = request;
+  const refused: { logs: Logs; message: string }[] = [];
   for (;;) {
     if (hooks.stop.aborted) return { kind: 'stopped' };
-    const result = await attempt(request, hooks);
-    if (result.kind === 'success') return { kind: 'sent', rejected: result.rejected ?? 0, rejectedLogs: result.rejectedLogs, message: result.message };
+    const result = await attempt(current, hooks);
+    if (result.kind === 'success') return sent(result, refused);
     // A send cut short by shutdown says nothing about the backend: keep the request queued.
     if (hooks.stop.aborted) return { kind: 'stopped' };
     if (result.kind === 'permanent') return { kind: 'failed', why: 'permanent', reason: result.reason };
@@ -52,8 +57,26 @@ export async function deliver(request: ExportRequest, hooks: DeliveryHooks): Pro
       return { kind: 'failed', why: 'retries_exhausted', reason: `${result.reason} (gave up after ${now() - startedAt} ms)`, retryAfterMs: result.retryAfterMs };
     }
     await hooks.onRetry(result, delayMs);
+    if (result.retryLogs) {
+      if (result.rejectedLogs) refused.push({ logs: result.rejectedLogs, message: result.rejectedMessage ?? result.reason });
+      current = requestOf(result.retryLogs);
+    }
     await sleep(delayMs, hooks.stop);
   }
+}
+
+function sent(result: Extract<SendResult, { kind: 'success' }>, refused: { logs: Logs; message: string }[]): DeliveryOutcome {
+  if (refused.length === 0) return { kind: 'sent', rejected: result.rejected ?? 0, rejectedLogs: result.rejectedLogs, message: result.message };
+  const all = result.rejectedLogs ? [...refused, { logs: result.rejectedLogs, message: result.message ?? '' }] : refused;
+  const rejectedLogs: Logs = { resourceLogs: all.flatMap((r) => r.logs.resourceLogs) };
+  const earlier = refused.reduce((n, r) => n + countLogRecords(r.logs), 0);
+  const message = all.map((r) => r.message).filter((m) => m).join('; ');
+  return { kind: 'sent', rejected: (result.rejected ?? 0) + earlier, rejectedLogs, message };
+}
+
+function requestOf(logs: Logs): ExportRequest {
+  let bytes: Uint8Array | undefined;
+  return { records: countLogRecords(logs), logs: () => logs, bytes: () => (bytes ??= encodeLogs(logs)) };
 }
 
 async function attempt(request: ExportRequest, hooks: DeliveryHooks): Promise<SendResult> {

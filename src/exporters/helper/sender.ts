@@ -19,7 +19,23 @@ export type SendResult =
        */
       rejectedLogs?: Logs;
     }
-  | { kind: 'retryable'; reason: string; /** delay the backend asked for (Retry-After, RetryInfo) */ retryAfterMs?: number }
+  | {
+      kind: 'retryable';
+      reason: string;
+      /** delay the backend asked for (Retry-After, RetryInfo) */
+      retryAfterMs?: number;
+      /**
+       * Part of the request was delivered: the next attempt sends only these records (e.g. the
+       * items of an Elasticsearch `_bulk` answer that came back 429). Absent: retry everything.
+       * If retries run out, the whole queued request is dead-lettered as before (records already
+       * delivered included: a replay duplicates them, never loses one).
+       */
+      retryLogs?: Logs;
+      /** With `retryLogs`: records that can never be accepted, dead-lettered like success's `rejectedLogs`. */
+      rejectedLogs?: Logs;
+      /** Why `rejectedLogs` were refused. */
+      rejectedMessage?: string;
+    }
   | { kind: 'permanent'; reason: string };
 
 /** One queued request. The queue stores OTLP protobuf bytes; decode happens only if a sender asks. */
@@ -58,4 +74,13 @@ export interface LogsSender {
 
 export const success = (rejected?: number, message?: string, rejectedLogs?: Logs): SendResult => ({ kind: 'success', rejected, message, rejectedLogs });
 export const retryable = (reason: string, retryAfterMs?: number): SendResult => ({ kind: 'retryable', reason, retryAfterMs });
+/** Part delivered, `retryLogs` to send again, `rejectedLogs` (optional) never acceptable. */
+export const retryPart = (reason: string, retryLogs: Logs, rejected?: { logs: Logs; message: string }, retryAfterMs?: number): SendResult => ({
+  kind: 'retryable',
+  reason,
+  retryAfterMs,
+  retryLogs,
+  rejectedLogs: rejected?.logs,
+  rejectedMessage: rejected?.message,
+});
 export const permanent = (reason: string): SendResult => ({ kind: 'permanent', reason });

@@ -1,0 +1,45 @@
+import { Counter } from 'prom-client';
+import type { ExporterFactory } from '../../pipeline/factory.js';
+import type { Telemetry } from '../../telemetry/telemetry.js';
+import { registerSecret } from '../../telemetry/secrets.js';
+import { createExporter } from '../helper/exporter.js';
+import { elasticsearchConfigSchema, type ElasticsearchConfig } from './config.js';
+import { basicToken, ElasticsearchSender } from './sender.js';
+
+export const CONFLICTS_METRIC = 'otelcol_exporter_elasticsearch_conflicts_total';
+
+/** `elasticsearch`: OTLP logs → the Elasticsearch `_bulk` API (docs/elasticsearch.md). */
+export const elasticsearchExporterFactory: ExporterFactory<ElasticsearchConfig> = {
+  kind: 'exporter',
+  type: 'elasticsearch',
+  schema: elasticsearchConfigSchema,
+  create(settings, config) {
+    // The schema registers them too; a config built in code must not leak them either, nor the
+    // Basic header built from them.
+    const basic = config.user ? basicToken(config.user, config.password ?? '') : undefined;
+    for (const s of [config.password, config.api_key, basic]) registerSecret(s);
+    const conflicts = conflictsCounter(settings.telemetry);
+    const sender = new ElasticsearchSender({
+      config,
+      logger: settings.logger.child({ exporter: settings.id }),
+      id: settings.id,
+      secrets: [config.password, config.api_key, basic].filter((s): s is string => !!s),
+      onConflict: (n) => conflicts.inc({ exporter: settings.id }, n),
+    });
+    // `retry.enabled: false` is the Collector's way to turn retries off.
+    const helper = config.retry.enabled ? config : { ...config, retry_on_failure: { ...config.retry_on_failure, enabled: false } };
+    return createExporter(settings, helper, sender);
+  },
+};
+
+/** Documents a redelivery found already indexed (409 on create): proof of effectively-once, not an error. */
+function conflictsCounter(telemetry: Telemetry): Counter<'exporter'> {
+  const existing = telemetry.registry.getSingleMetric(CONFLICTS_METRIC);
+  if (existing) return existing as Counter<'exporter'>;
+  return new Counter({
+    name: CONFLICTS_METRIC,
+    help: 'Documents Elasticsearch already held (409 on a create with a document id), counted as delivered',
+    labelNames: ['exporter'],
+    registers: [telemetry.registry],
+  });
+}
