@@ -22,7 +22,7 @@ export function formatIssues(prefix: string, error: ZodError, schema: ZodType): 
         lines.push(
           issue.input === undefined
             ? `${path}: required (expected ${issue.expected})`
-            : `${path}: expected ${issue.expected}, got ${describe(issue.input)}`,
+            : `${path}: expected ${article(issue.expected)}, got ${describe(issue.input)}`,
         );
         break;
       case 'invalid_value':
@@ -35,10 +35,20 @@ export function formatIssues(prefix: string, error: ZodError, schema: ZodType): 
   return lines;
 }
 
+/** Longest scalar echoed in a message; longer values are cut (a pasted certificate, a payload). */
+const MAX_ECHO_CHARS = 60;
+
+/**
+ * What was given, with the value for scalars (`string "5_000"`, `number 5`), so the line says what to
+ * fix. Values that are secrets are still scrubbed where the message is printed (validate's output
+ * and the logs go through redact, and configured secrets are registered before validation fails).
+ */
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > MAX_ECHO_CHARS ? `${v.slice(0, MAX_ECHO_CHARS)}…` : v)}`;
+  if (typeof v === 'number' || typeof v === 'boolean') return `${typeof v} ${String(v)}`;
   return typeof v;
 }
 
@@ -100,4 +110,9 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length];
+}
+
+/** zod's `number` → `a number`, as people write it. */
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }

@@ -104,6 +104,8 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
     }
   }
 
+  // Before any message is printed: a secret echoed in an error line must be scrubbed too.
+  registerSecretsIn(raw);
   if (service) checkWhatStartChecks(sections, defined.extension, service, pipelines, errors);
 
   if (errors.length > 0) {
@@ -111,7 +113,6 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
     const noted = warnings.length > 0 ? `\nwarnings:\n  ${warnings.join('\n  ')}` : '';
     throw new ConfigError(`invalid configuration:\n  ${errors.join('\n  ')}${noted}`, errors);
   }
-  registerSecretsIn(raw);
   return deepFreeze({
     receivers: sections.receiver,
     processors: sections.processor,
