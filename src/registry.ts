@@ -17,6 +17,7 @@ import { newrelicExporterFactory } from './exporters/newrelic/factory.js';
 import { datadogExporterFactory } from './exporters/datadog/factory.js';
 import { googlecloudExporterFactory } from './exporters/googlecloud/factory.js';
 import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingestion/factory.js';
+import { awsCloudWatchLogsExporterFactory } from './exporters/awscloudwatchlogs/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
@@ -40,6 +41,7 @@ export const factories: AnyFactory[] = [
   datadogExporterFactory,
   googlecloudExporterFactory,
   azureLogsIngestionExporterFactory,
+  awsCloudWatchLogsExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,
