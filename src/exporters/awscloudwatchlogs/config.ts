@@ -61,7 +61,7 @@ export const cloudWatchLogsConfigSchema = z.strictObject({
     .refine((d) => d === 0 || (RETENTION_DAYS as readonly number[]).includes(d), `expected 0 (never expire) or one of ${RETENTION_DAYS.join(', ')}`),
   /** Tags of log groups this exporter creates. */
   tags: tagsSchema.optional(),
-  role_arn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN like "arn:aws:iam::123456789012:role/name"').optional(),
+  role_arn: z.string().regex(/^arn:aws[a-z-]*:iam::\d+:role\/.+$/, 'expected an IAM role ARN like "arn:aws:iam::123456789012:role/name"').optional(),
   external_id: z.string().min(2).max(1224).optional(),
   /** Send the body as the message, not the JSON wrapper (needed for EMF). */
   raw_log: z.boolean().default(false),
