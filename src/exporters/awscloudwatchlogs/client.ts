@@ -1,7 +1,7 @@
 import { CredentialsError, type AwsCredentials, type CredentialsProvider } from '../aws/credentials.js';
 import { signPost } from '../aws/sigv4.js';
 import { redact } from '../../telemetry/secrets.js';
-import { classifyNetworkError } from '../helper/classify.js';
+import { classifyNetworkError, parseRetryAfter } from '../helper/classify.js';
 import type { SendResult } from '../helper/sender.js';
 
 /**
@@ -22,7 +22,8 @@ const STALE_CREDENTIALS = new Set(['ExpiredTokenException', 'ExpiredToken', 'Req
 
 export type CallOutcome =
   | { kind: 'ok'; body: Record<string, unknown> }
-  | { kind: 'aws_error'; status: number; type: string; message: string }
+  /** `retryAfterMs`: a Retry-After header, which AWS itself does not send but a proxy in front of it may. */
+  | { kind: 'aws_error'; status: number; type: string; message: string; retryAfterMs?: number }
   /** The call did not reach an answer: network, timeout, credentials. Already classified. */
   | { kind: 'failed'; result: Extract<SendResult, { kind: 'retryable' | 'permanent' }> };
 
@@ -76,7 +77,7 @@ export class CloudWatchLogsClient {
     }
     if (res.ok) return { outcome: { kind: 'ok', body: json }, credentials };
     const message = String(json.message ?? json.Message ?? text).slice(0, MAX_MESSAGE_CHARS);
-    return { outcome: { kind: 'aws_error', status: res.status, type: errorTypeOf(res.headers.get('x-amzn-errortype'), json), message: scrub(message, credentials) }, credentials };
+    return { outcome: { kind: 'aws_error', status: res.status, type: errorTypeOf(res.headers.get('x-amzn-errortype'), json), message: scrub(message, credentials), retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) }, credentials };
   }
 }
 

@@ -23,7 +23,7 @@ export const RETRYABLE_TYPES = new Set(['ThrottlingException', 'ServiceUnavailab
 /** An AWS error as a SendResult: the retryable types, 429 and 5xx retry; everything else is permanent. */
 export function classifyAwsError(o: Extract<CallOutcome, { kind: 'aws_error' }>, operation: string): Failure {
   const reason = `${operation}: ${o.type} (HTTP ${o.status})${o.message ? `: ${o.message}` : ''}`;
-  if (RETRYABLE_TYPES.has(o.type) || o.status === 429 || o.status >= 500) return { kind: 'retryable', reason };
+  if (RETRYABLE_TYPES.has(o.type) || o.status === 429 || o.status >= 500) return { kind: 'retryable', reason, retryAfterMs: o.retryAfterMs };
   return { kind: 'permanent', reason };
 }
 
