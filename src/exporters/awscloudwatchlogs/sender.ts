@@ -8,7 +8,7 @@ import { planBatches } from './batches.js';
 import { CloudWatchLogsClient } from './client.js';
 import { regionOfEndpoint, serviceUrl, type CloudWatchLogsConfig } from './config.js';
 import { toEvent, type CwEvent, type StreamKey } from './events.js';
-import { classifyAwsError, createStream } from './stream-setup.js';
+import { classifyAwsError, createStream, type RetentionPending } from './stream-setup.js';
 
 export interface CloudWatchLogsSenderOptions {
   logger: Logger;
@@ -37,6 +37,7 @@ export class CloudWatchLogsSender implements LogsSender {
   private readonly env: NodeJS.ProcessEnv;
   private readonly now: () => number;
   private readonly key: StreamKey;
+  private readonly retentionPending: RetentionPending = new Set();
 
   constructor(
     private readonly config: CloudWatchLogsConfig,
@@ -90,7 +91,7 @@ export class CloudWatchLogsSender implements LogsSender {
     const payload = { logGroupName: key.group, logStreamName: key.stream, logEvents: batch.map((e) => ({ timestamp: e.timestamp, message: e.message })) };
     let outcome = await this.client!.call('PutLogEvents', payload, signal);
     if (outcome.kind === 'aws_error' && outcome.type === 'ResourceNotFoundException') {
-      const setup = await createStream(this.client!, key, { tags: this.config.tags, retentionDays: this.config.log_retention }, signal);
+      const setup = await createStream(this.client!, key, { tags: this.config.tags, retentionDays: this.config.log_retention }, this.retentionPending, signal);
       if (setup) return setup;
       this.options.logger.info('awscloudwatchlogs: created log stream', { log_group: key.group, log_stream: key.stream });
       outcome = await this.client!.call('PutLogEvents', payload, signal);

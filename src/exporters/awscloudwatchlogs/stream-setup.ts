@@ -34,21 +34,31 @@ function failureOf(o: CallOutcome, operation: string): Failure | undefined {
   return classifyAwsError(o, operation);
 }
 
-/** Resolves undefined when the stream exists now, else how the attempt failed. */
-export async function createStream(client: CloudWatchLogsClient, key: StreamKey, options: StreamSetupOptions, signal: AbortSignal): Promise<Failure | undefined> {
-  const stream = { logGroupName: key.group, logStreamName: key.stream };
-  const first = await client.call('CreateLogStream', stream, signal);
-  if (!(first.kind === 'aws_error' && first.type === 'ResourceNotFoundException')) return failureOf(first, 'CreateLogStream');
+/**
+ * Groups this exporter created whose retention policy is not set yet: a PutRetentionPolicy that
+ * failed is tried again before the next CreateLogStream, instead of being lost because the group
+ * now exists.
+ */
+export type RetentionPending = Set<string>;
 
-  const group: Record<string, unknown> = { logGroupName: key.group };
-  if (options.tags && Object.keys(options.tags).length > 0) group.tags = options.tags;
-  const created = await client.call('CreateLogGroup', group, signal);
-  const groupFailure = failureOf(created, 'CreateLogGroup');
-  if (groupFailure) return groupFailure;
-  if (created.kind === 'ok' && options.retentionDays > 0) {
+/** Resolves undefined when the stream exists now, else how the attempt failed. */
+export async function createStream(client: CloudWatchLogsClient, key: StreamKey, options: StreamSetupOptions, pending: RetentionPending, signal: AbortSignal): Promise<Failure | undefined> {
+  const stream = { logGroupName: key.group, logStreamName: key.stream };
+  if (!pending.has(key.group)) {
+    const first = await client.call('CreateLogStream', stream, signal);
+    if (!(first.kind === 'aws_error' && first.type === 'ResourceNotFoundException')) return failureOf(first, 'CreateLogStream');
+    const group: Record<string, unknown> = { logGroupName: key.group };
+    if (options.tags && Object.keys(options.tags).length > 0) group.tags = options.tags;
+    const created = await client.call('CreateLogGroup', group, signal);
+    const groupFailure = failureOf(created, 'CreateLogGroup');
+    if (groupFailure) return groupFailure;
+    if (created.kind === 'ok' && options.retentionDays > 0) pending.add(key.group);
+  }
+  if (pending.has(key.group)) {
     const retention = await client.call('PutRetentionPolicy', { logGroupName: key.group, retentionInDays: options.retentionDays }, signal);
     const retentionFailure = failureOf(retention, 'PutRetentionPolicy');
     if (retentionFailure) return retentionFailure;
+    pending.delete(key.group);
   }
   return failureOf(await client.call('CreateLogStream', stream, signal), 'CreateLogStream');
 }

@@ -60,6 +60,16 @@ describe('CloudWatch Logs sender', () => {
     ]);
   });
 
+  it('sets the retention of a group it created on the next attempt when PutRetentionPolicy failed', async () => {
+    fake.failNext(1, 'ServiceUnavailableException', 'PutRetentionPolicy');
+    const sender = cwSender(fake.url, { log_retention: 14 });
+    const request = exportRequest(recentLogs(2, 10));
+    expect(await sender.send(request, noTimeout())).toMatchObject({ kind: 'retryable', reason: expect.stringContaining('PutRetentionPolicy') });
+    expect((await sender.send(request, noTimeout())).kind).toBe('success');
+    expect(fake.groups.get(GROUP)!.retentionInDays).toBe(14);
+    expect(stored()).toHaveLength(2);
+  });
+
   it('creates only the stream when the group exists, and never touches the retention of a group it did not create', async () => {
     fake.createGroup(GROUP);
     expect((await cwSender(fake.url, { log_retention: 7 }).send(exportRequest(recentLogs(2, 10)), noTimeout())).kind).toBe('success');
