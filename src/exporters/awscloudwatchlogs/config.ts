@@ -47,7 +47,7 @@ const tagsSchema = z
     }
   });
 
-export const cloudWatchLogsConfigSchema = z.strictObject({
+const shape = {
   log_group_name: z.string({ error: 'log_group_name must be set' }).regex(LOG_GROUP_RE, 'expected 1-512 characters of letters, digits and ._-/#'),
   log_stream_name: z.string({ error: 'log_stream_name must be set' }).regex(LOG_STREAM_RE, 'expected 1-512 characters without ":" or "*"'),
   /** Else AWS_REGION, AWS_DEFAULT_REGION, the profile's region, or the region in `endpoint`. */
@@ -67,8 +67,26 @@ export const cloudWatchLogsConfigSchema = z.strictObject({
   raw_log: z.boolean().default(false),
   /** Accepted for Collector configs; retries here follow retry_on_failure. */
   max_retries: z.number().int().nonnegative().optional(),
+  /** The AWS components' request timeout; used as `timeout` when that is not set. */
+  request_timeout_seconds: z.number().int().positive().optional(),
+  /** Accepted for Collector configs; concurrency here is sending_queue.num_consumers. */
+  num_workers: z.number().int().positive().optional(),
+  /** Skip EC2 instance metadata in the credential chain (running outside AWS). */
+  local_mode: z.boolean().default(false),
   ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
-});
+};
+
+/** `request_timeout_seconds` stands in for `timeout` when only the former is given (Collector AWS configs). */
+function timeoutFromAwsKey(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  const v = value as Record<string, unknown>;
+  if (v.timeout === undefined && typeof v.request_timeout_seconds === 'number') return { ...v, timeout: `${v.request_timeout_seconds}s` };
+  return value;
+}
+
+export const cloudWatchLogsConfigSchema = z.preprocess(timeoutFromAwsKey, z.strictObject(shape));
+/** The keys, for docs and tests. */
+export const CONFIG_KEYS = Object.keys(shape);
 
 export type CloudWatchLogsConfig = z.output<typeof cloudWatchLogsConfigSchema>;
 

@@ -53,7 +53,9 @@ export class CloudWatchLogsSender implements LogsSender {
     if (!region) {
       throw new GatewayError('COMPONENT_START_FAILED', 'awscloudwatchlogs: no AWS region: set `region`, AWS_REGION, or `region` in the AWS config file profile');
     }
-    const credentials = this.options.credentials ?? defaultCredentialsProvider({ env: this.env, region, roleArn: this.config.role_arn, externalId: this.config.external_id });
+    // local_mode: no instance metadata to ask, as in the Collector's AWS components.
+    const env = this.config.local_mode ? { ...this.env, AWS_EC2_METADATA_DISABLED: 'true' } : this.env;
+    const credentials = this.options.credentials ?? defaultCredentialsProvider({ env, region, roleArn: this.config.role_arn, externalId: this.config.external_id });
     this.client = new CloudWatchLogsClient(serviceUrl(this.config.endpoint, region, this.env), region, credentials, USER_AGENT);
   }
 

@@ -205,3 +205,12 @@ describe('credential endpoint fakes strictness', () => {
     expect(endpoints.issued).toEqual([]);
   });
 });
+
+describe('local_mode', () => {
+  it('leaves instance metadata out of the chain', async () => {
+    const env = bare({ AWS_EC2_METADATA_DISABLED: 'false', AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoints.url });
+    const { result } = await deliverWith(env, { local_mode: true });
+    expect(result).toMatchObject({ kind: 'retryable', reason: expect.stringContaining('instance metadata is disabled') });
+    expect(endpoints.issued).toEqual([]);
+  });
+});

@@ -25,6 +25,12 @@ describe('awscloudwatchlogs config', () => {
     expect(r.retry_on_failure.initial_interval).toBe(10);
   });
 
+  it('takes the AWS components\' request_timeout_seconds as the timeout unless timeout is set', () => {
+    expect(cloudWatchLogsConfigSchema.parse({ log_group_name: 'g', log_stream_name: 's', request_timeout_seconds: 12 }).timeout).toBe(12_000);
+    expect(cloudWatchLogsConfigSchema.parse({ log_group_name: 'g', log_stream_name: 's', request_timeout_seconds: 12, timeout: '3s' }).timeout).toBe(3_000);
+    expect(cloudWatchLogsConfigSchema.parse({ log_group_name: 'g', log_stream_name: 's', num_workers: 8, local_mode: true })).toMatchObject({ num_workers: 8, local_mode: true });
+  });
+
   it('requires log_group_name and log_stream_name', () => {
     expect(cloudWatchLogsConfigSchema.safeParse({ log_stream_name: 's' }).success).toBe(false);
     expect(cloudWatchLogsConfigSchema.safeParse({ log_group_name: 'g' }).success).toBe(false);
