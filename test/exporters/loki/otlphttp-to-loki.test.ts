@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { otlphttpConfigSchema } from '../../../src/exporters/otlphttp/config.js';
+import { OtlpHttpLogsSender } from '../../../src/exporters/otlphttp/sender.js';
+import { encodeLogs } from '../../../src/pdata/proto.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
 import { OtlpHttpBackend } from '../../fakes/otlp-http-backend.js';
+import { exportRequest } from '../datadog/build-logs.js';
+import { recentLogs } from '../awscloudwatchlogs/cw-test-kit.js';
 import { runCli, startGateway, type GatewayProcess } from '../../helpers/gateway-process.js';
 import { freePort } from '../../helpers/ports.js';
 
@@ -80,5 +86,16 @@ describe('otlphttp to Loki\'s OTLP endpoint', () => {
     expect(record.timeUnixNano).toBe(BigInt(timeUnixNano));
     expect(record.severityText).toBe('ERROR');
     expect(Object.fromEntries(record.attributes.map((a) => [a.key, a.value?.stringValue]))).toEqual({ 'make.execution.id': '0123abcd', 'make.execution.status': 'error' });
+  });
+
+  it('refuses the common mistake of an endpoint that already ends in /v1/logs (docs/loki.md warns about it)', async () => {
+    const config = otlphttpConfigSchema.parse({ endpoint: `${loki.url}/otlp/v1/logs`, headers: { 'X-Scope-OrgID': 'make-team' } });
+    const sender = new OtlpHttpLogsSender({ config, logger: silentLogger });
+    try {
+      const result = await sender.send(exportRequest(recentLogs(1, 10), encodeLogs), new AbortController().signal);
+      expect(result).toMatchObject({ kind: 'permanent', reason: expect.stringContaining('404') });
+    } finally {
+      await sender.shutdown?.();
+    }
   });
 });
