@@ -1,4 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
+import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentials } from './credentials.js';
 
@@ -7,8 +7,8 @@ import type { AwsCredentials } from './credentials.js';
  * @aws-sdk/client-cloudwatch-logs: the client brings its own retry loop, credential chain and
  * HTTP handler, and all three would fight the exporter helper (queue, backoff, dead-letter,
  * timeouts) that every exporter here shares. The signer alone is the part that must be exactly
- * right and is maintained by AWS. The SHA-256 is @aws-crypto/sha256-js, the implementation the
- * signer is tested with.
+ * right and is maintained by AWS. Hashing is @smithy/hash-node (node:crypto), as the SDK does in
+ * Node: a 1 MiB PutLogEvents body is hashed natively rather than in JavaScript.
  */
 
 export interface SignedCall {
@@ -27,7 +27,7 @@ function signerFor(credentials: AwsCredentials, region: string, service: string)
   let signer = byScope.get(scope);
   if (!signer) {
     const { accessKeyId, secretAccessKey, sessionToken } = credentials;
-    signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey, sessionToken }, region, service, sha256: Sha256 });
+    signer = new SignatureV4({ credentials: { accessKeyId, secretAccessKey, sessionToken }, region, service, sha256: Hash.bind(null, 'sha256') });
     byScope.set(scope, signer);
   }
   return signer;
