@@ -19,6 +19,7 @@ import { googlecloudExporterFactory } from './exporters/googlecloud/factory.js';
 import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingestion/factory.js';
 import { elasticsearchExporterFactory } from './exporters/elasticsearch/factory.js';
 import { splunkHecExporterFactory } from './exporters/splunk_hec/factory.js';
+import { awsCloudWatchLogsExporterFactory } from './exporters/awscloudwatchlogs/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
@@ -47,6 +48,7 @@ export const factories: AnyFactory[] = [
   azureLogsIngestionExporterFactory,
   elasticsearchExporterFactory,
   splunkHecExporterFactory,
+  awsCloudWatchLogsExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,

@@ -17,7 +17,7 @@ describe('the make-otel-gateway CLI', () => {
     expect(r.code).toBe(0);
     const line = (kind: string) => (new RegExp(`^${kind}: (.*)$`, 'm').exec(r.stdout)?.[1] ?? '').split(', ');
     expect(line('receivers')).toEqual(expect.arrayContaining(['make', 'otlp']));
-    expect(line('exporters')).toEqual(expect.arrayContaining(['azure_logs_ingestion', 'datadog', 'elasticsearch', 'googlecloud', 'newrelic', 'otlphttp', 'splunk_hec']));
+    expect(line('exporters')).toEqual(expect.arrayContaining(['awscloudwatchlogs', 'azure_logs_ingestion', 'datadog', 'elasticsearch', 'googlecloud', 'newrelic', 'otlphttp', 'splunk_hec']));
     expect(line('extensions')).toEqual(expect.arrayContaining(['basicauth', 'bearertokenauth', 'file_storage', 'headers_setter', 'health_check', 'oauth2client']));
   });
 
