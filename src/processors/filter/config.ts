@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { errorModeSchema, type ErrorMode } from '../../ottl/error-mode.js';
 import { compileConditions, OttlConfigError, type ContextKind, type Predicate } from '../../ottl/index.js';
+import { legacyDropConditions, legacyMatchSchema, severityNumberOf } from './legacy-match.js';
 
 /**
  * The Collector's filter processor with OTTL conditions (processor/filterprocessor):
  * `logs.log_record: [conditions]` in the log context, and the newer `log_conditions` whose
  * context is inferred per condition (a resource-only condition drops the whole resource).
- * The legacy `include`/`exclude` match_type form is not supported. Other signals' sections are
- * accepted (a Collector config runs unchanged) and unused.
+ * The legacy `include`/`exclude` match_type form is translated into OTTL (legacy-match.ts).
+ * Other signals' sections are accepted (a Collector config runs unchanged) and unused.
  */
 
 /** The filter processor's documented default: an evaluation error fails the batch. */
@@ -19,9 +20,8 @@ export const filterConfigSchema = z
     logs: z
       .strictObject({
         log_record: z.array(z.string()).default([]),
-        // Named only to refuse them with a hint rather than a bare "unknown key".
-        include: z.unknown().optional(),
-        exclude: z.unknown().optional(),
+        include: legacyMatchSchema.optional(),
+        exclude: legacyMatchSchema.optional(),
       })
       .optional(),
     log_conditions: z.array(z.string()).optional(),
@@ -33,8 +33,10 @@ export const filterConfigSchema = z
   })
   .superRefine((c, ctx) => {
     for (const legacy of ['include', 'exclude'] as const) {
-      if (c.logs?.[legacy] !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['logs', legacy], message: 'the legacy include/exclude (match_type) form is not supported; write OTTL conditions under logs.log_record' });
+      const min = c.logs?.[legacy]?.severity_number?.min;
+      if (min !== undefined && severityNumberOf(min) === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['logs', legacy, 'severity_number', 'min'], message: `expected a severity like "INFO" or "WARN2" or a number 1-24, got ${JSON.stringify(min)}` });
+        return;
       }
     }
     // zod still runs this refinement when a list item had the wrong type; that is reported already.
@@ -57,7 +59,8 @@ export interface FilterCondition {
 }
 
 export function compileFilterConditions(c: Pick<FilterConfig, 'logs' | 'log_conditions'>): FilterCondition[] {
-  const legacy = (c.logs?.log_record ?? []).map((source, i) => ({ source, path: ['logs', 'log_record', i] }));
+  const fromMatch = legacyDropConditions(c.logs ?? {}).map((source) => ({ source, path: ['logs', source.startsWith('not (') ? 'include' : 'exclude'] }));
+  const legacy = [...(c.logs?.log_record ?? []).map((source, i) => ({ source, path: ['logs', 'log_record', i] as (string | number)[] })), ...fromMatch];
   const inferred = (c.log_conditions ?? []).map((source, i) => ({ source, path: ['log_conditions', i] }));
   return [...compileConditions(legacy, 'log'), ...compileConditions(inferred)];
 }

@@ -64,15 +64,38 @@ describe('filter processor', () => {
     expect(await counterValue(s.telemetry.statementErrors, 'filter')).toBe(3);
   });
 
-  it('refuses malformed conditions and the legacy include/exclude form at config time', () => {
+  it('refuses malformed conditions and malformed legacy match properties at config time', () => {
     const bad = filterProcessorFactory.schema.safeParse({ logs: { log_record: ['attributes["a"] == '] } });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0].path).toEqual(['logs', 'log_record', 0]);
     expect(bad.error!.issues[0].message).toContain('unexpected end of statement at column 20');
-    const legacy = filterProcessorFactory.schema.safeParse({ logs: { include: { match_type: 'strict' } } });
-    expect(legacy.success).toBe(false);
-    expect(legacy.error!.issues[0].message).toContain('write OTTL conditions under logs.log_record');
+    expect(filterProcessorFactory.schema.safeParse({ logs: { include: { match_type: 'fuzzy' } } }).success).toBe(false);
+    const severity = filterProcessorFactory.schema.safeParse({ logs: { include: { match_type: 'strict', severity_number: { min: 'LOUD' } } } });
+    expect(severity.error!.issues[0].message).toContain('expected a severity like "INFO"');
     expect(filterProcessorFactory.schema.safeParse({ error_mode: 'loud' }).success).toBe(false);
+  });
+
+  it('runs the legacy include/exclude form as the Collector does: include keeps matches, exclude drops them', async () => {
+    const records = () =>
+      logsOf(
+        [
+          { body: 'GET /health', attributes: { http_status: 200n, route: '/health' }, fields: { severityNumber: 9, severityText: 'INFO' } },
+          { body: 'payment failed', attributes: { http_status: 500n, route: '/pay' }, fields: { severityNumber: 17, severityText: 'ERROR' } },
+          { body: 'debug detail', attributes: { route: '/pay' }, fields: { severityNumber: 5, severityText: 'DEBUG' } },
+          { body: 'no severity', attributes: { route: '/pay' } },
+        ],
+        { 'service.name': 'checkout' },
+      );
+    const bodiesAfter = async (config: unknown) => {
+      const { p, out } = make(config);
+      await p.consume(records());
+      return out.batches.flatMap((b) => b.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords.map((r) => r.body?.stringValue))));
+    };
+    expect(await bodiesAfter({ logs: { exclude: { match_type: 'strict', bodies: ['GET /health'] } } })).toEqual(['payment failed', 'debug detail', 'no severity']);
+    expect(await bodiesAfter({ logs: { include: { match_type: 'regexp', record_attributes: [{ key: 'route', value: '^/pay$' }], severity_texts: ['ERR.*', 'DEBUG'] } } })).toEqual(['payment failed', 'debug detail']);
+    expect(await bodiesAfter({ logs: { include: { match_type: 'strict', resource_attributes: [{ key: 'service.name', value: 'checkout' }], severity_number: { min: 'INFO' } } } })).toEqual(['GET /health', 'payment failed']);
+    expect(await bodiesAfter({ logs: { include: { match_type: 'strict', severity_number: { min: 'WARN', match_undefined: true } } } })).toEqual(['payment failed', 'no severity']);
+    expect(await bodiesAfter({ logs: { include: { match_type: 'strict', record_attributes: [{ key: 'http_status', value: 500 }] }, exclude: { match_type: 'regexp', bodies: ['^debug'] } } })).toEqual(['payment failed']);
   });
 
   it('declares that it mutates data', () => {
