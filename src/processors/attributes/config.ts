@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { actionSchema, compileActions } from '../helper/actionsConfig.js';
-import { matchPropertiesSchema } from './matchConfig.js';
+import { actionSchema, compileActions } from '../helper/actions-config.js';
+import { matchPropertiesSchema } from './match-config.js';
 
 export const attributesConfigSchema = z
   .strictObject({

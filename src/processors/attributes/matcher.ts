@@ -1,7 +1,7 @@
 import type { AnyValue, InstrumentationScope, KeyValue, LogRecord, Resource } from '../../pdata/model.js';
 import { anyValueToString, toAnyValue } from '../../pdata/values.js';
-import { compilePattern } from '../helper/actionsConfig.js';
-import { parseSeverity, type MatchProperties } from './matchConfig.js';
+import { compilePattern } from '../helper/actions-config.js';
+import { parseSeverity, type MatchProperties } from './match-config.js';
 
 /** Decides whether one log record (with its resource and scope) matches an include/exclude block. */
 export type RecordMatcher = (record: LogRecord, resource: Resource | undefined, scope: InstrumentationScope | undefined) => boolean;

@@ -1,8 +1,8 @@
 import type { Logs } from '../../pdata/model.js';
 import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
-import { compileActions, type CompiledAction } from '../helper/actionsConfig.js';
-import { applyActions } from '../helper/applyActions.js';
+import { compileActions, type CompiledAction } from '../helper/actions-config.js';
+import { applyActions } from '../helper/apply-actions.js';
 import type { AttributesConfig } from './config.js';
 import { buildMatcher, type RecordMatcher } from './matcher.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actionSchema, compileActions, type ActionConfig } from '../helper/actionsConfig.js';
+import { actionSchema, compileActions, type ActionConfig } from '../helper/actions-config.js';
 
 /**
  * The Collector's resource processor lists its actions under `attributes`; docs/processors.md (and the

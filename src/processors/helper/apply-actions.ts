@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AnyValue, KeyValue } from '../../pdata/model.js';
 import { anyValueToString, toAnyValue } from '../../pdata/values.js';
-import type { CompiledAction } from './actionsConfig.js';
+import type { CompiledAction } from './actions-config.js';
 
 /**
  * Apply compiled actions, in order, to one attribute list (a log record's or a resource's),
