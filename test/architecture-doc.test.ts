@@ -24,6 +24,11 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('docs/architecture.md, the design of record', () => {
+  it('names files in kebab-case (folders of component types keep the type name)', () => {
+    const camel = sourceFiles(join(root, 'src')).map((f) => f.slice(root.length + 1)).filter((f) => /[A-Z]/.test(f.split('/').pop()!));
+    expect(camel).toEqual([]);
+  });
+
   it('names only files and folders that exist', () => {
     const named = namedPaths(doc);
     expect(named.length).toBeGreaterThan(30);
