@@ -1,6 +1,5 @@
-import { Counter } from 'prom-client';
 import type { ExporterFactory } from '../../pipeline/factory.js';
-import type { Telemetry } from '../../telemetry/telemetry.js';
+import { componentCounter } from '../../telemetry/component-metrics.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 import { createExporter } from '../helper/exporter.js';
 import { elasticsearchConfigSchema, type ElasticsearchConfig } from './config.js';
@@ -18,7 +17,8 @@ export const elasticsearchExporterFactory: ExporterFactory<ElasticsearchConfig> 
     // Basic header built from them.
     const basic = config.user ? basicToken(config.user, config.password ?? '') : undefined;
     for (const s of [config.password, config.api_key, basic]) registerSecret(s);
-    const conflicts = conflictsCounter(settings.telemetry);
+    // Documents a redelivery found already indexed (409 on create): proof of effectively-once, not an error.
+    const conflicts = componentCounter(settings.telemetry.registry, CONFLICTS_METRIC, 'Documents Elasticsearch already held (409 on a create with a document id), counted as delivered', ['exporter']);
     const sender = new ElasticsearchSender({
       config,
       logger: settings.logger.child({ exporter: settings.id }),
@@ -31,15 +31,3 @@ export const elasticsearchExporterFactory: ExporterFactory<ElasticsearchConfig> 
     return createExporter(settings, helper, sender);
   },
 };
-
-/** Documents a redelivery found already indexed (409 on create): proof of effectively-once, not an error. */
-function conflictsCounter(telemetry: Telemetry): Counter<'exporter'> {
-  const existing = telemetry.registry.getSingleMetric(CONFLICTS_METRIC);
-  if (existing) return existing as Counter<'exporter'>;
-  return new Counter({
-    name: CONFLICTS_METRIC,
-    help: 'Documents Elasticsearch already held (409 on a create with a document id), counted as delivered',
-    labelNames: ['exporter'],
-    registers: [telemetry.registry],
-  });
-}
