@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, GatewayError } from './errors.js';
 import { Gateway, loadConfig } from './gateway.js';
 import { tuneHeap } from './heap-tuning.js';
+import { planBatchPlacement } from './pipeline/batch-placement.js';
 import { KINDS } from './pipeline/registry.js';
 import { queueCommand } from './queue-command.js';
 import { defaultRegistry } from './registry.js';
@@ -20,6 +21,9 @@ Usage:
   make-otel-gateway --version | --help
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 usage error.`;
+
+/** After the grace period, how long shutdown may still take before the process exits anyway. */
+const SHUTDOWN_BACKSTOP_MS = 4_000;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -57,6 +61,14 @@ async function run(configPaths: string[]): Promise<number> {
         return;
       }
       gateway.logger.info(`received ${sig}; stopping receivers and draining`);
+      // The backstop of "SIGTERM exits within shutdown_grace_period + 5 s": at the grace period
+      // every waiting request is cancelled and shutdown ends in moments; should something still
+      // hang, exit anyway (queued data stays on disk).
+      const graceMs = gateway.config.service.shutdown_grace_period;
+      setTimeout(() => {
+        gateway.logger.error('shutdown did not finish within service.shutdown_grace_period + 4s; exiting without waiting further; queued data stays on disk', { shutdown_grace_period_ms: graceMs });
+        resolve(1);
+      }, graceMs + SHUTDOWN_BACKSTOP_MS).unref();
       gateway.shutdown().then(
         () => resolve(0),
         (err) => resolve(fail(err)),
@@ -76,6 +88,7 @@ function validate(configPaths: string[]): number {
     }
     if (config.service.extensions.length) lines.push(`  extensions: ${config.service.extensions.join(', ')}`);
     process.stdout.write(redact(lines.join('\n')) + '\n');
+    for (const w of planBatchPlacement(config).warnings) process.stderr.write(redact(`warning: ${w}`) + '\n');
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -36,6 +36,7 @@ export interface GatewayConfig {
     readonly extensions: readonly string[];
     readonly pipelines: readonly PipelineConfig[];
     readonly telemetry: ServiceConfig['telemetry'];
+    readonly shutdown_grace_period: number;
   };
 }
 
@@ -109,7 +110,7 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry)
     processors: sections.processor,
     exporters: sections.exporter,
     extensions: sections.extension,
-    service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry },
+    service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry, shutdown_grace_period: service!.shutdown_grace_period },
   });
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_RETRY_AFTER_MS, GatewayError, isPermanent, isRetryable } from '../../errors.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import type { LogsConsumer } from '../../pipeline/component.js';
+import { requestSignal } from '../../pipeline/cancellation.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import type { MakeWebhookConfig } from './config.js';
@@ -80,7 +81,7 @@ export class MakeWebhookServer {
       const body = await this.readRequest(req);
       const logs = this.map(body);
       const n = countLogRecords(logs);
-      if (n > 0) await this.consume(logs, n);
+      if (n > 0) await this.consume(logs, n, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
       this.o.telemetry.receiverAccepted.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
       reply(res, 200, { accepted: n });
     } catch (err) {
@@ -120,9 +121,9 @@ export class MakeWebhookServer {
     }
   }
 
-  private async consume(logs: Logs, n: number): Promise<void> {
+  private async consume(logs: Logs, n: number, signal: AbortSignal): Promise<void> {
     try {
-      await this.o.next.consume(logs);
+      await this.o.next.consume(logs, signal);
     } catch (err) {
       this.o.telemetry.receiverRefused.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
       const message = err instanceof Error ? err.message : String(err);
