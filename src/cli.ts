@@ -45,6 +45,14 @@ async function run(configPaths: string[]): Promise<number> {
   } catch (err) {
     return fail(err);
   }
+  // One listener for the whole run, in place before start: without one, a SIGTERM that arrives
+  // just after "everything is ready" is logged kills the process undrained; and replacing a
+  // listener can drop a signal already caught for the old one (libuv delivers it to that handle).
+  let onStop: ((sig: NodeJS.Signals) => void) | undefined;
+  let early: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => (onStop ? onStop(sig) : void (early ??= sig));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     await gateway.start();
   } catch (err) {
@@ -74,8 +82,8 @@ async function run(configPaths: string[]): Promise<number> {
         (err) => resolve(fail(err)),
       );
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    onStop = stop;
+    if (early) stop(early);
   });
 }
 

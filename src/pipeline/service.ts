@@ -73,6 +73,9 @@ export class Service implements Host {
   async start(): Promise<void> {
     this.setState('starting');
     for (const w of this.placement.warnings) this.logger.warn(w);
+    for (const id of this.placement.behindQueue) {
+      this.logger.info('batching happens behind the persistent sending queues: acknowledgements do not wait for the batch timeout', { pipeline: id });
+    }
     for (const n of this.ordered) {
       try {
         await n.component.start(this);
