@@ -62,7 +62,7 @@ describe('cancellation signals from receivers', () => {
     const next = new WaitsForCancel();
     const running = otlp;
     // The harness's consumer is replaced by one that waits for cancellation.
-    running.next.consume = (logs, signal) => next.consume(logs, signal);
+    running.next.consume = (logs: Logs, signal?: AbortSignal) => next.consume(logs, signal);
     await postThenHangUp(`${running.httpUrl}/v1/logs`, Buffer.from(encodeLogs(makeLogs(2))), { 'content-type': 'application/x-protobuf' }, () => next.signals.length === 1);
     await eventually(() => next.signals[0]!.aborted, 'the signal to abort');
     expect(next.cancelled).toHaveLength(1);
@@ -75,7 +75,7 @@ describe('cancellation signals from receivers', () => {
   it('OTLP/gRPC: aborts the signal when the client cancels the call', async () => {
     otlp = await startOtlpReceiver({ grpc: { endpoint: '127.0.0.1:0' } });
     const next = new WaitsForCancel();
-    otlp.next.consume = (logs, signal) => next.consume(logs, signal);
+    otlp.next.consume = (logs: Logs, signal?: AbortSignal) => next.consume(logs, signal);
     const client = new Client(otlp.grpcAddress, credentials.createInsecure());
     try {
       const result = new Promise<number | undefined>((resolve) => {
