@@ -86,6 +86,7 @@ export function createExporter(
     async onRetry(result, delayMs) {
       telemetry.exporterRetries.inc(labels);
       telemetry.exporterSendFailed.inc(labels, records);
+      logger.debug('send failed, will retry', { reason: result.reason, delay_ms: delayMs });
       failureLog.failed(result.reason, delayMs);
       // Recording the attempt is bookkeeping: a storage hiccup must not abandon the request.
       await onRetry?.().catch((err: Error) => logger.warn('could not record a send attempt', { error: err.message }));
