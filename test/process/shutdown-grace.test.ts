@@ -1,7 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeLogs } from '../../src/pdata/proto.js';
+import { makeLogs } from '../processors/batch/fixtures.js';
+import { grpcExportRaw } from '../receivers/otlp/harness.js';
 import { OtlpHttpBackend } from '../fakes/otlp-http-backend.js';
 import { startGateway, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
@@ -118,5 +122,62 @@ describe('shutdown grace period, through the gateway process', () => {
     const delivered = backend.records().map((r) => r.body?.stringValue);
     for (const body of acknowledged) expect(delivered).toContain(body);
     expect(await gateway.stop()).toBe(0);
+  });
+
+  it('answers OTLP/HTTP clients 503 and OTLP/gRPC clients UNAVAILABLE when the grace period ends their wait, and exits 0 in time', async () => {
+    backend = await OtlpHttpBackend.start();
+    await backend.goDown('refuse');
+    const storageDir = join(mkdtempSync(join(tmpdir(), 'mog-grace-')), 'queue');
+    const [httpPort, grpcPort] = [await freePort(), await freePort()];
+    const path = writeConfig(`
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${httpPort}
+      grpc:
+        endpoint: 127.0.0.1:${grpcPort}
+exporters:
+  otlphttp:
+    endpoint: ${backend.url}
+    compression: none
+    sending_queue:
+      storage: file_storage
+      num_consumers: 1
+      queue_size: 2
+      block_on_overflow: true
+    retry_on_failure:
+      initial_interval: 100ms
+      max_interval: 200ms
+      max_elapsed_time: 0
+extensions:
+  file_storage:
+    directory: ${storageDir}
+service:
+  shutdown_grace_period: ${GRACE_MS / 1000}s
+  extensions: [file_storage]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [otlphttp]
+`);
+    gateway = await startGateway(path);
+    const body = () => Buffer.from(encodeLogs(makeLogs(3)));
+    const postHttp = () => fetch(`http://127.0.0.1:${httpPort}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: body() }).then((r) => r.status);
+    expect(await postHttp()).toBe(200);
+    expect(await postHttp()).toBe(200);
+
+    const http = Array.from({ length: 5 }, postHttp);
+    const grpc = Array.from({ length: 5 }, () => grpcExportRaw(`127.0.0.1:${grpcPort}`, encodeLogs(makeLogs(3))).then((r) => r.error?.code));
+    await new Promise((r) => setTimeout(r, 1_500));
+    const sigtermAt = Date.now();
+    const code = await gateway.stop();
+    expect(Date.now() - sigtermAt).toBeLessThan(GRACE_MS + 5_000);
+    expect(code).toBe(0);
+    expect(await Promise.all(http)).toEqual([503, 503, 503, 503, 503]);
+    expect(await Promise.all(grpc)).toEqual(Array(5).fill(GrpcStatus.UNAVAILABLE));
   });
 });
