@@ -74,15 +74,16 @@ export class FailureLog {
 
 /**
  * The status part of a sender's reason (src/exporters/helper/classify.ts writes them):
- * `HTTP 503: …` → `503`, `gRPC status 14: …` → `grpc 14`, `network error: ECONNREFUSED` →
- * `ECONNREFUSED`, anything else → `none`.
+ * `HTTP 503: …` → `503`, `gRPC status 14: …` → `grpc 14`, `network error: connect ECONNREFUSED …`
+ * → `ECONNREFUSED`, a timeout → `timeout`, anything else → `none`.
  */
 export function statusOf(reason: string): string {
   const http = /^HTTP (\d{3})\b/.exec(reason);
   if (http) return http[1]!;
   const grpc = /^gRPC status (\d+)\b/.exec(reason);
   if (grpc) return `grpc ${grpc[1]}`;
-  const net = /^network error: ([A-Z_]+)\b/.exec(reason);
+  // `network error: ECONNRESET`, or the cause's message: `network error: connect ECONNREFUSED 127.0.0.1:4318`.
+  const net = /^network error: (?:.*?\b)?(E[A-Z]{3,}|UND_ERR_[A-Z_]+)\b/.exec(reason);
   if (net) return net[1]!;
   if (reason.startsWith('request timed out')) return 'timeout';
   return 'none';

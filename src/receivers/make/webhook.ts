@@ -41,6 +41,9 @@ class Refusal extends Error {
   }
 }
 
+/** How often shutdown closes connections that went idle after their answer. */
+const IDLE_SWEEP_MS = 100;
+
 export class MakeWebhookServer {
   private server?: Server;
   private readonly keyDigest: Buffer;
@@ -70,10 +73,14 @@ export class MakeWebhookServer {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
+    // A request still waiting when shutdown began is answered later (at the latest when the grace
+    // period ends it with 503); its keep-alive connection then goes idle and must not hold close().
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(sweep);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

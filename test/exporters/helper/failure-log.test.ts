@@ -32,6 +32,8 @@ describe('failure log', () => {
     expect(statusOf('HTTP 429: slow down')).toBe('429');
     expect(statusOf('gRPC status 14: unavailable')).toBe('grpc 14');
     expect(statusOf('network error: ECONNRESET')).toBe('ECONNRESET');
+    expect(statusOf('network error: connect ECONNREFUSED 127.0.0.1:4318')).toBe('ECONNREFUSED');
+    expect(statusOf('network error: UND_ERR_SOCKET')).toBe('UND_ERR_SOCKET');
     expect(statusOf('request timed out')).toBe('timeout');
     expect(statusOf('something else')).toBe('none');
   });
