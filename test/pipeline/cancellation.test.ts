@@ -8,6 +8,7 @@ import { BatchProcessor } from '../../src/processors/batch/processor.js';
 import { batchConfigSchema } from '../../src/processors/batch/config.js';
 import { eventually, helperConfig, logsOf, metric, ScriptedSender, settingsFor } from '../exporters/helper/fixtures.js';
 import { ControlledConsumer, makeLogs } from '../processors/batch/fixtures.js';
+import { CapacityGate } from '../../src/queue/capacity.js';
 
 const running: (Component & LogsConsumer)[] = [];
 afterEach(async () => {
@@ -101,6 +102,46 @@ describe('cancellation through consume', () => {
     const client = new AbortController();
     await proc.consume(logs, client.signal);
     expect(seen).toEqual([client.signal]);
+  });
+});
+
+describe('a blocking queue and cancelled waiters', () => {
+  it('drops a waiter whose client went away, so it is never stored and does not hold up the line', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sender = new ScriptedSender();
+    const slow = { ...sender, send: async (...args: Parameters<ScriptedSender['send']>) => (await gate, sender.send(...args)) };
+    const exporter = createExporter(settingsFor(), helperConfig({ sending_queue: { queue_size: 1, block_on_overflow: true } }), slow);
+    running.push(exporter);
+    await exporter.start({ getExtension: () => undefined });
+    await exporter.consume(logsOf('stored'));
+    const gone = new AbortController();
+    const abandoned = exporter.consume(logsOf('abandoned'), gone.signal).catch((e: unknown) => e);
+    let laterDone = false;
+    const later = exporter.consume(logsOf('later')).then(() => (laterDone = true));
+    gone.abort(new CancelReason('the client closed the connection'));
+    expect(((await abandoned) as RetryableError).code).toBe('CANCELLED');
+    expect(laterDone).toBe(false);
+    release();
+    await later;
+    await eventually(() => sender.delivered.length === 2, 'both stored requests delivered');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sender.delivered).toEqual(['stored', 'later']);
+  });
+
+  it('lets smaller waiters in when a big one at the head of the line is cancelled', async () => {
+    const gate = new CapacityGate({ sizer: 'items', capacity: 10, overflow: 'block' });
+    expect(await gate.reserve(8)).toBe(true);
+    const big = new AbortController();
+    const bigWait = gate.reserve(9, big.signal).catch((e: unknown) => e);
+    let smallIn = false;
+    const small = gate.reserve(2).then(() => (smallIn = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(smallIn).toBe(false);
+    big.abort();
+    expect(((await bigWait) as RetryableError).code).toBe('CANCELLED');
+    await small;
+    expect(gate.size()).toBe(10);
   });
 });
 

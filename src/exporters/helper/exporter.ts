@@ -294,10 +294,10 @@ export function createExporter(
       try {
         // The decoded form rides along in the memory queue only for senders that read it; for the
         // others it would only keep ~10× the bytes' size alive in the heap (GC time, RSS).
-        // A full blocking queue waits for room: the wait ends when the client goes away or shutdown's
-        // grace passes. The abandoned enqueue may still store the request later (a duplicate of the
-        // client's resend, never a loss); at shutdown the queue's close refuses it.
-        const enqueued = queue.enqueue({ bytes: protobufOf(logs), items: records, logs: sender.sendsBytes ? undefined : logs });
+        // A full blocking queue waits for room: the wait ends when the client goes away (the queue
+        // drops the waiter) or shutdown's grace passes (the queue's close refuses the waiter soon
+        // after; an enqueue admitted in between is stored: a duplicate of the resend, never a loss).
+        const enqueued = queue.enqueue({ bytes: protobufOf(logs), items: records, logs: sender.sendsBytes ? undefined : logs, signal });
         outcome = await untilAborted(enqueued, [signal, shutdownGrace], abandonedEnqueue);
       } catch (err) {
         telemetry.exporterEnqueueFailed.inc(labels, records);
