@@ -1,11 +1,18 @@
-import { describe, expect, it } from 'vitest';
-import { runCli, startGateway, writeConfig } from '../helpers/gateway-process.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, startGateway, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
 
 /**
  * Issue 15, item 2: with in-memory queues the `batch` processor still holds replies up to its
  * timeout; `validate` and the start warn when that is above 5 s (docs/delivery.md).
  */
+let gateway: GatewayProcess | undefined;
+afterEach(async () => {
+  // Whatever happened in the test, leave no process behind.
+  await gateway?.kill9();
+  gateway = undefined;
+});
+
 describe('batch timeout warning, from the command line', () => {
   it('warns at validate and at start when a batch processor holds replies longer than 5 s before an in-memory queue', async () => {
     const path = writeConfig(`
@@ -33,12 +40,9 @@ service:
     const validated = await runCli(['validate', '--config', path]);
     expect(validated.code).toBe(0);
     expect(validated.stderr).toMatch(/^warning: service\.pipelines\.logs: processor batch holds each client's reply for up to its timeout \(10s\)/m);
-    const gateway = await startGateway(path);
-    try {
-      expect(gateway.stderr()).toMatch(/ warn service\.pipelines\.logs: processor batch holds/);
-    } finally {
-      expect(await gateway.stop()).toBe(0);
-    }
+    gateway = await startGateway(path);
+    expect(gateway.stderr()).toMatch(/ warn service\.pipelines\.logs: processor batch holds/);
+    expect(await gateway.stop()).toBe(0);
   });
 
   it('does not warn when batching happens behind persistent queues, and says so at start', async () => {
@@ -74,12 +78,9 @@ service:
     const validated = await runCli(['validate', '--config', path]);
     expect(validated.code).toBe(0);
     expect(validated.stderr).not.toContain('warning');
-    const gateway = await startGateway(path);
-    try {
-      expect(gateway.stderr()).toContain('batching happens behind the persistent sending queues');
-      expect(gateway.stderr()).not.toMatch(/ warn /);
-    } finally {
-      expect(await gateway.stop()).toBe(0);
-    }
+    gateway = await startGateway(path);
+    expect(gateway.stderr()).toContain('batching happens behind the persistent sending queues');
+    expect(gateway.stderr()).not.toMatch(/ warn /);
+    expect(await gateway.stop()).toBe(0);
   });
 });
