@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, GatewayError } from './errors.js';
 import { Gateway, loadConfig } from './gateway.js';
 import { tuneHeap } from './heap-tuning.js';
+import { planBatchPlacement } from './pipeline/batch-placement.js';
 import { KINDS } from './pipeline/registry.js';
 import { queueCommand } from './queue-command.js';
 import { defaultRegistry } from './registry.js';
@@ -22,6 +23,9 @@ Usage:
   make-otel-gateway --version | --help
 
 Exit codes: 0 ok, 1 invalid configuration or start failure, 2 usage error.`;
+
+/** After the grace period, how long shutdown may still take before the process exits anyway. */
+const SHUTDOWN_BACKSTOP_MS = 4_000;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -43,6 +47,14 @@ async function run(configPaths: string[], sets: string[]): Promise<number> {
   } catch (err) {
     return fail(err);
   }
+  // One listener for the whole run, in place before start: without one, a SIGTERM that arrives
+  // just after "everything is ready" is logged kills the process undrained; and replacing a
+  // listener can drop a signal already caught for the old one (libuv delivers it to that handle).
+  let onStop: ((sig: NodeJS.Signals) => void) | undefined;
+  let early: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => (onStop ? onStop(sig) : void (early ??= sig));
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     await gateway.start();
   } catch (err) {
@@ -59,20 +71,28 @@ async function run(configPaths: string[], sets: string[]): Promise<number> {
         return;
       }
       gateway.logger.info(`received ${sig}; stopping receivers and draining`);
+      // The backstop of "SIGTERM exits within shutdown_grace_period + 5 s": at the grace period
+      // every waiting request is cancelled and shutdown ends in moments; should something still
+      // hang, exit anyway (queued data stays on disk).
+      const graceMs = gateway.config.service.shutdown_grace_period;
+      setTimeout(() => {
+        gateway.logger.error('shutdown did not finish within service.shutdown_grace_period + 4s; exiting without waiting further; queued data stays on disk', { shutdown_grace_period_ms: graceMs });
+        resolve(1);
+      }, graceMs + SHUTDOWN_BACKSTOP_MS).unref();
       gateway.shutdown().then(
         () => resolve(0),
         (err) => resolve(fail(err)),
       );
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    onStop = stop;
+    if (early) stop(early);
   });
 }
 
 function validate(configPaths: string[], sets: string[]): number {
   try {
     const config = loadConfig(configPaths, process.env, sets);
-    for (const warning of config.warnings) process.stderr.write(redact(`warning: ${warning}`) + '\n');
+    for (const warning of [...config.warnings, ...planBatchPlacement(config).warnings]) process.stderr.write(redact(`warning: ${warning}`) + '\n');
     const lines = [`configuration is valid (${configPaths.join(', ')})`];
     for (const p of config.service.pipelines) {
       lines.push(`  pipeline ${p.id}: receivers [${p.receivers.join(', ')}] → processors [${p.processors.join(', ')}] → exporters [${p.exporters.join(', ')}]`);

@@ -18,6 +18,7 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: 'A request body exceeded the configured limit (also after decompression).',
   UNSUPPORTED_MEDIA_TYPE: 'A request used a content type or encoding the endpoint does not accept.',
   UNAUTHORIZED: 'A request carried missing or wrong credentials.',
+  CANCELLED: "A waiting request ended because its client went away or shutdown's grace period passed (HTTP 503, gRPC UNAVAILABLE); nothing of it was acknowledged.",
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { parseHostPort } from './types.js';
+import { duration, parseHostPort } from './types.js';
 
 /** The `service` section: extensions, pipelines and the gateway's own telemetry. */
 
 const DEFAULT_METRICS_ADDRESS = '0.0.0.0:8888';
+/**
+ * How long shutdown lets requests that wait (for room in a full queue, for a batch, for a
+ * backend) finish before they are answered 503 / UNAVAILABLE. 30 s: the usual Kubernetes
+ * terminationGracePeriodSeconds, so a pod is not killed in the middle of it by default.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_PERIOD_MS = 30_000;
 
 const pipelineSchema = z.strictObject({
   receivers: z.array(z.string()).min(1, 'a pipeline needs at least one receiver'),
@@ -89,6 +95,8 @@ export const serviceSchema = z.strictObject({
   extensions: z.array(z.string()).default([]),
   pipelines: z.record(z.string(), pipelineSchema),
   telemetry: telemetrySchema,
+  /** Ours (the Collector has no such key): see DEFAULT_SHUTDOWN_GRACE_PERIOD_MS. */
+  shutdown_grace_period: duration().default(DEFAULT_SHUTDOWN_GRACE_PERIOD_MS),
 });
 
 export type ServiceConfig = z.output<typeof serviceSchema>;

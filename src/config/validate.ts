@@ -38,6 +38,7 @@ export interface GatewayConfig {
     readonly extensions: readonly string[];
     readonly pipelines: readonly PipelineConfig[];
     readonly telemetry: ServiceConfig['telemetry'];
+    readonly shutdown_grace_period: number;
   };
   /** What loading noticed that is not an error (e.g. an unset variable read as empty); logged at start. */
   readonly warnings: readonly string[];
@@ -118,7 +119,7 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
     processors: sections.processor,
     exporters: sections.exporter,
     extensions: sections.extension,
-    service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry },
+    service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry, shutdown_grace_period: service!.shutdown_grace_period },
     warnings: [...warnings],
   });
 }

@@ -16,13 +16,24 @@ export interface Component {
  * `PermanentError` (src/errors.ts); the receiver maps that to its protocol's status.
  */
 export interface LogsConsumer {
-  consume(logs: Logs): Promise<void>;
+  /**
+   * `signal` (optional, as the Collector's `ctx`): aborts when nobody waits for the answer any more
+   * (the client went away) or shutdown's grace period ended. A consumer that would wait (for room
+   * in a full queue, for a batch, for a backend) then gives up with a `RetryableError` (the client
+   * is answered 503 / UNAVAILABLE and resends). A consumer that hands on must pass it along.
+   */
+  consume(logs: Logs, signal?: AbortSignal): Promise<void>;
 }
 
 /** What components can reach at start. */
 export interface Host {
   /** The started extension with this id (`file_storage`, `file_storage/queue`, ...), if configured. */
   getExtension(id: string): Component | undefined;
+  /**
+   * Aborts when shutdown's grace period (`service.shutdown_grace_period`) has passed: whatever still
+   * waits for a client's request ends then, even when no `consume` signal reached it.
+   */
+  readonly shutdownGrace?: AbortSignal;
 }
 
 /** Given to every factory's `create`. */

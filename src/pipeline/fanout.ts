@@ -17,10 +17,10 @@ export interface FanOutTarget {
 export class FanOut implements LogsConsumer {
   constructor(private readonly targets: readonly FanOutTarget[]) {}
 
-  async consume(logs: Logs): Promise<void> {
-    if (this.targets.length === 1) return this.targets[0].consumer.consume(logs);
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
+    if (this.targets.length === 1) return this.targets[0].consumer.consume(logs, signal);
     const results = await Promise.allSettled(
-      this.targets.map((t) => t.consumer.consume(t.mutates ? cloneLogs(logs) : logs)),
+      this.targets.map((t) => t.consumer.consume(t.mutates ? cloneLogs(logs) : logs, signal)),
     );
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
     if (failures.length === 0) return;

@@ -6,6 +6,8 @@ import type { Component, CreateSettings, Host, LogsConsumer } from './component.
 import type { ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from './factory.js';
 import { forgetWireBytes } from '../pdata/wire-bytes.js';
 import { FanOut } from './fanout.js';
+import { passThroughBatchConfig, planBatchPlacement, withQueueBatch, type BatchPlacement } from './batch-placement.js';
+import { CancelReason } from './cancellation.js';
 
 /**
  * Builds the component graph from a validated config and runs its lifecycle.
@@ -14,7 +16,9 @@ import { FanOut } from './fanout.js';
  * per processor id per pipeline (as in the Collector), one instance per exporter id (shared by the
  * pipelines that list it). Start order: extensions, exporters, processors (last to first),
  * receivers, so nothing receives data before its downstream is ready; shutdown goes the other way
- * (see doShutdown), so every stage drains into a still-running next one.
+ * (see doShutdown), so every stage drains into a still-running next one. Shutdown's grace period
+ * (`service.shutdown_grace_period`) bounds how long requests still waiting are let finish: then
+ * `shutdownGrace` aborts and they are answered 503 / UNAVAILABLE (docs/delivery.md).
  */
 export type GatewayState = 'starting' | 'ready' | 'stopping' | 'stopped';
 
@@ -33,13 +37,20 @@ export class Service implements Host {
   private readonly started: Named[] = [];
   private state: GatewayState = 'starting';
   private stopping?: Promise<void>;
+  private readonly grace = new AbortController();
+  private readonly placement: BatchPlacement;
 
   constructor(
     private readonly config: GatewayConfig,
     private readonly telemetry: Telemetry,
     private readonly logger: Logger,
   ) {
+    this.placement = planBatchPlacement(config);
     this.build();
+  }
+
+  get shutdownGrace(): AbortSignal {
+    return this.grace.signal;
   }
 
   getExtension(id: string): Component | undefined {
@@ -61,6 +72,10 @@ export class Service implements Host {
 
   async start(): Promise<void> {
     this.setState('starting');
+    for (const w of this.placement.warnings) this.logger.warn(w);
+    for (const id of this.placement.behindQueue) {
+      this.logger.info('batching happens behind the persistent sending queues: acknowledgements do not wait for the batch timeout', { pipeline: id });
+    }
     for (const n of this.ordered) {
       try {
         await n.component.start(this);
@@ -85,6 +100,11 @@ export class Service implements Host {
 
   private async doShutdown(): Promise<void> {
     this.setState('stopping');
+    const graceMs = this.config.service.shutdown_grace_period;
+    const graceTimer = setTimeout(() => {
+      this.logger.warn('shutdown grace period passed; answering requests still waiting with 503 / UNAVAILABLE', { shutdown_grace_period_ms: graceMs });
+      this.grace.abort(new CancelReason(`the gateway is shutting down (service.shutdown_grace_period of ${graceMs} ms passed)`));
+    }, graceMs);
     const stop = async (n: Named) => {
       try {
         await n.component.shutdown();
@@ -103,6 +123,7 @@ export class Service implements Host {
     await receivers;
     for (const n of of('exporter')) await stop(n);
     for (const n of of('extension')) await stop(n);
+    clearTimeout(graceTimer);
     this.started.length = 0;
     this.state = 'stopped';
   }
@@ -131,7 +152,9 @@ export class Service implements Host {
     const used = (key: 'exporters' | 'receivers') => [...new Set(c.service.pipelines.flatMap((p) => p[key]))];
     for (const id of used('exporters')) {
       const cc = c.exporters.get(id)!;
-      const exp = (cc.factory as ExporterFactory).create(this.settings(id, 'exporter'), cc.config);
+      const queueBatch = this.placement.exporterBatch.get(id);
+      const config = queueBatch ? withQueueBatch(cc.config as Parameters<typeof withQueueBatch>[0], queueBatch) : cc.config;
+      const exp = (cc.factory as ExporterFactory).create(this.settings(id, 'exporter'), config);
       this.exporters.set(id, exp);
       this.ordered.push({ id, kind: 'exporter', component: exp });
     }
@@ -143,7 +166,10 @@ export class Service implements Host {
       for (const id of [...p.processors].reverse()) {
         const cc = c.processors.get(id)!;
         const factory = cc.factory as ProcessorFactory;
-        const proc = factory.create(this.settings(id, 'processor'), cc.config, next);
+        // Batching behind the persistent queues: the processor hands requests on at once.
+        const behindQueue = factory.type === 'batch' && this.placement.behindQueue.has(p.id);
+        const config = behindQueue ? passThroughBatchConfig(cc.config as Parameters<typeof passThroughBatchConfig>[0]) : cc.config;
+        const proc = factory.create(this.settings(id, 'processor'), config, next);
         mutates ||= factory.mutatesData;
         this.ordered.push({ id: `${id} (pipeline ${p.id})`, kind: 'processor', component: proc });
         next = proc;
@@ -166,9 +192,9 @@ export class Service implements Host {
 /** A pipeline head that drops the receiver's wire bytes before processors may change the records. */
 function forgettingWireBytes(next: LogsConsumer): LogsConsumer {
   return {
-    consume(logs) {
+    consume(logs, signal) {
       forgetWireBytes(logs);
-      return next.consume(logs);
+      return next.consume(logs, signal);
     },
   };
 }

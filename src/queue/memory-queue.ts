@@ -30,7 +30,7 @@ export class MemoryQueue implements Queue {
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueOutcome> {
     if (this.closed) throw closedError();
-    if (!(await this.gate.reserve(sizeOf(this.limits.sizer, request)))) return 'dropped';
+    if (!(await this.gate.reserve(sizeOf(this.limits.sizer, request), request.signal))) return 'dropped';
     const entry: Entry = {
       id: this.nextId++,
       bytes: request.bytes,

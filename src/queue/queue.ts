@@ -37,6 +37,8 @@ export interface EnqueueRequest {
   readonly items: number;
   /** The decoded form, if at hand: a memory queue hands it back so nothing is decoded again. */
   readonly logs?: Logs;
+  /** Aborts when the client no longer waits: a `block_on_overflow` wait for room then ends (capacity.ts). */
+  readonly signal?: AbortSignal;
 }
 
 export interface QueuedRequest {

@@ -164,7 +164,7 @@ export class SqliteQueue implements Queue {
   async enqueue(request: EnqueueRequest): Promise<EnqueueOutcome> {
     if (this.closed) throw closedError();
     const units = sizeOf(this.options.sizer, request);
-    if (!(await this.gate.reserve(units))) return 'dropped';
+    if (!(await this.gate.reserve(units, request.signal))) return 'dropped';
     const payload = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
     const checksum = crc32(payload);
     const enqueuedAt = Date.now();

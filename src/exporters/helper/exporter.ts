@@ -13,6 +13,8 @@ import type { ExporterHelperConfig } from './config.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
 import { concatRequests, runBatcher } from './batcher.js';
 import { oversizeParts } from './oversize.js';
+import { FailureLog, failureLogIntervalMs } from './failure-log.js';
+import { cancelledError, linkSignals, untilAborted } from '../../pipeline/cancellation.js';
 
 type SentOutcome = Extract<DeliveryOutcome, { kind: 'sent' }>;
 import type { ExportRequest, LogsSender } from './sender.js';
@@ -22,7 +24,9 @@ import type { ExportRequest, LogsSender } from './sender.js';
  * after the request is durably queued; `num_consumers` workers take requests, send them through
  * the exporter's LogsSender with a timeout, retry with backoff, and acknowledge or dead-letter.
  * Shutdown stops the workers and aborts in-flight sends but never removes anything from the queue:
- * what was not delivered is delivered after the next start.
+ * what was not delivered is delivered after the next start. A `consume` that waits (a full queue
+ * with `block_on_overflow`, a send without a queue) ends when its signal or the host's shutdown
+ * grace signal aborts, with a retryable error: nothing of it was acknowledged.
  */
 
 /** Overflow drops are logged at most this often, with the count since the last line. */
@@ -43,6 +47,8 @@ export interface ExporterInternals {
   now?: () => number;
   /** Overrides MEMORY_DRAIN_TIMEOUT_MS. */
   memoryDrainTimeoutMs?: number;
+  /** Overrides the failure log's interval (failure-log.ts). */
+  failureLogIntervalMs?: number;
 }
 
 export function createExporter(
@@ -65,12 +71,15 @@ export function createExporter(
   let closing = false;
   let droppedSinceWarn = 0;
   let lastDropWarnAt = 0;
+  /** Aborts when shutdown's grace period has passed (the host's; absent in unit tests). */
+  let shutdownGrace: AbortSignal | undefined;
+  const failureLog = new FailureLog(logger, internals.failureLogIntervalMs ?? failureLogIntervalMs(), internals.now);
 
-  const hooks = (records: number, onRetry?: () => Promise<void>): DeliveryHooks => ({
+  const hooks = (records: number, onRetry?: () => Promise<void>, stop = stopController.signal): DeliveryHooks => ({
     sender,
     timeoutMs: config.timeout,
     retry: config.retry_on_failure,
-    stop: stopController.signal,
+    stop,
     random: internals.random,
     sleep: internals.sleep,
     now: internals.now,
@@ -78,6 +87,7 @@ export function createExporter(
       telemetry.exporterRetries.inc(labels);
       telemetry.exporterSendFailed.inc(labels, records);
       logger.debug('send failed, will retry', { reason: result.reason, delay_ms: delayMs });
+      failureLog.failed(result.reason, delayMs);
       // Recording the attempt is bookkeeping: a storage hiccup must not abandon the request.
       await onRetry?.().catch((err: Error) => logger.warn('could not record a send attempt', { error: err.message }));
     },
@@ -91,6 +101,7 @@ export function createExporter(
 
   /** Counts a delivered request; `deadLettered` of its rejected records went to the dead-letter store. */
   const recordSent = (records: number, outcome: SentOutcome, deadLettered = 0) => {
+    failureLog.succeeded();
     telemetry.exporterSent.inc(labels, records);
     const partial = outcome.rejected - deadLettered;
     if (partial > 0) {
@@ -132,6 +143,7 @@ export function createExporter(
         recordSent(records, outcome, await deadLetterRejected(outcome));
         continue;
       }
+      if (outcome.why !== 'permanent') failureLog.failed(outcome.reason, undefined);
       await queue!.deadLetterNew(encodeLogs(part), records, failureReason(outcome));
       telemetry.exporterSendFailed.inc(labels, records);
       telemetry.deadLettered.inc({ ...labels, reason: outcome.why }, records);
@@ -160,6 +172,7 @@ export function createExporter(
       // The reason is stored and shown by `queue dead-letter list`: scrub secrets a backend echoed.
       // Each request of a batch keeps its own dead-letter entry, so it can be replayed alone.
       const reason = failureReason(outcome);
+      if (outcome.why !== 'permanent') failureLog.failed(outcome.reason, undefined);
       await Promise.all(batch.map((r) => queue!.deadLetter(r.id, reason)));
       telemetry.exporterSendFailed.inc(labels, records);
       telemetry.deadLettered.inc({ ...labels, reason: outcome.why }, records);
@@ -195,8 +208,18 @@ export function createExporter(
     return [runBatcher({ queue: q, config: batch, consumers: queueConfig.num_consumers, stop: stopController.signal, now: internals.now, send: (b) => handleSafely(b).then(() => {}) })];
   }
 
-  async function sendNow(logs: Logs, records: number): Promise<void> {
-    const outcome = await deliver({ records, logs: () => logs, bytes: memo(() => protobufOf(logs)) }, hooks(records));
+  /**
+   * Without a queue the client waits for the backend: its retries end when the client goes away or
+   * shutdown's grace passes, as well as when the exporter stops.
+   */
+  async function sendNow(logs: Logs, records: number, signal: AbortSignal | undefined): Promise<void> {
+    const link = linkSignals(stopController.signal, signal, shutdownGrace);
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await deliver({ records, logs: () => logs, bytes: memo(() => protobufOf(logs)) }, hooks(records, undefined, link.signal));
+    } finally {
+      link.unlink();
+    }
     switch (outcome.kind) {
       case 'sent':
         // Without a queue there is no dead-letter store: such records are counted as rejected.
@@ -204,12 +227,24 @@ export function createExporter(
         if (outcome.rejectedLogs) logger.warn('dropped records the backend can never accept (no sending_queue, so no dead-letter store)', { records: countLogRecords(outcome.rejectedLogs), reason: redact(outcome.message ?? '') });
         return;
       case 'stopped':
+        if (!stopController.signal.aborted) throw cancelledError(signal?.aborted ? signal : shutdownGrace);
         throw new RetryableError(`exporter ${settings.id} is shutting down`);
       case 'failed':
+        if (outcome.why !== 'permanent') failureLog.failed(outcome.reason, undefined);
         telemetry.exporterSendFailed.inc(labels, records);
         if (outcome.why === 'permanent') throw new PermanentError(outcome.reason);
         throw new RetryableError(outcome.reason, outcome.retryAfterMs);
     }
+  }
+
+  function abandonedEnqueue(enqueued: Promise<unknown>) {
+    enqueued.then(
+      (outcome) => {
+        if (outcome !== 'dropped') updateGauges();
+        logger.debug('a cancelled request was queued after its client stopped waiting; its resend will be a duplicate');
+      },
+      () => {},
+    );
   }
 
   function noteDropped(records: number) {
@@ -225,6 +260,7 @@ export function createExporter(
 
   return {
     async start(host: Host) {
+      shutdownGrace = host.shutdownGrace;
       const limits = {
         sizer: queueConfig.sizer,
         capacity: queueConfig.queue_size,
@@ -245,20 +281,24 @@ export function createExporter(
       if (queue) workers = startWorkers(queue);
     },
 
-    async consume(logs: Logs) {
+    async consume(logs: Logs, signal?: AbortSignal) {
       const records = countLogRecords(logs);
       if (records === 0) return;
       if (closing) {
         telemetry.exporterEnqueueFailed.inc(labels, records);
         throw new RetryableError(`exporter ${settings.id} is shutting down`, undefined, 'QUEUE_CLOSED');
       }
-      if (!queueConfig.enabled) return sendNow(logs, records);
+      if (!queueConfig.enabled) return sendNow(logs, records, signal);
       if (!queue) throw new RetryableError(`exporter ${settings.id} has not started`);
       let outcome;
       try {
         // The decoded form rides along in the memory queue only for senders that read it; for the
         // others it would only keep ~10× the bytes' size alive in the heap (GC time, RSS).
-        outcome = await queue.enqueue({ bytes: protobufOf(logs), items: records, logs: sender.sendsBytes ? undefined : logs });
+        // A full blocking queue waits for room: the wait ends when the client goes away (the queue
+        // drops the waiter) or shutdown's grace passes (the queue's close refuses the waiter soon
+        // after; an enqueue admitted in between is stored: a duplicate of the resend, never a loss).
+        const enqueued = queue.enqueue({ bytes: protobufOf(logs), items: records, logs: sender.sendsBytes ? undefined : logs, signal });
+        outcome = await untilAborted(enqueued, [signal, shutdownGrace], abandonedEnqueue);
       } catch (err) {
         telemetry.exporterEnqueueFailed.inc(labels, records);
         if (isRetryable(err) || isPermanent(err)) throw err;
@@ -271,7 +311,7 @@ export function createExporter(
     shutdown() {
       shutdownPromise ??= (async () => {
         closing = true;
-        if (queue instanceof MemoryQueue) await drain(queue, internals.memoryDrainTimeoutMs ?? MEMORY_DRAIN_TIMEOUT_MS);
+        if (queue instanceof MemoryQueue) await drain(queue, internals.memoryDrainTimeoutMs ?? MEMORY_DRAIN_TIMEOUT_MS, shutdownGrace);
         stopController.abort();
         await Promise.race([Promise.all(workers), delay(WORKER_STOP_GRACE_MS)]);
         if (queue instanceof MemoryQueue && queue.storedItems() > 0) {
@@ -287,9 +327,10 @@ export function createExporter(
   };
 }
 
-async function drain(queue: Queue, timeoutMs: number): Promise<void> {
+/** Lets an in-memory queue drain, for at most `timeoutMs` and not past shutdown's grace period. */
+async function drain(queue: Queue, timeoutMs: number, grace: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (queue.size() > 0 && Date.now() < deadline) await delay(DRAIN_POLL_MS);
+  while (queue.size() > 0 && Date.now() < deadline && !grace?.aborted) await delay(DRAIN_POLL_MS);
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());

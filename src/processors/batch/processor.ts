@@ -1,5 +1,6 @@
 import type { Logs } from '../../pdata/model.js';
 import { countLogRecords } from '../../pdata/model.js';
+import { untilAborted } from '../../pipeline/cancellation.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
 import type { BatchConfig } from './config.js';
 import { appendLogs, sliceLogs } from './slicing.js';
@@ -16,6 +17,11 @@ import { appendLogs, sliceLogs } from './slicing.js';
  * rejects with the first failing batch's error. Every caller in a failed batch gets that error and
  * will resend, so records of callers sharing the batch may arrive twice (at-least-once), never
  * zero times.
+ *
+ * Holding records holds the replies: where every exporter has a persistent queue the service runs
+ * this processor with `timeout: 0` and no size cap, and its settings shape the queues' send
+ * batches instead (src/pipeline/batch-placement.ts). A caller whose signal aborts stops waiting
+ * (a retryable error); its records stay in the batch, so its resend may arrive twice, never zero times.
  */
 export class BatchProcessor implements Component, LogsConsumer {
   private current = newBatch();
@@ -31,13 +37,18 @@ export class BatchProcessor implements Component, LogsConsumer {
 
   async start(_host: Host): Promise<void> {}
 
-  consume(logs: Logs): Promise<void> {
+  consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const total = countLogRecords(logs);
     if (total === 0) return Promise.resolve();
     this.settings.telemetry.processorIncoming.inc({ processor: this.settings.id }, total);
-    // After shutdown there is no timer to flush a batch, so hand the request straight on.
-    if (this.stopped) return this.forward(logs, total);
+    // After shutdown there is no timer to flush a batch, so hand the request straight on. Without a
+    // timeout or a size cap a batch is exactly one request: hand it on unchanged (no copy, and the
+    // receiver's wire bytes stay usable).
+    if (this.stopped || (this.config.timeout === 0 && this.config.send_batch_max_size === 0)) return this.forward(logs, total, signal);
+    return untilAborted(this.hold(logs), signal);
+  }
 
+  private hold(logs: Logs): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const caller: Caller = { pending: 0, failed: false, resolve, reject };
       const max = this.config.send_batch_max_size;
@@ -101,9 +112,9 @@ export class BatchProcessor implements Component, LogsConsumer {
     void sent.finally(() => this.inFlight.delete(sent));
   }
 
-  private async forward(logs: Logs, total: number): Promise<void> {
+  private async forward(logs: Logs, total: number, signal: AbortSignal | undefined): Promise<void> {
     this.settings.telemetry.processorOutgoing.inc({ processor: this.settings.id }, total);
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
   }
 }
 

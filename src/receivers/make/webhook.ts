@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_RETRY_AFTER_MS, GatewayError, isPermanent, isRetryable } from '../../errors.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import type { LogsConsumer } from '../../pipeline/component.js';
+import { requestSignal } from '../../pipeline/cancellation.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import type { MakeWebhookConfig } from './config.js';
@@ -40,6 +41,9 @@ class Refusal extends Error {
   }
 }
 
+/** How often shutdown closes connections that went idle after their answer. */
+const IDLE_SWEEP_MS = 100;
+
 export class MakeWebhookServer {
   private server?: Server;
   private readonly keyDigest: Buffer;
@@ -69,10 +73,14 @@ export class MakeWebhookServer {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
+    // A request still waiting when shutdown began is answered later (at the latest when the grace
+    // period ends it with 503); its keep-alive connection then goes idle and must not hold close().
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(sweep);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -80,7 +88,7 @@ export class MakeWebhookServer {
       const body = await this.readRequest(req);
       const logs = this.map(body);
       const n = countLogRecords(logs);
-      if (n > 0) await this.consume(logs, n);
+      if (n > 0) await this.consume(logs, n, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
       this.o.telemetry.receiverAccepted.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
       reply(res, 200, { accepted: n });
     } catch (err) {
@@ -120,9 +128,9 @@ export class MakeWebhookServer {
     }
   }
 
-  private async consume(logs: Logs, n: number): Promise<void> {
+  private async consume(logs: Logs, n: number, signal: AbortSignal): Promise<void> {
     try {
-      await this.o.next.consume(logs);
+      await this.o.next.consume(logs, signal);
     } catch (err) {
       this.o.telemetry.receiverRefused.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
       const message = err instanceof Error ? err.message : String(err);

@@ -1,4 +1,5 @@
 import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { requestSignal } from '../../pipeline/cancellation.js';
 import { GatewayError } from '../../errors.js';
 import { rawLogsServiceDefinition } from '../../pdata/grpc.js';
 import type { ExportResponseInit } from '../../pdata/proto.js';
@@ -108,7 +109,7 @@ export class OtlpGrpcServer {
     if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
     if (filtered.accepted > 0) {
       try {
-        await this.ctx.next.consume(filtered.logs);
+        await this.ctx.next.consume(filtered.logs, requestSignal(call, 'cancelled', 'the client cancelled the call'));
       } catch (err) {
         const refusal = refusalFor(err);
         this.ctx.logger.warn('OTLP/gRPC export refused downstream', { status: GrpcStatus[refusal.grpcCode], records: filtered.accepted, error: err instanceof Error ? err.message : String(err) });

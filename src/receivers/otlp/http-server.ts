@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { requestSignal } from '../../pipeline/cancellation.js';
 import { GatewayError } from '../../errors.js';
 import { logsFromJson } from '../../pdata/json.js';
 import { rememberWireBytes } from '../../pdata/wire-bytes.js';
@@ -138,7 +139,7 @@ export class OtlpHttpServer {
     if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
     if (filtered.accepted > 0) {
       try {
-        await this.ctx.next.consume(filtered.logs);
+        await this.ctx.next.consume(filtered.logs, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
       } catch (err) {
         const refusal = refusalFor(err);
         this.ctx.logger.warn('OTLP/HTTP request refused downstream', { status: refusal.httpStatus, records: filtered.accepted, error: err instanceof Error ? err.message : String(err) });
