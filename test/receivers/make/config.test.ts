@@ -41,7 +41,7 @@ describe('make receiver config', () => {
     });
     expect(r.success).toBe(true);
     expect(r.data).toMatchObject({ organization_id: 21, scenarios: [1229, 1230], poll_interval: 30_000, initial_lookback: 7_200_000 });
-    expect(r.data!.webhook).toEqual({ endpoint: { host: '0.0.0.0', port: 8088 }, path: '/', api_key: 'hook-key' });
+    expect(r.data!.webhook).toMatchObject({ endpoint: { host: '0.0.0.0', port: 8088 }, path: '/', api_key: 'hook-key' });
     expect(apiBaseUrl(r.data!)).toBe('https://make.example.internal/api/v2');
     expect(zoneName(r.data!)).toBe('make.example.internal');
   });
