@@ -1,6 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeMakeOperations } from './make-api-operations.js';
+
+export type { FakeAuditLog, FakeIncompleteExecution } from './make-api-operations.js';
 
 /**
  * A strict fake of the Make API v2 calls the `make` receiver uses (DESIGN section 6), with the
@@ -34,37 +37,6 @@ export interface FakeExecution {
   status: 0 | 1 | 2 | 3;
 }
 
-export interface FakeAuditLog {
-  imtId: string;
-  uuid: string;
-  createdAt: string;
-  triggeredAt: string;
-  organizationId: number;
-  organization: { id: number; name: string };
-  eventName: string;
-  team?: { id: number; name: string };
-  actor: { id: number; name?: string; email?: string; anonymized?: boolean };
-  targetId: string;
-  version?: { from?: string; to: string };
-}
-
-export interface FakeIncompleteExecution {
-  id: string;
-  scenarioId: number;
-  scenarioName: string;
-  companyId: number;
-  companyName: string;
-  reason: string;
-  resolved: boolean;
-  deleted: boolean;
-  index: number;
-  created: string;
-  executionId: string;
-  retry: boolean;
-  attempts: number;
-  size: number;
-}
-
 export interface FakeRequest {
   at: number;
   method: string;
@@ -86,13 +58,11 @@ export interface FakeMakeApiOptions {
 const LOGS_PARAMS = new Set(['from', 'to', 'status', 'pg[limit]', 'pg[last]', 'pg[showLast]', 'pg[sortDir]', 'pg[sortBy]', 'pg[offset]']);
 const SCENARIOS_PARAMS = new Set(['teamId', 'organizationId', 'pg[offset]', 'pg[limit]', 'pg[sortBy]', 'pg[sortDir]', 'cols[]']);
 const ORGANIZATION_PARAMS = new Set(['wait']);
-const AUDIT_PARAMS = new Set(['dateFrom', 'dateTo', 'pg[sortBy]', 'pg[sortDir]', 'pg[last]', 'pg[limit]', 'pg[offset]', 'pg[returnTotalCount]', 'event[]', 'author[]', 'team[]']);
-const DLQ_PARAMS = new Set(['scenarioId', 'pg[offset]', 'pg[limit]', 'pg[sortBy]', 'pg[sortDir]']);
 const DEFAULT_LOGS_LIMIT = 50;
 const DEFAULT_SCENARIOS_LIMIT = 10;
 const MAX_LIMIT = 10_000;
 
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -108,14 +78,11 @@ export class FakeMakeApi {
   readonly requests: FakeRequest[] = [];
   readonly organizationId: number;
   readonly teamIds: number[];
-  private readonly scenarios = new Map<number, FakeScenario>();
+  readonly scenarios = new Map<number, FakeScenario>();
   private readonly executions = new Map<number, FakeExecution[]>();
   private readonly failures = new Map<number, number>();
-  // Operations intelligence (audit logs, incomplete executions): see the block at the end of the class.
-  private readonly auditLogs: FakeAuditLog[] = [];
-  private readonly dlqs = new Map<number, FakeIncompleteExecution[]>();
-  /** false: the organization's license has no audit logs (Make answers 403). */
-  auditLogsLicensed = true;
+  /** Audit logs and incomplete executions (make-api-operations.ts). */
+  readonly ops = new FakeMakeOperations(this);
   private pending429: { retryAfterSeconds?: number } | undefined;
   private server?: Server;
   private nextScenarioId = 1000;
@@ -238,7 +205,7 @@ export class FakeMakeApi {
     if ((m = /^\/scenarios\/(\d+)\/logs$/.exec(p))) return this.listLogs(Number(m[1]), url.searchParams);
     if ((m = /^\/scenarios\/(\d+)\/logs\/([0-9a-f]{32})$/.exec(p))) return this.getLog(Number(m[1]), m[2], url.searchParams);
     if ((m = /^\/organizations\/(\d+)$/.exec(p))) return this.getOrganization(Number(m[1]), url.searchParams);
-    const operations = this.routeOperations(p, url.searchParams);
+    const operations = this.ops.route(p, url.searchParams);
     if (operations !== undefined) return operations;
     throw new ApiError(404, 'Not found', `No route for ${p}.`, 'SC404');
   }
@@ -333,115 +300,8 @@ export class FakeMakeApi {
     };
   }
 
-  // ---- Operations intelligence: audit logs and incomplete executions -------------------------
-  // Shapes and parameters as in Make's SDK (src/endpoints/audit-logs.ts, incomplete-executions.ts).
-
-  /** An audit log entry triggered at `triggeredMs` (default now), stored `storedDelayMs` later. */
-  addAuditLog(fields: Partial<FakeAuditLog> & { triggeredMs?: number; storedDelayMs?: number } = {}): FakeAuditLog {
-    const { triggeredMs = Date.now(), storedDelayMs = 50, ...rest } = fields;
-    const uuid = rest.uuid ?? randomUUID();
-    const e: FakeAuditLog = {
-      imtId: `${triggeredMs}_audit.${uuid.replace(/-/g, '')}`,
-      uuid,
-      createdAt: new Date(triggeredMs + storedDelayMs).toISOString(),
-      triggeredAt: new Date(triggeredMs).toISOString(),
-      organizationId: this.organizationId,
-      organization: { id: this.organizationId, name: `Organization ${this.organizationId}` },
-      eventName: 'scenario_updated',
-      team: { id: this.teamIds[0], name: `Team ${this.teamIds[0]}` },
-      actor: { id: 5, name: 'Jane Doe', email: 'jane@example.com' },
-      targetId: '1000',
-      ...rest,
-    };
-    this.auditLogs.push(e);
-    return e;
-  }
-
-  addIncompleteExecution(scenarioId: number, fields: Partial<FakeIncompleteExecution> = {}): FakeIncompleteExecution {
-    this.requireScenario(scenarioId);
-    const d: FakeIncompleteExecution = {
-      id: randomBytes(16).toString('hex'),
-      scenarioId,
-      scenarioName: this.scenarios.get(scenarioId)!.name,
-      companyId: this.organizationId,
-      companyName: `Organization ${this.organizationId}`,
-      reason: 'DataError: Validation failed for 1 parameter(s).',
-      resolved: false,
-      deleted: false,
-      index: 1,
-      created: new Date().toISOString(),
-      executionId: randomBytes(16).toString('hex'),
-      retry: false,
-      attempts: 0,
-      size: 512,
-      ...fields,
-    };
-    const list = this.dlqs.get(scenarioId) ?? [];
-    list.push(d);
-    this.dlqs.set(scenarioId, list);
-    return d;
-  }
-
-  /** Marks it resolved (Make keeps it listed), or removes it (`deleted`: retried away or deleted). */
-  resolveIncompleteExecution(scenarioId: number, id: string, how: 'resolved' | 'deleted' = 'resolved'): void {
-    const list = this.dlqs.get(scenarioId) ?? [];
-    const d = list.find((x) => x.id === id);
-    if (!d) throw new Error(`no incomplete execution ${id}`);
-    if (how === 'deleted') list.splice(list.indexOf(d), 1);
-    else d.resolved = true;
-  }
-
-  private routeOperations(p: string, q: URLSearchParams): unknown {
-    let m: RegExpExecArray | null;
-    if ((m = /^\/audit-logs\/v2\/(organization|team)\/(\d+)$/.exec(p))) return this.listAuditLogs(m[1] as 'organization' | 'team', Number(m[2]), q);
-    if (p === '/dlqs') return this.listDlqs(q);
-    return undefined;
-  }
-
-  private listAuditLogs(kind: 'organization' | 'team', id: number, q: URLSearchParams): unknown {
-    checkParams(q, AUDIT_PARAMS);
-    if (kind === 'organization' && id !== this.organizationId) throw new ApiError(403, 'Access denied.', 'Organization not accessible.', 'SC403');
-    if (kind === 'team' && !this.teamIds.includes(id)) throw new ApiError(403, 'Access denied.', 'Team not accessible.', 'SC403');
-    if (!this.auditLogsLicensed) throw new ApiError(403, 'Forbidden', 'Your organization license does not include audit logs.', 'SC403');
-    const from = dateParam(q, 'dateFrom');
-    const to = dateParam(q, 'dateTo');
-    const sortBy = q.get('pg[sortBy]') ?? 'triggeredAt';
-    if (!['triggeredAt', 'createdAt', 'eventName', 'targetId'].includes(sortBy)) throw new ApiError(400, 'Invalid input.', `pg[sortBy] must be triggeredAt, createdAt, eventName or targetId, got '${sortBy}'.`, 'SC400');
-    if (sortBy !== 'triggeredAt') throw new ApiError(400, 'Invalid input.', 'This fake sorts by triggeredAt only.', 'SC400');
-    const sortDir = sortDirParam(q, 'asc');
-    const limit = limitParam(q, 1000);
-    const offset = optionalInt(q, 'pg[offset]') ?? 0;
-    const last = q.get('pg[last]') ?? undefined;
-    const stored = Date.now();
-    let rows = this.auditLogs
-      .filter((e) => Date.parse(e.createdAt) <= stored) // not yet stored: not listed
-      .filter((e) => kind === 'organization' || e.team?.id === id)
-      .filter((e) => {
-        const ts = Date.parse(e.triggeredAt);
-        return (from === undefined || ts >= from) && (to === undefined || ts <= to);
-      })
-      .sort((a, b) => cmp(a.triggeredAt, b.triggeredAt) || cmp(a.imtId, b.imtId));
-    if (sortDir === 'desc') rows.reverse();
-    if (last !== undefined) {
-      const at = rows.findIndex((e) => e.imtId === last);
-      if (at < 0) throw new ApiError(400, 'Invalid input.', `pg[last] '${last}' is not an entry of this listing.`, 'SC400');
-      rows = rows.slice(at + 1);
-    } else rows = rows.slice(offset);
-    return { auditLogs: rows.slice(0, limit).map((e) => structuredClone(e)), pg: { sortBy, sortDir, limit, ...(last !== undefined ? { last } : { offset }) } };
-  }
-
-  private listDlqs(q: URLSearchParams): unknown {
-    checkParams(q, DLQ_PARAMS);
-    const scenarioId = optionalInt(q, 'scenarioId');
-    if (scenarioId === undefined) throw new ApiError(400, 'Invalid input.', 'scenarioId is required.', 'SC400');
-    this.requireScenario(scenarioId);
-    const offset = optionalInt(q, 'pg[offset]') ?? 0;
-    const limit = limitParam(q, 10_000);
-    const rows = [...(this.dlqs.get(scenarioId) ?? [])].sort((a, b) => cmp(b.created, a.created) || cmp(a.id, b.id));
-    return { dlqs: rows.slice(offset, offset + limit).map((d) => ({ ...d })), pg: { sortBy: 'created', sortDir: 'desc', limit, offset } };
-  }
-
-  private requireScenario(id: number): void {
+  /** 404 unless the scenario exists. */
+  requireScenario(id: number): void {
     if (!this.scenarios.has(id)) throw new ApiError(404, 'Not found', `Scenario ${id} not found.`, 'SC404');
   }
 }
@@ -454,41 +314,28 @@ function scenarioBody(s: FakeScenario): unknown {
   };
 }
 
-function checkParams(q: URLSearchParams, allowed: Set<string>): void {
+export function checkParams(q: URLSearchParams, allowed: Set<string>): void {
   for (const key of q.keys()) {
     if (!allowed.has(key)) throw new ApiError(400, 'Invalid input.', `Unknown parameter '${key}'.`, 'SC400');
   }
 }
 
-function optionalInt(q: URLSearchParams, key: string): number | undefined {
+export function optionalInt(q: URLSearchParams, key: string): number | undefined {
   const v = q.get(key);
   if (v === null) return undefined;
   if (!/^\d+$/.test(v)) throw new ApiError(400, 'Invalid input.', `${key} must be a non-negative integer, got '${v}'.`, 'SC400');
   return Number(v);
 }
 
-function limitParam(q: URLSearchParams, dflt: number): number {
+export function limitParam(q: URLSearchParams, dflt: number): number {
   const limit = optionalInt(q, 'pg[limit]') ?? dflt;
   if (limit < 1 || limit > MAX_LIMIT) throw new ApiError(400, 'Invalid input.', `pg[limit] must be between 1 and ${MAX_LIMIT}.`, 'SC400');
   return limit;
 }
 
-function sortDirParam(q: URLSearchParams, dflt: 'asc' | 'desc'): 'asc' | 'desc' {
+export function sortDirParam(q: URLSearchParams, dflt: 'asc' | 'desc'): 'asc' | 'desc' {
   const v = q.get('pg[sortDir]') ?? dflt;
   if (v !== 'asc' && v !== 'desc') throw new ApiError(400, 'Invalid input.', `pg[sortDir] must be asc or desc, got '${v}'.`, 'SC400');
   return v;
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Audit log dates: an ISO 8601 date or date-time, or epoch milliseconds (Make's SDK docs). */
-function dateParam(q: URLSearchParams, key: string): number | undefined {
-  const v = q.get(key);
-  if (v === null) return undefined;
-  if (/^\d+$/.test(v)) return Number(v);
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(v) ? Date.parse(v) : NaN;
-  if (Number.isNaN(ms)) throw new ApiError(400, 'Invalid input.', `${key} must be an ISO 8601 date or epoch milliseconds, got '${v}'.`, 'SC400');
-  return ms;
-}

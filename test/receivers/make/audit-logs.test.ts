@@ -29,7 +29,7 @@ describe('make receiver: audit logs', () => {
 
   it('maps each entry to one record: event name, actor id, team, target, versions, triggeredAt and createdAt', async () => {
     const t = Date.parse(new Date(Date.now() - 10 * 60_000).toISOString());
-    const e = api.addAuditLog({ triggeredMs: t, eventName: 'scenario_blueprint_updated', targetId: '4711', version: { from: '3', to: '4' } });
+    const e = api.ops.addAuditLog({ triggeredMs: t, eventName: 'scenario_blueprint_updated', targetId: '4711', version: { from: '3', to: '4' } });
     const sink = new Sink();
     const { receiver } = await start(config(), sink);
     await receiver.pollNow();
@@ -48,8 +48,8 @@ describe('make receiver: audit logs', () => {
   });
 
   it('keeps actor name and email out unless include_actor_identity, and always for an anonymized actor', async () => {
-    api.addAuditLog({ triggeredMs: Date.now() - 60_000 });
-    api.addAuditLog({ triggeredMs: Date.now() - 50_000, actor: { id: 6, anonymized: true } });
+    api.ops.addAuditLog({ triggeredMs: Date.now() - 60_000 });
+    api.ops.addAuditLog({ triggeredMs: Date.now() - 50_000, actor: { id: 6, anonymized: true } });
     const off = new Sink();
     await (await start(config(), off)).receiver.pollNow();
     expect(audits(off).flatMap((r) => Object.values(r.attributes).map(String)).join(' ')).not.toMatch(/Jane|jane@/);
@@ -64,14 +64,14 @@ describe('make receiver: audit logs', () => {
 
   it('pages with pg[last] and delivers every entry exactly once across a restart', async () => {
     const base = Date.now() - 3 * 3_600_000;
-    const all = Array.from({ length: AUDIT_PAGE_LIMIT + 120 }, (_, i) => api.addAuditLog({ triggeredMs: base + i * 1000 }).uuid);
+    const all = Array.from({ length: AUDIT_PAGE_LIMIT + 120 }, (_, i) => api.ops.addAuditLog({ triggeredMs: base + i * 1000 }).uuid);
     const storage = new MemoryStorageClient();
     const sink = new Sink();
     const first = await start(config(), sink, storage);
     await first.receiver.pollNow();
     expect(api.requests.some((r) => r.query['pg[last]'] !== undefined)).toBe(true);
     await first.receiver.shutdown();
-    const later = Array.from({ length: 5 }, (_, i) => api.addAuditLog({ triggeredMs: Date.now() - 5000 + i }).uuid);
+    const later = Array.from({ length: 5 }, (_, i) => api.ops.addAuditLog({ triggeredMs: Date.now() - 5000 + i }).uuid);
     const second = await start(config(), sink, storage);
     await second.receiver.pollNow();
     await second.receiver.pollNow();
@@ -83,24 +83,24 @@ describe('make receiver: audit logs', () => {
   it('delivers an entry stored late under an earlier triggeredAt', async () => {
     const sink = new Sink();
     const { receiver } = await start(config(), sink);
-    api.addAuditLog({ triggeredMs: Date.now() - 2000 });
+    api.ops.addAuditLog({ triggeredMs: Date.now() - 2000 });
     await receiver.pollNow();
-    const late = api.addAuditLog({ triggeredMs: Date.now() - 120_000, storedDelayMs: 0 });
+    const late = api.ops.addAuditLog({ triggeredMs: Date.now() - 120_000, storedDelayMs: 0 });
     await receiver.pollNow();
     expect(audits(sink).map((r) => r.attributes['make.audit.uuid'])).toContain(late.uuid);
     expect(audits(sink)).toHaveLength(2);
   });
 
   it('keeps only the configured events', async () => {
-    api.addAuditLog({ triggeredMs: Date.now() - 3000, eventName: 'scenario_created' });
-    api.addAuditLog({ triggeredMs: Date.now() - 2000, eventName: 'connection_updated' });
+    api.ops.addAuditLog({ triggeredMs: Date.now() - 3000, eventName: 'scenario_created' });
+    api.ops.addAuditLog({ triggeredMs: Date.now() - 2000, eventName: 'connection_updated' });
     const sink = new Sink();
     await (await start(config({ events: ['scenario_created'] }), sink)).receiver.pollNow();
     expect(audits(sink).map((r) => r.record.eventName)).toEqual(['make.audit.scenario_created']);
   });
 
   it('on 403 (no audit logs in the license) warns once, disables audit logs and keeps polling executions', async () => {
-    api.auditLogsLicensed = false;
+    api.ops.auditLogsLicensed = false;
     const s = api.addScenario();
     const sink = new Sink();
     const { receiver, logger } = await start(config(), sink);
@@ -119,7 +119,7 @@ describe('make receiver: audit logs', () => {
   });
 
   it('reads a team\'s audit logs when audit_logs.team_id is set', async () => {
-    api.addAuditLog({ triggeredMs: Date.now() - 3000 });
+    api.ops.addAuditLog({ triggeredMs: Date.now() - 3000 });
     const sink = new Sink();
     await (await start(config({ team_id: 27 }), sink)).receiver.pollNow();
     expect(api.requests.some((r) => r.path.endsWith('/audit-logs/v2/team/27'))).toBe(true);

@@ -29,7 +29,7 @@ describe('make receiver: incomplete executions', () => {
 
   it('emits a record per new incomplete execution with id, reason, attempts, size, retry and resolved', async () => {
     const s = api.addScenario({ name: 'Order sync' });
-    const d = api.addIncompleteExecution(s.id, { attempts: 2, size: 1024, retry: true });
+    const d = api.ops.addIncompleteExecution(s.id, { attempts: 2, size: 1024, retry: true });
     const sink = new Sink();
     const { receiver, telemetry } = await start(sink);
     await receiver.pollNow();
@@ -50,13 +50,13 @@ describe('make receiver: incomplete executions', () => {
 
   it('emits a resolved record when Make marks it resolved or it disappears, and the gauge falls', async () => {
     const s = api.addScenario();
-    const a = api.addIncompleteExecution(s.id);
-    const b = api.addIncompleteExecution(s.id);
+    const a = api.ops.addIncompleteExecution(s.id);
+    const b = api.ops.addIncompleteExecution(s.id);
     const sink = new Sink();
     const { receiver, telemetry } = await start(sink);
     await receiver.pollNow();
-    api.resolveIncompleteExecution(s.id, a.id);
-    api.resolveIncompleteExecution(s.id, b.id, 'deleted');
+    api.ops.resolveIncompleteExecution(s.id, a.id);
+    api.ops.resolveIncompleteExecution(s.id, b.id, 'deleted');
     await receiver.pollNow();
     await receiver.pollNow();
     const resolved = dlqRecords(sink).filter((r) => r.record.eventName === 'make.incomplete_execution.resolved');
@@ -67,14 +67,14 @@ describe('make receiver: incomplete executions', () => {
 
   it('neither repeats nor loses a record across a restart (state in storage)', async () => {
     const s = api.addScenario();
-    const a = api.addIncompleteExecution(s.id);
+    const a = api.ops.addIncompleteExecution(s.id);
     const storage = new MemoryStorageClient();
     const sink = new Sink();
     const first = await start(sink, storage);
     await first.receiver.pollNow();
     await first.receiver.shutdown();
-    api.resolveIncompleteExecution(s.id, a.id);
-    const b = api.addIncompleteExecution(s.id);
+    api.ops.resolveIncompleteExecution(s.id, a.id);
+    const b = api.ops.addIncompleteExecution(s.id);
     const second = await start(sink, storage);
     await second.receiver.pollNow();
     expect(dlqRecords(sink).map((r) => [r.record.eventName, r.attributes['make.incomplete_execution.id']])).toEqual([
@@ -86,7 +86,7 @@ describe('make receiver: incomplete executions', () => {
 
   it('keeps the state when downstream refuses, and reports on the next poll', async () => {
     const s = api.addScenario();
-    api.addIncompleteExecution(s.id);
+    api.ops.addIncompleteExecution(s.id);
     const sink = new Sink();
     sink.refuseNext(new RetryableError('queue full'));
     const { receiver, logger } = await start(sink);

@@ -109,18 +109,18 @@ describe('audit logs and incomplete executions across kill -9', () => {
   it('delivers each audit entry and each incomplete-execution change exactly once across two kills', async () => {
     const expected: string[] = [];
     const t = Date.now() - 10 * 60_000;
-    for (let i = 0; i < 30; i++) expected.push(`audit/${make.addAuditLog({ triggeredMs: t + i * 1000 }).uuid}`);
-    const d1 = make.addIncompleteExecution(scenario.id);
+    for (let i = 0; i < 30; i++) expected.push(`audit/${make.ops.addAuditLog({ triggeredMs: t + i * 1000 }).uuid}`);
+    const d1 = make.ops.addIncompleteExecution(scenario.id);
     expected.push(`make.incomplete_execution/${d1.id}`);
 
     let gw = await start();
     await settle(expected.length);
     await gw.kill9();
 
-    for (let i = 0; i < 10; i++) expected.push(`audit/${make.addAuditLog({ triggeredMs: Date.now() - 5000 + i }).uuid}`);
-    make.resolveIncompleteExecution(scenario.id, d1.id);
+    for (let i = 0; i < 10; i++) expected.push(`audit/${make.ops.addAuditLog({ triggeredMs: Date.now() - 5000 + i }).uuid}`);
+    make.ops.resolveIncompleteExecution(scenario.id, d1.id);
     expected.push(`make.incomplete_execution.resolved/${d1.id}`);
-    const d2 = make.addIncompleteExecution(scenario.id);
+    const d2 = make.ops.addIncompleteExecution(scenario.id);
     expected.push(`make.incomplete_execution/${d2.id}`);
 
     gw = await start();
