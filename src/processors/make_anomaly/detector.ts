@@ -38,6 +38,11 @@ export class AnomalyDetector {
     return out;
   }
 
+  /** Marks scenarios for the next `takeDirty` again (their write failed). */
+  markDirty(ids: string[]): void {
+    for (const id of ids) if (this.models.has(id)) this.dirty.add(id);
+  }
+
   scenarioIds(): string[] {
     return [...this.models.keys()];
   }

@@ -153,7 +153,7 @@ export class MakeAnomalyProcessor implements Component, LogsConsumer {
       await this.storage.set(INDEX_KEY, JSON.stringify(this.detector.scenarioIds()));
     } catch (err) {
       this.settings.logger.warn('make_anomaly: could not store baselines; retrying at the next check', { error: err instanceof Error ? err.message : String(err) });
-      for (const [id, state] of dirty) this.detector.restore(id, state);
+      this.detector.markDirty(dirty.map(([id]) => id));
     }
   }
 

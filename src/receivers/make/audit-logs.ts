@@ -58,10 +58,6 @@ export class AuditLogReader {
     this.events = o.config.events.length > 0 ? new Set(o.config.events) : undefined;
   }
 
-  get enabled(): boolean {
-    return !this.disabled;
-  }
-
   async pass(signal: AbortSignal): Promise<void> {
     if (this.disabled) return;
     const passStart = this.now();

@@ -92,4 +92,32 @@ describe('make_anomaly processor', () => {
     expect(anomalies(sink)).toHaveLength(1);
     await processor.shutdown();
   });
+
+  it('writes the baselines again at the next check when a storage write failed', async () => {
+    const storage = new MemoryStorageClient();
+    let failNext = true;
+    const flaky = Object.assign(Object.create(storage) as MemoryStorageClient, {
+      set: async (k: string, v: string) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full');
+        }
+        await storage.set(k, v);
+      },
+    });
+    const { processor, sink, telemetry } = build(storage);
+    await processor.start(storageHost(flaky));
+    await processor.consume(logsOf(hoursOfRuns(START, 2)));
+    await processor.check();
+    expect(await storage.get('scenario/7')).toBeUndefined();
+    await processor.check();
+    const stored = JSON.parse((await storage.get('scenario/7'))!) as { state: { v: number; history: { n: number }[] }; resource: { key: string }[] };
+    expect(stored.state.v).toBe(1);
+    expect(stored.state.history.map((x) => x.n)).toEqual([4, 4]); // both hours, closed by the clock
+    expect(stored.resource.map((kv) => kv.key)).toContain('make.scenario.name');
+    expect(await storage.get('scenarios')).toBe('["7"]');
+    expect(sink.records()).toHaveLength(8);
+    expect(await telemetry.metrics()).not.toContain('gateway_make_anomalies_total{');
+    await processor.shutdown();
+  });
 });
