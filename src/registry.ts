@@ -9,6 +9,8 @@ import { resourceProcessorFactory } from './processors/resource/factory.js';
 import { filterProcessorFactory } from './processors/filter/factory.js';
 import { transformProcessorFactory } from './processors/transform/factory.js';
 import { redactionProcessorFactory } from './processors/redaction/factory.js';
+import { logMetricsProcessorFactory } from './processors/log_metrics/factory.js';
+import { makeAnomalyProcessorFactory } from './processors/make_anomaly/factory.js';
 import { otlphttpExporterFactory } from './exporters/otlphttp/factory.js';
 import { otlpExporterFactory } from './exporters/otlp/factory.js';
 import { debugExporterFactory } from './exporters/debug/factory.js';
@@ -38,6 +40,8 @@ export const factories: AnyFactory[] = [
   filterProcessorFactory,
   transformProcessorFactory,
   redactionProcessorFactory,
+  logMetricsProcessorFactory,
+  makeAnomalyProcessorFactory,
   otlphttpExporterFactory,
   otlpExporterFactory,
   debugExporterFactory,

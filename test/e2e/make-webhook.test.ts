@@ -133,7 +133,7 @@ describe('make webhook, through the gateway process', () => {
   it('maps an execution-shaped object exactly like a polled execution', async () => {
     const res = await post(JSON.stringify(execution), { 'x-make-apikey': API_KEY });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 1 });
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
     await backend.waitForRecords(2);
     const d = delivered().find((x) => x.attributes['make.execution.id'] === execution.id)!;
     expect(d.resource).toEqual({
@@ -165,7 +165,7 @@ describe('make webhook, through the gateway process', () => {
   it('maps an array of free-form objects: message/msg to body, level/severity to severity, timestamp to time, the rest to attributes', async () => {
     const res = await post(JSON.stringify(freeForm), { 'x-make-apikey': API_KEY });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 2 });
+    expect(await res.json()).toEqual({ accepted: 2, duplicates: 0 });
     await backend.waitForRecords(4);
     const byBody = (b: string) => delivered().find((x) => x.record.body?.stringValue === b)!;
     const payment = byBody('Payment failed for order 17');

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeMakeOperations } from './make-api-operations.js';
+
+export type { FakeAuditLog, FakeIncompleteExecution } from './make-api-operations.js';
 
 /**
  * A strict fake of the Make API v2 calls the `make` receiver uses (docs/make-receiver.md), with the
@@ -59,7 +62,7 @@ const DEFAULT_LOGS_LIMIT = 50;
 const DEFAULT_SCENARIOS_LIMIT = 10;
 const MAX_LIMIT = 10_000;
 
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -75,9 +78,11 @@ export class FakeMakeApi {
   readonly requests: FakeRequest[] = [];
   readonly organizationId: number;
   readonly teamIds: number[];
-  private readonly scenarios = new Map<number, FakeScenario>();
+  readonly scenarios = new Map<number, FakeScenario>();
   private readonly executions = new Map<number, FakeExecution[]>();
   private readonly failures = new Map<number, number>();
+  /** Audit logs and incomplete executions (make-api-operations.ts). */
+  readonly ops = new FakeMakeOperations(this);
   private pending429: { retryAfterSeconds?: number } | undefined;
   private server?: Server;
   private nextScenarioId = 1000;
@@ -200,6 +205,8 @@ export class FakeMakeApi {
     if ((m = /^\/scenarios\/(\d+)\/logs$/.exec(p))) return this.listLogs(Number(m[1]), url.searchParams);
     if ((m = /^\/scenarios\/(\d+)\/logs\/([0-9a-f]{32})$/.exec(p))) return this.getLog(Number(m[1]), m[2], url.searchParams);
     if ((m = /^\/organizations\/(\d+)$/.exec(p))) return this.getOrganization(Number(m[1]), url.searchParams);
+    const operations = this.ops.route(p, url.searchParams);
+    if (operations !== undefined) return operations;
     throw new ApiError(404, 'Not found', `No route for ${p}.`, 'SC404');
   }
 
@@ -293,7 +300,8 @@ export class FakeMakeApi {
     };
   }
 
-  private requireScenario(id: number): void {
+  /** 404 unless the scenario exists. */
+  requireScenario(id: number): void {
     if (!this.scenarios.has(id)) throw new ApiError(404, 'Not found', `Scenario ${id} not found.`, 'SC404');
   }
 }
@@ -306,27 +314,28 @@ function scenarioBody(s: FakeScenario): unknown {
   };
 }
 
-function checkParams(q: URLSearchParams, allowed: Set<string>): void {
+export function checkParams(q: URLSearchParams, allowed: Set<string>): void {
   for (const key of q.keys()) {
     if (!allowed.has(key)) throw new ApiError(400, 'Invalid input.', `Unknown parameter '${key}'.`, 'SC400');
   }
 }
 
-function optionalInt(q: URLSearchParams, key: string): number | undefined {
+export function optionalInt(q: URLSearchParams, key: string): number | undefined {
   const v = q.get(key);
   if (v === null) return undefined;
   if (!/^\d+$/.test(v)) throw new ApiError(400, 'Invalid input.', `${key} must be a non-negative integer, got '${v}'.`, 'SC400');
   return Number(v);
 }
 
-function limitParam(q: URLSearchParams, dflt: number): number {
+export function limitParam(q: URLSearchParams, dflt: number): number {
   const limit = optionalInt(q, 'pg[limit]') ?? dflt;
   if (limit < 1 || limit > MAX_LIMIT) throw new ApiError(400, 'Invalid input.', `pg[limit] must be between 1 and ${MAX_LIMIT}.`, 'SC400');
   return limit;
 }
 
-function sortDirParam(q: URLSearchParams, dflt: 'asc' | 'desc'): 'asc' | 'desc' {
+export function sortDirParam(q: URLSearchParams, dflt: 'asc' | 'desc'): 'asc' | 'desc' {
   const v = q.get('pg[sortDir]') ?? dflt;
   if (v !== 'asc' && v !== 'desc') throw new ApiError(400, 'Invalid input.', `pg[sortDir] must be asc or desc, got '${v}'.`, 'SC400');
   return v;
 }
+

@@ -19,6 +19,8 @@ export const DEFAULT_INITIAL_LOOKBACK_MS = 24 * 3_600_000;
 export const FALLBACK_REQUESTS_PER_MINUTE = 60;
 export const DEFAULT_SERVICE_NAME = 'make';
 export const DEFAULT_WEBHOOK_PATH = '/';
+/** Make's HTTP module retries within minutes; an hour covers retries and a re-run error route. */
+export const DEFAULT_WEBHOOK_DEDUP_WINDOW_MS = 3_600_000;
 
 /** Make ids are integers; YAML with `${env:…}` expansion hands them over as strings. */
 const makeId = () =>
@@ -48,13 +50,30 @@ const webhookSchema = z.strictObject({
     .default(DEFAULT_WEBHOOK_PATH)
     .refine((p) => p.startsWith('/'), 'expected a path starting with "/"'),
   api_key: z.string().min(1, 'expected a non-empty api key'),
+  dedup_window: duration().default(DEFAULT_WEBHOOK_DEDUP_WINDOW_MS),
 });
+
+/** `/audit-logs/v2/organization/{id}` or `/team/{id}`; the id defaults to the receiver's own. */
+const auditLogsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    organization_id: makeId().optional(),
+    team_id: makeId().optional(),
+    /** Make event names to keep (`scenario_created`, …); empty or absent = all. */
+    events: z.array(z.string().min(1)).default([]),
+    /** Actor name and email are personal data: off unless asked for. */
+    include_actor_identity: z.boolean().default(false),
+  })
+  .refine((a) => !(a.organization_id !== undefined && a.team_id !== undefined), { message: 'set either organization_id or team_id, not both', path: ['team_id'] });
+
+const incompleteExecutionsSchema = z.strictObject({ enabled: z.boolean().default(true) });
 
 export const makeConfigSchema = z
   .strictObject({
     api_token: z.string().min(1, 'expected a non-empty Make API token').optional(),
-    zone: z.enum(MAKE_ZONES).optional(),
-    base_url: httpUrl().optional(),
+    // null clears a zone set by an earlier --config (a later file switches to base_url).
+    zone: z.enum(MAKE_ZONES).nullish().transform((v) => v ?? undefined),
+    base_url: httpUrl().nullish().transform((v) => v ?? undefined),
     team_id: makeId().optional(),
     organization_id: makeId().optional(),
     scenarios: z.array(makeId()).optional(),
@@ -64,6 +83,8 @@ export const makeConfigSchema = z
     storage: z.string().min(1).optional(),
     service_name: z.string().min(1).default(DEFAULT_SERVICE_NAME),
     webhook: webhookSchema.optional(),
+    audit_logs: auditLogsSchema.optional(),
+    incomplete_executions: incompleteExecutionsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.api_token === undefined && c.webhook === undefined) {
@@ -80,10 +101,32 @@ export const makeConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['team_id'], message: 'polling needs team_id or organization_id (or both)' });
       }
     }
+    const audit = c.audit_logs;
+    if (audit?.enabled) {
+      if (c.api_token === undefined) ctx.addIssue({ code: 'custom', path: ['audit_logs'], message: 'audit_logs needs api_token' });
+      if (audit.organization_id === undefined && audit.team_id === undefined && c.organization_id === undefined && c.team_id === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['audit_logs', 'organization_id'], message: 'audit_logs needs organization_id or team_id (its own or the receiver\'s)' });
+      }
+    }
+    if (c.incomplete_executions?.enabled && c.api_token === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['incomplete_executions'], message: 'incomplete_executions needs api_token' });
+    }
   });
 
 export type MakeConfig = z.output<typeof makeConfigSchema>;
 export type MakeWebhookConfig = NonNullable<MakeConfig['webhook']>;
+export type MakeAuditLogsConfig = NonNullable<MakeConfig['audit_logs']>;
+
+/** Where audit logs are read: the section's own id, else the receiver's organization, else its team. */
+export function auditLogScope(c: MakeConfig): { kind: 'organization' | 'team'; id: number } | undefined {
+  const a = c.audit_logs;
+  if (!a?.enabled) return undefined;
+  if (a.organization_id !== undefined) return { kind: 'organization', id: a.organization_id };
+  if (a.team_id !== undefined) return { kind: 'team', id: a.team_id };
+  if (c.organization_id !== undefined) return { kind: 'organization', id: c.organization_id };
+  if (c.team_id !== undefined) return { kind: 'team', id: c.team_id };
+  return undefined;
+}
 
 /** `https://{zone}/api/v2`, or the private base_url without a trailing slash. */
 export function apiBaseUrl(config: MakeConfig): string | undefined {

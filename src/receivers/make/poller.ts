@@ -76,6 +76,11 @@ export class ScenarioPoller {
     this.now = o.now ?? Date.now;
   }
 
+  /** The scenarios polled now (after the last refresh). */
+  polledScenarios(): MakeScenario[] {
+    return [...this.scenarios.values()].map((s) => s.scenario);
+  }
+
   /** One pass: refresh the scenario list, then drain each scenario's new executions. */
   async pass(signal: AbortSignal): Promise<void> {
     await this.refreshScenarios(signal);

@@ -3,7 +3,9 @@ import { MemoryStorageClient, isStorageExtension, type StorageClient } from '../
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 import { MakeApiClient } from './api-client.js';
-import { FALLBACK_REQUESTS_PER_MINUTE, apiBaseUrl, zoneName, type MakeConfig } from './config.js';
+import { AuditLogReader } from './audit-logs.js';
+import { FALLBACK_REQUESTS_PER_MINUTE, apiBaseUrl, auditLogScope, zoneName, type MakeConfig } from './config.js';
+import { IncompleteExecutionsReader } from './incomplete-executions.js';
 import type { ResourceContext } from './mapping.js';
 import { ScenarioPoller } from './poller.js';
 import { MINUTE_MS, RateLimiter, sleep } from './rate-limiter.js';
@@ -26,6 +28,8 @@ export class MakeReceiver implements Component {
   private readonly resource: ResourceContext;
   private webhook?: MakeWebhookServer;
   private poller?: Promise<ScenarioPoller | undefined>;
+  private auditLogs?: AuditLogReader;
+  private incomplete?: IncompleteExecutionsReader;
   private loop?: Promise<void>;
   /** Passes run one at a time; `pollNow` queues behind the running one. */
   private passChain: Promise<void> = Promise.resolve();
@@ -124,6 +128,8 @@ export class MakeReceiver implements Component {
       const poller = await this.poller;
       if (!poller || this.abort.signal.aborted) return;
       await poller.pass(this.abort.signal);
+      await this.incomplete?.pass(poller.polledScenarios(), this.abort.signal);
+      await this.auditLogs?.pass(this.abort.signal);
     });
     this.passChain = run.catch(() => {});
     return run;
@@ -158,6 +164,10 @@ export class MakeReceiver implements Component {
     rpm ??= FALLBACK_REQUESTS_PER_MINUTE;
     limiter.setRate(rpm);
     settings.logger.info('make receiver polling', { requests_per_minute: rpm, poll_interval_ms: config.poll_interval });
+    const shared = { receiverId: settings.id, client, organizationId: config.organization_id, resource: this.resource, storage, next: this.next, telemetry: settings.telemetry, logger: settings.logger, now: testOptions.now };
+    const auditScope = auditLogScope(config);
+    if (auditScope) this.auditLogs = new AuditLogReader({ ...shared, scope: auditScope, config: config.audit_logs!, lookbackMs: config.initial_lookback });
+    if (config.incomplete_executions?.enabled) this.incomplete = new IncompleteExecutionsReader(shared);
     const source: ScenarioSource = config.team_id !== undefined ? { teamId: config.team_id } : { organizationId: config.organization_id! };
     return new ScenarioPoller({
       receiverId: settings.id,

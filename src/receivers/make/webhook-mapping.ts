@@ -2,14 +2,13 @@ import { PermanentError } from '../../errors.js';
 import { SeverityNumber, newLogRecord, type KeyValue, type LogRecord, type Logs } from '../../pdata/model.js';
 import { attr, toAnyValue } from '../../pdata/values.js';
 import { executionToLogRecord, msToNanos, resourceLogs, scenarioResource, type MakeExecution, type ResourceContext } from './mapping.js';
+import { PayloadInvalid, checkCount, checkValueLimits, parseExecutionStatus, parseScenarioId, parseWebhookTimestampMs } from './webhook-validation.js';
 
 /**
  * What a Make scenario's HTTP module pushes: execution-shaped objects (they carry `scenarioId`)
  * map exactly like polled executions; any other object is a free-form log line
  * (`message`/`msg` → body, `level`/`severity` → severity, `timestamp` → time, the rest → attributes).
  */
-
-const STATUS_BY_NAME: Record<string, number> = { pending: 0, success: 1, warning: 2, error: 3 };
 
 const SEVERITY_BY_NAME: Record<string, number> = {
   trace: SeverityNumber.TRACE,
@@ -36,39 +35,32 @@ export function parseSeverity(v: unknown): [number, string] {
   return [SeverityNumber.UNSPECIFIED, v === undefined || v === null ? '' : String(v)];
 }
 
-/** ISO 8601 text, or epoch seconds / ms / µs / ns told apart by magnitude. */
-export function parseTimestampNanos(v: unknown): bigint | undefined {
-  if (typeof v === 'string') {
-    if (/^\s*\d+(\.\d+)?\s*$/.test(v)) return parseTimestampNanos(Number(v));
-    const ms = Date.parse(v);
-    return Number.isNaN(ms) ? undefined : msToNanos(ms);
-  }
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return undefined;
-  if (v < 1e11) return BigInt(Math.round(v * 1e9));
-  if (v < 1e14) return BigInt(Math.round(v * 1e3)) * 1000n;
-  if (v < 1e17) return BigInt(Math.round(v)) * 1000n;
-  return BigInt(Math.round(v));
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function asExecution(o: Record<string, unknown>): MakeExecution {
-  const status = typeof o.status === 'string' ? (STATUS_BY_NAME[o.status.toLowerCase()] ?? Number(o.status)) : (o.status as number);
-  return { ...(o as unknown as MakeExecution), status };
+const COUNT_FIELDS = ['duration', 'operations', 'centicredits', 'transfer'] as const;
+
+/** Validates an execution-shaped object (naming the bad field) and normalizes its time and status. */
+function asExecution(o: Record<string, unknown>, where: string): MakeExecution {
+  const status = parseExecutionStatus(o.status, `${where}.status`);
+  if (o.id !== undefined && (typeof o.id !== 'string' || o.id === '')) throw new PayloadInvalid(`${where}.id`, 'expected the execution id as a non-empty string');
+  for (const f of COUNT_FIELDS) checkCount(o[f], `${where}.${f}`);
+  const e = { ...(o as unknown as MakeExecution), status };
+  if (o.timestamp !== undefined) e.timestamp = new Date(parseWebhookTimestampMs(o.timestamp, `${where}.timestamp`)).toISOString();
+  else if (typeof o.imtId !== 'string' || !/^\d{10,16}_/.test(o.imtId)) throw new PayloadInvalid(`${where}.timestamp`, 'missing (and no imtId to take the start time from)');
+  return e;
 }
 
-function freeFormRecord(o: Record<string, unknown>, observedMs: number): LogRecord {
+function freeFormRecord(o: Record<string, unknown>, observedMs: number, where: string): LogRecord {
   const { message, msg, level, severity, timestamp, ...rest } = o;
   const bodyValue = message ?? msg;
   const [severityNumber, severityText] = parseSeverity(level ?? severity);
-  const time = timestamp === undefined ? undefined : parseTimestampNanos(timestamp);
+  const time = timestamp === undefined ? undefined : msToNanos(parseWebhookTimestampMs(timestamp, `${where}.timestamp`));
   const attributes: KeyValue[] = Object.entries(rest).map(([k, v]) => attr(k, v));
   // Keep what we could not read rather than dropping it.
   if (message !== undefined && msg !== undefined) attributes.push(attr('msg', msg));
   if (level !== undefined && severity !== undefined) attributes.push(attr('severity', severity));
-  if (timestamp !== undefined && time === undefined) attributes.push(attr('timestamp', timestamp));
   return newLogRecord({
     timeUnixNano: time ?? 0n,
     observedTimeUnixNano: msToNanos(observedMs),
@@ -92,16 +84,18 @@ export function webhookBodyToLogs(body: unknown, ctx: ResourceContext, observedM
     g.records.push(record);
   };
   items.forEach((item, i) => {
+    const where = Array.isArray(body) ? `[${i}]` : 'body';
     if (!isObject(item)) throw new PermanentError(`${Array.isArray(body) ? `element ${i}` : 'body'} is not a JSON object`, 'PAYLOAD_INVALID');
+    checkValueLimits(item, where);
     if (item.scenarioId !== undefined) {
-      const e = asExecution(item);
-      const id = typeof item.scenarioId === 'string' && /^\d+$/.test(item.scenarioId) ? Number(item.scenarioId) : (item.scenarioId as number);
+      const id = parseScenarioId(item.scenarioId, `${where}.scenarioId`);
+      const e = asExecution(item, where);
       const name = typeof item.scenarioName === 'string' ? item.scenarioName : scenarioName(id);
       const scenario = { id, name, teamId: e.teamId, organizationId: e.organizationId };
       const key = JSON.stringify([scenario.id, scenario.name, scenario.teamId, scenario.organizationId]);
       add(key, () => scenarioResource(ctx, scenario), executionToLogRecord(e, name, observedMs));
     } else {
-      add('', () => scenarioResource(ctx, undefined), freeFormRecord(item, observedMs));
+      add('', () => scenarioResource(ctx, undefined), freeFormRecord(item, observedMs, where));
     }
   });
   return { resourceLogs: [...groups.values()].map((g) => resourceLogs(g.resource, g.records)) };

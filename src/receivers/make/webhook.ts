@@ -9,6 +9,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 import type { MakeWebhookConfig } from './config.js';
 import type { ResourceContext } from './mapping.js';
+import { WebhookDeduplicator } from './webhook-dedup.js';
 import { webhookBodyToLogs } from './webhook-mapping.js';
 
 /**
@@ -47,9 +48,11 @@ const IDLE_SWEEP_MS = 100;
 export class MakeWebhookServer {
   private server?: Server;
   private readonly keyDigest: Buffer;
+  private readonly dedup: WebhookDeduplicator;
 
   constructor(private readonly o: WebhookOptions) {
     this.keyDigest = digest(o.config.api_key);
+    this.dedup = new WebhookDeduplicator(o.config.dedup_window, o.telemetry.registry, o.receiverId);
   }
 
   async start(): Promise<void> {
@@ -85,14 +88,20 @@ export class MakeWebhookServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const body = await this.readRequest(req);
-      const logs = this.map(body);
-      const n = countLogRecords(logs);
-      if (n > 0) await this.consume(logs, n, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
-      this.o.telemetry.receiverAccepted.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
-      reply(res, 200, { accepted: n });
+      const fresh = this.dedup.filter(await this.readRequest(req));
+      try {
+        const logs = this.map(fresh.body);
+        const n = countLogRecords(logs);
+        if (n > 0) await this.consume(logs, n, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
+        this.o.telemetry.receiverAccepted.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
+        reply(res, 200, { accepted: n, duplicates: fresh.duplicates });
+      } catch (err) {
+        this.dedup.release(fresh.claimed);
+        throw err;
+      }
     } catch (err) {
-      const r = err instanceof Refusal ? err : new Refusal(500, 'internal error');
+      // Never 500: Make's HTTP module treats 5xx other than 503 as a scenario error, not a retry.
+      const r = err instanceof Refusal ? err : new Refusal(503, 'temporarily unavailable', { 'retry-after': '1' });
       if (!(err instanceof Refusal)) this.o.logger.error('make webhook request failed', { error: err instanceof Error ? err.message : String(err) });
       this.o.telemetry.receiverRequestsRefused.inc({ receiver: this.o.receiverId, transport: TRANSPORT, status: String(r.status) });
       // An unread body (refused before reading) would keep the connection busy; close it instead.

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { makeReceiverFactory } from '../../../src/receivers/make/factory.js';
 import { apiBaseUrl, zoneName } from '../../../src/receivers/make/config.js';
 import { readConfigFiles } from '../../../src/config/load.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const parse = (c: unknown) => makeReceiverFactory.schema.safeParse(c);
 const messages = (c: unknown) => {
@@ -38,7 +41,7 @@ describe('make receiver config', () => {
     });
     expect(r.success).toBe(true);
     expect(r.data).toMatchObject({ organization_id: 21, scenarios: [1229, 1230], poll_interval: 30_000, initial_lookback: 7_200_000 });
-    expect(r.data!.webhook).toEqual({ endpoint: { host: '0.0.0.0', port: 8088 }, path: '/', api_key: 'hook-key' });
+    expect(r.data!.webhook).toMatchObject({ endpoint: { host: '0.0.0.0', port: 8088 }, path: '/', api_key: 'hook-key' });
     expect(apiBaseUrl(r.data!)).toBe('https://make.example.internal/api/v2');
     expect(zoneName(r.data!)).toBe('make.example.internal');
   });
@@ -79,5 +82,25 @@ describe('make receiver config', () => {
     const r = parse(doc.receivers.make);
     expect(r.error?.issues ?? []).toEqual([]);
     expect(r.data).toMatchObject({ team_id: 27, storage: 'file_storage', webhook: { path: '/make' } });
+  });
+
+  it('lets a later --config switch from zone to base_url with zone: null', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mog-make-zone-'));
+    writeFileSync(join(dir, 'a.yaml'), 'receivers:\n  make:\n    api_token: t0ken\n    zone: eu1.make.com\n    team_id: 27\n');
+    writeFileSync(join(dir, 'b.yaml'), 'receivers:\n  make:\n    zone: null\n    base_url: https://make.example.internal/api/v2\n');
+    const doc = readConfigFiles([join(dir, 'a.yaml'), join(dir, 'b.yaml')], {}) as { receivers: { make: unknown } };
+    rmSync(dir, { recursive: true, force: true });
+    const r = parse(doc.receivers.make);
+    expect(r.error?.issues ?? []).toEqual([]);
+    expect(apiBaseUrl(r.data!)).toBe('https://make.example.internal/api/v2');
+    expect(zoneName(r.data!)).toBe('make.example.internal');
+  });
+
+  it('reads audit_logs and incomplete_executions, refusing both ids or no id at all', () => {
+    const ok = parse({ api_token: 't', zone: 'eu1.make.com', team_id: 27, organization_id: 21, audit_logs: { enabled: true, events: ['scenario_created'] }, incomplete_executions: { enabled: true } });
+    expect(ok.error?.issues ?? []).toEqual([]);
+    expect(ok.data!.audit_logs).toEqual({ enabled: true, events: ['scenario_created'], include_actor_identity: false });
+    expect(messages({ api_token: 't', zone: 'eu1.make.com', team_id: 27, audit_logs: { organization_id: 1, team_id: 2 } }).join()).toMatch(/audit_logs.team_id: set either organization_id or team_id/);
+    expect(messages({ zone: 'eu1.make.com', webhook: { endpoint: '127.0.0.1:0', api_key: 'k' }, incomplete_executions: { enabled: true } }).join()).toMatch(/incomplete_executions needs api_token/);
   });
 });
