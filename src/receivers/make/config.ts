@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, httpUrl, parseHostPort, type HostPort } from '../../config/types.js';
+import { duration, httpUrl, parseHostPort, tlsServer, type HostPort } from '../../config/types.js';
+import { maxConnections } from '../../net/config.js';
 
 /** Make's public zones (DESIGN section 6); the API lives at `https://{zone}/api/v2`. */
 export const MAKE_ZONES = [
@@ -48,6 +49,9 @@ const webhookSchema = z.strictObject({
     .default(DEFAULT_WEBHOOK_PATH)
     .refine((p) => p.startsWith('/'), 'expected a path starting with "/"'),
   api_key: z.string().min(1, 'expected a non-empty api key'),
+  /** The server `tls` block (cert_file, key_file, client_ca_file, min_version), as on the OTLP receiver. */
+  tls: tlsServer(),
+  max_connections: maxConnections(),
 });
 
 export const makeConfigSchema = z

@@ -1,11 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_RETRY_AFTER_MS, GatewayError, isPermanent, isRetryable } from '../../errors.js';
+import { HttpError } from '../../net/http-error.js';
+import { startHttpServer, type KitServer } from '../../net/http-server.js';
+import { readTextBody } from '../../net/request-body.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import type { LogsConsumer } from '../../pipeline/component.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
+import { ReceiverObsreport } from '../helper/obsreport.js';
+import { retryAfterSeconds } from '../otlp/refusal.js';
 import type { MakeWebhookConfig } from './config.js';
 import type { ResourceContext } from './mapping.js';
 import { webhookBodyToLogs } from './webhook-mapping.js';
@@ -13,7 +17,8 @@ import { webhookBodyToLogs } from './webhook-mapping.js';
 /**
  * The push side of the Make receiver: a scenario's HTTP module POSTs JSON here. The request is
  * mapped in full before one `consume`, so it is accepted whole or refused whole, and 200 means the
- * records are durably queued downstream.
+ * records are durably queued downstream. The listener is the server kit's (src/net/): TLS,
+ * max_connections, refusals a client can read while still sending, no 500.
  */
 
 /** Make's HTTP module sends small JSON; 10 MiB leaves room for big arrays and stops abuse. */
@@ -30,49 +35,39 @@ export interface WebhookOptions {
   scenarioName: (id: unknown) => string | undefined;
 }
 
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 export class MakeWebhookServer {
-  private server?: Server;
+  private server?: KitServer;
   private readonly keyDigest: Buffer;
+  private readonly obs: ReceiverObsreport;
 
   constructor(private readonly o: WebhookOptions) {
     this.keyDigest = digest(o.config.api_key);
+    this.obs = new ReceiverObsreport(o.telemetry, o.receiverId, TRANSPORT);
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.config.endpoint.port, this.o.config.endpoint.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    this.server = await startHttpServer({
+      name: `${this.o.receiverId}/webhook`,
+      keyPath: `receivers.${this.o.receiverId}.webhook`,
+      endpoint: this.o.config.endpoint,
+      tls: this.o.config.tls,
+      maxConnections: this.o.config.max_connections,
+      maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
+      telemetry: this.o.telemetry,
+      logger: this.o.logger,
+      handler: (req, res) => this.handle(req, res),
     });
-    this.server = server;
   }
 
   /** The bound address (port 0 in tests resolves to the real port). */
   address(): AddressInfo | undefined {
-    return (this.server?.address() as AddressInfo | null) ?? undefined;
+    return this.server?.address;
   }
 
   async shutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
+    await server?.shutdown();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -80,35 +75,31 @@ export class MakeWebhookServer {
       const body = await this.readRequest(req);
       const logs = this.map(body);
       const n = countLogRecords(logs);
-      if (n > 0) await this.consume(logs, n);
-      this.o.telemetry.receiverAccepted.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
+      await this.consume(logs, n);
       reply(res, 200, { accepted: n });
     } catch (err) {
-      const r = err instanceof Refusal ? err : new Refusal(500, 'internal error');
-      if (!(err instanceof Refusal)) this.o.logger.error('make webhook request failed', { error: err instanceof Error ? err.message : String(err) });
-      this.o.telemetry.receiverRequestsRefused.inc({ receiver: this.o.receiverId, transport: TRANSPORT, status: String(r.status) });
-      // An unread body (refused before reading) would keep the connection busy; close it instead.
-      reply(res, r.status, { error: r.message }, { ...r.headers, ...(req.complete ? {} : { connection: 'close' }) });
+      // The kit answers (and, for an unread body, discards it before closing); we count.
+      const refusal = err instanceof HttpError ? err : undefined;
+      this.obs.requestRefused(refusal?.status ?? 503);
+      throw err;
     }
   }
 
   /** Path, method, key, media type, size, JSON: refusals in that order, before any mapping. */
   private async readRequest(req: IncomingMessage): Promise<unknown> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== this.o.config.path) throw new Refusal(404, 'not found');
-    if (req.method !== 'POST') throw new Refusal(405, 'method not allowed; use POST', { allow: 'POST' });
-    if (!this.authorized(req)) throw new Refusal(401, 'missing or wrong api key (x-make-apikey or Authorization: Bearer)');
+    if (path !== this.o.config.path) throw new HttpError(404, 'not found');
+    if (req.method !== 'POST') throw new HttpError(405, 'method not allowed; use POST', { allow: 'POST' });
+    if (!this.authorized(req)) throw new HttpError(401, 'missing or wrong api key (x-make-apikey or Authorization: Bearer)');
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
-      throw new Refusal(415, 'unsupported content type; send application/json');
+      throw new HttpError(415, 'unsupported content type; send application/json');
     }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_WEBHOOK_BODY_BYTES) throw new Refusal(413, `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes`);
-    const text = await readLimited(req, MAX_WEBHOOK_BODY_BYTES);
+    const text = await readTextBody(req, MAX_WEBHOOK_BODY_BYTES);
     try {
       return JSON.parse(text);
     } catch {
-      throw new Refusal(400, 'malformed JSON');
+      throw new HttpError(400, 'malformed JSON');
     }
   }
 
@@ -116,20 +107,21 @@ export class MakeWebhookServer {
     try {
       return webhookBodyToLogs(body, this.o.resource, Date.now(), this.o.scenarioName);
     } catch (err) {
-      throw new Refusal(400, err instanceof Error ? err.message : 'invalid body');
+      throw new HttpError(400, err instanceof Error ? err.message : 'invalid body');
     }
   }
 
   private async consume(logs: Logs, n: number): Promise<void> {
+    if (n === 0) return;
     try {
-      await this.o.next.consume(logs);
+      await this.obs.track(n, () => this.o.next.consume(logs));
     } catch (err) {
-      this.o.telemetry.receiverRefused.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
-      const message = err instanceof Error ? err.message : String(err);
-      if (isPermanent(err)) throw new Refusal(400, message);
-      const retryAfterMs = isRetryable(err) ? (err.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) : DEFAULT_RETRY_AFTER_MS;
-      const status = isRetryable(err) && err.throttled ? 429 : 503;
-      throw new Refusal(status, err instanceof GatewayError ? message : 'downstream unavailable', { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
+      const refusal = this.obs.refusal(err);
+      if (refusal.httpStatus >= 500 || refusal.httpStatus === 429) {
+        this.o.logger.warn('make webhook request refused downstream', { status: refusal.httpStatus, records: n, error: refusal.message });
+      }
+      const headers: Record<string, string> = refusal.retryAfterMs !== undefined ? { 'retry-after': retryAfterSeconds(Math.max(1000, refusal.retryAfterMs)) } : {};
+      throw new HttpError(refusal.httpStatus, refusal.message, headers);
     }
   }
 
@@ -149,28 +141,8 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
-function readLimited(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(new Refusal(413, `body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
+function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
