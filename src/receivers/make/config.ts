@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, httpUrl, parseHostPort, tlsServer, type HostPort } from '../../config/types.js';
+import { byteSize, duration, httpUrl, parseHostPort, tlsServer, type HostPort } from '../../config/types.js';
 import { maxConnections } from '../../net/config.js';
 
 /** Make's public zones (DESIGN section 6); the API lives at `https://{zone}/api/v2`. */
@@ -52,6 +52,8 @@ const webhookSchema = z.strictObject({
   /** The server `tls` block (cert_file, key_file, client_ca_file, min_version), as on the OTLP receiver. */
   tls: tlsServer(),
   max_connections: maxConnections(),
+  /** Bigger bodies are refused with 413 (the name of the Collector's confighttp key); default 10 MiB. */
+  max_request_body_size: byteSize().optional(),
 });
 
 export const makeConfigSchema = z

@@ -21,7 +21,7 @@ import { webhookBodyToLogs } from './webhook-mapping.js';
  * max_connections, refusals a client can read while still sending, no 500.
  */
 
-/** Make's HTTP module sends small JSON; 10 MiB leaves room for big arrays and stops abuse. */
+/** Default `max_request_body_size`: Make's HTTP module sends small JSON; 10 MiB leaves room for big arrays and stops abuse. */
 export const MAX_WEBHOOK_BODY_BYTES = 10 * 1024 * 1024;
 const TRANSPORT = 'http';
 
@@ -40,7 +40,10 @@ export class MakeWebhookServer {
   private readonly keyDigest: Buffer;
   private readonly obs: ReceiverObsreport;
 
+  private readonly maxBodyBytes: number;
+
   constructor(private readonly o: WebhookOptions) {
+    this.maxBodyBytes = o.config.max_request_body_size || MAX_WEBHOOK_BODY_BYTES;
     this.keyDigest = digest(o.config.api_key);
     this.obs = new ReceiverObsreport(o.telemetry, o.receiverId, TRANSPORT);
   }
@@ -52,7 +55,7 @@ export class MakeWebhookServer {
       endpoint: this.o.config.endpoint,
       tls: this.o.config.tls,
       maxConnections: this.o.config.max_connections,
-      maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
+      maxBodyBytes: this.maxBodyBytes,
       telemetry: this.o.telemetry,
       logger: this.o.logger,
       handler: (req, res) => this.handle(req, res),
@@ -95,7 +98,7 @@ export class MakeWebhookServer {
     if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
       throw new HttpError(415, 'unsupported content type; send application/json');
     }
-    const text = await readTextBody(req, MAX_WEBHOOK_BODY_BYTES);
+    const text = await readTextBody(req, this.maxBodyBytes);
     try {
       return JSON.parse(text);
     } catch {
