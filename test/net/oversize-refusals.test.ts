@@ -40,7 +40,7 @@ function jsonOfSize(bytes: number): Buffer {
   return Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: filler } }] }] }] }));
 }
 
-const targets = () => [
+const targets = (): { door: string; url: string; headers: Record<string, string> }[] => [
   { door: 'OTLP/HTTP', url: otlpUrl, headers: { 'content-type': 'application/json' } },
   { door: 'webhook', url: webhookUrl, headers: { 'content-type': 'application/json', 'x-make-apikey': API_KEY } },
 ];
