@@ -23,6 +23,8 @@ import { loadServerTls, type ServerTlsFiles } from './server-tls.js';
 
 /** How long shutdown lets in-flight requests finish before cutting their connections. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+/** How often a closing server closes connections that became idle. */
+const IDLE_SWEEP_MS = 50;
 /** Bodies of kit servers are small JSON documents unless the server says otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -89,8 +91,13 @@ export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), o.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
         force.unref();
+        // A keep-alive connection whose request finishes during the grace period turns idle and
+        // would hold the close until its keep-alive timeout: sweep idle ones until closed.
+        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+        sweep.unref();
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();
