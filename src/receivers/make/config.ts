@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSize, duration, httpUrl, parseHostPort, tlsServer, type HostPort } from '../../config/types.js';
+import { secret } from '../../config/secrets.js';
 import { maxConnections } from '../../net/config.js';
 
 /** Make's public zones (DESIGN section 6); the API lives at `https://{zone}/api/v2`. */
@@ -48,7 +49,7 @@ const webhookSchema = z.strictObject({
     .string()
     .default(DEFAULT_WEBHOOK_PATH)
     .refine((p) => p.startsWith('/'), 'expected a path starting with "/"'),
-  api_key: z.string().min(1, 'expected a non-empty api key'),
+  api_key: z.string().min(1, 'expected a non-empty api key').pipe(secret()),
   /** The server `tls` block (cert_file, key_file, client_ca_file, min_version), as on the OTLP receiver. */
   tls: tlsServer(),
   max_connections: maxConnections(),
