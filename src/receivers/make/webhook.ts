@@ -8,6 +8,7 @@ import { countLogRecords, type Logs } from '../../pdata/model.js';
 import type { LogsConsumer } from '../../pipeline/component.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
+import { expectedCost, memoryAdmission, memoryLimitError, parsedCost, type Reservation } from '../../processors/memory_limiter/admission.js';
 import { ReceiverObsreport } from '../helper/obsreport.js';
 import { retryAfterSeconds } from '../otlp/refusal.js';
 import type { MakeWebhookConfig } from './config.js';
@@ -74,9 +75,17 @@ export class MakeWebhookServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reservation: Reservation | undefined;
     try {
-      const body = await this.readRequest(req);
-      const logs = this.map(body);
+      this.checkRequest(req);
+      // Memory is reserved before the body is read (memory_limiter admission): parsing is where JSON costs.
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      const encoded = (req.headers['content-encoding'] ?? 'identity') !== 'identity';
+      reservation = memoryAdmission.tryReserve(expectedCost(declared, encoded, true, this.maxBodyBytes));
+      if (!reservation) throw this.throttled();
+      const text = await readTextBody(req, this.maxBodyBytes);
+      if (!reservation.resize(parsedCost(Buffer.byteLength(text), true))) throw this.throttled();
+      const logs = this.map(parseJson(text));
       const n = countLogRecords(logs);
       await this.consume(logs, n);
       reply(res, 200, { accepted: n });
@@ -85,11 +94,18 @@ export class MakeWebhookServer {
       const refusal = err instanceof HttpError ? err : undefined;
       this.obs.requestRefused(refusal?.status ?? 503);
       throw err;
+    } finally {
+      reservation?.release();
     }
   }
 
-  /** Path, method, key, media type, size, JSON: refusals in that order, before any mapping. */
-  private async readRequest(req: IncomingMessage): Promise<unknown> {
+  private throttled(): HttpError {
+    const refusal = this.obs.refusal(memoryLimitError());
+    return new HttpError(refusal.httpStatus, refusal.message, { 'retry-after': retryAfterSeconds(refusal.retryAfterMs ?? 1000) });
+  }
+
+  /** Path, method, key, media type: refusals in that order, before the body is read. */
+  private checkRequest(req: IncomingMessage): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== this.o.config.path) throw new HttpError(404, 'not found');
     if (req.method !== 'POST') throw new HttpError(405, 'method not allowed; use POST', { allow: 'POST' });
@@ -97,12 +113,6 @@ export class MakeWebhookServer {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
       throw new HttpError(415, 'unsupported content type; send application/json');
-    }
-    const text = await readTextBody(req, this.maxBodyBytes);
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new HttpError(400, 'malformed JSON');
     }
   }
 
@@ -137,6 +147,14 @@ export class MakeWebhookServer {
     }
     // Compare digests: equal length for timingSafeEqual, and no length leak.
     return presented !== undefined && timingSafeEqual(digest(presented), this.keyDigest);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'malformed JSON');
   }
 }
 

@@ -15,6 +15,7 @@ import type { ReceiverContext } from './receiver-context.js';
 import { sendAnswer } from '../../net/answer-unread.js';
 import { capConnections, defaultMaxConnections } from '../../net/connection-limit.js';
 import { ReceiverObsreport } from '../helper/obsreport.js';
+import { expectedCost, memoryAdmission, memoryLimitError, parsedCost } from '../../processors/memory_limiter/admission.js';
 
 /**
  * OTLP/HTTP on plain node:http: no framework, because the receiver must own body streaming
@@ -114,14 +115,26 @@ export class OtlpHttpServer {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > this.config.max_request_body_size) return this.refuse(req, res, kind, refusalFor(new BodyTooLargeError(this.config.max_request_body_size, false)));
 
-    let body: Buffer;
+    // Memory is reserved before the body is read: parsing is where a big JSON body costs (admission.ts).
+    const reservation = memoryAdmission.tryReserve(expectedCost(declared, encoding !== 'identity', kind === 'json', this.config.max_request_body_size));
+    if (!reservation) return this.refuse(req, res, kind, refusalFor(memoryLimitError()));
     try {
-      body = await readBody(req, encoding, this.config.max_request_body_size);
-    } catch (err) {
-      if (err instanceof BodyAbortedError) return void res.destroy();
-      return this.refuse(req, res, kind, refusalFor(err));
+      let body: Buffer;
+      try {
+        body = await readBody(req, encoding, this.config.max_request_body_size);
+      } catch (err) {
+        if (err instanceof BodyAbortedError) return void res.destroy();
+        return this.refuse(req, res, kind, refusalFor(err));
+      }
+      // The streamed size replaces the estimate (an unsized or compressed body is known only now).
+      if (!reservation.resize(parsedCost(body.byteLength, kind === 'json'))) return this.refuse(req, res, kind, refusalFor(memoryLimitError()));
+      await this.decodeAndAccept(req, res, kind, body);
+    } finally {
+      reservation.release();
     }
+  }
 
+  private async decodeAndAccept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, body: Buffer): Promise<void> {
     let filtered: AcceptableLogs;
     try {
       // Protobuf is walked, not decoded: it is decoded later only if something reads the records.
