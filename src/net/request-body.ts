@@ -39,7 +39,12 @@ export class BodyTooLargeError extends GatewayError {
 /** The client went away (or the socket broke) before the body was complete: nobody to answer. */
 export class BodyAbortedError extends Error {}
 
-export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number): Promise<Buffer> {
+/**
+ * `onProgress` sees the (decompressed) byte count after every chunk; an error it returns stops
+ * reading and rejects with it. Memory admission uses it to reserve an unsized or compressed body
+ * while it streams in, not only once it is complete.
+ */
+export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number, onProgress?: (bodyBytes: number) => Error | undefined): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let wireBytes = 0;
@@ -67,6 +72,8 @@ export function readBody(req: Readable, encoding: BodyEncoding, maxBytes: number
     const onBody = (chunk: Buffer) => {
       bodyBytes += chunk.length;
       if (bodyBytes > maxBytes) return finish(new BodyTooLargeError(maxBytes, inflater !== undefined));
+      const refused = onProgress?.(bodyBytes);
+      if (refused) return finish(refused);
       chunks.push(chunk);
     };
     const onWire = (chunk: Buffer) => {
@@ -124,13 +131,13 @@ function joined(chunks: Buffer[], bytes: number): Buffer {
  * A kit server's body, as text, under `maxBytes`: refused with 413 from Content-Length before a
  * byte is read, or the moment the stream crosses the limit (the kit then answers and discards).
  */
-export async function readTextBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+export async function readTextBody(req: IncomingMessage, maxBytes: number, onProgress?: (bodyBytes: number) => Error | undefined): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > maxBytes) throw new HttpError(413, `request body exceeds ${maxBytes} bytes`);
   const encoding = parseContentEncoding(req.headers['content-encoding']);
   if (!encoding) throw new HttpError(415, 'unsupported content encoding; use gzip, deflate, zstd or none');
   try {
-    return (await readBody(req, encoding, maxBytes)).toString('utf8');
+    return (await readBody(req, encoding, maxBytes, onProgress)).toString('utf8');
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw new HttpError(413, err.message);
     if (err instanceof GatewayError && err.code === 'PAYLOAD_INVALID') throw new HttpError(400, err.message);

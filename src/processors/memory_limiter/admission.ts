@@ -31,11 +31,13 @@ export interface MemoryGate {
 export interface Reservation {
   /** Change the reserved amount to `bytes` once the real size is known; false (and nothing changed) when refused. */
   resize(bytes: number): boolean;
+  /** Grow to at least `bytes` (never shrink), as a body streams in; false when refused. */
+  growTo(bytes: number): boolean;
   /** Give the bytes back; idempotent. */
   release(): void;
 }
 
-const NOTHING: Reservation = { resize: () => true, release: () => undefined };
+const NOTHING: Reservation = { resize: () => true, growTo: () => true, release: () => undefined };
 
 export class MemoryAdmission {
   private readonly gates = new Set<MemoryGate>();
@@ -59,14 +61,16 @@ export class MemoryAdmission {
     this.reservedBytes += bytes;
     let held = bytes;
     let released = false;
+    const resize = (next: number) => {
+      if (released) return true;
+      if (next > held && !this.fits(next - held, held)) return false;
+      this.reservedBytes += next - held;
+      held = next;
+      return true;
+    };
     return {
-      resize: (next) => {
-        if (released) return true;
-        if (next > held && !this.fits(next - held, held)) return false;
-        this.reservedBytes += next - held;
-        held = next;
-        return true;
-      },
+      resize,
+      growTo: (next) => next <= held || resize(next),
       release: () => {
         if (released) return;
         released = true;

@@ -83,7 +83,8 @@ export class MakeWebhookServer {
       const encoded = (req.headers['content-encoding'] ?? 'identity') !== 'identity';
       reservation = memoryAdmission.tryReserve(expectedCost(declared, encoded, true, this.maxBodyBytes));
       if (!reservation) throw this.throttled();
-      const text = await readTextBody(req, this.maxBodyBytes);
+      const held = reservation;
+      const text = await readTextBody(req, this.maxBodyBytes, (bytes) => (held.growTo(parsedCost(bytes, true)) ? undefined : this.throttled()));
       if (!reservation.resize(parsedCost(Buffer.byteLength(text), true))) throw this.throttled();
       const logs = this.map(parseJson(text));
       const n = countLogRecords(logs);

@@ -121,7 +121,8 @@ export class OtlpHttpServer {
     try {
       let body: Buffer;
       try {
-        body = await readBody(req, encoding, this.config.max_request_body_size);
+        const json = kind === 'json';
+        body = await readBody(req, encoding, this.config.max_request_body_size, (bytes) => (reservation.growTo(parsedCost(bytes, json)) ? undefined : memoryLimitError()));
       } catch (err) {
         if (err instanceof BodyAbortedError) return void res.destroy();
         return this.refuse(req, res, kind, refusalFor(err));

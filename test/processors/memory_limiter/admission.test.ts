@@ -130,4 +130,33 @@ describe('OTLP/HTTP receiver with a memory_limiter', () => {
     expect(memoryAdmission.reserved).toBe(0);
     expect((await post()).status).toBe(200);
   });
+
+  it('reserves an unsized (chunked) body as it streams in, and refuses it with 429 once it would exceed the limit', async () => {
+    l = limiter({ limit_mib: 100 }, () => 0);
+    await l.start({ getExtension: () => undefined });
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0' } });
+    let release!: () => void;
+    run.next.gate = new Promise<void>((r) => (release = r));
+    const sized = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x'.repeat(4 * MIB) } }] }] }] }));
+    const url = `${run.httpUrl}/v1/logs`;
+    const first = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sized });
+    for (let i = 0; i < 200 && run.next.calls < 1; i++) await new Promise((r) => setTimeout(r, 25));
+    // 32 MiB held; an unsized body of 8 MiB (64 MiB parsed) would pass 80 MiB while it streams.
+    const chunk = new Uint8Array(256 * 1024).fill(0x20);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= 8 * MIB) return c.close();
+        sent += chunk.length;
+        c.enqueue(chunk);
+      },
+    });
+    const chunked = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(429);
+    expect(chunked.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(run.next.calls).toBe(1);
+    release();
+    expect((await first).status).toBe(200);
+    expect(memoryAdmission.reserved).toBe(0);
+  });
 });
