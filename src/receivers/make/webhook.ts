@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpError } from '../../net/http-error.js';
 import { startHttpServer, type KitServer } from '../../net/http-server.js';
-import { readTextBody } from '../../net/request-body.js';
+import { BodyAbortedError, readTextBody } from '../../net/request-body.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import type { LogsConsumer } from '../../pipeline/component.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -80,6 +80,8 @@ export class MakeWebhookServer {
       this.checkRequest(req);
       // Memory is reserved before the body is read (memory_limiter admission): parsing is where JSON costs.
       const declared = Number(req.headers['content-length'] ?? NaN);
+      // Too big is 413 whatever the memory: decided before reserving anything.
+      if (declared > this.maxBodyBytes) throw new HttpError(413, `request body exceeds ${this.maxBodyBytes} bytes`);
       const encoded = (req.headers['content-encoding'] ?? 'identity') !== 'identity';
       reservation = memoryAdmission.tryReserve(expectedCost(declared, encoded, true, this.maxBodyBytes));
       if (!reservation) throw this.throttled();
@@ -93,7 +95,8 @@ export class MakeWebhookServer {
     } catch (err) {
       // The kit answers (and, for an unread body, discards it before closing); we count.
       const refusal = err instanceof HttpError ? err : undefined;
-      this.obs.requestRefused(refusal?.status ?? 503);
+      // A client that went away mid-body got no answer: nothing to count as refused.
+      if (!(err instanceof BodyAbortedError)) this.obs.requestRefused(refusal?.status ?? 503);
       throw err;
     } finally {
       reservation?.release();
