@@ -60,12 +60,13 @@ export class Gateway {
     for (const warning of this.config.warnings) this.logger.warn(`configuration: ${warning}`);
     const addr = this.options.metricsServer === false ? undefined : metricsListenAddress(this.config.service.telemetry);
     if (addr) {
-      this.metrics = new MetricsServer(this.telemetry, addr.host, addr.port);
+      this.metrics = new MetricsServer(this.telemetry, addr.host, addr.port, this.logger);
       try {
         await this.metrics.start();
       } catch (err) {
+        // COMPONENT_START_FAILED from the server kit, naming service.telemetry.metrics and the address.
         this.metrics = undefined;
-        throw new Error(`cannot serve metrics on ${addr.host}:${addr.port}: ${(err as Error).message}`);
+        throw err;
       }
     }
     try {

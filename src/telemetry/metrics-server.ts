@@ -1,49 +1,57 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from '../net/http-error.js';
+import { startHttpServer, type KitServer } from '../net/http-server.js';
+import type { Logger } from './logger.js';
 import type { Telemetry } from './telemetry.js';
 
-/** Serves the Prometheus text exposition of the gateway's own metrics on GET /metrics. */
+/** Serves the Prometheus text exposition of the gateway's own metrics on GET /metrics (through the server kit). */
 export class MetricsServer {
-  private server?: Server;
+  private server?: KitServer;
 
   constructor(
     private readonly telemetry: Telemetry,
     private readonly host: string,
     private readonly portWanted: number,
+    private readonly logger: Logger,
   ) {}
 
   get port(): number | undefined {
-    return (this.server?.address() as AddressInfo | null)?.port;
+    return this.server?.port;
   }
 
+  /** Rejects with COMPONENT_START_FAILED naming `service.telemetry.metrics` when it cannot listen. */
   async start(): Promise<void> {
-    const server = createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are served on GET /metrics\n');
-        return;
-      }
-      this.telemetry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': this.telemetry.registry.contentType }).end(text),
-        (err: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics collection failed: ${err.message}\n`),
-      );
+    this.server = await startHttpServer({
+      name: 'metrics',
+      keyPath: 'service.telemetry.metrics',
+      endpoint: { host: this.host, port: this.portWanted },
+      // A scrape in flight is not worth delaying the stop for.
+      shutdownGraceMs: 0,
+      telemetry: this.telemetry,
+      logger: this.logger,
+      handler: (req, res) => this.handle(req, res),
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.portWanted, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
   }
 
   async shutdown(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+    await s?.shutdown();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' || (req.url ?? '/').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are served on GET /metrics\n');
+      return;
+    }
+    let text: string;
+    try {
+      text = await this.telemetry.metrics();
+    } catch (err) {
+      // A failing collect callback is ours, not the scraper's: 503 so it retries, details in our log.
+      this.logger.error('metrics collection failed', { error: (err as Error).message });
+      throw new HttpError(503, 'metrics collection failed; retry later');
+    }
+    res.writeHead(200, { 'content-type': this.telemetry.registry.contentType }).end(text);
   }
 }

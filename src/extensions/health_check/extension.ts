@@ -1,6 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { GatewayError } from '../../errors.js';
+import type http from 'node:http';
+import { startHttpServer, type KitServer } from '../../net/http-server.js';
 import type { Component, CreateSettings, Host } from '../../pipeline/component.js';
 import type { HealthCheckConfig } from './config.js';
 
@@ -13,7 +12,7 @@ export type GatewayState = 'starting' | 'ready' | 'stopping';
  * `{"status":"Server available","upSince":…,"uptime":…}`.
  */
 export class HealthCheckExtension implements Component {
-  private server: http.Server | undefined;
+  private server: KitServer | undefined;
   private state: GatewayState = 'starting';
   private readySince: Date | undefined;
 
@@ -34,18 +33,23 @@ export class HealthCheckExtension implements Component {
 
   /** The bound port (useful with port 0). */
   get port(): number {
-    return (this.server?.address() as AddressInfo | null)?.port ?? 0;
+    return this.server?.port ?? 0;
   }
 
   async start(_host: Host): Promise<void> {
-    const server = http.createServer((req, res) => this.handle(req, res));
-    const { host, port } = this.config.endpoint;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new GatewayError('COMPONENT_START_FAILED', `health_check cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
-      server.listen(port, host, () => resolve());
+    this.server = await startHttpServer({
+      name: this.settings.id,
+      keyPath: `extensions.${this.settings.id}`,
+      endpoint: this.config.endpoint,
+      tls: this.config.tls,
+      maxConnections: this.config.max_connections,
+      // A probe waits on a stopping gateway only briefly: it is told 503 until then.
+      shutdownGraceMs: 0,
+      telemetry: this.settings.telemetry,
+      logger: this.settings.logger,
+      handler: (req, res) => this.handle(req, res),
     });
-    this.server = server;
-    this.settings.logger.info('health check listening', { endpoint: `${host}:${this.port}`, path: this.config.path });
+    this.settings.logger.info('health check listening', { endpoint: `${this.config.endpoint.host}:${this.port}`, path: this.config.path, tls: this.server.tls });
   }
 
   async shutdown(): Promise<void> {
@@ -53,10 +57,7 @@ export class HealthCheckExtension implements Component {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await server.shutdown();
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

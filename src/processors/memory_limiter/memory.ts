@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
@@ -20,8 +20,8 @@ export function readUsedMemoryBytes(): number {
 const CGROUP_V2_LIMIT = '/sys/fs/cgroup/memory.max';
 const CGROUP_V1_LIMIT = '/sys/fs/cgroup/memory/memory.limit_in_bytes';
 
-/** Memory available to the process: the container's cgroup limit when one is set, else the host's. */
-export function totalMemoryBytes(readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): number {
+/** Memory the machine gives the process: the container's cgroup limit when one is set, else the host's. */
+export function physicalMemoryBytes(readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): number {
   const host = os.totalmem();
   for (const path of [CGROUP_V2_LIMIT, CGROUP_V1_LIMIT]) {
     try {
@@ -35,6 +35,21 @@ export function totalMemoryBytes(readFile: (path: string) => string = (p) => rea
     }
   }
   return host;
+}
+
+/**
+ * Memory outside V8's heap (Buffers: request bodies, queued bytes) the process may use besides a
+ * full heap, as a share of the heap limit. Buffers are not bounded by V8; this keeps the sum sane.
+ */
+export const EXTERNAL_BUDGET_SHARE = 0.25;
+
+/**
+ * Memory the percentages refer to: `min(cgroup or host memory, V8 heap_size_limit + external
+ * budget)`. Host memory alone is wrong for Node: on a 24 GB host, 80 % was 19 GB while V8 aborts
+ * with "heap out of memory" at its ~4 GB heap limit, so the limiter never refused anything.
+ */
+export function totalMemoryBytes(readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'), heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return Math.min(physicalMemoryBytes(readFile), heapLimitBytes * (1 + EXTERNAL_BUDGET_SHARE));
 }
 
 /**

@@ -4,6 +4,7 @@ import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
 import { computeLimits, type Limits, type MemoryLimiterConfig } from './config.js';
 import { forcedGc, readUsedMemoryBytes, totalMemoryBytes } from './memory.js';
+import { memoryAdmission, type MemoryAdmission, type MemoryGate } from './admission.js';
 
 export interface MemoryLimiterOptions {
   /** Bytes in use now (default: heap used + external; see memory.ts). */
@@ -13,7 +14,12 @@ export interface MemoryLimiterOptions {
   /** Forces a full collection; default: V8's `gc` (memory.ts), exposed without a node flag. */
   gc?: () => void;
   now?: () => number;
+  /** Where receivers reserve memory before reading a body (default: the process's one). */
+  admission?: MemoryAdmission;
 }
+
+/** Memory use read for admission at most this often: reading it costs a syscall per request otherwise. */
+const ADMISSION_SAMPLE_MS = 20;
 
 const MIB = 1024 * 1024;
 
@@ -27,7 +33,7 @@ const MIB = 1024 * 1024;
  * refusal is a throttling RetryableError (MEMORY_LIMIT): HTTP 429 / gRPC RESOURCE_EXHAUSTED with
  * a retry delay, so well-behaved clients back off and resend.
  */
-export class MemoryLimiterProcessor implements Component, LogsConsumer {
+export class MemoryLimiterProcessor implements Component, LogsConsumer, MemoryGate {
   private readonly limits: Limits;
   private readonly readMemory: () => number;
   private readonly gc: (() => void) | undefined;
@@ -35,6 +41,10 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer {
   private limited = false;
   private lastGcAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
+  private readonly admission: MemoryAdmission;
+  private detach: (() => void) | undefined;
+  private sampledUsed = 0;
+  private sampledAt = -Infinity;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -46,6 +56,17 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer {
     this.readMemory = options.readMemory ?? readUsedMemoryBytes;
     this.gc = options.gc ?? forcedGc();
     this.now = options.now ?? Date.now;
+    this.admission = options.admission ?? memoryAdmission;
+  }
+
+  /** Bytes receivers may still reserve before reading bodies: the soft limit minus current use. */
+  headroomBytes(): number {
+    const now = this.now();
+    if (now - this.sampledAt >= ADMISSION_SAMPLE_MS) {
+      this.sampledUsed = this.readMemory();
+      this.sampledAt = now;
+    }
+    return this.limits.softBytes - this.sampledUsed;
   }
 
   async start(_host: Host): Promise<void> {
@@ -54,6 +75,7 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer {
       soft_limit_mib: Math.round(this.limits.softBytes / MIB),
     });
     this.checkMemory();
+    this.detach = this.admission.attach(this);
     this.timer = setInterval(() => this.checkMemory(), this.config.check_interval);
     // The sampling timer must not keep a stopping process alive.
     this.timer.unref();
@@ -62,6 +84,8 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer {
   async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.detach?.();
+    this.detach = undefined;
   }
 
   /** Whether data is being refused (as of the last check). */
@@ -72,8 +96,11 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer {
   /** Sample memory and update the refusing state; runs every check_interval. */
   checkMemory(): void {
     let used = this.readMemory();
+    this.sampledUsed = used;
+    this.sampledAt = this.now();
     if (used > this.limits.hardBytes) used = this.collect(used, this.config.min_gc_interval_when_hard_limited);
     else if (used > this.limits.softBytes) used = this.collect(used, this.config.min_gc_interval_when_soft_limited);
+    this.sampledUsed = used;
     const wasLimited = this.limited;
     this.limited = used > this.limits.softBytes;
     if (this.limited !== wasLimited) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { duration, httpUrl, parseHostPort, type HostPort } from '../../config/types.js';
+import { byteSize, duration, httpUrl, parseHostPort, tlsServer, type HostPort } from '../../config/types.js';
+import { secret } from '../../config/secrets.js';
+import { maxConnections } from '../../net/config.js';
 
 /** Make's public zones (docs/make-receiver.md); the API lives at `https://{zone}/api/v2`. */
 export const MAKE_ZONES = [
@@ -49,8 +51,13 @@ const webhookSchema = z.strictObject({
     .string()
     .default(DEFAULT_WEBHOOK_PATH)
     .refine((p) => p.startsWith('/'), 'expected a path starting with "/"'),
-  api_key: z.string().min(1, 'expected a non-empty api key'),
+  api_key: z.string().min(1, 'expected a non-empty api key').pipe(secret()),
   dedup_window: duration().default(DEFAULT_WEBHOOK_DEDUP_WINDOW_MS),
+  /** The server `tls` block (cert_file, key_file, client_ca_file, min_version), as on the OTLP receiver. */
+  tls: tlsServer(),
+  max_connections: maxConnections(),
+  /** Bigger bodies are refused with 413 (the name of the Collector's confighttp key); default 10 MiB. */
+  max_request_body_size: byteSize().optional(),
 });
 
 /** `/audit-logs/v2/organization/{id}` or `/team/{id}`; the id defaults to the receiver's own. */

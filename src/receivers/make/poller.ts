@@ -26,6 +26,7 @@ import type { LogsConsumer } from '../../pipeline/component.js';
 import type { StorageClient } from '../../extensions/storage.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
+import { ReceiverObsreport } from '../helper/obsreport.js';
 import { MakeApiError, type MakeApiClient } from './api-client.js';
 import { advanceCursor, initialCursor, parseCursor, sameCursor, selectUndelivered, serializeCursor, type ScenarioCursor } from './cursor.js';
 import { executionTimeMs, executionsToLogs, type MakeExecution, type ResourceContext } from './mapping.js';
@@ -71,8 +72,10 @@ export class ScenarioPoller {
   private readonly scenarios = new Map<number, ScenarioState>();
   private readonly now: () => number;
   private readonly reportedMissing = new Set<number>();
+  private readonly obs: ReceiverObsreport;
 
   constructor(private readonly o: PollerOptions) {
+    this.obs = new ReceiverObsreport(o.telemetry, o.receiverId, 'poll');
     this.now = o.now ?? Date.now;
   }
 
@@ -174,16 +177,14 @@ export class ScenarioPoller {
     const logs = executionsToLogs(this.o.resource, { id: s.id, name: s.name, teamId: s.teamId, organizationId }, executions, this.now());
     const labels = { receiver: this.o.receiverId, scenario_id: String(s.id) };
     try {
-      await this.o.next.consume(logs);
+      await this.obs.track(executions.length, () => this.o.next.consume(logs));
     } catch (err) {
       if (!isPermanent(err) || signal.aborted) throw err;
       // The pipeline will never take these; holding the cursor would stall the scenario forever.
-      this.o.telemetry.receiverRefused.inc({ receiver: this.o.receiverId, transport: 'poll' }, executions.length);
       this.o.logger.error('downstream permanently refused Make executions; skipping them', { scenario_id: s.id, count: executions.length, error: (err as Error).message });
       return;
     }
     this.o.telemetry.makeExecutions.inc(labels, executions.length);
-    this.o.telemetry.receiverAccepted.inc({ receiver: this.o.receiverId, transport: 'poll' }, executions.length);
   }
 
   private onScenarioFailure(state: ScenarioState, err: unknown): void {

@@ -1,12 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_RETRY_AFTER_MS, GatewayError, isPermanent, isRetryable } from '../../errors.js';
+import { HttpError } from '../../net/http-error.js';
+import { startHttpServer, type KitServer } from '../../net/http-server.js';
+import { BodyAbortedError, readTextBody } from '../../net/request-body.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import type { LogsConsumer } from '../../pipeline/component.js';
 import { requestSignal } from '../../pipeline/cancellation.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
+import { expectedCost, memoryAdmission, memoryLimitError, parsedCost, type Reservation } from '../../processors/memory_limiter/admission.js';
+import { ReceiverObsreport } from '../helper/obsreport.js';
+import { retryAfterSeconds } from '../otlp/refusal.js';
 import type { MakeWebhookConfig } from './config.js';
 import type { ResourceContext } from './mapping.js';
 import { WebhookDeduplicator } from './webhook-dedup.js';
@@ -15,10 +20,11 @@ import { webhookBodyToLogs } from './webhook-mapping.js';
 /**
  * The push side of the Make receiver: a scenario's HTTP module POSTs JSON here. The request is
  * mapped in full before one `consume`, so it is accepted whole or refused whole, and 200 means the
- * records are durably queued downstream.
+ * records are durably queued downstream. The listener is the server kit's (src/net/): TLS,
+ * max_connections, refusals a client can read while still sending, no 500.
  */
 
-/** Make's HTTP module sends small JSON; 10 MiB leaves room for big arrays and stops abuse. */
+/** Default `max_request_body_size`: Make's HTTP module sends small JSON; 10 MiB leaves room for big arrays and stops abuse. */
 export const MAX_WEBHOOK_BODY_BYTES = 10 * 1024 * 1024;
 const TRANSPORT = 'http';
 
@@ -32,100 +38,95 @@ export interface WebhookOptions {
   scenarioName: (id: unknown) => string | undefined;
 }
 
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** How often shutdown closes connections that went idle after their answer. */
-const IDLE_SWEEP_MS = 100;
-
 export class MakeWebhookServer {
-  private server?: Server;
+  private server?: KitServer;
   private readonly keyDigest: Buffer;
   private readonly dedup: WebhookDeduplicator;
+  private readonly obs: ReceiverObsreport;
+  private readonly maxBodyBytes: number;
 
   constructor(private readonly o: WebhookOptions) {
+    this.maxBodyBytes = o.config.max_request_body_size || MAX_WEBHOOK_BODY_BYTES;
     this.keyDigest = digest(o.config.api_key);
     this.dedup = new WebhookDeduplicator(o.config.dedup_window, o.telemetry.registry, o.receiverId);
+    this.obs = new ReceiverObsreport(o.telemetry, o.receiverId, TRANSPORT);
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.config.endpoint.port, this.o.config.endpoint.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    this.server = await startHttpServer({
+      name: `${this.o.receiverId}/webhook`,
+      keyPath: `receivers.${this.o.receiverId}.webhook`,
+      endpoint: this.o.config.endpoint,
+      tls: this.o.config.tls,
+      maxConnections: this.o.config.max_connections,
+      maxBodyBytes: this.maxBodyBytes,
+      telemetry: this.o.telemetry,
+      logger: this.o.logger,
+      handler: (req, res) => this.handle(req, res),
     });
-    this.server = server;
   }
 
   /** The bound address (port 0 in tests resolves to the real port). */
   address(): AddressInfo | undefined {
-    return (this.server?.address() as AddressInfo | null) ?? undefined;
+    return this.server?.address;
   }
 
   async shutdown(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    // A request still waiting when shutdown began is answered later (at the latest when the grace
-    // period ends it with 503); its keep-alive connection then goes idle and must not hold close().
-    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    clearInterval(sweep);
+    await server?.shutdown();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reservation: Reservation | undefined;
     try {
-      const fresh = this.dedup.filter(await this.readRequest(req));
+      this.checkRequest(req);
+      // Memory is reserved before the body is read (memory_limiter admission): parsing is where JSON costs.
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      // Too big is 413 whatever the memory: decided before reserving anything.
+      if (declared > this.maxBodyBytes) throw new HttpError(413, `request body exceeds ${this.maxBodyBytes} bytes`);
+      const encoded = (req.headers['content-encoding'] ?? 'identity') !== 'identity';
+      reservation = memoryAdmission.tryReserve(expectedCost(declared, encoded, true, this.maxBodyBytes));
+      if (!reservation) throw this.throttled();
+      const held = reservation;
+      const text = await readTextBody(req, this.maxBodyBytes, (bytes) => (held.growTo(parsedCost(bytes, true)) ? undefined : this.throttled()));
+      if (!reservation.resize(parsedCost(Buffer.byteLength(text), true))) throw this.throttled();
+      const fresh = this.dedup.filter(parseJson(text));
       try {
         const logs = this.map(fresh.body);
         const n = countLogRecords(logs);
-        if (n > 0) await this.consume(logs, n, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
-        this.o.telemetry.receiverAccepted.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
+        await this.consume(logs, n, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
         reply(res, 200, { accepted: n, duplicates: fresh.duplicates });
       } catch (err) {
+        // Refused downstream: a retry of the same push must not be taken for a duplicate.
         this.dedup.release(fresh.claimed);
         throw err;
       }
     } catch (err) {
-      // Never 500: Make's HTTP module treats 5xx other than 503 as a scenario error, not a retry.
-      const r = err instanceof Refusal ? err : new Refusal(503, 'temporarily unavailable', { 'retry-after': '1' });
-      if (!(err instanceof Refusal)) this.o.logger.error('make webhook request failed', { error: err instanceof Error ? err.message : String(err) });
-      this.o.telemetry.receiverRequestsRefused.inc({ receiver: this.o.receiverId, transport: TRANSPORT, status: String(r.status) });
-      // An unread body (refused before reading) would keep the connection busy; close it instead.
-      reply(res, r.status, { error: r.message }, { ...r.headers, ...(req.complete ? {} : { connection: 'close' }) });
+      // The kit answers (and, for an unread body, discards it before closing); we count.
+      const refusal = err instanceof HttpError ? err : undefined;
+      // A client that went away mid-body got no answer: nothing to count as refused.
+      if (!(err instanceof BodyAbortedError)) this.obs.requestRefused(refusal?.status ?? 503);
+      throw err;
+    } finally {
+      reservation?.release();
     }
   }
 
-  /** Path, method, key, media type, size, JSON: refusals in that order, before any mapping. */
-  private async readRequest(req: IncomingMessage): Promise<unknown> {
+  private throttled(): HttpError {
+    const refusal = this.obs.refusal(memoryLimitError());
+    return new HttpError(refusal.httpStatus, refusal.message, { 'retry-after': retryAfterSeconds(refusal.retryAfterMs ?? 1000) });
+  }
+
+  /** Path, method, key, media type: refusals in that order, before the body is read. */
+  private checkRequest(req: IncomingMessage): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path !== this.o.config.path) throw new Refusal(404, 'not found');
-    if (req.method !== 'POST') throw new Refusal(405, 'method not allowed; use POST', { allow: 'POST' });
-    if (!this.authorized(req)) throw new Refusal(401, 'missing or wrong api key (x-make-apikey or Authorization: Bearer)');
+    if (path !== this.o.config.path) throw new HttpError(404, 'not found');
+    if (req.method !== 'POST') throw new HttpError(405, 'method not allowed; use POST', { allow: 'POST' });
+    if (!this.authorized(req)) throw new HttpError(401, 'missing or wrong api key (x-make-apikey or Authorization: Bearer)');
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
-      throw new Refusal(415, 'unsupported content type; send application/json');
-    }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_WEBHOOK_BODY_BYTES) throw new Refusal(413, `body larger than ${MAX_WEBHOOK_BODY_BYTES} bytes`);
-    const text = await readLimited(req, MAX_WEBHOOK_BODY_BYTES);
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new Refusal(400, 'malformed JSON');
+      throw new HttpError(415, 'unsupported content type; send application/json');
     }
   }
 
@@ -133,20 +134,21 @@ export class MakeWebhookServer {
     try {
       return webhookBodyToLogs(body, this.o.resource, Date.now(), this.o.scenarioName);
     } catch (err) {
-      throw new Refusal(400, err instanceof Error ? err.message : 'invalid body');
+      throw new HttpError(400, err instanceof Error ? err.message : 'invalid body');
     }
   }
 
   private async consume(logs: Logs, n: number, signal: AbortSignal): Promise<void> {
+    if (n === 0) return;
     try {
-      await this.o.next.consume(logs, signal);
+      await this.obs.track(n, () => this.o.next.consume(logs, signal));
     } catch (err) {
-      this.o.telemetry.receiverRefused.inc({ receiver: this.o.receiverId, transport: TRANSPORT }, n);
-      const message = err instanceof Error ? err.message : String(err);
-      if (isPermanent(err)) throw new Refusal(400, message);
-      const retryAfterMs = isRetryable(err) ? (err.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS) : DEFAULT_RETRY_AFTER_MS;
-      const status = isRetryable(err) && err.throttled ? 429 : 503;
-      throw new Refusal(status, err instanceof GatewayError ? message : 'downstream unavailable', { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) });
+      const refusal = this.obs.refusal(err);
+      if (refusal.httpStatus >= 500 || refusal.httpStatus === 429) {
+        this.o.logger.warn('make webhook request refused downstream', { status: refusal.httpStatus, records: n, error: refusal.message });
+      }
+      const headers: Record<string, string> = refusal.retryAfterMs !== undefined ? { 'retry-after': retryAfterSeconds(Math.max(1000, refusal.retryAfterMs)) } : {};
+      throw new HttpError(refusal.httpStatus, refusal.message, headers);
     }
   }
 
@@ -162,32 +164,20 @@ export class MakeWebhookServer {
   }
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'malformed JSON');
+  }
+}
+
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
-function readLimited(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(new Refusal(413, `body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
+function reply(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

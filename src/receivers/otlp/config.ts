@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSize, duration, listenEndpoint, tlsServer } from '../../config/types.js';
+import { maxConnections } from '../../net/config.js';
 
 /**
  * The `otlp` receiver's config, with the Collector's key names (otlpreceiver/config.go). A protocol
@@ -82,6 +83,7 @@ const httpSchema = z.strictObject({
   read_header_timeout: duration().optional(),
   idle_timeout: duration().optional(),
   response_headers: z.record(z.string().regex(HEADER_NAME, 'expected an HTTP header name'), z.string()).optional(),
+  max_connections: maxConnections(),
   ...ignored,
 });
 

@@ -13,6 +13,10 @@ import { refusalFor, retryAfterSeconds, type Refusal } from './refusal.js';
 import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type MediaKind } from './http-bodies.js';
 import { loadServerTls } from './tls.js';
 import type { ReceiverContext } from './receiver-context.js';
+import { sendAnswer } from '../../net/answer-unread.js';
+import { capConnections, defaultMaxConnections } from '../../net/connection-limit.js';
+import { ReceiverObsreport } from '../helper/obsreport.js';
+import { expectedCost, memoryAdmission, memoryLimitError, parsedCost } from '../../processors/memory_limiter/admission.js';
 
 /**
  * OTLP/HTTP on plain node:http: no framework, because the receiver must own body streaming
@@ -22,22 +26,20 @@ import type { ReceiverContext } from './receiver-context.js';
 
 /** How long shutdown waits for in-flight requests before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 30_000;
-/**
- * A refused request whose body was not (fully) read keeps its connection only when the body is
- * this small; a bigger or unsized body gets `Connection: close` rather than being read to the end.
- */
-const MAX_DRAIN_BYTES = 64 * 1024;
 
 export class OtlpHttpServer {
   private server?: Server;
   private boundPort?: number;
   private closing?: Promise<void>;
+  private readonly obs: ReceiverObsreport;
 
   constructor(
     private readonly config: OtlpHttpConfig,
     private readonly ctx: ReceiverContext,
     private readonly auth: ServerAuthenticator | undefined,
-  ) {}
+  ) {
+    this.obs = new ReceiverObsreport(ctx.telemetry, ctx.id, 'http');
+  }
 
   get port(): number | undefined {
     return this.boundPort;
@@ -50,6 +52,8 @@ export class OtlpHttpServer {
     const options = { ...serverTimeouts(this.config), ...tls };
     const server = tls ? createHttpsServer(options, handler) : createHttpServer(options, handler);
     if (this.config.idle_timeout !== undefined) server.keepAliveTimeout = this.config.idle_timeout;
+    const maxConnections = this.config.max_connections ?? defaultMaxConnections();
+    capConnections(server, { name: `${this.ctx.id}/http`, maxConnections, telemetry: this.ctx.telemetry, logger: this.ctx.logger });
     const { host, port } = this.config.endpoint;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
@@ -112,14 +116,27 @@ export class OtlpHttpServer {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > this.config.max_request_body_size) return this.refuse(req, res, kind, refusalFor(new BodyTooLargeError(this.config.max_request_body_size, false)));
 
-    let body: Buffer;
+    // Memory is reserved before the body is read: parsing is where a big JSON body costs (admission.ts).
+    const reservation = memoryAdmission.tryReserve(expectedCost(declared, encoding !== 'identity', kind === 'json', this.config.max_request_body_size));
+    if (!reservation) return this.refuse(req, res, kind, refusalFor(memoryLimitError()));
     try {
-      body = await readBody(req, encoding, this.config.max_request_body_size);
-    } catch (err) {
-      if (err instanceof BodyAbortedError) return void res.destroy();
-      return this.refuse(req, res, kind, refusalFor(err));
+      let body: Buffer;
+      try {
+        const json = kind === 'json';
+        body = await readBody(req, encoding, this.config.max_request_body_size, (bytes) => (reservation.growTo(parsedCost(bytes, json)) ? undefined : memoryLimitError()));
+      } catch (err) {
+        if (err instanceof BodyAbortedError) return void res.destroy();
+        return this.refuse(req, res, kind, refusalFor(err));
+      }
+      // The streamed size replaces the estimate (an unsized or compressed body is known only now).
+      if (!reservation.resize(parsedCost(body.byteLength, kind === 'json'))) return this.refuse(req, res, kind, refusalFor(memoryLimitError()));
+      await this.decodeAndAccept(req, res, kind, body);
+    } finally {
+      reservation.release();
     }
+  }
 
+  private async decodeAndAccept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, body: Buffer): Promise<void> {
     let filtered: AcceptableLogs;
     try {
       // Protobuf is walked, not decoded: it is decoded later only if something reads the records.
@@ -135,33 +152,26 @@ export class OtlpHttpServer {
   }
 
   private async accept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, filtered: AcceptableLogs): Promise<void> {
-    const labels = { receiver: this.ctx.id, transport: 'http' };
-    if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
+    this.obs.refused(filtered.rejected);
     if (filtered.accepted > 0) {
       try {
-        await this.ctx.next.consume(filtered.logs, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
+        await this.obs.track(filtered.accepted, () => this.ctx.next.consume(filtered.logs, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished)));
       } catch (err) {
-        const refusal = refusalFor(err);
-        this.ctx.logger.warn('OTLP/HTTP request refused downstream', { status: refusal.httpStatus, records: filtered.accepted, error: err instanceof Error ? err.message : String(err) });
-        this.ctx.telemetry.receiverRefused.inc(labels, filtered.accepted);
+        const refusal = this.obs.refusal(err);
+        this.ctx.logger.warn('OTLP/HTTP request refused downstream', { status: refusal.httpStatus, records: filtered.accepted, error: refusal.message });
         return this.refuse(req, res, kind, refusal);
       }
-      this.ctx.telemetry.receiverAccepted.inc(labels, filtered.accepted);
     }
     this.send(res, 200, kind, exportResponseBody(kind, filtered.rejected, filtered.errorMessage));
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, kind: MediaKind, refusal: Pick<Refusal, 'httpStatus' | 'message' | 'retryAfterMs'>, extra: Record<string, string> = {}): void {
-    this.ctx.telemetry.receiverRequestsRefused.inc({ receiver: this.ctx.id, transport: 'http', status: String(refusal.httpStatus) });
-    const headers: Record<string, string> = { ...extra };
+    this.obs.requestRefused(refusal.httpStatus);
+    const headers: Record<string, string> = { ...extra, 'Content-Type': CONTENT_TYPE[kind] };
     if (refusal.retryAfterMs !== undefined) headers['Retry-After'] = retryAfterSeconds(refusal.retryAfterMs);
-    if (!req.complete) {
-      // The unread rest of the body still sits in front of the next request on this connection:
-      // discard a small one so keep-alive survives; for a big or unsized one, close the connection.
-      if (!isSmallBody(req)) headers.Connection = 'close';
-      req.resume();
-    }
-    this.send(res, refusal.httpStatus, kind, statusBody(kind, refusal.httpStatus, refusal.message), headers);
+    if (this.closing) headers.Connection = 'close';
+    // An unread body is discarded (bounded) before the connection closes, so the client reads the status.
+    sendAnswer(req, res, { status: refusal.httpStatus, headers, body: statusBody(kind, refusal.httpStatus, refusal.message) }, this.config.max_request_body_size);
   }
 
   private send(res: ServerResponse, status: number, kind: MediaKind, body: Uint8Array, headers: Record<string, string> = {}): void {
@@ -170,13 +180,6 @@ export class OtlpHttpServer {
     res.writeHead(status, { ...headers, 'Content-Type': CONTENT_TYPE[kind], 'Content-Length': String(body.byteLength) });
     res.end(body);
   }
-}
-
-function isSmallBody(req: IncomingMessage): boolean {
-  // Neither header: HTTP/1.1 says there is no body at all (a plain GET).
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return true;
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  return Number.isFinite(declared) && declared <= MAX_DRAIN_BYTES;
 }
 
 /** Node's defaults (http.createServer), needed to keep headersTimeout ≤ requestTimeout as Node demands. */

@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Every non-OTLP listener goes through the server kit (src/net/http-server.ts), so TLS,
+ * max_connections, error answers and shutdown are the same everywhere. Only the OTLP receiver
+ * keeps its own server, because it streams bodies through decompression limits.
+ */
+const SRC = join(import.meta.dirname, '../../src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+describe('server kit', () => {
+  it('is the only place besides the OTLP receiver that creates an HTTP server', () => {
+    const creating = files(SRC)
+      .filter((f) => /\bcreateServer\b|\bnew\s+(?:http\.|https\.)?Server\s*\(/.test(readFileSync(f, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
+      .map((f) => relative(SRC, f))
+      .filter((f) => !f.startsWith('receivers/otlp/'));
+    expect(creating).toEqual(['net/http-server.ts']);
+  });
+});
