@@ -6,7 +6,8 @@ import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
 import type { StageRecord } from './stage-format.js';
-import { leftoverSegments, removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
+import { foldStage, type StageDamage } from './stage-fold.js';
+import { removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
 import { WalSyncer } from './wal-syncer.js';
 import { syncDirectory } from './sync-directory.js';
 
@@ -99,6 +100,8 @@ export class QueueDatabase {
   private stageWrites: PendingStage[] = [];
   /** Per exporter: records of a crashed run's stage that failed their checksum at open. */
   private readonly corruptAtOpen = new Map<string, number>();
+  private damageAtOpen: StageDamage[] = [];
+  private damageTaken = false;
 
   private constructor(
     readonly db: Database.Database,
@@ -166,9 +169,31 @@ export class QueueDatabase {
     });
   }
 
+  /** A staged request was handed to a worker (stage-log.ts, markTaken). */
+  markTaken(at: StageSlot): void {
+    this.stageLog?.markTaken(at);
+  }
+
+  /** A staged request is being copied into row `rowId` (stage-log.ts, markSpilled). */
+  markSpilled(at: StageSlot, rowId: number): void {
+    this.stageLog?.markSpilled(at, rowId);
+  }
+
   /** A staged request was delivered, or is in SQLite durably now: its stage space may be reused. */
   unstage(at: StageSlot): void {
     this.stageLog?.release(at);
+  }
+
+  /**
+   * Damage the fold found in a crashed run's stage (stage-fold.ts) charged to this exporter, once;
+   * the first queue to open also takes what is charged to exporters that have no queue now.
+   */
+  takeDamageAtOpen(exporterId: string): StageDamage[] {
+    const known = new Set(this.exporterIds().filter((id) => id !== exporterId));
+    const mine = this.damageAtOpen.filter((d) => d.exporterId === exporterId || (!this.damageTaken && !known.has(d.exporterId)));
+    this.damageTaken = true;
+    this.damageAtOpen = this.damageAtOpen.filter((d) => !mine.includes(d));
+    return mine;
   }
 
   /** Records of a crashed run's stage that failed their checksum at open, for this exporter (once). */
@@ -364,25 +389,9 @@ export class QueueDatabase {
    */
   private foldStage(): void {
     const directory = dirname(this.path);
-    let folded = 0;
-    const now = Date.now();
-    for (const segment of leftoverSegments(directory)) {
-      this.db.transaction(() => {
-        for (const r of segment.records) {
-          const table = this.queueTable(r.exporterId)!;
-          this.db
-            .prepare(`INSERT INTO "${table}" (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, 0, ?)`)
-            .run(r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt);
-        }
-        for (const r of segment.corrupt) {
-          this.db
-            .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)')
-            .run(r.exporterId, r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt, now, 'corrupt record: checksum mismatch (stage log)');
-          this.corruptAtOpen.set(r.exporterId, (this.corruptAtOpen.get(r.exporterId) ?? 0) + 1);
-        }
-      })();
-      folded += segment.records.length + segment.corrupt.length;
-    }
+    const { folded, corrupt, damage } = foldStage(this.db, directory, (exporterId) => this.queueTable(exporterId)!);
+    for (const [exporterId, n] of corrupt) this.corruptAtOpen.set(exporterId, (this.corruptAtOpen.get(exporterId) ?? 0) + n);
+    this.damageAtOpen.push(...damage);
     if (folded > 0) {
       // On disk before the stage goes: synchronous=NORMAL does not sync the WAL at commit.
       const error = this.syncWalNow();

@@ -74,8 +74,11 @@ export class SqliteQueue implements Queue {
   private readonly gate: CapacityGate;
   private readonly table: string;
   private readonly logger: Logger;
-  /** Requests handed out, until acked or dead-lettered (then emptied: queue.ts, emptyRequest). */
-  private readonly held = new Map<number, { units: number; attempts: number; request: HandedOut }>();
+  /**
+   * Requests handed out, until acked or dead-lettered (then emptied: queue.ts, emptyRequest).
+   * `marked`: taking it stored attempts = 1 (see `markTaken`), which stands for the first failure.
+   */
+  private readonly held = new Map<number, { units: number; attempts: number; request: HandedOut; marked?: boolean }>();
   private readonly takers = new Waiters<void>();
   private buffer: Row[] = [];
   /** Highest id handed out or skipped: rows above it are pending. */
@@ -113,6 +116,7 @@ export class SqliteQueue implements Queue {
       row: db.prepare(`SELECT id, payload, items, size_bytes, checksum, attempts, enqueued_at FROM ${t} WHERE id = ?`),
       remove: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
       attempt: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE id = ?`),
+      markTaken: db.prepare(`UPDATE ${t} SET attempts = 1 WHERE id = ? AND attempts = 0`),
       toDeadLetter: db.prepare(
         `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason)
          SELECT ?, payload, items, size_bytes, checksum, attempts, enqueued_at, ?, ? FROM ${t} WHERE id = ?`,
@@ -133,6 +137,15 @@ export class SqliteQueue implements Queue {
     this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
     this.spillTimer = setInterval(() => this.spillSoon('age'), STAGE_AGE_CHECK_MS);
     this.spillTimer.unref();
+    for (const damage of database.takeDamageAtOpen(options.exporterId)) {
+      for (let i = 0; i < damage.requests; i++) options.onCorrupt?.();
+      this.logger.error('stage log damaged: records lost; a dead-letter entry describes the range (QUEUE_CORRUPT_RECORD)', {
+        exporter: options.exporterId,
+        file: damage.file,
+        ...(damage.offset === undefined ? {} : { offset: damage.offset, bytes: damage.bytes }),
+        requests: damage.requests,
+      });
+    }
     const corrupt = database.takeCorruptAtOpen(options.exporterId);
     if (corrupt > 0) {
       for (let i = 0; i < corrupt; i++) options.onCorrupt?.();
@@ -238,7 +251,13 @@ export class SqliteQueue implements Queue {
       try {
         await this.database.write(
           () => {
-            ids = batch.map((s) => Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt).lastInsertRowid));
+            ids = batch.map((s) => {
+              // A held one may have reached the backend already: attempts >= 1 marks it so.
+              const id = Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.spilledFrom === 'held' ? Math.max(1, s.attempts) : s.attempts, s.enqueuedAt).lastInsertRowid);
+              // Before the commit: a crash after it finds the row and folds no second copy.
+              this.database.markSpilled(s.at, id);
+              return id;
+            });
             tried.push(...ids);
             // From the commit on, the cursor could reach these rows; workers have them already.
             batch.forEach((s, i) => s.spilledFrom === 'held' && this.skipRows.add(ids![i]!));
@@ -323,10 +342,13 @@ export class SqliteQueue implements Queue {
         items: row.items,
         attempts: row.attempts,
         enqueuedAtMs: row.enqueued_at,
-        redelivery: row.id <= this.redeliveryUpTo,
+        // Stored before this run AND handed to a worker (or tried) in an earlier one: only then may
+        // it have reached the backend already. A backlog never taken is no redelivery.
+        redelivery: row.id <= this.redeliveryUpTo && row.attempts > 0,
         logs: undefined,
       };
-      this.held.set(row.id, { units: sizeOf(this.options.sizer, { items: row.items, bytes: row.size_bytes }), attempts: row.attempts, request });
+      const marked = row.attempts === 0 && this.markTaken(row.id);
+      this.held.set(row.id, { units: sizeOf(this.options.sizer, { items: row.items, bytes: row.size_bytes }), attempts: row.attempts, request, marked });
       return request;
     }
   }
@@ -345,7 +367,18 @@ export class SqliteQueue implements Queue {
       logs: undefined,
     };
     this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts, request });
+    this.database.markTaken(s.at);
     return request;
+  }
+
+  /**
+   * Store attempts = 1 for a row handed out, so that after a crash its delivery counts as the
+   * redelivery it may be (gateway_exporter_redelivered_log_records_total). Not durable and not
+   * awaited: a mark lost only under-counts, and costs no delivery.
+   */
+  private markTaken(rowId: number): boolean {
+    this.database.write(() => this.sql.markTaken.run(rowId), { durable: false }).catch(() => {});
+    return true;
   }
 
   async ack(id: number): Promise<void> {
@@ -381,6 +414,7 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     entry.attempts++;
+    if (entry.marked && entry.attempts === 1) return; // stored when it was taken
     const rowId = id < 0 ? this.heldRows.get(id) : id;
     if (rowId === undefined) {
       const s = this.staged.get(id);
