@@ -1,11 +1,12 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
 import type { StageRecord } from './stage-format.js';
+import { isCorruption, moveAside, salvageInto, type SalvageResult } from './salvage.js';
 import { foldStage, type StageDamage } from './stage-fold.js';
 import { removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
 import { WalSyncer } from './wal-syncer.js';
@@ -109,30 +110,75 @@ export class QueueDatabase {
     private readonly fsync: boolean,
   ) {}
 
-  /** Open (creating when allowed) and migrate; any failure becomes one clear start error. */
-  static open(directory: string, options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number; foldStage?: boolean }): QueueDatabase {
+  /**
+   * Open (creating when allowed) and migrate; any failure becomes one clear start error naming the
+   * file. With `salvage` (the gateway, owner of the directory), a file SQLite finds damaged is moved
+   * aside and what can be read of it copied into a fresh one (salvage.ts) instead.
+   */
+  static open(
+    directory: string,
+    options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number; foldStage?: boolean; salvage?: boolean; onWarn?: (message: string) => void },
+  ): QueueDatabase {
     const path = join(directory, QUEUE_DB_FILE);
+    try {
+      return QueueDatabase.openAt(path, options);
+    } catch (err) {
+      if (!options.salvage || !isCorruption(err)) throw startError(path, err);
+    }
+    let salvaged: SalvageResult;
+    let movedTo: string;
+    try {
+      movedTo = moveAside(path);
+    } catch (err) {
+      throw startError(path, err);
+    }
+    options.onWarn?.(`queue database ${path} is damaged; moved aside to ${movedTo}, salvaging what can be read (QUEUE_CORRUPT_RECORD)`);
+    const database = QueueDatabase.openAt(path, { ...options, foldStage: false });
+    try {
+      salvaged = salvageInto(movedTo, database.db, (exporterId) => database.queueTable(exporterId)!);
+    } catch (err) {
+      salvaged = { movedTo, requests: new Map(), deadLetters: 0, unreadable: [`the whole file (${(err as Error).message})`] };
+    }
+    database.reportSalvage(salvaged, options.onWarn);
+    if (options.foldStage) database.foldStage();
+    return database;
+  }
+
+  private static openAt(path: string, options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number; foldStage?: boolean }): QueueDatabase {
     let db: Database.Database | undefined;
     try {
-      if (options.create !== false) mkdirSync(directory, { recursive: true });
+      if (options.create !== false) mkdirSync(dirname(path), { recursive: true });
       db = new Database(path, { fileMustExist: options.create === false });
       // auto_vacuum only takes effect before the first table exists; set it first.
       db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       for (const p of connectionPragmas(options.busyTimeoutMs)) db.pragma(p);
       migrate(db);
+      // Read what every queue reads at open (counts, sums): damage there shows now, not later.
+      for (const table of ['dead_letter', ...(db.prepare('SELECT table_name FROM queues').pluck().all() as string[])]) {
+        db.prepare(`SELECT count(*), sum(items), sum(size_bytes), max(id) FROM "${table}"`).get();
+      }
       const database = new QueueDatabase(db, path, options.fsync);
       if (options.foldStage) database.foldStage();
       return database;
     } catch (err) {
       db?.close();
-      const detail = (err as { code?: string; message?: string }).message ?? String(err);
-      throw new GatewayError(
-        'COMPONENT_START_FAILED',
-        `cannot open queue database ${path}: ${detail}. If the file is damaged, stop the gateway and move it aside; the gateway then starts with an empty queue.`,
-        { cause: err },
-      );
+      throw err;
     }
+  }
+
+  /** After a salvage: log it, and report what could not be read like damaged stage log bytes. */
+  private reportSalvage(result: SalvageResult, onWarn?: (message: string) => void): void {
+    const requests = [...result.requests].map(([id, n]) => `${id}=${n}`).join(' ') || 'none';
+    onWarn?.(`salvaged from ${result.movedTo}: requests ${requests}, dead letters ${result.deadLetters}; unreadable: ${result.unreadable.join(', ') || 'nothing'}`);
+    if (result.unreadable.length === 0) return;
+    const exporterId = (this.db.prepare('SELECT exporter_id FROM queues ORDER BY rowid LIMIT 1').pluck().get() as string | undefined) ?? '';
+    const now = Date.now();
+    const reason = `corrupt queue database ${basename(result.movedTo)}: could not read ${result.unreadable.join(', ')}; the requests stored there are lost`;
+    this.db
+      .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, 0, 0, 0, 0, ?, ?, ?)')
+      .run(exporterId, Buffer.alloc(0), now, now, reason);
+    this.damageAtOpen.push({ exporterId, file: result.movedTo, requests: result.unreadable.length, reason });
   }
 
   /**
@@ -538,6 +584,16 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
+function startError(path: string, err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const detail = (err as { message?: string }).message ?? String(err);
+  return new GatewayError(
+    'COMPONENT_START_FAILED',
+    `cannot open queue database ${path}: ${detail}. If the file is damaged, stop the gateway and move it aside; the gateway then starts with an empty queue.`,
+    { cause: err },
+  );
+}
+
 function migrate(db: Database.Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -586,7 +642,7 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     throw new GatewayError('COMPONENT_START_FAILED', `cannot use queue directory ${key}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const database = QueueDatabase.open(key, { fsync, busyTimeoutMs, foldStage: true });
+    const database = QueueDatabase.open(key, { fsync, busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError });
     database.checkpointOffThread(onError);
     shared.set(key, { database, users: 1, unlock });
     return database;

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { RetryableError, DEFAULT_RETRY_AFTER_MS } from '../errors.js';
+import { DEFAULT_RETRY_AFTER_MS, GatewayError, RetryableError } from '../errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { CapacityGate, closedError } from './capacity.js';
 import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
@@ -161,7 +161,9 @@ export class SqliteQueue implements Queue {
       return new SqliteQueue(database, options);
     } catch (err) {
       void releaseDatabase(database);
-      throw err;
+      if (err instanceof GatewayError) throw err;
+      // Name the file: "database disk image is malformed" alone does not say which one.
+      throw new GatewayError('COMPONENT_START_FAILED', `cannot open the queue of exporter ${options.exporterId} in ${database.path}: ${(err as Error).message}`, { cause: err });
     }
   }
 

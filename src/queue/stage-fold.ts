@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
-import { leftoverSegments } from './stage-log.js';
+import { leftoverSegments, type AbsentSegment } from './stage-log.js';
 
 /**
  * What the fold of a crashed run's stage log could not verify, for the exporter's queue to report
@@ -46,8 +46,12 @@ export function foldStage(db: Database.Database, directory: string, queueTable: 
     deadLetter.run(damage.exporterId, Buffer.alloc(0), 0, 0, 0, 0, now, now, damage.reason);
     result.damage.push(damage);
   };
-  const missing: string[] = [];
-  for (const segment of leftoverSegments(directory, (path) => missing.push(path))) {
+  const missing: AbsentSegment[] = [];
+  let missingRecords = 0;
+  for (const segment of leftoverSegments(directory, (files, upTo) => {
+    missing.push(...files);
+    missingRecords = upTo;
+  })) {
     db.transaction(() => {
       for (const r of segment.records) {
         const table = queueTable(r.exporterId);
@@ -85,10 +89,14 @@ export function foldStage(db: Database.Database, directory: string, queueTable: 
   }
   if (missing.length > 0) {
     db.transaction(() => {
-      for (const path of missing) {
-        recordDamage({ file: path, requests: 1, reason: `stage log segment ${basename(path)} is missing (deleted?); the requests it held are lost` });
+      // The sequence numbers tell how many records the files no longer there held, released ones of
+      // reused segments included: an upper bound, charged to the first missing file.
+      missing.forEach(({ path, unreadable }, i) => {
+        const requests = i === 0 ? missingRecords : 1;
+        const what = unreadable ? 'holds no readable record (overwritten?)' : 'is missing (deleted?)';
+        recordDamage({ file: path, requests, reason: `stage log segment ${basename(path)} ${what}; up to ${requests} request(s) it held are lost` });
         result.folded++;
-      }
+      });
     })();
   }
   return result;

@@ -9,8 +9,9 @@ import { crc32 } from 'node:zlib';
  *   16 items u32
  *   20 exporter id length u16, then 2 reserved bytes
  *   24 enqueued at f64    epoch ms
- *   32 index u32          the record's number within its use (0, 1, 2, ...): a gap in it after
- *                         damage tells how many records the damage took
+ *   32 sequence u32       the record's number in the stage (0, 1, 2, ... across segments; a
+ *                         new run starts at 0): a gap after damage, a cut-off segment or a deleted
+ *                         one tells how many records went with it
  *   36 header crc32 u32   over bytes 0..36 and the exporter id
  *   40 state u32          NOT covered by the crc, rewritten in place by a 4-byte write:
  *                         0 live, TAKEN (handed to a worker), SPILLED (copied to row `row id`),
@@ -66,7 +67,7 @@ export interface LostRange {
 }
 
 /** The header and exporter id of a record; the payload is written after it as is (no copy). */
-export function encodeHeader(generation: number, index: number, record: StageRecord): Buffer {
+export function encodeHeader(generation: number, sequence: number, record: StageRecord): Buffer {
   const id = idBytes(record.exporterId);
   const header = Buffer.alloc(HEADER_BYTES + id.length);
   header.writeUInt32LE(RECORD_MAGIC, 0);
@@ -76,7 +77,7 @@ export function encodeHeader(generation: number, index: number, record: StageRec
   header.writeUInt32LE(record.items >>> 0, 16);
   header.writeUInt16LE(id.length, 20);
   header.writeDoubleLE(record.enqueuedAt, 24);
-  header.writeUInt32LE(index >>> 0, 32);
+  header.writeUInt32LE(sequence >>> 0, 32);
   id.copy(header, HEADER_BYTES);
   header.writeUInt32LE(headerChecksum(header, id.length), 36);
   return header;
@@ -135,6 +136,11 @@ export interface ScannedSegment {
   corrupt: ScannedRecord[];
   /** Byte ranges that could not be verified. */
   lost: LostRange[];
+  /** Sequence numbers of the first and last sound record of this use (released ones included), -1 if none. */
+  firstSequence: number;
+  lastSequence: number;
+  /** The file is shorter than a segment: its tail (the last entry of `lost`) was cut off. */
+  truncated: boolean;
 }
 
 /** The generation of the first sound record in the buffer (searching past damage), else 0. */
@@ -163,9 +169,9 @@ function nextHeader(buf: Buffer, from: number, generation?: number): number | un
  * shorter than `expectedBytes` (truncated) reports its cut-off tail the same way.
  */
 export function scanSegment(buf: Buffer, expectedBytes = buf.length): ScannedSegment {
-  const out: ScannedSegment = { generation: 0, records: [], corrupt: [], lost: [] };
+  const out: ScannedSegment = { generation: 0, records: [], corrupt: [], lost: [], firstSequence: -1, lastSequence: -1, truncated: false };
   let at = 0;
-  let nextIndex = 0;
+  let nextIndex = -1;
   let lastExporter: string | undefined;
   while (at < buf.length) {
     let header = readHeader(buf, at);
@@ -174,17 +180,24 @@ export function scanSegment(buf: Buffer, expectedBytes = buf.length): ScannedSeg
       const next = nextHeader(buf, at + 1, out.generation || undefined);
       if (next === undefined) {
         // The end of this use, unless the file was cut short inside it.
-        if (buf.length < expectedBytes && (header || !isZero(buf, at))) out.lost.push({ offset: at, bytes: buf.length - at, records: 1, exporterId: lastExporter });
+        if (buf.length < expectedBytes && (header || !isZero(buf, at))) {
+          out.lost.push({ offset: at, bytes: buf.length - at, records: 1, exporterId: lastExporter });
+          out.truncated = true;
+        }
         break;
       }
       header = readHeader(buf, next)!;
       if (out.generation === 0) out.generation = header.generation;
-      const records = header.index >= 0 ? Math.max(1, header.index - nextIndex) : 1;
+      // A run's first use starts at sequence 0: damage at its head is counted exactly too.
+      if (nextIndex < 0 && at === 0 && header.generation === 1) nextIndex = 0;
+      const records = header.index >= 0 && nextIndex >= 0 ? Math.max(1, header.index - nextIndex) : 1;
       out.lost.push({ offset: at, bytes: next - at, records, exporterId: lastExporter ?? exporterAt(buf, next, header) });
       at = next;
     }
     if (out.generation === 0) out.generation = header.generation;
     if (header.start + header.length > buf.length) break;
+    if (out.firstSequence < 0) out.firstSequence = header.index;
+    out.lastSequence = header.index;
     const record = decode(buf, at, header);
     lastExporter = record.exporterId;
     nextIndex = header.index + 1;

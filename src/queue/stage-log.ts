@@ -47,8 +47,6 @@ interface Segment {
   offset: number;
   /** Records written in this use and not yet released. */
   live: number;
-  /** Records written in this use (the next record's index). */
-  index: number;
 }
 
 /** Where a staged record lives, for `release` and `mark`. */
@@ -62,6 +60,8 @@ export class StageLog {
   private readonly segments = new Map<number, Segment>();
   private active?: Segment;
   private generation = 0;
+  /** The next record's sequence number (stage-format.ts). */
+  private sequence = 0;
   private liveBytesTotal = 0;
   /** Segments written since the thread-pool fsync last ran (used only without the fsync thread). */
   private readonly dirty = new Set<number>();
@@ -106,15 +106,15 @@ export class StageLog {
   append(records: StageRecord[]): { placed: StageSlot[]; slots: number[] } {
     this.lastWriteAt = Date.now();
     const placed: StageSlot[] = [];
-    const groups: { segment: Segment; buffers: Buffer[]; at: number; index: number; bytes: number }[] = [];
+    const groups: { segment: Segment; buffers: Buffer[]; at: number; sequence: number; bytes: number }[] = [];
     let written = 0;
     try {
       for (const record of records) {
         const bytes = recordBytes(record.exporterId, record.payload.byteLength);
         let segment = this.active;
         if (!segment || segment.offset + bytes > SEGMENT_BYTES) segment = this.activate();
-        const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, index: segment.index, bytes: 0 }), groups.at(-1)!);
-        group.buffers.push(encodeHeader(segment.generation, segment.index++, record), record.payload);
+        const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, sequence: this.sequence, bytes: 0 }), groups.at(-1)!);
+        group.buffers.push(encodeHeader(segment.generation, this.sequence++, record), record.payload);
         placed.push({ slot: segment.slot, offset: segment.offset, bytes });
         group.bytes += bytes;
         segment.offset += bytes;
@@ -129,10 +129,9 @@ export class StageLog {
     } catch (err) {
       // What was not written must leave no gap: a crash-time scan stops at the first gap, and would
       // miss records written after it. (A segment appears in one group per call.)
-      for (const g of groups.slice(written)) {
-        g.segment.offset = g.at;
-        g.segment.index = g.index;
-      }
+      for (const g of groups.slice(written)) g.segment.offset = g.at;
+      // Nor a gap in the sequence: the next records take the numbers these did not use.
+      if (groups[written]) this.sequence = groups[written].sequence;
       for (const p of placed) this.release(p, false);
       throw err;
     }
@@ -244,7 +243,6 @@ export class StageLog {
     if (!next) next = this.create();
     next.generation = ++this.generation;
     next.offset = 0;
-    next.index = 0;
     this.active = next;
     this.prepareSpare();
     return next;
@@ -290,7 +288,7 @@ export class StageLog {
       if (this.closed) await unlinkAsync(path).catch(() => undefined);
       return;
     }
-    this.segments.set(slot, { slot, fd, generation: 0, offset: 0, live: 0, index: 0 });
+    this.segments.set(slot, { slot, fd, generation: 0, offset: 0, live: 0 });
     this.onCreated(slot);
     // Landed after the stage went idle (and perhaps after its trim): let the trim look again.
     if (this.liveBytesTotal === 0) this.onDrained();
@@ -327,7 +325,7 @@ export class StageLog {
       closeSync(fd);
       throw err;
     }
-    const segment: Segment = { slot, fd, generation: 0, offset: 0, live: 0, index: 0 };
+    const segment: Segment = { slot, fd, generation: 0, offset: 0, live: 0 };
     this.segments.set(slot, segment);
     this.onCreated(slot);
     return segment;
@@ -343,6 +341,12 @@ const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);
 const unlinkAsync = promisify(unlink);
 
+/** A segment file that should be there and is not, or holds not one sound record. */
+export interface AbsentSegment {
+  path: string;
+  unreadable: boolean;
+}
+
 /** One segment file of a crashed run's stage, scanned. */
 export interface LeftoverSegment extends ScannedSegment {
   path: string;
@@ -355,7 +359,7 @@ export interface LeftoverSegment extends ScannedSegment {
  * (StageLog.freeSlot, trim), so while the stage directory exists its files are 1.seg..N.seg
  * without a hole; a hole is a file deleted from under the gateway, with whatever it held.
  */
-export function* leftoverSegments(directory: string, missing: (path: string) => void = () => {}): Generator<LeftoverSegment> {
+export function* leftoverSegments(directory: string, missing: (files: AbsentSegment[], upToRecords: number) => void = () => {}): Generator<LeftoverSegment> {
   const dir = join(directory, STAGE_DIR);
   if (!existsSync(dir)) return;
   const slots = readdirSync(dir)
@@ -363,19 +367,56 @@ export function* leftoverSegments(directory: string, missing: (path: string) => 
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]));
   const present = new Set(slots);
-  for (let slot = 1; slot <= Math.max(1, ...slots); slot++) if (!present.has(slot)) missing(StageLog.path(directory, slot));
-  const files = slots
-    .map((slot) => ({ path: StageLog.path(directory, slot), generation: scanSegmentHead(readFileSync(StageLog.path(directory, slot))) }))
-    .filter((f) => f.generation > 0)
-    .sort((a, b) => a.generation - b.generation);
-  for (const f of files) yield { path: f.path, ...scanSegment(readFileSync(f.path), SEGMENT_BYTES) };
+  const absent: AbsentSegment[] = [];
+  for (let slot = 1; slot <= Math.max(1, ...slots); slot++) if (!present.has(slot)) absent.push({ path: StageLog.path(directory, slot), unreadable: false });
+  const files: { path: string; generation: number }[] = [];
+  for (const slot of slots) {
+    const path = StageLog.path(directory, slot);
+    const bytes = readFileSync(path);
+    const generation = scanSegmentHead(bytes);
+    if (generation > 0) files.push({ path, generation });
+    // Not one sound header, and not blank: a file overwritten with garbage, whatever it held lost.
+    else if (bytes.some((b) => b !== 0)) absent.push({ path, unreadable: true });
+  }
+  files.sort((a, b) => a.generation - b.generation);
+  // One segment ahead, so a cut-off segment's loss is counted from where the next use starts.
+  let previous: LeftoverSegment | undefined;
+  // Records of the uses no file holds any more: released ones of a reused segment, or a deleted file's.
+  let skipped = 0;
+  for (const f of files) {
+    const scanned: LeftoverSegment = { path: f.path, ...scanSegment(readFileSync(f.path), SEGMENT_BYTES) };
+    // A run's sequence starts at 0 with generation 1: what came before the oldest use found.
+    if (!previous && scanned.generation > 1 && scanned.firstSequence > 0) skipped += scanned.firstSequence;
+    if (previous) {
+      settle(previous, scanned);
+      if (scanned.generation > previous.generation + 1 && scanned.firstSequence > previous.lastSequence) skipped += scanned.firstSequence - previous.lastSequence - 1;
+      yield previous;
+    }
+    previous = scanned;
+  }
+  if (previous) yield previous;
+  if (absent.length > 0) missing(absent, Math.max(1, skipped));
+}
+
+/**
+ * Two consecutive uses (generations g and g + 1): the second began where the first ended, so the
+ * sequence numbers between the first's last sound record and the second's first are exactly the
+ * records a cut-off tail of the first, or a damaged head of the second, took.
+ */
+function settle(segment: LeftoverSegment, next: LeftoverSegment): void {
+  if (next.generation !== segment.generation + 1 || segment.lastSequence < 0 || next.firstSequence <= segment.lastSequence) return;
+  const between = next.firstSequence - segment.lastSequence - 1;
+  const tail = segment.truncated ? segment.lost.at(-1) : undefined;
+  const head = next.lost[0]?.offset === 0 ? next.lost[0] : undefined;
+  if (tail && !head) tail.records = Math.max(1, between);
+  else if (head && !tail) head.records = Math.max(1, between);
 }
 
 /** Every live record left in the stage, and what could not be verified (tests, small stages). */
 export function readLeftovers(directory: string): { records: StageRecord[]; corrupt: StageRecord[]; lost: (LostRange & { path: string })[]; missing: string[] } {
   const missing: string[] = [];
   const out = { records: [] as StageRecord[], corrupt: [] as StageRecord[], lost: [] as (LostRange & { path: string })[], missing };
-  for (const s of leftoverSegments(directory, (path) => missing.push(path))) {
+  for (const s of leftoverSegments(directory, (files) => missing.push(...files.map((f) => f.path)))) {
     out.records.push(...s.records);
     out.corrupt.push(...s.corrupt);
     out.lost.push(...s.lost.map((l) => ({ ...l, path: s.path })));
