@@ -230,6 +230,11 @@ export class QueueDatabase {
     this.stageLog?.release(at);
   }
 
+  /** Every damage found at open and not taken by a queue yet (the `queue` command prints them). */
+  get damageFound(): readonly StageDamage[] {
+    return this.damageAtOpen;
+  }
+
   /**
    * Damage the fold found in a crashed run's stage (stage-fold.ts) charged to this exporter, once;
    * the first queue to open also takes what is charged to exporters that have no queue now.
