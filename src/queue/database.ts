@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
 import type { StageRecord } from './stage-format.js';
+import { DiskReserve, isDiskFull } from './disk-reserve.js';
 import { isCorruption, moveAside, salvageInto, type SalvageResult } from './salvage.js';
 import { foldStage, type StageDamage } from './stage-fold.js';
 import { removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
@@ -102,6 +103,8 @@ export class QueueDatabase {
   /** Per exporter: records of a crashed run's stage that failed their checksum at open. */
   private readonly corruptAtOpen = new Map<string, number>();
   private damageAtOpen: StageDamage[] = [];
+  /** Space kept back for acks on a full disk (disk-reserve.ts); the gateway's connection only. */
+  reserve?: DiskReserve;
   private damageTaken = false;
 
   private constructor(
@@ -639,6 +642,7 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     return entry.database;
   }
   let unlock: () => void;
+  const reserve = new DiskReserve(key);
   try {
     mkdirSync(key, { recursive: true });
     unlock = acquireOwnerLock(key);
@@ -647,7 +651,18 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     throw new GatewayError('COMPONENT_START_FAILED', `cannot use queue directory ${key}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const database = QueueDatabase.open(key, { fsync, busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError });
+    const options = { fsync, busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError };
+    let database: QueueDatabase;
+    try {
+      database = QueueDatabase.open(key, options);
+    } catch (err) {
+      // A restart on a full disk: folding the stage log into SQLite needs room; the spare has it.
+      if (!isDiskFull((err as Error).cause ?? err) || !reserve.release()) throw err;
+      onError(`queue directory ${key} is full; freed the spare ${reserve.path} to open the queue`);
+      database = QueueDatabase.open(key, options);
+    }
+    database.reserve = reserve;
+    reserve.ensure();
     database.checkpointOffThread(onError);
     shared.set(key, { database, users: 1, unlock });
     return database;

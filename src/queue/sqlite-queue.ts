@@ -4,6 +4,7 @@ import { DEFAULT_RETRY_AFTER_MS, GatewayError, RetryableError } from '../errors.
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { CapacityGate, closedError } from './capacity.js';
 import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
+import { isDiskFull } from './disk-reserve.js';
 import type { StageSlot } from './stage-log.js';
 import { StagedRequests, type Staged } from './staged-requests.js';
 import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
@@ -98,6 +99,9 @@ export class SqliteQueue implements Queue {
   private spilling?: Promise<void>;
   private readonly spillTimer: NodeJS.Timeout;
   private closed = false;
+  /** Rows of delivered requests whose delete failed (a full disk): deleted later, together. */
+  private readonly pendingDeletes = new Set<number>();
+  private retryingDeletes = false;
   private readonly sql;
 
   private constructor(
@@ -135,7 +139,12 @@ export class SqliteQueue implements Queue {
     this.redeliveryUpTo = totals.maxId;
     this.gate.preload(options.sizer === 'requests' ? totals.n : options.sizer === 'items' ? totals.items : totals.bytes);
     this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
-    this.spillTimer = setInterval(() => this.spillSoon('age'), STAGE_AGE_CHECK_MS);
+    this.spillTimer = setInterval(() => {
+      this.spillSoon('age');
+      this.retryDeletes();
+      // Space came back after a full disk: keep room for acks again.
+      database.reserve?.ensure();
+    }, STAGE_AGE_CHECK_MS);
     this.spillTimer.unref();
     for (const damage of database.takeDamageAtOpen(options.exporterId)) {
       for (let i = 0; i < damage.requests; i++) options.onCorrupt?.();
@@ -246,6 +255,10 @@ export class SqliteQueue implements Queue {
               : []
             : this.staged.enqueuedBefore(Date.now() - STAGE_MAX_AGE_MS, SPILL_BATCH);
       if (batch.length === 0) return;
+      // A backlog moved into SQLite takes disk space; on a nearly full disk it waits in the stage
+      // (preallocated: no new space), so the space left serves acks and new requests. At close it
+      // goes anyway: what does not fit stays in the stage for the next start.
+      if (reason !== 'close' && this.database.reserve && !this.database.reserve.hasRoomFor(2 * batch.reduce((n, s) => n + s.payload.byteLength, 0))) return;
       this.staged.startSpill(batch);
       // Every id the insert was given, also by a try SQLite rolled back (then reused later).
       const tried: number[] = [];
@@ -306,6 +319,56 @@ export class SqliteQueue implements Queue {
   /** Not durable: a delete lost to a power cut redelivers the request (a duplicate, never a loss). */
   private deleteRow(rowId: number): Promise<unknown> {
     return this.database.write(() => this.sql.remove.run(rowId), { durable: false });
+  }
+
+  /**
+   * Delete the row of a delivered request. On a full disk (the delete needs room in the WAL), the
+   * spare file gives its space back and the delete runs again; if that still fails, the row is
+   * parked and deleted with the others in one write once there is room (`retryDeletes`). Never
+   * throws: the request was delivered, the queue moves on (the gauge with it); only a crash before
+   * the delete would send it again.
+   */
+  private async deleteDelivered(rowId: number): Promise<void> {
+    try {
+      await this.deleteRow(rowId);
+      return;
+    } catch (err) {
+      if (isDiskFull(err) && this.database.reserve?.release()) {
+        this.logger.warn('queue disk full: freed the spare file to delete delivered requests', { exporter: this.options.exporterId, spare: this.database.reserve.path });
+        try {
+          await this.deleteRow(rowId);
+          return;
+        } catch {
+          // parked below
+        }
+      }
+      if (this.pendingDeletes.size === 0) this.logger.warn('could not delete delivered requests from the queue; retrying', { exporter: this.options.exporterId, error: (err as Error).message });
+      this.pendingDeletes.add(rowId);
+    }
+  }
+
+  /** Delete the parked rows (see `deleteDelivered`), all in one write. */
+  private retryDeletes(): void {
+    if (this.pendingDeletes.size === 0 || this.retryingDeletes || this.closed) return;
+    const ids = [...this.pendingDeletes];
+    this.retryingDeletes = true;
+    this.database
+      .write(() => {
+        for (const id of ids) this.sql.remove.run(id);
+      }, { durable: false })
+      .then(
+        () => {
+          for (const id of ids) {
+            this.pendingDeletes.delete(id);
+            this.skipRows.delete(id);
+          }
+          this.logger.info('deleted the delivered requests parked while the disk was full', { exporter: this.options.exporterId, requests: ids.length });
+        },
+        () => {
+          if (this.database.reserve?.held) this.database.reserve.release();
+        },
+      )
+      .finally(() => (this.retryingDeletes = false));
   }
 
   private rowExists(id: number): boolean {
@@ -393,8 +456,8 @@ export class SqliteQueue implements Queue {
       if (rowId !== undefined) {
         // Moved to the table while its worker held it.
         this.heldRows.delete(id);
-        await this.deleteRow(rowId);
-        this.skipRows.delete(rowId);
+        await this.deleteDelivered(rowId);
+        if (!this.pendingDeletes.has(rowId)) this.skipRows.delete(rowId);
       } else {
         // Staged: nothing in the table to delete, only stage space to free.
         const s = this.staged.get(id);
@@ -407,7 +470,7 @@ export class SqliteQueue implements Queue {
       this.gate.release(entry.units);
       return this.maybeReclaim();
     }
-    await this.deleteRow(id);
+    await this.deleteDelivered(id);
     this.gate.release(entry.units);
     await this.maybeReclaim();
   }
@@ -490,6 +553,12 @@ export class SqliteQueue implements Queue {
       await this.spill('close');
     } catch (err) {
       this.logger.warn('staged requests stay in the stage log; the next start delivers them', { exporter: this.options.exporterId, error: (err as Error).message });
+    }
+    if (this.pendingDeletes.size > 0) {
+      const ids = [...this.pendingDeletes];
+      await this.database.write(() => ids.forEach((id) => this.sql.remove.run(id)), { durable: false }).catch((err: Error) =>
+        this.logger.warn('delivered requests whose delete failed stay stored; the next start sends them again', { exporter: this.options.exporterId, requests: ids.length, error: err.message }),
+      );
     }
     await releaseDatabase(this.database);
   }
