@@ -146,7 +146,8 @@ describe('persistent queue with the stage log', () => {
     };
     expect(rows()).toEqual([]);
     const deadline = Date.now() + 10_000;
-    while (rows().length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    // In the table once committed; released from the stage once that commit is durable (fsync'd).
+    while ((rows().length < 4 || readLeftovers(dir).records.length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(rows()).toEqual([0, 1, 2, 3]);
     expect(readLeftovers(dir).records).toEqual([]);
     // The held ones settle through their rows: one delivered, one refused for good.
