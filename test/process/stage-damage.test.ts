@@ -55,10 +55,14 @@ describe('stage log damage at process level', () => {
     await backend.comeUp();
     const gw2 = await GatewayProcess.start(setup);
     cleanup.push(() => gw2.stop());
+    // The damaged record is lost unless it had moved into the table before the kill (older than 2 s
+    // on a slow machine); every other one arrives.
     for (const deadline = Date.now() + 60_000; backend.recordCount() < 59 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
     const received = new Set(backend.records().map((r) => r.body?.stringValue));
     const lost = acked.filter((id) => !received.has(id));
-    expect(lost).toHaveLength(1);
+    expect(lost.length).toBeLessThanOrEqual(1);
+    // And if one is lost, it is the one whose header was damaged.
+    for (const id of lost) expect(bytes.indexOf(id, damagedAt)).toBeLessThan(headers[31] ?? bytes.length);
 
     const stderr = gw2.stderr.join('');
     expect(stderr).toContain('stage log damaged');
