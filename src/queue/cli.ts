@@ -84,6 +84,8 @@ export async function runQueueCommand(args: string[], targets: QueueTarget[], ou
       status = 1;
       continue;
     }
+    // Damage it found folding a crashed gateway's stage log: the dead-letter store describes it too.
+    for (const d of database.damageFound) out(`warning: exporter=${d.exporterId} file=${d.file}${d.offset === undefined ? '' : ` offset=${d.offset}`} requests_lost=${d.requests} reason=${JSON.stringify(d.reason)}`);
     try {
       for (const t of group) run(parsed.action, database, t.exporterId, out);
     } catch (err) {

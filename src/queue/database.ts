@@ -1,12 +1,15 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
 import type { StageRecord } from './stage-format.js';
-import { leftoverSegments, removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
+import { DiskReserve, isDiskFull } from './disk-reserve.js';
+import { isCorruption, moveAside, salvageInto, type SalvageResult } from './salvage.js';
+import { foldStage, type StageDamage } from './stage-fold.js';
+import { removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
 import { WalSyncer } from './wal-syncer.js';
 import { syncDirectory } from './sync-directory.js';
 
@@ -99,6 +102,10 @@ export class QueueDatabase {
   private stageWrites: PendingStage[] = [];
   /** Per exporter: records of a crashed run's stage that failed their checksum at open. */
   private readonly corruptAtOpen = new Map<string, number>();
+  private damageAtOpen: StageDamage[] = [];
+  /** Space kept back for acks on a full disk (disk-reserve.ts); the gateway's connection only. */
+  reserve?: DiskReserve;
+  private damageTaken = false;
 
   private constructor(
     readonly db: Database.Database,
@@ -106,30 +113,75 @@ export class QueueDatabase {
     private readonly fsync: boolean,
   ) {}
 
-  /** Open (creating when allowed) and migrate; any failure becomes one clear start error. */
-  static open(directory: string, options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number; foldStage?: boolean }): QueueDatabase {
+  /**
+   * Open (creating when allowed) and migrate; any failure becomes one clear start error naming the
+   * file. With `salvage` (the gateway, owner of the directory), a file SQLite finds damaged is moved
+   * aside and what can be read of it copied into a fresh one (salvage.ts) instead.
+   */
+  static open(
+    directory: string,
+    options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number; foldStage?: boolean; salvage?: boolean; onWarn?: (message: string) => void },
+  ): QueueDatabase {
     const path = join(directory, QUEUE_DB_FILE);
+    try {
+      return QueueDatabase.openAt(path, options);
+    } catch (err) {
+      if (!options.salvage || !isCorruption(err)) throw startError(path, err);
+    }
+    let salvaged: SalvageResult;
+    let movedTo: string;
+    try {
+      movedTo = moveAside(path);
+    } catch (err) {
+      throw startError(path, err);
+    }
+    options.onWarn?.(`queue database ${path} is damaged; moved aside to ${movedTo}, salvaging what can be read (QUEUE_CORRUPT_RECORD)`);
+    const database = QueueDatabase.openAt(path, { ...options, foldStage: false });
+    try {
+      salvaged = salvageInto(movedTo, database.db, (exporterId) => database.queueTable(exporterId)!);
+    } catch (err) {
+      salvaged = { movedTo, requests: new Map(), deadLetters: 0, unreadable: [`the whole file (${(err as Error).message})`] };
+    }
+    database.reportSalvage(salvaged, options.onWarn);
+    if (options.foldStage) database.foldStage();
+    return database;
+  }
+
+  private static openAt(path: string, options: { fsync: boolean; create?: boolean; busyTimeoutMs?: number; foldStage?: boolean }): QueueDatabase {
     let db: Database.Database | undefined;
     try {
-      if (options.create !== false) mkdirSync(directory, { recursive: true });
+      if (options.create !== false) mkdirSync(dirname(path), { recursive: true });
       db = new Database(path, { fileMustExist: options.create === false });
       // auto_vacuum only takes effect before the first table exists; set it first.
       db.pragma('auto_vacuum = INCREMENTAL');
       db.pragma('journal_mode = WAL');
       for (const p of connectionPragmas(options.busyTimeoutMs)) db.pragma(p);
       migrate(db);
+      // Read what every queue reads at open (counts, sums): damage there shows now, not later.
+      for (const table of ['dead_letter', ...(db.prepare('SELECT table_name FROM queues').pluck().all() as string[])]) {
+        db.prepare(`SELECT count(*), sum(items), sum(size_bytes), max(id) FROM "${table}"`).get();
+      }
       const database = new QueueDatabase(db, path, options.fsync);
       if (options.foldStage) database.foldStage();
       return database;
     } catch (err) {
       db?.close();
-      const detail = (err as { code?: string; message?: string }).message ?? String(err);
-      throw new GatewayError(
-        'COMPONENT_START_FAILED',
-        `cannot open queue database ${path}: ${detail}. If the file is damaged, stop the gateway and move it aside; the gateway then starts with an empty queue.`,
-        { cause: err },
-      );
+      throw err;
     }
+  }
+
+  /** After a salvage: log it, and report what could not be read like damaged stage log bytes. */
+  private reportSalvage(result: SalvageResult, onWarn?: (message: string) => void): void {
+    const requests = [...result.requests].map(([id, n]) => `${id}=${n}`).join(' ') || 'none';
+    onWarn?.(`salvaged from ${result.movedTo}: requests ${requests}, dead letters ${result.deadLetters}; unreadable: ${result.unreadable.join(', ') || 'nothing'}`);
+    if (result.unreadable.length === 0) return;
+    const exporterId = (this.db.prepare('SELECT exporter_id FROM queues ORDER BY rowid LIMIT 1').pluck().get() as string | undefined) ?? '';
+    const now = Date.now();
+    const reason = `corrupt queue database ${basename(result.movedTo)}: could not read ${result.unreadable.join(', ')}; the requests stored there are lost`;
+    this.db
+      .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, 0, 0, 0, 0, ?, ?, ?)')
+      .run(exporterId, Buffer.alloc(0), now, now, reason);
+    this.damageAtOpen.push({ exporterId, file: result.movedTo, requests: result.unreadable.length, reason });
   }
 
   /**
@@ -166,9 +218,36 @@ export class QueueDatabase {
     });
   }
 
+  /** A staged request was handed to a worker (stage-log.ts, markTaken). */
+  markTaken(at: StageSlot): void {
+    this.stageLog?.markTaken(at);
+  }
+
+  /** A staged request is being copied into row `rowId` (stage-log.ts, markSpilled). */
+  markSpilled(at: StageSlot, rowId: number): void {
+    this.stageLog?.markSpilled(at, rowId);
+  }
+
   /** A staged request was delivered, or is in SQLite durably now: its stage space may be reused. */
   unstage(at: StageSlot): void {
     this.stageLog?.release(at);
+  }
+
+  /** Every damage found at open and not taken by a queue yet (the `queue` command prints them). */
+  get damageFound(): readonly StageDamage[] {
+    return this.damageAtOpen;
+  }
+
+  /**
+   * Damage the fold found in a crashed run's stage (stage-fold.ts) charged to this exporter, once;
+   * the first queue to open also takes what is charged to exporters that have no queue now.
+   */
+  takeDamageAtOpen(exporterId: string): StageDamage[] {
+    const known = new Set(this.exporterIds().filter((id) => id !== exporterId));
+    const mine = this.damageAtOpen.filter((d) => d.exporterId === exporterId || (!this.damageTaken && !known.has(d.exporterId)));
+    this.damageTaken = true;
+    this.damageAtOpen = this.damageAtOpen.filter((d) => !mine.includes(d));
+    return mine;
   }
 
   /** Records of a crashed run's stage that failed their checksum at open, for this exporter (once). */
@@ -364,25 +443,9 @@ export class QueueDatabase {
    */
   private foldStage(): void {
     const directory = dirname(this.path);
-    let folded = 0;
-    const now = Date.now();
-    for (const segment of leftoverSegments(directory)) {
-      this.db.transaction(() => {
-        for (const r of segment.records) {
-          const table = this.queueTable(r.exporterId)!;
-          this.db
-            .prepare(`INSERT INTO "${table}" (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, 0, ?)`)
-            .run(r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt);
-        }
-        for (const r of segment.corrupt) {
-          this.db
-            .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)')
-            .run(r.exporterId, r.payload, r.items, r.payload.byteLength, r.checksum, r.enqueuedAt, now, 'corrupt record: checksum mismatch (stage log)');
-          this.corruptAtOpen.set(r.exporterId, (this.corruptAtOpen.get(r.exporterId) ?? 0) + 1);
-        }
-      })();
-      folded += segment.records.length + segment.corrupt.length;
-    }
+    const { folded, corrupt, damage } = foldStage(this.db, directory, (exporterId) => this.queueTable(exporterId)!);
+    for (const [exporterId, n] of corrupt) this.corruptAtOpen.set(exporterId, (this.corruptAtOpen.get(exporterId) ?? 0) + n);
+    this.damageAtOpen.push(...damage);
     if (folded > 0) {
       // On disk before the stage goes: synchronous=NORMAL does not sync the WAL at commit.
       const error = this.syncWalNow();
@@ -529,6 +592,16 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
+function startError(path: string, err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const detail = (err as { message?: string }).message ?? String(err);
+  return new GatewayError(
+    'COMPONENT_START_FAILED',
+    `cannot open queue database ${path}: ${detail}. If the file is damaged, stop the gateway and move it aside; the gateway then starts with an empty queue.`,
+    { cause: err },
+  );
+}
+
 function migrate(db: Database.Database): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -569,6 +642,7 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     return entry.database;
   }
   let unlock: () => void;
+  const reserve = new DiskReserve(key);
   try {
     mkdirSync(key, { recursive: true });
     unlock = acquireOwnerLock(key);
@@ -577,7 +651,18 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     throw new GatewayError('COMPONENT_START_FAILED', `cannot use queue directory ${key}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const database = QueueDatabase.open(key, { fsync, busyTimeoutMs, foldStage: true });
+    const options = { fsync, busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError };
+    let database: QueueDatabase;
+    try {
+      database = QueueDatabase.open(key, options);
+    } catch (err) {
+      // A restart on a full disk: folding the stage log into SQLite needs room; the spare has it.
+      if (!isDiskFull((err as Error).cause ?? err) || !reserve.release()) throw err;
+      onError(`queue directory ${key} is full; freed the spare ${reserve.path} to open the queue`);
+      database = QueueDatabase.open(key, options);
+    }
+    database.reserve = reserve;
+    reserve.ensure();
     database.checkpointOffThread(onError);
     shared.set(key, { database, users: 1, unlock });
     return database;

@@ -1,12 +1,17 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayError } from '../errors.js';
 
 /**
  * One gateway per queue directory. Two gateways sharing a queue would both send every request
- * and delete each other's rows: duplicates and wrong counts. The lock file holds the owner's pid;
- * a lock left by a killed process (pid gone, or our own pid after a container restart) is taken
- * over, so kill -9 never blocks the next start.
+ * and delete each other's rows: duplicates and wrong counts. The lock file holds the owner's pid
+ * and its start time (field 22 of /proc/<pid>/stat, clock ticks since boot): a lock left by a
+ * killed process is taken over (pid gone, our own pid after a container restart, or a pid the
+ * system gave to an unrelated process since, which has another start time), so kill -9 never
+ * blocks the next start. A lock file of an older gateway (pid only) is judged by its pid alone.
+ *
+ * A stale lock is taken over by rewriting the file in place, not by deleting and creating it: a
+ * few bytes in a block the file has already, so a restart on a full disk still gets its lock.
  *
  * The `queue` command (queue/cli.ts) takes the lock too when no gateway holds it, for as long as it
  * runs (it may fold a crashed gateway's stage log). It marks the file with its role, and a gateway
@@ -24,13 +29,15 @@ const POLL_MS = 50;
 
 export function acquireOwnerLock(directory: string, role: LockRole = 'gateway', waitForCommandMs = WAIT_FOR_COMMAND_MS): () => void {
   const path = join(directory, OWNER_LOCK_FILE);
-  const content = role === 'gateway' ? String(process.pid) : `${process.pid} ${COMMAND_MARK}`;
+  const start = processStartTime(process.pid);
+  const self = start === undefined ? String(process.pid) : `${process.pid} ${start}`;
+  const content = role === 'gateway' ? self : `${self} ${COMMAND_MARK}`;
   const deadline = Date.now() + waitForCommandMs;
   let waitedForContent = false;
   for (let takeovers = 0; takeovers < 2; ) {
     try {
       writeFileSync(path, content, { flag: 'wx' });
-      return () => release(path);
+      return () => release(path, content);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -41,9 +48,8 @@ export function acquireOwnerLock(directory: string, role: LockRole = 'gateway', 
       sleep(POLL_MS);
       continue;
     }
-    const [pidText, mark] = text.split(/\s+/);
-    const owner = Number.parseInt(pidText ?? '', 10);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+    const { owner, ownerStart, mark } = parseOwner(text);
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner, ownerStart)) {
       if (mark === COMMAND_MARK && role === 'gateway' && Date.now() < deadline) {
         sleep(POLL_MS);
         continue;
@@ -55,7 +61,9 @@ export function acquireOwnerLock(directory: string, role: LockRole = 'gateway', 
         `queue directory ${directory} is in use by ${holder}; give each gateway its own file_storage directory, or delete ${path} if that process is not a gateway`,
       );
     }
-    release(path);
+    // Stale: ours now, written over in place (see the header comment); then read back, so of two
+    // processes taking it over at once, the one whose write did not last tries again.
+    if (overwrite(path, content) && readOwner(path) === content) return () => release(path, content);
     takeovers++;
   }
   throw new GatewayError('COMPONENT_START_FAILED', `could not take the queue lock ${path}`);
@@ -77,17 +85,64 @@ function readOwner(path: string): string {
   }
 }
 
-function isAlive(pid: number): boolean {
+function parseOwner(text: string): { owner: number; ownerStart?: string; mark?: string } {
+  const [pidText, second, third] = text.split(/\s+/);
+  const owner = Number.parseInt(pidText ?? '', 10);
+  if (second !== undefined && /^\d+$/.test(second)) return { owner, ownerStart: second, mark: third };
+  return { owner, mark: second };
+}
+
+/** Whether `pid` runs, and is the process that wrote the lock (same start time) when that is known. */
+function isAlive(pid: number, start?: string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (start === undefined) return true;
+  const now = processStartTime(pid);
+  // No /proc to ask (not Linux): the pid alone decides, as it did before.
+  return now === undefined || now === start;
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = fields[19];
+    return start !== undefined && /^\d+$/.test(start) ? start : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-function release(path: string): void {
+/** Replace the file's content without creating it: false when it cannot (gone meanwhile). */
+function overwrite(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch {
+    return false;
+  }
+  try {
+    // Write first, then cut: truncating to 0 first would free the block the write then needs.
+    const bytes = Buffer.from(content);
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    ftruncateSync(fd, bytes.length);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Delete the lock, if it is still ours (a process that took it over as stale keeps it). */
+function release(path: string, content: string): void {
+  if (readOwner(path) !== content) return;
   try {
     unlinkSync(path);
   } catch {

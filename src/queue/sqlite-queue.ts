@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { RetryableError, DEFAULT_RETRY_AFTER_MS } from '../errors.js';
+import { DEFAULT_RETRY_AFTER_MS, GatewayError, RetryableError } from '../errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { CapacityGate, closedError } from './capacity.js';
 import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
+import { isDiskFull } from './disk-reserve.js';
 import type { StageSlot } from './stage-log.js';
 import { StagedRequests, type Staged } from './staged-requests.js';
 import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
@@ -74,8 +75,11 @@ export class SqliteQueue implements Queue {
   private readonly gate: CapacityGate;
   private readonly table: string;
   private readonly logger: Logger;
-  /** Requests handed out, until acked or dead-lettered (then emptied: queue.ts, emptyRequest). */
-  private readonly held = new Map<number, { units: number; attempts: number; request: HandedOut }>();
+  /**
+   * Requests handed out, until acked or dead-lettered (then emptied: queue.ts, emptyRequest).
+   * `marked`: taking it stored attempts = 1 (see `markTaken`), which stands for the first failure.
+   */
+  private readonly held = new Map<number, { units: number; attempts: number; request: HandedOut; marked?: boolean }>();
   private readonly takers = new Waiters<void>();
   private buffer: Row[] = [];
   /** Highest id handed out or skipped: rows above it are pending. */
@@ -95,6 +99,9 @@ export class SqliteQueue implements Queue {
   private spilling?: Promise<void>;
   private readonly spillTimer: NodeJS.Timeout;
   private closed = false;
+  /** Rows of delivered requests whose delete failed (a full disk): deleted later, together. */
+  private readonly pendingDeletes = new Set<number>();
+  private retryingDeletes = false;
   private readonly sql;
 
   private constructor(
@@ -113,6 +120,7 @@ export class SqliteQueue implements Queue {
       row: db.prepare(`SELECT id, payload, items, size_bytes, checksum, attempts, enqueued_at FROM ${t} WHERE id = ?`),
       remove: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
       attempt: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE id = ?`),
+      markTaken: db.prepare(`UPDATE ${t} SET attempts = 1 WHERE id = ? AND attempts = 0`),
       toDeadLetter: db.prepare(
         `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason)
          SELECT ?, payload, items, size_bytes, checksum, attempts, enqueued_at, ?, ? FROM ${t} WHERE id = ?`,
@@ -131,8 +139,22 @@ export class SqliteQueue implements Queue {
     this.redeliveryUpTo = totals.maxId;
     this.gate.preload(options.sizer === 'requests' ? totals.n : options.sizer === 'items' ? totals.items : totals.bytes);
     this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
-    this.spillTimer = setInterval(() => this.spillSoon('age'), STAGE_AGE_CHECK_MS);
+    this.spillTimer = setInterval(() => {
+      this.spillSoon('age');
+      this.retryDeletes();
+      // Space came back after a full disk: keep room for acks again.
+      database.reserve?.ensure();
+    }, STAGE_AGE_CHECK_MS);
     this.spillTimer.unref();
+    for (const damage of database.takeDamageAtOpen(options.exporterId)) {
+      for (let i = 0; i < damage.requests; i++) options.onCorrupt?.();
+      this.logger.error('stage log damaged: records lost; a dead-letter entry describes the range (QUEUE_CORRUPT_RECORD)', {
+        exporter: options.exporterId,
+        file: damage.file,
+        ...(damage.offset === undefined ? {} : { offset: damage.offset, bytes: damage.bytes }),
+        requests: damage.requests,
+      });
+    }
     const corrupt = database.takeCorruptAtOpen(options.exporterId);
     if (corrupt > 0) {
       for (let i = 0; i < corrupt; i++) options.onCorrupt?.();
@@ -148,7 +170,9 @@ export class SqliteQueue implements Queue {
       return new SqliteQueue(database, options);
     } catch (err) {
       void releaseDatabase(database);
-      throw err;
+      if (err instanceof GatewayError) throw err;
+      // Name the file: "database disk image is malformed" alone does not say which one.
+      throw new GatewayError('COMPONENT_START_FAILED', `cannot open the queue of exporter ${options.exporterId} in ${database.path}: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -231,6 +255,10 @@ export class SqliteQueue implements Queue {
               : []
             : this.staged.enqueuedBefore(Date.now() - STAGE_MAX_AGE_MS, SPILL_BATCH);
       if (batch.length === 0) return;
+      // A backlog moved into SQLite takes disk space; on a nearly full disk it waits in the stage
+      // (preallocated: no new space), so the space left serves acks and new requests. At close it
+      // goes anyway: what does not fit stays in the stage for the next start.
+      if (reason !== 'close' && this.database.reserve && !this.database.reserve.hasRoomFor(2 * batch.reduce((n, s) => n + s.payload.byteLength, 0))) return;
       this.staged.startSpill(batch);
       // Every id the insert was given, also by a try SQLite rolled back (then reused later).
       const tried: number[] = [];
@@ -238,7 +266,13 @@ export class SqliteQueue implements Queue {
       try {
         await this.database.write(
           () => {
-            ids = batch.map((s) => Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt).lastInsertRowid));
+            ids = batch.map((s) => {
+              // A held one may have reached the backend already: attempts >= 1 marks it so.
+              const id = Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.spilledFrom === 'held' ? Math.max(1, s.attempts) : s.attempts, s.enqueuedAt).lastInsertRowid);
+              // Before the commit: a crash after it finds the row and folds no second copy.
+              this.database.markSpilled(s.at, id);
+              return id;
+            });
             tried.push(...ids);
             // From the commit on, the cursor could reach these rows; workers have them already.
             batch.forEach((s, i) => s.spilledFrom === 'held' && this.skipRows.add(ids![i]!));
@@ -287,6 +321,56 @@ export class SqliteQueue implements Queue {
     return this.database.write(() => this.sql.remove.run(rowId), { durable: false });
   }
 
+  /**
+   * Delete the row of a delivered request. On a full disk (the delete needs room in the WAL), the
+   * spare file gives its space back and the delete runs again; if that still fails, the row is
+   * parked and deleted with the others in one write once there is room (`retryDeletes`). Never
+   * throws: the request was delivered, the queue moves on (the gauge with it); only a crash before
+   * the delete would send it again.
+   */
+  private async deleteDelivered(rowId: number): Promise<void> {
+    try {
+      await this.deleteRow(rowId);
+      return;
+    } catch (err) {
+      if (isDiskFull(err) && this.database.reserve?.release()) {
+        this.logger.warn('queue disk full: freed the spare file to delete delivered requests', { exporter: this.options.exporterId, spare: this.database.reserve.path });
+        try {
+          await this.deleteRow(rowId);
+          return;
+        } catch {
+          // parked below
+        }
+      }
+      if (this.pendingDeletes.size === 0) this.logger.warn('could not delete delivered requests from the queue; retrying', { exporter: this.options.exporterId, error: (err as Error).message });
+      this.pendingDeletes.add(rowId);
+    }
+  }
+
+  /** Delete the parked rows (see `deleteDelivered`), all in one write. */
+  private retryDeletes(): void {
+    if (this.pendingDeletes.size === 0 || this.retryingDeletes || this.closed) return;
+    const ids = [...this.pendingDeletes];
+    this.retryingDeletes = true;
+    this.database
+      .write(() => {
+        for (const id of ids) this.sql.remove.run(id);
+      }, { durable: false })
+      .then(
+        () => {
+          for (const id of ids) {
+            this.pendingDeletes.delete(id);
+            this.skipRows.delete(id);
+          }
+          this.logger.info('deleted the delivered requests parked while the disk was full', { exporter: this.options.exporterId, requests: ids.length });
+        },
+        () => {
+          if (this.database.reserve?.held) this.database.reserve.release();
+        },
+      )
+      .finally(() => (this.retryingDeletes = false));
+  }
+
   private rowExists(id: number): boolean {
     try {
       return this.sql.exists.get(id) !== undefined;
@@ -323,10 +407,13 @@ export class SqliteQueue implements Queue {
         items: row.items,
         attempts: row.attempts,
         enqueuedAtMs: row.enqueued_at,
-        redelivery: row.id <= this.redeliveryUpTo,
+        // Stored before this run AND handed to a worker (or tried) in an earlier one: only then may
+        // it have reached the backend already. A backlog never taken is no redelivery.
+        redelivery: row.id <= this.redeliveryUpTo && row.attempts > 0,
         logs: undefined,
       };
-      this.held.set(row.id, { units: sizeOf(this.options.sizer, { items: row.items, bytes: row.size_bytes }), attempts: row.attempts, request });
+      const marked = row.attempts === 0 && this.markTaken(row.id);
+      this.held.set(row.id, { units: sizeOf(this.options.sizer, { items: row.items, bytes: row.size_bytes }), attempts: row.attempts, request, marked });
       return request;
     }
   }
@@ -345,7 +432,18 @@ export class SqliteQueue implements Queue {
       logs: undefined,
     };
     this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts, request });
+    this.database.markTaken(s.at);
     return request;
+  }
+
+  /**
+   * Store attempts = 1 for a row handed out, so that after a crash its delivery counts as the
+   * redelivery it may be (gateway_exporter_redelivered_log_records_total). Not durable and not
+   * awaited: a mark lost only under-counts, and costs no delivery.
+   */
+  private markTaken(rowId: number): boolean {
+    this.database.write(() => this.sql.markTaken.run(rowId), { durable: false }).catch(() => {});
+    return true;
   }
 
   async ack(id: number): Promise<void> {
@@ -358,8 +456,8 @@ export class SqliteQueue implements Queue {
       if (rowId !== undefined) {
         // Moved to the table while its worker held it.
         this.heldRows.delete(id);
-        await this.deleteRow(rowId);
-        this.skipRows.delete(rowId);
+        await this.deleteDelivered(rowId);
+        if (!this.pendingDeletes.has(rowId)) this.skipRows.delete(rowId);
       } else {
         // Staged: nothing in the table to delete, only stage space to free.
         const s = this.staged.get(id);
@@ -372,7 +470,7 @@ export class SqliteQueue implements Queue {
       this.gate.release(entry.units);
       return this.maybeReclaim();
     }
-    await this.deleteRow(id);
+    await this.deleteDelivered(id);
     this.gate.release(entry.units);
     await this.maybeReclaim();
   }
@@ -381,6 +479,7 @@ export class SqliteQueue implements Queue {
     const entry = this.held.get(id);
     if (!entry) return;
     entry.attempts++;
+    if (entry.marked && entry.attempts === 1) return; // stored when it was taken
     const rowId = id < 0 ? this.heldRows.get(id) : id;
     if (rowId === undefined) {
       const s = this.staged.get(id);
@@ -454,6 +553,12 @@ export class SqliteQueue implements Queue {
       await this.spill('close');
     } catch (err) {
       this.logger.warn('staged requests stay in the stage log; the next start delivers them', { exporter: this.options.exporterId, error: (err as Error).message });
+    }
+    if (this.pendingDeletes.size > 0) {
+      const ids = [...this.pendingDeletes];
+      await this.database.write(() => ids.forEach((id) => this.sql.remove.run(id)), { durable: false }).catch((err: Error) =>
+        this.logger.warn('delivered requests whose delete failed stay stored; the next start sends them again', { exporter: this.options.exporterId, requests: ids.length, error: err.message }),
+      );
     }
     await releaseDatabase(this.database);
   }

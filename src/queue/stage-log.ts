@@ -1,7 +1,7 @@
-import { close, closeSync, existsSync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, readSync, rmSync, unlink, unlinkSync, write, writeSync, writevSync } from 'node:fs';
+import { close, closeSync, existsSync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, rmSync, unlink, unlinkSync, write, writeSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { encodeHeader, HEADER_BYTES, recordBytes, scanSegment, scanSegmentHead, type ScannedSegment, type StageRecord } from './stage-format.js';
+import { encodeHeader, recordBytes, scanSegment, scanSegmentHead, STATE_OFFSET, STATE_RELEASED, STATE_SPILLED, STATE_TAKEN, type LostRange, type ScannedSegment, type StageRecord } from './stage-format.js';
 import { syncDirectory, syncDirectoryAsync } from './sync-directory.js';
 
 /**
@@ -20,9 +20,14 @@ import { syncDirectory, syncDirectoryAsync } from './sync-directory.js';
  *   were not delivered within a few seconds, when the stage holds more than STAGE_SPILL_BYTES, and
  *   at close. At rest after a clean stop the stage is
  *   empty and deleted: the documented SQLite format holds everything.
- * - After a crash, the next open folds every sound record left in the stage into its queue table
- *   (database.ts) before anything else runs. A record that was acknowledged by the backend but
- *   still in the stage is then delivered again: a duplicate, counted like any redelivery.
+ * - Every record carries a state word (stage-format.ts) rewritten in place by one 4-byte write:
+ *   TAKEN when a worker takes it, SPILLED (with its row id) just before its copy into the table
+ *   commits, RELEASED once acknowledged or durably in the table. After a crash, the next open folds
+ *   only the records not RELEASED into their queue table (database.ts), before anything else runs;
+ *   so what comes back twice is what was in flight, not every request that shared a segment with
+ *   one (the format-1 stage redelivered whole segments: a crash during an outage doubled the
+ *   backlog). The state writes are not fsync'd: a power cut may undo one, which redelivers a
+ *   request (a duplicate), never loses one; a process crash (kill -9) undoes none.
  */
 
 export const STAGE_DIR = 'gateway-queue.stage';
@@ -34,7 +39,6 @@ export const STAGE_SPILL_BYTES = 32 * 1024 * 1024;
 /** Segment files kept when the stage has been idle (see `trim`): 8 MiB. */
 export const IDLE_SEGMENTS = 2;
 const ZEROS = Buffer.alloc(1024 * 1024);
-const BLANK_HEADER = Buffer.alloc(HEADER_BYTES);
 
 interface Segment {
   slot: number;
@@ -45,9 +49,10 @@ interface Segment {
   live: number;
 }
 
-/** Where a staged record lives, for `release`. */
+/** Where a staged record lives, for `release` and `mark`. */
 export interface StageSlot {
   slot: number;
+  offset: number;
   bytes: number;
 }
 
@@ -55,6 +60,8 @@ export class StageLog {
   private readonly segments = new Map<number, Segment>();
   private active?: Segment;
   private generation = 0;
+  /** The next record's sequence number (stage-format.ts). */
+  private sequence = 0;
   private liveBytesTotal = 0;
   /** Segments written since the thread-pool fsync last ran (used only without the fsync thread). */
   private readonly dirty = new Set<number>();
@@ -99,20 +106,20 @@ export class StageLog {
   append(records: StageRecord[]): { placed: StageSlot[]; slots: number[] } {
     this.lastWriteAt = Date.now();
     const placed: StageSlot[] = [];
-    const groups: { segment: Segment; buffers: Buffer[]; at: number; bytes: number }[] = [];
+    const groups: { segment: Segment; buffers: Buffer[]; at: number; sequence: number; bytes: number }[] = [];
     let written = 0;
     try {
       for (const record of records) {
         const bytes = recordBytes(record.exporterId, record.payload.byteLength);
         let segment = this.active;
         if (!segment || segment.offset + bytes > SEGMENT_BYTES) segment = this.activate();
-        const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, bytes: 0 }), groups.at(-1)!);
-        group.buffers.push(encodeHeader(segment.generation, record), record.payload);
+        const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, sequence: this.sequence, bytes: 0 }), groups.at(-1)!);
+        group.buffers.push(encodeHeader(segment.generation, this.sequence++, record), record.payload);
+        placed.push({ slot: segment.slot, offset: segment.offset, bytes });
         group.bytes += bytes;
         segment.offset += bytes;
         segment.live++;
         this.liveBytesTotal += bytes;
-        placed.push({ slot: segment.slot, bytes });
       }
       for (const g of groups) {
         const n = writevSync(g.segment.fd, g.buffers, g.at);
@@ -123,7 +130,9 @@ export class StageLog {
       // What was not written must leave no gap: a crash-time scan stops at the first gap, and would
       // miss records written after it. (A segment appears in one group per call.)
       for (const g of groups.slice(written)) g.segment.offset = g.at;
-      for (const p of placed) this.release(p);
+      // Nor a gap in the sequence: the next records take the numbers these did not use.
+      if (groups[written]) this.sequence = groups[written].sequence;
+      for (const p of placed) this.release(p, false);
       throw err;
     }
     const slots = [...new Set(groups.map((g) => g.segment.slot))];
@@ -131,22 +140,47 @@ export class StageLog {
     return { placed, slots };
   }
 
-  /** A staged record was acknowledged or now lives in SQLite durably: its space may be reused. */
-  release(at: StageSlot): void {
+  /**
+   * A staged record was acknowledged or now lives in SQLite durably: marked RELEASED, so a
+   * crash-time scan skips it, and its space may be reused once its whole segment is released.
+   * `mark` false: the record was never acknowledged to anyone (its write failed), only counted.
+   */
+  release(at: StageSlot, mark = true): void {
     const segment = this.segments.get(at.slot);
     if (!segment) return;
+    if (mark) this.mark(at, STATE_RELEASED);
     segment.live--;
     this.liveBytesTotal -= at.bytes;
     if (segment.live > 0) return;
-    // Every record of this use is done: blank its first header so a crash-time scan finds none of
-    // them (they would all be delivered again), and start the next use at offset 0.
-    try {
-      writeSync(segment.fd, BLANK_HEADER, 0, BLANK_HEADER.length, 0);
-    } catch {
-      // Only costs duplicates after a crash; the segment's next use overwrites the header anyway.
-    }
     if (segment === this.active) this.active = undefined;
     if (this.liveBytesTotal === 0) this.onDrained();
+  }
+
+  /** Handed to a worker: after a crash its redelivery is counted as one (it may have been sent). */
+  markTaken(at: StageSlot): void {
+    this.mark(at, STATE_TAKEN);
+  }
+
+  /**
+   * About to be copied into row `rowId` of the table, inside the transaction that inserts it: if
+   * the process dies after that commit but before `release`, the next start finds the row and does
+   * not fold the record a second time.
+   */
+  markSpilled(at: StageSlot, rowId: number): void {
+    this.mark(at, STATE_SPILLED, rowId);
+  }
+
+  private mark(at: StageSlot, state: number, rowId = 0): void {
+    const segment = this.segments.get(at.slot);
+    if (!segment) return;
+    const word = Buffer.allocUnsafe(rowId ? 8 : 4);
+    word.writeUInt32LE(state, 0);
+    if (rowId) word.writeUInt32LE(rowId >>> 0, 4);
+    try {
+      writeSync(segment.fd, word, 0, word.length, at.offset + STATE_OFFSET);
+    } catch {
+      // A state word not written only costs a duplicate after a crash: the record stays live.
+    }
   }
 
   /**
@@ -307,41 +341,87 @@ const fsyncAsync = promisify(fsync);
 const closeAsync = promisify(close);
 const unlinkAsync = promisify(unlink);
 
+/** A segment file that should be there and is not, or holds not one sound record. */
+export interface AbsentSegment {
+  path: string;
+  unreadable: boolean;
+}
+
+/** One segment file of a crashed run's stage, scanned. */
+export interface LeftoverSegment extends ScannedSegment {
+  path: string;
+}
+
 /**
  * What a crashed run left in the stage, one segment at a time, oldest use first, so folding it
- * holds one segment (4 MiB) in memory however large the stage was.
+ * holds one segment (4 MiB) in memory however large the stage was. `missing` gets the segment
+ * files that should be there and are not: slots are taken lowest first and trimmed highest first
+ * (StageLog.freeSlot, trim), so while the stage directory exists its files are 1.seg..N.seg
+ * without a hole; a hole is a file deleted from under the gateway, with whatever it held.
  */
-export function* leftoverSegments(directory: string): Generator<ScannedSegment> {
+export function* leftoverSegments(directory: string, missing: (files: AbsentSegment[], upToRecords: number) => void = () => {}): Generator<LeftoverSegment> {
   const dir = join(directory, STAGE_DIR);
   if (!existsSync(dir)) return;
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.seg'))
-    .map((name) => ({ path: join(dir, name), generation: firstGeneration(join(dir, name)) }))
-    .filter((f) => f.generation > 0)
-    .sort((a, b) => a.generation - b.generation);
-  for (const f of files) yield scanSegment(readFileSync(f.path));
+  const slots = readdirSync(dir)
+    .map((name) => /^(\d+)\.seg$/.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+  const present = new Set(slots);
+  const absent: AbsentSegment[] = [];
+  for (let slot = 1; slot <= Math.max(1, ...slots); slot++) if (!present.has(slot)) absent.push({ path: StageLog.path(directory, slot), unreadable: false });
+  const files: { path: string; generation: number }[] = [];
+  for (const slot of slots) {
+    const path = StageLog.path(directory, slot);
+    const bytes = readFileSync(path);
+    const generation = scanSegmentHead(bytes);
+    if (generation > 0) files.push({ path, generation });
+    // Not one sound header, and not blank: a file overwritten with garbage, whatever it held lost.
+    else if (bytes.some((b) => b !== 0)) absent.push({ path, unreadable: true });
+  }
+  files.sort((a, b) => a.generation - b.generation);
+  // One segment ahead, so a cut-off segment's loss is counted from where the next use starts.
+  let previous: LeftoverSegment | undefined;
+  // Records of the uses no file holds any more: released ones of a reused segment, or a deleted file's.
+  let skipped = 0;
+  for (const f of files) {
+    const scanned: LeftoverSegment = { path: f.path, ...scanSegment(readFileSync(f.path), SEGMENT_BYTES) };
+    // A run's sequence starts at 0 with generation 1: what came before the oldest use found.
+    if (!previous && scanned.generation > 1 && scanned.firstSequence > 0) skipped += scanned.firstSequence;
+    if (previous) {
+      settle(previous, scanned);
+      if (scanned.generation > previous.generation + 1 && scanned.firstSequence > previous.lastSequence) skipped += scanned.firstSequence - previous.lastSequence - 1;
+      yield previous;
+    }
+    previous = scanned;
+  }
+  if (previous) yield previous;
+  if (absent.length > 0) missing(absent, Math.max(1, skipped));
 }
 
-/** Every record left in the stage (tests, small stages). */
-export function readLeftovers(directory: string): { records: StageRecord[]; corrupt: StageRecord[] } {
-  const out = { records: [] as StageRecord[], corrupt: [] as StageRecord[] };
-  for (const s of leftoverSegments(directory)) {
+/**
+ * Two consecutive uses (generations g and g + 1): the second began where the first ended, so the
+ * sequence numbers between the first's last sound record and the second's first are exactly the
+ * records a cut-off tail of the first, or a damaged head of the second, took.
+ */
+function settle(segment: LeftoverSegment, next: LeftoverSegment): void {
+  if (next.generation !== segment.generation + 1 || segment.lastSequence < 0 || next.firstSequence <= segment.lastSequence) return;
+  const between = next.firstSequence - segment.lastSequence - 1;
+  const tail = segment.truncated ? segment.lost.at(-1) : undefined;
+  const head = next.lost[0]?.offset === 0 ? next.lost[0] : undefined;
+  if (tail && !head) tail.records = Math.max(1, between);
+  else if (head && !tail) head.records = Math.max(1, between);
+}
+
+/** Every live record left in the stage, and what could not be verified (tests, small stages). */
+export function readLeftovers(directory: string): { records: StageRecord[]; corrupt: StageRecord[]; lost: (LostRange & { path: string })[]; missing: string[] } {
+  const missing: string[] = [];
+  const out = { records: [] as StageRecord[], corrupt: [] as StageRecord[], lost: [] as (LostRange & { path: string })[], missing };
+  for (const s of leftoverSegments(directory, (files) => missing.push(...files.map((f) => f.path)))) {
     out.records.push(...s.records);
     out.corrupt.push(...s.corrupt);
+    out.lost.push(...s.lost.map((l) => ({ ...l, path: s.path })));
   }
   return out;
-}
-
-/** The generation of a segment's first record, or 0 when it has none (blank, or torn at once). */
-function firstGeneration(path: string): number {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(HEADER_BYTES + 256);
-    const n = readSync(fd, head, 0, head.length, 0);
-    return scanSegmentHead(head.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** After the leftovers are safely in SQLite: remove the stage. */

@@ -23,7 +23,7 @@ export interface GatewaySetup {
   cleanup(): void;
 }
 
-export async function writeGatewayConfig(backendUrl: string, queue: { queue_size?: number } = {}): Promise<GatewaySetup> {
+export async function writeGatewayConfig(backendUrl: string, queue: { queue_size?: number; metricsPort?: number } = {}): Promise<GatewaySetup> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-process-'));
   const storageDir = join(dir, 'queue');
   const receiverPort = await freePort();
@@ -55,7 +55,7 @@ service:
   extensions: [file_storage]
   telemetry:
     metrics:
-      level: none
+${queue.metricsPort ? `      address: 127.0.0.1:${queue.metricsPort}` : '      level: none'}
   pipelines:
     logs:
       receivers: [otlp]

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireOwnerLock, OWNER_LOCK_FILE } from '../../src/queue/owner-lock.js';
+import { acquireOwnerLock, OWNER_LOCK_FILE, processStartTime } from '../../src/queue/owner-lock.js';
+
+const ours = () => `${process.pid} ${processStartTime(process.pid)}`;
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -41,7 +43,7 @@ describe('queue directory owner lock', () => {
     const t0 = Date.now();
     const unlock = acquireOwnerLock(dir);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
-    expect(readFileSync(join(dir, OWNER_LOCK_FILE), 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(join(dir, OWNER_LOCK_FILE), 'utf8')).toBe(ours());
     unlock();
   });
 
@@ -73,8 +75,39 @@ describe('queue directory owner lock', () => {
       // Above Linux's largest pid (2^22): no such process.
       writeFileSync(join(dir, OWNER_LOCK_FILE), `999999999${mark}`);
       const unlock = acquireOwnerLock(dir);
-      expect(readFileSync(join(dir, OWNER_LOCK_FILE), 'utf8')).toBe(String(process.pid));
+      expect(readFileSync(join(dir, OWNER_LOCK_FILE), 'utf8')).toBe(ours());
       unlock();
     }
+  });
+
+  it('takes over a lock whose pid now belongs to an unrelated live process (another start time)', () => {
+    const dir = tempDir();
+    const pid = liveProcess();
+    const start = processStartTime(pid);
+    expect(start).toMatch(/^\d+$/);
+    // Written by a process that had this pid before: same pid, earlier start.
+    writeFileSync(join(dir, OWNER_LOCK_FILE), `${pid} ${Number(start) - 1}`);
+    const unlock = acquireOwnerLock(dir);
+    expect(readFileSync(join(dir, OWNER_LOCK_FILE), 'utf8')).toBe(ours());
+    unlock();
+    expect(existsSync(join(dir, OWNER_LOCK_FILE))).toBe(false);
+  });
+
+  it('still refuses when the pid and start time match a live gateway', () => {
+    const dir = tempDir();
+    const pid = liveProcess();
+    writeFileSync(join(dir, OWNER_LOCK_FILE), `${pid} ${processStartTime(pid)}`);
+    expect(() => acquireOwnerLock(dir)).toThrow(new RegExp(`in use by another gateway \\(pid ${pid}\\)`));
+  });
+
+  it('takes a stale lock over by rewriting the file in place, never creating one (a full disk)', () => {
+    const dir = tempDir();
+    const path = join(dir, OWNER_LOCK_FILE);
+    writeFileSync(path, '999999999 12345');
+    const inode = statSync(path).ino;
+    const unlock = acquireOwnerLock(dir);
+    expect(statSync(path).ino).toBe(inode);
+    expect(readFileSync(path, 'utf8')).toBe(ours());
+    unlock();
   });
 });
