@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, GatewayError } from './errors.js';
+import { exportCommand } from './export/cli-command.js';
+import { mcpCommand } from './mcp/command.js';
 import { Gateway, loadConfig } from './gateway.js';
 import { tuneHeap } from './heap-tuning.js';
 import { KINDS } from './pipeline/registry.js';
@@ -16,6 +18,9 @@ Usage:
   make-otel-gateway validate --config FILE                     check a configuration and exit
   make-otel-gateway queue stats --config FILE                  show persistent queue sizes
   make-otel-gateway queue dead-letter list|replay|purge --config FILE [--exporter ID]
+  make-otel-gateway export --config FILE --from T --to T ... (--out DIR | --exporter ID)
+  make-otel-gateway export list|status ID|cancel ID|resume ID --config FILE
+  make-otel-gateway mcp --config FILE                          serve the MCP tools (export_logs_for_analysis, ...) on stdio
   make-otel-gateway components                                 list the component types this build ships
   make-otel-gateway --version | --help
 
@@ -87,6 +92,9 @@ function validate(configPaths: string[]): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // These commands have flags of their own.
+  if (argv[0] === 'export') return exportCommand(argv.slice(1));
+  if (argv[0] === 'mcp') return mcpCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

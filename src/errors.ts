@@ -19,6 +19,7 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: 'A request body exceeded the configured limit (also after decompression).',
   UNSUPPORTED_MEDIA_TYPE: 'A request used a content type or encoding the endpoint does not accept.',
   UNAUTHORIZED: 'A request carried missing or wrong credentials.',
+  EXPORT_FAILED: 'An export job could not run or finish (unknown scenario, Make API refusal, job running elsewhere); the message says why.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
