@@ -120,6 +120,10 @@ export class JobStore {
   }
 
   private toInfo(row: JobRow): JobInfo & { checkpoint?: Checkpoint; ownerPid?: number } {
+    // A job whose process died (kill -9, power loss) reads as failed; running it again resumes it.
+    if (row.state === 'running' && row.owner_pid !== null && !isAlive(row.owner_pid)) {
+      row = { ...row, state: 'failed', error: `interrupted: process ${row.owner_pid} ended while running it; run it again (export resume ${row.id}) to continue from the last committed page` };
+    }
     const files = this.db.prepare('SELECT path, records, bytes, sha256 FROM export_files WHERE job = ? ORDER BY seq').all(row.id) as ExportFile[];
     return {
       id: row.id,

@@ -28,7 +28,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { scenarios?: number; days?: number; everyMs?: number; extraYaml?: string; exporters?: string } = {}): Promise<Harness> {
+export async function startHarness(o: { scenarios?: number; days?: number; everyMs?: number; extraYaml?: string; exporters?: string; requestsPerMinute?: number } = {}): Promise<Harness> {
   const api = new FakeMakeApi({ token: TOKEN });
   const base = await api.start();
   api.seedHistory({ scenarios: o.scenarios ?? 5, days: o.days ?? 7, everyMs: o.everyMs ?? 2 * 3_600_000, endMs: END_MS });
@@ -42,7 +42,7 @@ ${o.extraYaml ?? ''}receivers:
     api_token: ${TOKEN}
     base_url: ${base}
     team_id: 27
-    requests_per_minute: 600000
+    requests_per_minute: ${o.requestsPerMinute ?? 600000}
     storage: file_storage
 exporters:
   debug: {}
