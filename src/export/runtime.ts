@@ -10,7 +10,7 @@ import { Telemetry } from '../telemetry/telemetry.js';
 import { ExportEngine } from './engine.js';
 import type { JobInfo } from './job.js';
 import { JobStore } from './job-store.js';
-import { standaloneSource } from './make-source.js';
+import { standaloneSource, type MakeSource } from './make-source.js';
 
 /**
  * An export engine for a process that is not the gateway (the CLI, the MCP server): its own Make
@@ -40,6 +40,7 @@ export function exportsDirectory(config: GatewayConfig, explicitStorageId?: stri
 
 export interface StandaloneRuntime {
   engine: ExportEngine;
+  source(receiverId: string, signal: AbortSignal): Promise<MakeSource>;
   store: JobStore;
   telemetry: Telemetry;
   logger: Logger;
@@ -64,9 +65,21 @@ export function openStandaloneRuntime(config: GatewayConfig, o: { onProgress?: (
     }
     return (await s).getExporter(id) as unknown as LogsConsumer;
   };
-  const engine = new ExportEngine({ store, settings: { id: 'export', telemetry, logger }, source: (rid, signal) => standaloneSource(config, rid, { telemetry, logger }, signal), exporter, onProgress: o.onProgress });
+  // One client per receiver for the process's life: every job and tool call shares its rate budget.
+  const sources = new Map<string, Promise<MakeSource>>();
+  const source = (rid: string, signal: AbortSignal): Promise<MakeSource> => {
+    let s = sources.get(rid);
+    if (!s) {
+      s = standaloneSource(config, rid, { telemetry, logger }, signal);
+      s.catch(() => sources.delete(rid));
+      sources.set(rid, s);
+    }
+    return s;
+  };
+  const engine = new ExportEngine({ store, settings: { id: 'export', telemetry, logger }, source, exporter, onProgress: o.onProgress });
   return {
     engine,
+    source,
     store,
     telemetry,
     logger,
