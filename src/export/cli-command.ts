@@ -80,7 +80,7 @@ async function runJob(runtime: StandaloneRuntime, id: string, bar: ProgressBar):
     let job = await runtime.engine.run(id, stop.signal);
     if (job.state === 'succeeded' && job.spec.destination.type === 'exporter') {
       // The records are durably queued; the command's promise is that they were delivered.
-      await runtime.drained((queued) => bar.waiting(queued));
+      await runtime.drained(job.spec.destination.exporter, (queued) => bar.waiting(queued));
       job = runtime.store.get(id)!;
     }
     bar.done();

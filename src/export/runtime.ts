@@ -44,8 +44,11 @@ export interface StandaloneRuntime {
   store: JobStore;
   telemetry: Telemetry;
   logger: Logger;
-  /** Resolves once every exporter destination's queue is empty (delivered or dead-lettered). */
-  drained(onWait?: (queued: number) => void): Promise<void>;
+  /**
+   * Opens the exporter (its persistent queue may hold records of an earlier, interrupted run) and
+   * resolves once its queue is empty: everything delivered or dead-lettered.
+   */
+  drained(exporterId: string, onWait?: (queued: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,14 +86,13 @@ export function openStandaloneRuntime(config: GatewayConfig, o: { onProgress?: (
     store,
     telemetry,
     logger,
-    async drained(onWait) {
-      for (const id of services.keys()) {
-        for (;;) {
-          const queued = await queueSize(telemetry, id);
-          if (queued === 0) break;
-          onWait?.(queued);
-          await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-        }
+    async drained(exporterId, onWait) {
+      await exporter(exporterId);
+      for (;;) {
+        const queued = await queueSize(telemetry, exporterId);
+        if (queued === 0) return;
+        onWait?.(queued);
+        await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
       }
     },
     async close() {
