@@ -20,6 +20,7 @@ import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingest
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
+import { makeExportsExtensionFactory } from './extensions/make_exports/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
 export const factories: AnyFactory[] = [
@@ -43,6 +44,7 @@ export const factories: AnyFactory[] = [
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,
+  makeExportsExtensionFactory,
 ];
 
 export const defaultRegistry = new Registry(factories);

@@ -55,6 +55,8 @@ export class JobStore {
       CREATE TABLE IF NOT EXISTS export_jobs (
         id TEXT PRIMARY KEY, spec TEXT NOT NULL, state TEXT NOT NULL, progress TEXT NOT NULL,
         checkpoint TEXT, error TEXT, owner_pid INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS export_schedules (
+        name TEXT PRIMARY KEY, registered_at INTEGER NOT NULL, last_scheduled INTEGER);
       CREATE TABLE IF NOT EXISTS export_files (
         job TEXT NOT NULL, seq INTEGER NOT NULL, path TEXT NOT NULL, records INTEGER NOT NULL,
         bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (job, seq));
@@ -117,6 +119,37 @@ export class JobStore {
   cancel(id: string): boolean {
     const r = this.db.prepare("UPDATE export_jobs SET state = 'cancelled', updated_at = ? WHERE id = ? AND state IN ('queued', 'running')").run(Date.now(), id);
     return r.changes > 0;
+  }
+
+  /** A scheduled job's bookkeeping: when it was first seen, the window end of its last run. */
+  schedule(name: string, now = Date.now()): { registeredAt: number; lastScheduled?: number; isNew: boolean } {
+    const inserted = this.db.prepare('INSERT OR IGNORE INTO export_schedules (name, registered_at) VALUES (?, ?)').run(name, now).changes > 0;
+    const row = this.db.prepare('SELECT registered_at, last_scheduled FROM export_schedules WHERE name = ?').get(name) as { registered_at: number; last_scheduled: number | null };
+    return { registeredAt: row.registered_at, ...(row.last_scheduled !== null ? { lastScheduled: row.last_scheduled } : {}), isNew: inserted };
+  }
+
+  markScheduled(name: string, windowEndMs: number): void {
+    this.db.prepare('UPDATE export_schedules SET last_scheduled = MAX(COALESCE(last_scheduled, 0), ?) WHERE name = ?').run(windowEndMs, name);
+  }
+
+  /** The runs of a scheduled job, newest first. */
+  runsOf(name: string, limit: number): JobInfo[] {
+    const rows = this.db.prepare("SELECT * FROM export_jobs WHERE json_extract(spec, '$.name') = ? ORDER BY created_at DESC, id LIMIT ?").all(name, limit) as JobRow[];
+    return rows.map((r) => this.toInfo(r));
+  }
+
+  /** Keeps the newest `keep` runs of a scheduled job in the store (their files stay on disk). */
+  prune(name: string, keep: number): void {
+    this.db.transaction(() => {
+      const old = this.db
+        .prepare("SELECT id FROM export_jobs WHERE json_extract(spec, '$.name') = ? AND state NOT IN ('queued', 'running') ORDER BY created_at DESC, id LIMIT -1 OFFSET ?")
+        .pluck()
+        .all(name, keep) as string[];
+      for (const id of old) {
+        this.db.prepare('DELETE FROM export_files WHERE job = ?').run(id);
+        this.db.prepare('DELETE FROM export_jobs WHERE id = ?').run(id);
+      }
+    })();
   }
 
   private toInfo(row: JobRow): JobInfo & { checkpoint?: Checkpoint; ownerPid?: number } {

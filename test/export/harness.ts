@@ -28,7 +28,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { scenarios?: number; days?: number; everyMs?: number; extraYaml?: string; exporters?: string; requestsPerMinute?: number } = {}): Promise<Harness> {
+export async function startHarness(o: { scenarios?: number; days?: number; everyMs?: number; extraYaml?: string; exporters?: string; requestsPerMinute?: number; serviceExtensions?: string[]; serviceYaml?: string } = {}): Promise<Harness> {
   const api = new FakeMakeApi({ token: TOKEN });
   const base = await api.start();
   api.seedHistory({ scenarios: o.scenarios ?? 5, days: o.days ?? 7, everyMs: o.everyMs ?? 2 * 3_600_000, endMs: END_MS });
@@ -47,8 +47,8 @@ ${o.extraYaml ?? ''}receivers:
 exporters:
   debug: {}
 ${o.exporters ?? ''}service:
-  extensions: [file_storage]
-  pipelines:
+  extensions: [${(o.serviceExtensions ?? ['file_storage']).join(', ')}]
+${o.serviceYaml ?? ''}  pipelines:
     logs:
       receivers: [make]
       exporters: [debug]
