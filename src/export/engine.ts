@@ -40,6 +40,7 @@ export interface EngineOptions {
 
 export class ExportEngine {
   private readonly running = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, Promise<JobInfo>>();
 
   constructor(private readonly o: EngineOptions) {}
 
@@ -59,8 +60,20 @@ export class ExportEngine {
     return done;
   }
 
-  /** Runs or resumes a job to its end and returns it; a finished job is returned as it is. */
-  async run(id: string, signal?: AbortSignal): Promise<JobInfo> {
+  /**
+   * Runs or resumes a job to its end and returns it; a finished job is returned as it is. A job
+   * already running in this process is not started twice: the caller shares its run.
+   */
+  run(id: string, signal?: AbortSignal): Promise<JobInfo> {
+    let run = this.inFlight.get(id);
+    if (!run) {
+      run = this.runOnce(id, signal).finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, run);
+    }
+    return run;
+  }
+
+  private async runOnce(id: string, signal?: AbortSignal): Promise<JobInfo> {
     const job = this.o.store.get(id);
     if (!job) throw new GatewayError('CONFIG_INVALID', `no export job ${id}`);
     if (job.state === 'succeeded') return job;

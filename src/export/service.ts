@@ -105,11 +105,9 @@ export class ExportService {
   }
 
   private runInBackground(id: string): Promise<JobInfo> {
-    let run = this.inFlight.get(id);
-    if (!run) {
-      run = this.o.engine.run(id, this.stop.signal).finally(() => this.inFlight.delete(id));
-      this.inFlight.set(id, run);
-    }
+    const run = this.o.engine.run(id, this.stop.signal);
+    this.inFlight.set(id, run);
+    void run.finally(() => this.inFlight.delete(id)).catch(() => undefined);
     return run;
   }
 }
