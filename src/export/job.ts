@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { parseColumns } from './columns.js';
 
 /**
  * The export job model: source + time range + selection + shape + output (docs/exports.md).
@@ -52,6 +53,13 @@ export const exportSpecSchema = z
     }
     if (s.format !== 'parquet' && c === 'snappy') ctx.addIssue({ code: 'custom', path: ['compression'], message: 'snappy is for parquet only; use none, gzip, zstd or brotli' });
     if (s.fields && s.format === 'otlp-json') ctx.addIssue({ code: 'custom', path: ['fields'], message: 'otlp-json keeps the OTLP shape; fields apply to jsonl, csv and parquet' });
+    if (s.fields) {
+      try {
+        parseColumns(s.fields);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['fields'], message: (err as Error).message });
+      }
+    }
   });
 
 export type ExportSpecInput = z.input<typeof exportSpecSchema>;
