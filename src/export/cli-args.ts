@@ -41,10 +41,27 @@ export const EXPORT_OPTIONS = {
 
 export function parseExportArgs(argv: string[]) {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, options: EXPORT_OPTIONS });
+    return parseArgs({ args: joinRelativeTimes(argv), allowPositionals: true, options: EXPORT_OPTIONS });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/**
+ * `--from -24h`: node's parseArgs reads a value starting with "-" as another option; a relative
+ * time after --from/--to is joined into `--from=-24h` first.
+ */
+function joinRelativeTimes(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if ((a === '--from' || a === '--to') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 type Values = ReturnType<typeof parseExportArgs>['values'];
@@ -72,7 +89,7 @@ export function specFromFlags(v: Values, receiver: string, nowMs = Date.now()): 
     chunkBytes: v['chunk-bytes'] === undefined ? undefined : size(v['chunk-bytes']),
     destination: v.out !== undefined ? { type: 'file', directory: resolve(v.out) } : { type: 'exporter', exporter: v.exporter },
   });
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.') || 'export'}: ${i.message}`).join('\n'));
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('\n'));
   return parsed.data;
 }
 

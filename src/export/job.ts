@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseColumns } from './columns.js';
+import { ottlProblems } from './record-shaper.js';
 
 /**
  * The export job model: source + time range + selection + shape + output (docs/exports.md).
@@ -53,6 +54,7 @@ export const exportSpecSchema = z
     }
     if (s.format !== 'parquet' && c === 'snappy') ctx.addIssue({ code: 'custom', path: ['compression'], message: 'snappy is for parquet only; use none, gzip, zstd or brotli' });
     if (s.fields && s.format === 'otlp-json') ctx.addIssue({ code: 'custom', path: ['fields'], message: 'otlp-json keeps the OTLP shape; fields apply to jsonl, csv and parquet' });
+    for (const message of ottlProblems(s.where, s.statements)) ctx.addIssue({ code: 'custom', path: [], message });
     if (s.fields) {
       try {
         parseColumns(s.fields);

@@ -44,10 +44,26 @@ export class RecordShaper {
   }
 }
 
+/** The OTTL problems of a job's `where` and `statements`, as messages (empty when both compile). */
+export function ottlProblems(where: readonly string[], statements: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const [what, schema, value] of [
+    ['statements', transformConfigSchema, { log_statements: [...statements] }],
+    ['where', filterConfigSchema, { logs: { log_record: where.map((w) => `not (${w})`) } }],
+  ] as const) {
+    try {
+      parse(what, schema as ZodType<unknown>, value);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  return problems;
+}
+
 function parse<T>(what: string, schema: ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   // Point at the user's own words, not at the processor config it was wrapped in.
-  const issues = formatIssues(what, r.error, schema).map((m) => m.replace(/logs\.log_record\[(\d+)\]|log_statements\[(\d+)\]/, (_, a, b) => `[${a ?? b}]`));
+  const issues = formatIssues(what, r.error, schema).map((m) => m.replace(/\.(?:logs\.log_record|log_statements)\[(\d+)\]/, '[$1]'));
   throw new ConfigError(issues.join('\n'), issues);
 }

@@ -143,6 +143,12 @@ describe('export to each format', () => {
     const bad = await h.run(['export', '--from', 'yesterday', '--to', 'now', '--out', join(h.dir, 'x')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('from');
+    const badWhere = await h.run(['export', '--from', '-1d', '--to', 'now', '--where', 'attributes["x" ==', '--out', join(h.dir, 'w')]);
+    expect(badWhere.code).toBe(2);
+    expect(badWhere.stderr).toMatch(/^where/m);
+    const relative = await h.run(['export', '--from', '-1d', '--to', 'now', '--out', join(h.dir, 'rel')]);
+    expect(relative.code, relative.stderr).toBe(0);
+    expect(relative.summary!.records).toBe(0);
     const unknown = await h.run(['export', '--from', FROM, '--to', TO, '--scenario', '999', '--out', join(h.dir, 'y')]);
     expect(unknown.code).toBe(1);
     expect(unknown.summary?.state).toBe('failed');

@@ -24,6 +24,7 @@ describe('make_exports config', () => {
       [[{ ...job, exporter: 'debug' }], /set exactly one of out/],
       [[job, job], /job name "nightly" is used twice/],
       [[{ ...job, formt: 'csv' }], /jobs\[0\]\.formt: unknown key/],
+      [[{ ...job, where: ['attributes["x" =='] }], /jobs\[0\]: where\[0\]: unexpected token/],
     ];
     for (const [jobs, message] of cases) expect(() => validateConfig(base(jobs), defaultRegistry)).toThrow(message);
   });

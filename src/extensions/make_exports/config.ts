@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { byteSize, duration } from '../../config/types.js';
 import { COMPRESSIONS, FORMATS, STATUSES } from '../../export/job.js';
 import { parseColumns } from '../../export/columns.js';
+import { ottlProblems } from '../../export/record-shaper.js';
 
 /**
  * `make_exports`: export jobs on a schedule (docs/exports.md). Each job has the keys of the CLI
@@ -41,6 +42,7 @@ const jobSchema = z
     } catch (err) {
       ctx.addIssue({ code: 'custom', path: ['schedule'], message: `not a valid cron expression (or timezone): ${(err as Error).message}` });
     }
+    for (const message of ottlProblems(j.where, j.statements)) ctx.addIssue({ code: 'custom', message });
     if (j.fields) {
       try {
         parseColumns(j.fields);
