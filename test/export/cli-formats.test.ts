@@ -52,7 +52,7 @@ async function exportTo(format: string, extra: string[] = []) {
 const expected = () => expectedIds(h.api, FROM_MS, TO_MS, [100, 101, 103], [2, 3]);
 
 describe('export to each format', () => {
-  it('jsonl (gzip, chunked by records) holds exactly the selected executions, counts as in the manifest', async () => {
+  it('jsonl (gzip, chunked by records) holds exactly the selected executions, counts as in the manifest', { timeout: 120_000 }, async () => {
     const { out, manifest } = await exportTo('jsonl', ['--compression', 'gzip', '--chunk-records', '25']);
     expect(manifest.files.length).toBeGreaterThan(1);
     const ids: string[] = [];
@@ -74,7 +74,7 @@ describe('export to each format', () => {
     expect(manifest.records).toBe(expected().length);
   });
 
-  it('csv is RFC 4180 with a header row and the renamed columns of --fields', async () => {
+  it('csv is RFC 4180 with a header row and the renamed columns of --fields', { timeout: 120_000 }, async () => {
     const { out, manifest } = await exportTo('csv', ['--fields', 'time,make.scenario.id:scenario_id,make.scenario.name:scenario,make.execution.id:execution,make.execution.status:status,make.execution.operations:ops']);
     expect(manifest.files).toHaveLength(1);
     const text = readFileSync(join(out, manifest.files[0].path), 'utf8');
@@ -87,7 +87,7 @@ describe('export to each format', () => {
     for (const r of rows) expect(['error', 'warning']).toContain(r.status);
   });
 
-  it('parquet has typed columns: TIMESTAMP(ms) times and INT64 ints', async () => {
+  it('parquet has typed columns: TIMESTAMP(ms) times and INT64 ints', { timeout: 120_000 }, async () => {
     const { out, manifest } = await exportTo('parquet');
     const buf = readFileSync(join(out, manifest.files[0].path));
     const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
@@ -109,7 +109,7 @@ describe('export to each format', () => {
     }
   });
 
-  it('otlp-json (brotli) lines are OTLP/JSON LogsData with the receiver\'s mapping', async () => {
+  it('otlp-json (brotli) lines are OTLP/JSON LogsData with the receiver\'s mapping', { timeout: 120_000 }, async () => {
     const { out, manifest } = await exportTo('otlp-json', ['--compression', 'brotli']);
     const lines = brotliDecompressSync(readFileSync(join(out, manifest.files[0].path))).toString('utf8').trim().split('\n');
     const ids: string[] = [];
@@ -126,7 +126,7 @@ describe('export to each format', () => {
     expect(ids.sort()).toEqual(expected());
   });
 
-  it('applies --where (OTTL) and --statement, and is idempotent when run again', async () => {
+  it('applies --where (OTTL) and --statement, and is idempotent when run again', { timeout: 120_000 }, async () => {
     const args = ['--where', 'attributes["make.execution.operations"] > 3', '--statement', 'set(attributes["team"], "ops")', '--fields', 'make.execution.id:id,make.execution.operations:ops,team'];
     const first = await exportTo('jsonl', args);
     const rows = readFileSync(join(first.out, first.manifest.files[0].path), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; ops: number; team: string });
@@ -139,7 +139,7 @@ describe('export to each format', () => {
     expect(readFileSync(join(again.out, 'manifest.json'), 'utf8')).toBe(manifestText);
   });
 
-  it('refuses a bad range and an unknown scenario with exit codes 2 and 1, never echoing the token', async () => {
+  it('refuses a bad range and an unknown scenario with exit codes 2 and 1, never echoing the token', { timeout: 120_000 }, async () => {
     const bad = await h.run(['export', '--from', 'yesterday', '--to', 'now', '--out', join(h.dir, 'x')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('from');
