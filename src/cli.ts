@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, GatewayError } from './errors.js';
+import { exportCommand } from './export/cli-command.js';
+import { mcpCommand } from './mcp/command.js';
 import { Gateway, loadConfig } from './gateway.js';
 import { tuneHeap } from './heap-tuning.js';
 import { planBatchPlacement } from './pipeline/batch-placement.js';
@@ -19,6 +21,9 @@ Usage:
   make-otel-gateway validate --config FILE                     check a configuration and exit
   make-otel-gateway queue stats --config FILE                  show persistent queue sizes
   make-otel-gateway queue dead-letter list|replay|purge --config FILE [--exporter ID]
+  make-otel-gateway export --config FILE --from T --to T ... (--out DIR | --exporter ID)
+  make-otel-gateway export list|status ID|cancel ID|resume ID --config FILE
+  make-otel-gateway mcp --config FILE                          serve the MCP tools (export_logs_for_analysis, ...) on stdio
   make-otel-gateway components                                 list the component types this build ships
   make-otel-gateway --version | --help
 
@@ -110,6 +115,9 @@ function validate(configPaths: string[], sets: string[]): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // These commands have flags of their own.
+  if (argv[0] === 'export') return exportCommand(argv.slice(1));
+  if (argv[0] === 'mcp') return mcpCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -19,6 +19,7 @@ export const ErrorCodes = {
   UNSUPPORTED_MEDIA_TYPE: 'A request used a content type or encoding the endpoint does not accept.',
   UNAUTHORIZED: 'A request carried missing or wrong credentials.',
   CANCELLED: "A waiting request ended because its client went away or shutdown's grace period passed (HTTP 503, gRPC UNAVAILABLE); nothing of it was acknowledged.",
+  EXPORT_FAILED: 'An export job could not run or finish (unknown scenario, Make API refusal, job running elsewhere); the message says why.',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

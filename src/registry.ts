@@ -28,6 +28,7 @@ import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/fa
 import { basicAuthExtensionFactory } from './extensions/basicauth/factory.js';
 import { oauth2ClientExtensionFactory } from './extensions/oauth2client/factory.js';
 import { headersSetterExtensionFactory } from './extensions/headers_setter/factory.js';
+import { makeExportsExtensionFactory } from './extensions/make_exports/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
 export const factories: AnyFactory[] = [
@@ -59,6 +60,7 @@ export const factories: AnyFactory[] = [
   basicAuthExtensionFactory,
   oauth2ClientExtensionFactory,
   headersSetterExtensionFactory,
+  makeExportsExtensionFactory,
 ];
 
 export const defaultRegistry = new Registry(factories);

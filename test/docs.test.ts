@@ -17,6 +17,16 @@ describe('the README stays in step with the code', () => {
     for (const name of names) expect(readme, name).toContain(name);
   });
 
+  it('documents the scheduled-export metrics', async () => {
+    const { Registry } = await import('prom-client');
+    const { ScheduleMetrics } = await import('../src/export/schedule-metrics.js');
+    const registry = new Registry();
+    new ScheduleMetrics(registry);
+    const names = (await registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names).toHaveLength(3);
+    for (const name of names) expect(readme, name).toContain(name);
+  });
+
   it('gives the two set-up commands', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm test');

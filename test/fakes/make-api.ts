@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeMakeOperations } from './make-api-operations.js';
@@ -83,6 +83,7 @@ export class FakeMakeApi {
   private readonly failures = new Map<number, number>();
   /** Audit logs and incomplete executions (make-api-operations.ts). */
   readonly ops = new FakeMakeOperations(this);
+  private readonly unsorted = new Set<number>();
   private pending429: { retryAfterSeconds?: number } | undefined;
   private server?: Server;
   private nextScenarioId = 1000;
@@ -91,6 +92,13 @@ export class FakeMakeApi {
   constructor(private readonly o: FakeMakeApiOptions) {
     this.organizationId = o.organizationId ?? 21;
     this.teamIds = o.teamIds ?? [27];
+  }
+
+  /** Executions kept sorted by imtId per scenario, so a logs page is a slice, not a sort. */
+  private sorted(scenarioId: number): FakeExecution[] {
+    const list = this.executions.get(scenarioId)!;
+    if (this.unsorted.delete(scenarioId)) list.sort((a, b) => (a.imtId < b.imtId ? -1 : a.imtId > b.imtId ? 1 : 0));
+    return list;
   }
 
   async start(): Promise<string> {
@@ -143,13 +151,40 @@ export class FakeMakeApi {
       ...rest,
     };
     this.executions.get(scenarioId)!.push(e);
+    this.unsorted.add(scenarioId);
     return e;
+  }
+
+  /**
+   * Deterministic history for range tests: `scenarios` scenarios, each with an execution every
+   * `everyMs` over `days` days ending at `endMs`, statuses cycling success, warning, error (with a
+   * per-scenario offset, so every scenario has all three). Ids are derived from (scenario, time).
+   */
+  seedHistory(o: { scenarios: number; days: number; everyMs: number; endMs: number; firstScenarioId?: number }): FakeScenario[] {
+    const out: FakeScenario[] = [];
+    const statuses = [1, 2, 3] as const;
+    for (let i = 0; i < o.scenarios; i++) {
+      const s = this.addScenario({ id: (o.firstScenarioId ?? 100) + i, name: `Scenario ${i + 1}, "quoted"` });
+      out.push(s);
+      let n = i;
+      for (let t = o.endMs - o.days * 86_400_000 + (i * 7_919) % o.everyMs; t < o.endMs; t += o.everyMs, n++) {
+        const id = createHash('md5').update(`${s.id}:${t}`).digest('hex');
+        this.addExecution(s.id, { startMs: t, id, status: statuses[n % 3], duration: 100 + (n % 50) * 10, operations: 1 + (n % 7), centicredits: 100 * (1 + (n % 7)) });
+      }
+    }
+    return out;
+  }
+
+  /** Every execution held, across scenarios (tests compute what a range should return). */
+  allExecutions(): (FakeExecution & { scenarioId: number })[] {
+    return [...this.executions.entries()].flatMap(([scenarioId, list]) => list.map((e) => ({ ...e, scenarioId })));
   }
 
   updateExecution(scenarioId: number, id: string, fields: Partial<FakeExecution>): void {
     const e = this.executions.get(scenarioId)?.find((x) => x.id === id);
     if (!e) throw new Error(`no execution ${id}`);
     Object.assign(e, fields);
+    this.unsorted.add(scenarioId);
   }
 
   /** The next request (of any kind) gets 429; with Retry-After when given. */
@@ -266,11 +301,10 @@ export class FakeMakeApi {
     const showLastText = q.get('pg[showLast]');
     if (showLastText !== null && showLastText !== 'true' && showLastText !== 'false') throw new ApiError(400, 'Invalid input.', 'pg[showLast] must be a boolean.', 'SC400');
     const showLast = showLastText === 'true';
-    let rows = this.executions.get(scenarioId)!.filter((e) => {
+    let rows = this.sorted(scenarioId).filter((e) => {
       const ts = Date.parse(e.timestamp);
       return (from === undefined || ts >= from) && (to === undefined || ts <= to) && (status === undefined || e.status === status);
     });
-    rows.sort((a, b) => (a.imtId < b.imtId ? -1 : a.imtId > b.imtId ? 1 : 0));
     if (sortDir === 'desc') rows.reverse();
     if (last !== undefined) {
       rows = rows.filter((e) => (sortDir === 'asc' ? e.imtId > last : e.imtId < last) || (showLast && e.imtId === last));

@@ -19,6 +19,15 @@ export interface MakeReceiverTestOptions {
   backoffInitialMs?: number;
 }
 
+/** What `apiAccess` hands out. */
+export interface MakeApiAccess {
+  client: MakeApiClient;
+  scenarioSource: ScenarioSource;
+  organizationId?: number;
+  resource: ResourceContext;
+  scenarios?: readonly number[];
+}
+
 /**
  * The `make` receiver: a poller of Make's scenario logs (when `api_token` is set) and a webhook
  * endpoint (when `webhook` is set), both producing the same records (mapping.ts).
@@ -35,6 +44,7 @@ export class MakeReceiver implements Component {
   private passChain: Promise<void> = Promise.resolve();
   private readonly scenarioNames = new Map<number, string>();
   private started = false;
+  private access?: MakeApiAccess;
   private stopped?: Promise<void>;
 
   constructor(
@@ -75,6 +85,16 @@ export class MakeReceiver implements Component {
       this.poller = this.createPoller(storage, this.abort.signal).catch(() => undefined);
       this.loop = this.runPollLoop();
     }
+  }
+
+  /**
+   * The poller's Make API client, scenario source and mapping context, for export jobs run inside
+   * the gateway: they share this receiver's rate limiter (Make's budget is per organization).
+   * undefined when the receiver does not poll (no api_token) or could not start polling.
+   */
+  async apiAccess(): Promise<MakeApiAccess | undefined> {
+    await this.poller;
+    return this.access;
   }
 
   /** Runs one poll pass now (after any pass in progress) and resolves when it is done. */
@@ -169,6 +189,7 @@ export class MakeReceiver implements Component {
     if (auditScope) this.auditLogs = new AuditLogReader({ ...shared, scope: auditScope, config: config.audit_logs!, lookbackMs: config.initial_lookback });
     if (config.incomplete_executions?.enabled) this.incomplete = new IncompleteExecutionsReader(shared);
     const source: ScenarioSource = config.team_id !== undefined ? { teamId: config.team_id } : { organizationId: config.organization_id! };
+    this.access = { client, scenarioSource: source, organizationId: config.organization_id, resource: this.resource, scenarios: config.scenarios };
     return new ScenarioPoller({
       receiverId: settings.id,
       client,
