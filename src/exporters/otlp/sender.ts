@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
-import { rawLogsServiceDefinition } from '../../pdata/grpc.js';
+import { rawLogsServiceDefinition } from '../../transport/grpc/logs-service.js';
 import type { ExportResponse } from '../../pdata/proto.js';
-import { parseRetryInfo } from '../../pdata/rpc-status.js';
+import { parseRetryInfo } from '../../transport/grpc/grpc-js-metadata.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
 import { classifyGrpcFailure } from '../helper/classify.js';
