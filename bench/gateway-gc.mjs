@@ -13,7 +13,7 @@
 // target runs alone with the sink, 3 s of warm-up, then the measured load; V8's --trace-gc lines
 // of the measured part are counted.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,6 +62,16 @@ async function ready(port, child) {
   throw new Error('target did not start');
 }
 
+/** The target's CPU time so far (user + system), in ms, from /proc (Linux). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function measure(variant, transport) {
   const sink = startNode(['bench/sink.mjs', '0']);
   const sinkPort = await new Promise((res) => sink.child.stdout.on('data', () => /ready (\d+)/.test(sink.output()) && res(Number(/ready (\d+)/.exec(sink.output())[1]))));
@@ -82,7 +92,9 @@ async function measure(variant, transport) {
     const run = transport === 'grpc' ? runGrpcLoad : runLoad;
     await run({ ...load, durationMs: WARMUP_MS });
     const from = target.output().length;
+    const cpuFrom = cpuMs(target.child.pid);
     const result = await run({ ...load, durationMs: Number(values.seconds) * 1000 });
+    const cpu = cpuMs(target.child.pid) - cpuFrom;
     const trace = target.output().slice(from);
     const pauses = (kind) => [...trace.matchAll(new RegExp(`${kind} [^,]*, ([0-9.]+) / [0-9.]+ ms`, 'g'))].map((m) => Number(m[1]));
     const full = pauses('Mark-Compact');
@@ -92,6 +104,7 @@ async function measure(variant, transport) {
       variant: variant === 'passthrough' || values.transports === 'http' ? variant : `${variant}/${transport}`,
       statuses: result.statuses,
       acked: result.ackedRequests,
+      cpuMsPerKiloRequest: (cpu / Math.max(1, result.ackedRequests)) * 1000,
       p50: result.p50,
       p99: result.p99,
       fullGcs: full.length,
@@ -110,14 +123,14 @@ async function measure(variant, transport) {
 }
 
 console.log(`node ${process.version}, ${values.rate} requests/s of ${recordsPerRequest} records for ${values.seconds} s per target, gateway ${gatewayCli}`);
-console.log('variant           acked   p50 ms  p99 ms  full GCs (pause ms)  scavenges (pause ms)');
+console.log('variant           acked   p50 ms  p99 ms  full GCs (pause ms)  scavenges (pause ms)  target CPU ms / 1k requests');
 for (let r = 0; r < Number(values.rounds); r++) {
   for (const variant of values.variants.split(',')) for (const transport of values.transports.split(',')) {
     if (variant === 'passthrough' && transport !== 'http') continue;
     const m = await measure(variant, transport);
     const refused = Object.entries(m.statuses).filter(([s]) => s !== '200' && s !== 'OK');
     console.log(
-      `${m.variant.padEnd(17)} ${String(m.acked).padStart(6)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(7)}  ${String(m.fullGcs).padStart(8)} (${m.fullPauseMs.toFixed(0).padStart(4)})     ${String(m.scavenges).padStart(9)} (${m.scavengePauseMs.toFixed(0).padStart(4)})${refused.length ? `  not acked: ${JSON.stringify(Object.fromEntries(refused))}` : ''}`,
+      `${m.variant.padEnd(17)} ${String(m.acked).padStart(6)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(7)}  ${String(m.fullGcs).padStart(8)} (${m.fullPauseMs.toFixed(0).padStart(4)})     ${String(m.scavenges).padStart(9)} (${m.scavengePauseMs.toFixed(0).padStart(4)})  ${m.cpuMsPerKiloRequest.toFixed(0).padStart(8)}${refused.length ? `  not acked: ${JSON.stringify(Object.fromEntries(refused))}` : ''}`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import { GatewayError } from '../../errors.js';
+import { LazyLogs } from '../../pdata/lazy-logs.js';
 import { encodeExportResponse } from '../../pdata/proto.js';
 import { rememberWireBytes } from '../../pdata/wire-bytes.js';
 import { GrpcCode, grpcCodeName } from '../../transport/grpc/codes.js';
@@ -85,8 +86,9 @@ export class OtlpGrpcServer {
       const text = err instanceof GatewayError ? err.message : 'request is not a valid ExportLogsServiceRequest';
       return refused({ grpcCode: GrpcCode.INVALID_ARGUMENT, message: text });
     }
-    // Unchanged request: OTLP exporters forward these bytes instead of encoding again.
-    if (filtered.rejected === 0) rememberWireBytes(filtered.logs, message);
+    // Unchanged request: OTLP exporters forward these bytes instead of encoding again. A LazyLogs
+    // (the usual case) carries them itself; a WeakMap entry per request would only cost GC work.
+    if (filtered.rejected === 0 && !(filtered.logs instanceof LazyLogs)) rememberWireBytes(filtered.logs, message);
 
     const labels = { receiver: this.ctx.id, transport: 'grpc' };
     if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);

@@ -24,7 +24,13 @@ export interface UnaryServerOptions extends CallSettings {
  */
 const STREAM_WINDOW_BYTES = 1024 * 1024;
 const CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
-const SETTINGS: Settings = { initialWindowSize: STREAM_WINDOW_BYTES, maxConcurrentStreams: 1000 };
+/**
+ * Calls in flight per connection. RFC 9113's recommended floor; beyond it clients queue calls on
+ * their side instead of the gateway holding an unbounded number of request bodies (grpc-go's
+ * default is unlimited; an overloaded gateway then held every 30 KB body a client had sent).
+ */
+const MAX_CONCURRENT_STREAMS = 100;
+const SETTINGS: Settings = { initialWindowSize: STREAM_WINDOW_BYTES, maxConcurrentStreams: MAX_CONCURRENT_STREAMS };
 /** nghttp2's buffered-frame budget per connection; Node's 10 MB default refuses bursts of large calls. */
 const MAX_SESSION_MEMORY_MB = 64;
 /**
