@@ -14,6 +14,7 @@
 // of the measured part are counted.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,6 +63,17 @@ async function ready(port, child) {
   throw new Error('target did not start');
 }
 
+/** A port nothing listens on now (random ones collided with other processes on a shared machine). */
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer().once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
 /** The target's CPU time so far (user + system), in ms, from /proc (Linux). */
 function cpuMs(pid) {
   try {
@@ -75,8 +87,8 @@ function cpuMs(pid) {
 async function measure(variant, transport) {
   const sink = startNode(['bench/sink.mjs', '0']);
   const sinkPort = await new Promise((res) => sink.child.stdout.on('data', () => /ready (\d+)/.test(sink.output()) && res(Number(/ready (\d+)/.exec(sink.output())[1]))));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const grpcPort = transport === 'grpc' ? port + 1 : undefined;
+  const port = await freePort();
+  const grpcPort = transport === 'grpc' ? await freePort() : undefined;
   const dir = mkdtempSync(join(tmpdir(), `gateway-gc-${variant}-`));
   let args;
   if (variant === 'passthrough') args = ['bench/passthrough.mjs', String(port), String(sinkPort)];
@@ -103,6 +115,7 @@ async function measure(variant, transport) {
     return {
       variant: variant === 'passthrough' || values.transports === 'http' ? variant : `${variant}/${transport}`,
       statuses: result.statuses,
+      details: result.details,
       acked: result.ackedRequests,
       cpuMsPerKiloRequest: (cpu / Math.max(1, result.ackedRequests)) * 1000,
       p50: result.p50,
@@ -130,7 +143,7 @@ for (let r = 0; r < Number(values.rounds); r++) {
     const m = await measure(variant, transport);
     const refused = Object.entries(m.statuses).filter(([s]) => s !== '200' && s !== 'OK');
     console.log(
-      `${m.variant.padEnd(17)} ${String(m.acked).padStart(6)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(7)}  ${String(m.fullGcs).padStart(8)} (${m.fullPauseMs.toFixed(0).padStart(4)})     ${String(m.scavenges).padStart(9)} (${m.scavengePauseMs.toFixed(0).padStart(4)})  ${m.cpuMsPerKiloRequest.toFixed(0).padStart(8)}${refused.length ? `  not acked: ${JSON.stringify(Object.fromEntries(refused))}` : ''}`,
+      `${m.variant.padEnd(17)} ${String(m.acked).padStart(6)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(7)}  ${String(m.fullGcs).padStart(8)} (${m.fullPauseMs.toFixed(0).padStart(4)})     ${String(m.scavenges).padStart(9)} (${m.scavengePauseMs.toFixed(0).padStart(4)})  ${m.cpuMsPerKiloRequest.toFixed(0).padStart(8)}${refused.length ? `  not acked: ${JSON.stringify(Object.fromEntries(refused))}${m.details ? ` ${JSON.stringify(m.details)}` : ''}` : ''}`,
     );
   }
 }

@@ -15,6 +15,8 @@ export async function runGrpcLoad({ port, body, recordsPerRequest, concurrency =
   const message = Buffer.from(body);
   const latencies = [];
   const statuses = {};
+  /** The first error text seen for each code, to tell refusals from transport failures. */
+  const details = {};
   let ackedRequests = 0;
   let sent = 0;
   const started = performance.now();
@@ -27,6 +29,7 @@ export async function runGrpcLoad({ port, body, recordsPerRequest, concurrency =
       client.makeUnaryRequest(EXPORT_PATH, identity, identity, message, new Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err) => {
         const name = GrpcStatus[err ? err.code : GrpcStatus.OK];
         statuses[name] = (statuses[name] ?? 0) + 1;
+        if (err) details[name] ??= err.details;
         if (!err) {
           ackedRequests++;
           latencies.push(performance.now() - t0);
@@ -58,5 +61,5 @@ export async function runGrpcLoad({ port, body, recordsPerRequest, concurrency =
   for (const c of clients) c.close();
   latencies.sort((a, b) => a - b);
   const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-  return { latencies, ackedRequests, ackedRecords: ackedRequests * recordsPerRequest, elapsedMs, statuses, p50: pct(50), p99: pct(99) };
+  return { latencies, ackedRequests, ackedRecords: ackedRequests * recordsPerRequest, elapsedMs, statuses, details, p50: pct(50), p99: pct(99) };
 }
