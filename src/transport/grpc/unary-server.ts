@@ -25,12 +25,11 @@ export interface UnaryServerOptions extends CallSettings {
 const STREAM_WINDOW_BYTES = 1024 * 1024;
 const CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
 /**
- * Calls in flight per connection. RFC 9113's recommended floor; beyond it clients queue calls on
- * their side instead of the gateway holding an unbounded number of request bodies (grpc-go's
- * default is unlimited; an overloaded gateway then held every 30 KB body a client had sent).
+ * No cap on concurrent calls per connection, as grpc-go: a cap (100 was tried) made grpc-js
+ * clients that opened more calls before our SETTINGS arrived get REFUSED_STREAM, i.e.
+ * UNAVAILABLE, for calls they had every right to make.
  */
-const MAX_CONCURRENT_STREAMS = 100;
-const SETTINGS: Settings = { initialWindowSize: STREAM_WINDOW_BYTES, maxConcurrentStreams: MAX_CONCURRENT_STREAMS };
+const SETTINGS: Settings = { initialWindowSize: STREAM_WINDOW_BYTES };
 /** nghttp2's buffered-frame budget per connection; Node's 10 MB default refuses bursts of large calls. */
 const MAX_SESSION_MEMORY_MB = 64;
 /**
