@@ -28,3 +28,6 @@ const NAMES: readonly string[] = Object.keys(GrpcCode);
 export function grpcCodeName(code: number): string {
   return NAMES[code] ?? `CODE_${code}`;
 }
+
+/** One of the codes above, as a type (`GrpcCode` names both the table and its values). */
+export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
