@@ -41,6 +41,7 @@ export interface CallSettings {
 
 const GRPC_CONTENT_TYPE = /^application\/grpc(\+proto)?(;.*)?$/i;
 const HANDLER_FAILED = 'internal error while handling the call; retry later';
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One unary call on an HTTP/2 stream, start to end: checks (method, content-type, path,
@@ -82,7 +83,8 @@ export class UnaryCall {
       return this.refuse({ code: GrpcCode.UNIMPLEMENTED, message: `grpc-encoding ${JSON.stringify(encoding)} is not supported (accepted: ${ACCEPTED_ENCODINGS})` });
     }
     const timeoutMs = parseGrpcTimeout(headers['grpc-timeout']);
-    if (timeoutMs !== undefined) this.deadline = setTimeout(() => this.onDeadline(), timeoutMs);
+    // Beyond a timer's range (~24.8 days) Node would fire at once; such a deadline is no deadline.
+    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) this.deadline = setTimeout(() => this.onDeadline(), timeoutMs);
 
     const metadata = callHeaders(headers);
     const reader = new UnaryMessageReader(this.settings.maxRecvMessageBytes);

@@ -221,6 +221,15 @@ describe('OTLP/gRPC receiver, deadlines and cancellation', () => {
     expect((await rawCall(session, { headers: { 'grpc-timeout': '5S' }, chunks: [framed(encodeLogs(logs()))] })).grpcStatus).toBe(0);
   });
 
+  it('treats a grpc-timeout beyond any timer (99999999H) as no deadline, not as an expired one', async () => {
+    const { run, session } = await start();
+    // Downstream takes a moment: an overflowing timer would have fired (after 1 ms) by then.
+    run.next.gate = new Promise((r) => setTimeout(r, 100));
+    const answer = await rawCall(session, { headers: { 'grpc-timeout': '99999999H' }, chunks: [framed(encodeLogs(logs()))] });
+    expect(answer.grpcStatus).toBe(0);
+    expect(run.next.received).toHaveLength(1);
+  });
+
   it('honours a grpc-js client deadline the same way', async () => {
     run = await startReceiver({ grpc: { endpoint: '127.0.0.1:0' } });
     run.next.gate = new Promise<void>(() => {});
