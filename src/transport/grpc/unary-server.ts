@@ -18,18 +18,15 @@ export interface UnaryServerOptions extends CallSettings {
 }
 
 /**
- * Flow-control windows. HTTP/2's default (64 KiB per stream and per connection) caps a
- * connection at one window per round trip; grpc-go starts at 64 KiB and grows it by BDP
- * estimation, so a larger fixed window gives the same effect for 4 MiB messages.
+ * HTTP/2's default flow-control windows (64 KiB), as grpc-js's server. Larger ones (1 MiB per
+ * stream, 8 MiB per connection) were measured worse: under load a grpc-js client then pushed
+ * every queued call into its session at once, overran its own session memory ("Session closed
+ * with error code 2", INTERNAL) and the gateway held all those calls at once; the default window
+ * makes the client wait instead (BENCHMARKS.md, "OTLP/gRPC on node:http2"). No cap on concurrent
+ * calls per connection, as grpc-go: a cap of 100 made grpc-js clients that opened more calls
+ * before our SETTINGS arrived get REFUSED_STREAM (UNAVAILABLE).
  */
-const STREAM_WINDOW_BYTES = 1024 * 1024;
-const CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
-/**
- * No cap on concurrent calls per connection, as grpc-go: a cap (100 was tried) made grpc-js
- * clients that opened more calls before our SETTINGS arrived get REFUSED_STREAM, i.e.
- * UNAVAILABLE, for calls they had every right to make.
- */
-const SETTINGS: Settings = { initialWindowSize: STREAM_WINDOW_BYTES };
+const SETTINGS: Settings = {};
 /** nghttp2's buffered-frame budget per connection; Node's 10 MB default refuses bursts of large calls. */
 const MAX_SESSION_MEMORY_MB = 64;
 /**
@@ -94,7 +91,6 @@ export class GrpcUnaryServer {
     session.once('close', () => this.sessions.delete(session));
     session.on('error', noop);
     if (this.closing) return void session.close();
-    session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
     session.setTimeout(KEEPALIVE_TIME_MS, () => keepalivePing(session));
   }
 }
