@@ -1,7 +1,8 @@
 // The benchmark gateway's config (bench/run.mjs, bench/gateway-gc.mjs): the OTLP/HTTP receiver
 // and an otlphttp exporter to the sink, with the in-memory sending queue, or the persistent one
 // when `storageDir` is given (fsync on unless `fsync: 'off'`), or no queue (`queue: false`).
-export function gatewayConfig({ port, sinkPort, storageDir, queue = true, queueSize = 1000, numConsumers = 10, batch = 'default', fsync = 'on' }) {
+// With `grpcPort`, OTLP/gRPC is enabled on that port too.
+export function gatewayConfig({ port, grpcPort, sinkPort, storageDir, queue = true, queueSize = 1000, numConsumers = 10, batch = 'default', fsync = 'on' }) {
   const persistent = storageDir !== undefined;
   const queueLines = queue
     ? [
@@ -16,6 +17,7 @@ export function gatewayConfig({ port, sinkPort, storageDir, queue = true, queueS
     'receivers:',
     '  otlp:',
     '    protocols:',
+    ...(grpcPort !== undefined ? ['      grpc:', `        endpoint: 127.0.0.1:${grpcPort}`] : []),
     '      http:',
     `        endpoint: 127.0.0.1:${port}`,
     'exporters:',

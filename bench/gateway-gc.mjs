@@ -2,23 +2,32 @@
 // latency it gives. Full (mark-compact) GCs were what set the ack p99 (BENCHMARKS.md, session 7):
 // request bodies that only a full GC could free. Each candidate change can be checked in a minute:
 //   npm run build && node bench/gateway-gc.mjs [--variants passthrough,noqueue,memory,persistent]
-//     [--rate 2600] [--seconds 15] [--rounds 1] [--gateway-node-args=...]
+//     [--transports http,grpc] [--rate 2600] [--seconds 15] [--rounds 1] [--gateway-node-args=...]
+//     [--gateway-dir DIR]
+// `--transports` sends the load over OTLP/HTTP (loadgen.mjs), OTLP/gRPC (grpc-loadgen.mjs, a
+// @grpc/grpc-js client) or each in turn, so both are compared in one run (the pass-through
+// speaks HTTP only). `--gateway-dir` runs another build's dist/cli.js (e.g. a `git archive` of
+// an older commit, built), for before/after tables.
 // Variants: the pass-through (bench/passthrough.mjs), and the gateway with no sending queue, the
 // in-memory queue or the persistent one (the bench's config: bench/gateway-config.mjs). Each
 // target runs alone with the sink, 3 s of warm-up, then the measured load; V8's --trace-gc lines
 // of the measured part are counted.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gatewayConfig } from './gateway-config.mjs';
+import { runGrpcLoad } from './grpc-loadgen.mjs';
 import { runLoad } from './loadgen.mjs';
 import { makeBody } from './payload.mjs';
 
 const { values } = parseArgs({
   options: {
     variants: { type: 'string', default: 'passthrough,noqueue,memory,persistent' },
+    transports: { type: 'string', default: 'http' },
+    'gateway-dir': { type: 'string', default: '' },
     rate: { type: 'string', default: '2600' },
     seconds: { type: 'string', default: '15' },
     rounds: { type: 'string', default: '1' },
@@ -28,6 +37,7 @@ const { values } = parseArgs({
   },
 });
 const root = resolve(import.meta.dirname, '..');
+const gatewayCli = join(values['gateway-dir'] ? resolve(values['gateway-dir']) : root, 'dist/cli.js');
 const recordsPerRequest = Number(values.records);
 const body = await makeBody(recordsPerRequest);
 const WARMUP_MS = 3_000;
@@ -53,33 +63,61 @@ async function ready(port, child) {
   throw new Error('target did not start');
 }
 
-async function measure(variant) {
+/** A port nothing listens on now (random ones collided with other processes on a shared machine). */
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer().once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** The target's CPU time so far (user + system), in ms, from /proc (Linux). */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+async function measure(variant, transport) {
   const sink = startNode(['bench/sink.mjs', '0']);
   const sinkPort = await new Promise((res) => sink.child.stdout.on('data', () => /ready (\d+)/.test(sink.output()) && res(Number(/ready (\d+)/.exec(sink.output())[1]))));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
+  const grpcPort = transport === 'grpc' ? await freePort() : undefined;
   const dir = mkdtempSync(join(tmpdir(), `gateway-gc-${variant}-`));
   let args;
   if (variant === 'passthrough') args = ['bench/passthrough.mjs', String(port), String(sinkPort)];
   else {
     const storageDir = variant === 'persistent' ? join(dir, 'storage') : undefined;
-    writeFileSync(join(dir, 'config.yaml'), gatewayConfig({ port, sinkPort, storageDir, queue: variant !== 'noqueue' }));
-    args = [...values['gateway-node-args'].split(' ').filter(Boolean), 'dist/cli.js', '--config', join(dir, 'config.yaml')];
+    writeFileSync(join(dir, 'config.yaml'), gatewayConfig({ port, grpcPort, sinkPort, storageDir, queue: variant !== 'noqueue' }));
+    args = [...values['gateway-node-args'].split(' ').filter(Boolean), gatewayCli, '--config', join(dir, 'config.yaml')];
   }
   const target = startNode(['--trace-gc', ...args]);
   try {
     await ready(port, target.child);
-    const load = { port, body, recordsPerRequest, concurrency: 64, ratePerSec: Number(values.rate) };
-    await runLoad({ ...load, durationMs: WARMUP_MS });
+    const load = { port: grpcPort ?? port, body, recordsPerRequest, concurrency: 64, ratePerSec: Number(values.rate) };
+    const run = transport === 'grpc' ? runGrpcLoad : runLoad;
+    await run({ ...load, durationMs: WARMUP_MS });
     const from = target.output().length;
-    const result = await runLoad({ ...load, durationMs: Number(values.seconds) * 1000 });
+    const cpuFrom = cpuMs(target.child.pid);
+    const result = await run({ ...load, durationMs: Number(values.seconds) * 1000 });
+    const cpu = cpuMs(target.child.pid) - cpuFrom;
     const trace = target.output().slice(from);
     const pauses = (kind) => [...trace.matchAll(new RegExp(`${kind} [^,]*, ([0-9.]+) / [0-9.]+ ms`, 'g'))].map((m) => Number(m[1]));
     const full = pauses('Mark-Compact');
     const young = pauses('Scavenge');
     const sum = (xs) => xs.reduce((a, b) => a + b, 0);
     return {
-      variant,
+      variant: variant === 'passthrough' || values.transports === 'http' ? variant : `${variant}/${transport}`,
+      statuses: result.statuses,
+      details: result.details,
       acked: result.ackedRequests,
+      cpuMsPerKiloRequest: (cpu / Math.max(1, result.ackedRequests)) * 1000,
       p50: result.p50,
       p99: result.p99,
       fullGcs: full.length,
@@ -97,13 +135,15 @@ async function measure(variant) {
   }
 }
 
-console.log(`node ${process.version}, ${values.rate} requests/s of ${recordsPerRequest} records for ${values.seconds} s per target`);
-console.log('variant      acked   p50 ms  p99 ms  full GCs (pause ms)  scavenges (pause ms)');
+console.log(`node ${process.version}, ${values.rate} requests/s of ${recordsPerRequest} records for ${values.seconds} s per target, gateway ${gatewayCli}`);
+console.log('variant           acked   p50 ms  p99 ms  full GCs (pause ms)  scavenges (pause ms)  target CPU ms / 1k requests');
 for (let r = 0; r < Number(values.rounds); r++) {
-  for (const variant of values.variants.split(',')) {
-    const m = await measure(variant);
+  for (const variant of values.variants.split(',')) for (const transport of values.transports.split(',')) {
+    if (variant === 'passthrough' && transport !== 'http') continue;
+    const m = await measure(variant, transport);
+    const refused = Object.entries(m.statuses).filter(([s]) => s !== '200' && s !== 'OK');
     console.log(
-      `${m.variant.padEnd(12)} ${String(m.acked).padStart(6)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(7)}  ${String(m.fullGcs).padStart(8)} (${m.fullPauseMs.toFixed(0).padStart(4)})     ${String(m.scavenges).padStart(9)} (${m.scavengePauseMs.toFixed(0).padStart(4)})`,
+      `${m.variant.padEnd(17)} ${String(m.acked).padStart(6)} ${m.p50.toFixed(1).padStart(8)} ${m.p99.toFixed(1).padStart(7)}  ${String(m.fullGcs).padStart(8)} (${m.fullPauseMs.toFixed(0).padStart(4)})     ${String(m.scavenges).padStart(9)} (${m.scavengePauseMs.toFixed(0).padStart(4)})  ${m.cpuMsPerKiloRequest.toFixed(0).padStart(8)}${refused.length ? `  not acked: ${JSON.stringify(Object.fromEntries(refused))}${m.details ? ` ${JSON.stringify(m.details)}` : ''}` : ''}`,
     );
   }
 }

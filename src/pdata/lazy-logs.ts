@@ -1,4 +1,4 @@
-import type { Logs, ResourceLogs } from './model.js';
+import { WALKED_RECORD_COUNT, type Logs, type ResourceLogs, type WalkedLogs } from './model.js';
 import { decodeLogs } from './proto.js';
 
 /**
@@ -14,7 +14,7 @@ import { decodeLogs } from './proto.js';
  * construction. Build it only from bytes that walk accepted: the walk refuses whatever decodeLogs
  * refuses, so the deferred decode cannot fail.
  */
-export class LazyLogs implements Logs {
+export class LazyLogs implements Logs, WalkedLogs {
   declare resourceLogs: ResourceLogs[];
   #bytes: Uint8Array | undefined;
   #decoded: ResourceLogs[] | undefined;
@@ -57,6 +57,11 @@ export class LazyLogs implements Logs {
   /** Log records in the request, without decoding it (from the tree once decoded: it may have changed). */
   get recordCount(): number | undefined {
     return this.#bytes !== undefined ? this.#records : undefined;
+  }
+
+  /** What `countLogRecords` reads (model.ts), without knowing this class. */
+  get [WALKED_RECORD_COUNT](): number | undefined {
+    return this.recordCount;
   }
 
   #decode(): ResourceLogs[] {

@@ -11,8 +11,6 @@
  * copy (the fan-out clones before a pipeline that mutates).
  */
 
-import { LazyLogs } from './lazy-logs.js';
-
 export interface AnyValue {
   stringValue?: string;
   boolValue?: boolean;
@@ -74,6 +72,18 @@ export interface ResourceLogs {
   schemaUrl: string;
 }
 
+/**
+ * Key of the record count a `Logs` may know without being decoded (lazy-logs.ts: a request not
+ * yet read, counted by the receiver's wire walk). A symbol, not an `instanceof LazyLogs` check,
+ * so the model does not load the protobuf codec at run time.
+ */
+export const WALKED_RECORD_COUNT: unique symbol = Symbol('walkedRecordCount');
+
+/** A `Logs` that can count its records without decoding; `undefined` once it has been read. */
+export interface WalkedLogs {
+  readonly [WALKED_RECORD_COUNT]: number | undefined;
+}
+
 /** ExportLogsServiceRequest / LogsData: the unit that flows through a pipeline. */
 export interface Logs {
   resourceLogs: ResourceLogs[];
@@ -111,10 +121,8 @@ export function newLogRecord(fields: Partial<LogRecord> = {}): LogRecord {
 
 export function countLogRecords(logs: Logs): number {
   // A request nothing has read yet is counted from its wire walk: counting must not decode it.
-  if (logs instanceof LazyLogs) {
-    const walked = logs.recordCount;
-    if (walked !== undefined) return walked;
-  }
+  const walked = (logs as Partial<WalkedLogs>)[WALKED_RECORD_COUNT];
+  if (walked !== undefined) return walked;
   let n = 0;
   for (const rl of logs.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length;
   return n;

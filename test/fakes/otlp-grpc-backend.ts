@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
-import { rawLogsServiceDefinition } from '../../src/pdata/grpc.js';
+import { rawLogsServiceDefinition } from '../../src/transport/grpc/logs-service.js';
 import { countLogRecords, type LogRecord, type Logs } from '../../src/pdata/model.js';
 import { decodeLogs, type ExportResponseInit } from '../../src/pdata/proto.js';
-import { retryInfoMetadata } from '../../src/pdata/rpc-status.js';
+import { retryInfoMetadata } from '../../src/transport/grpc/grpc-js-metadata.js';
 import { waitForCount } from './wait-for-count.js';
 
 /**

@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib';
 import { exportResponseToJson, logsFromJson } from '../../src/pdata/json.js';
 import { countLogRecords, type LogRecord, type Logs } from '../../src/pdata/model.js';
 import { decodeLogs, encodeExportResponse } from '../../src/pdata/proto.js';
-import { encodeStatus } from '../../src/pdata/rpc-status.js';
+import { encodeStatus } from '../../src/transport/rpc-status.js';
 import { waitForCount } from './wait-for-count.js';
 
 /**

@@ -6,7 +6,7 @@ import * as zlib from 'node:zlib';
 import { zstdCompress } from '../../compression/zstd.js';
 import { exportResponseFromJson, logsToJson } from '../../pdata/json.js';
 import { decodeExportResponse, type ExportResponse } from '../../pdata/proto.js';
-import { decodeStatus } from '../../pdata/rpc-status.js';
+import { decodeStatus } from '../../transport/rpc-status.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
 import { resolveClientAuthenticator, sendWithClientAuth, type ClientAuthenticator } from '../../extensions/client-auth.js';

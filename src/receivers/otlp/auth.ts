@@ -1,4 +1,3 @@
-import type { Metadata } from '@grpc/grpc-js';
 import { GatewayError } from '../../errors.js';
 import type { Host } from '../../pipeline/component.js';
 
@@ -43,15 +42,4 @@ export async function isAuthenticated(auth: ServerAuthenticator | undefined, hea
   } catch {
     return false;
   }
-}
-
-/** gRPC metadata as the header record authenticators take (text entries only; `-bin` ones are skipped). */
-export function metadataToHeaders(metadata: Metadata): RequestHeaders {
-  const out: RequestHeaders = {};
-  for (const key of Object.keys(metadata.getMap())) {
-    if (key.endsWith('-bin')) continue;
-    const values = metadata.get(key).filter((v): v is string => typeof v === 'string');
-    out[key] = values.length === 1 ? values[0] : values;
-  }
-  return out;
 }

@@ -1,35 +1,36 @@
-import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { requestSignal } from '../../pipeline/cancellation.js';
 import { GatewayError } from '../../errors.js';
-import { rawLogsServiceDefinition } from '../../pdata/grpc.js';
-import type { ExportResponseInit } from '../../pdata/proto.js';
-import { retryInfoMetadata } from '../../pdata/rpc-status.js';
+import { LazyLogs } from '../../pdata/lazy-logs.js';
+import { encodeExportResponse } from '../../pdata/proto.js';
 import { rememberWireBytes } from '../../pdata/wire-bytes.js';
-import { isAuthenticated, metadataToHeaders, type ServerAuthenticator } from './auth.js';
+import { GrpcCode, grpcCodeName } from '../../transport/grpc/codes.js';
+import { LOGS_EXPORT_PATH } from '../../transport/grpc/logs-service.js';
+import type { CallHeaders, GrpcStatusReply, UnaryMethod, UnaryReply } from '../../transport/grpc/unary-call.js';
+import { GrpcUnaryServer } from '../../transport/grpc/unary-server.js';
+import { encodeRetryStatus } from '../../transport/rpc-status.js';
+import { isAuthenticated, type ServerAuthenticator } from './auth.js';
 import type { OtlpGrpcConfig } from './config.js';
 import { acceptableFromProtobuf, type AcceptableLogs } from './partial-success.js';
 import type { ReceiverContext } from './receiver-context.js';
-import { refusalFor, UNEXPECTED_MESSAGE, type Refusal } from './refusal.js';
-import { grpcServerCredentials } from './grpc-tls.js';
+import { refusalFor, type Refusal } from './refusal.js';
 import { loadServerTls } from './tls.js';
 
 /**
- * OTLP/gRPC: opentelemetry.proto.collector.logs.v1.LogsService/Export on @grpc/grpc-js, which
- * handles HTTP/2, `grpc-encoding: gzip` and the receive limit (checked after decompression too).
+ * OTLP/gRPC: opentelemetry.proto.collector.logs.v1.LogsService/Export, served by the gateway's
+ * own unary gRPC server on node:http2 (transport/grpc/unary-server.ts says why not grpc-js),
+ * which handles framing, `grpc-encoding` gzip/deflate, the receive limit (after decompression
+ * too), `grpc-timeout` and TLS. This file is the OTLP part: auth, walk, consume, answer.
  */
 
 /** How long shutdown waits for in-flight calls before cancelling them. */
 const SHUTDOWN_GRACE_MS = 30_000;
 const BYTES_PER_MIB = 1024 * 1024;
+const EMPTY_RESPONSE = encodeExportResponse({});
 
 type GrpcRefusal = Pick<Refusal, 'grpcCode' | 'message' | 'retryAfterMs'>;
-type ExportCall = ServerUnaryCall<Uint8Array, ExportResponseInit>;
-type ExportDone = sendUnaryData<ExportResponseInit>;
 
 export class OtlpGrpcServer {
-  private server?: Server;
+  private server?: GrpcUnaryServer;
   private boundPort?: number;
-  private closing?: Promise<void>;
 
   constructor(
     private readonly config: OtlpGrpcConfig,
@@ -42,91 +43,74 @@ export class OtlpGrpcServer {
   }
 
   async start(): Promise<void> {
-    const server = new Server({ 'grpc.max_receive_message_length': Math.floor(this.config.max_recv_msg_size_mib * BYTES_PER_MIB) });
-    // The raw definition hands us the request bytes: grpc-js would answer a request it cannot
-    // deserialize with INTERNAL, while OTLP wants INVALID_ARGUMENT for a malformed message.
-    server.addService(rawLogsServiceDefinition, {
-      // The last guard of "never crash": if even the refusal path throws, still answer the call.
-      Export: (call: ExportCall, done: ExportDone) => void this.export(call, done).catch(() => done({ code: GrpcStatus.UNAVAILABLE, details: UNEXPECTED_MESSAGE })),
-    });
-
     const tls = this.config.tls ? await loadServerTls(this.config.tls, `receivers.${this.ctx.id}.protocols.grpc.tls`) : undefined;
-    const credentials = tls ? grpcServerCredentials(tls) : ServerCredentials.createInsecure();
+    const labels = { receiver: this.ctx.id, transport: 'grpc' };
+    const exportMethod: UnaryMethod = {
+      admit: this.auth ? (headers) => this.admit(headers) : undefined,
+      handle: (message, call) => this.export(message, call.signal),
+    };
+    const server = new GrpcUnaryServer({
+      methods: new Map([[LOGS_EXPORT_PATH, exportMethod]]),
+      maxRecvMessageBytes: Math.floor(this.config.max_recv_msg_size_mib * BYTES_PER_MIB),
+      tls,
+      onRefused: (code) => this.ctx.telemetry.receiverRequestsRefused.inc({ ...labels, status: grpcCodeName(code) }),
+      onHandlerError: (err) => this.ctx.logger.error('OTLP/gRPC export failed unexpectedly', { error: err instanceof Error ? err.message : String(err) }),
+    });
     const { host, port } = this.config.endpoint;
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, credentials, (err, bound) =>
-        err
-          ? reject(new GatewayError('COMPONENT_START_FAILED', `receivers.${this.ctx.id}: cannot listen for OTLP/gRPC on ${address}: ${err.message}`, { cause: err }))
-          : resolve(bound),
-      ),
-    );
+    try {
+      this.boundPort = await server.listen(host, port);
+    } catch (err) {
+      throw new GatewayError('COMPONENT_START_FAILED', `receivers.${this.ctx.id}: cannot listen for OTLP/gRPC on ${address}: ${(err as Error).message}`, { cause: err });
+    }
     this.server = server;
     this.ctx.logger.info('OTLP/gRPC receiver listening', { endpoint: `${host}:${this.boundPort}`, tls: Boolean(tls) });
   }
 
-  /** Stops accepting, lets in-flight calls finish, idempotent. */
+  /** Stops accepting, lets in-flight calls finish (up to the grace period), idempotent. */
   shutdown(): Promise<void> {
-    const server = this.server;
-    if (!server) return Promise.resolve();
-    this.closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.forceShutdown(), SHUTDOWN_GRACE_MS);
-      force.unref();
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
-    return this.closing;
+    return this.server?.close(SHUTDOWN_GRACE_MS) ?? Promise.resolve();
   }
 
-  private async export(call: ExportCall, done: ExportDone): Promise<void> {
-    try {
-      await this.handle(call, done);
-    } catch (err) {
-      // Never crash, never hang: anything unforeseen is an UNAVAILABLE the client may retry.
-      this.ctx.logger.error('OTLP/gRPC export failed unexpectedly', { error: err instanceof Error ? err.message : String(err) });
-      this.refuse(done, refusalFor(err));
-    }
+  private async admit(headers: CallHeaders): Promise<GrpcStatusReply | undefined> {
+    if (await isAuthenticated(this.auth, headers)) return undefined;
+    return { code: GrpcCode.UNAUTHENTICATED, message: 'missing or invalid credentials' };
   }
 
-  private async handle(call: ExportCall, done: ExportDone): Promise<void> {
-    if (!(await isAuthenticated(this.auth, metadataToHeaders(call.metadata)))) {
-      return this.refuse(done, { grpcCode: GrpcStatus.UNAUTHENTICATED, message: 'missing or invalid credentials' });
-    }
+  /** `signal` aborts when the client cancels or the deadline passes: a waiting request then ends unacknowledged. */
+  private async export(message: Uint8Array, signal: AbortSignal): Promise<UnaryReply> {
     let filtered: AcceptableLogs;
     try {
       // Walked, not decoded: decoded later only if something downstream reads the records.
-      filtered = acceptableFromProtobuf(call.request);
+      filtered = acceptableFromProtobuf(message);
     } catch (err) {
-      const message = err instanceof GatewayError ? err.message : 'request is not a valid ExportLogsServiceRequest';
-      return this.refuse(done, { grpcCode: GrpcStatus.INVALID_ARGUMENT, message });
+      const text = err instanceof GatewayError ? err.message : 'request is not a valid ExportLogsServiceRequest';
+      return refused({ grpcCode: GrpcCode.INVALID_ARGUMENT, message: text });
     }
-    // Unchanged request: OTLP exporters forward these bytes instead of encoding again.
-    if (filtered.rejected === 0) rememberWireBytes(filtered.logs, call.request);
+    // Unchanged request: OTLP exporters forward these bytes instead of encoding again. A LazyLogs
+    // (the usual case) carries them itself; a WeakMap entry per request would only cost GC work.
+    if (filtered.rejected === 0 && !(filtered.logs instanceof LazyLogs)) rememberWireBytes(filtered.logs, message);
 
     const labels = { receiver: this.ctx.id, transport: 'grpc' };
     if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
     if (filtered.accepted > 0) {
       try {
-        await this.ctx.next.consume(filtered.logs, requestSignal(call, 'cancelled', 'the client cancelled the call'));
+        await this.ctx.next.consume(filtered.logs, signal);
       } catch (err) {
         const refusal = refusalFor(err);
-        this.ctx.logger.warn('OTLP/gRPC export refused downstream', { status: GrpcStatus[refusal.grpcCode], records: filtered.accepted, error: err instanceof Error ? err.message : String(err) });
+        this.ctx.logger.warn('OTLP/gRPC export refused downstream', { status: grpcCodeName(refusal.grpcCode), records: filtered.accepted, error: err instanceof Error ? err.message : String(err) });
         this.ctx.telemetry.receiverRefused.inc(labels, filtered.accepted);
-        return this.refuse(done, refusal);
+        return refused(refusal);
       }
       this.ctx.telemetry.receiverAccepted.inc(labels, filtered.accepted);
     }
-    done(null, filtered.rejected > 0 ? { rejectedLogRecords: filtered.rejected, errorMessage: filtered.errorMessage } : {});
+    if (filtered.rejected === 0) return { response: EMPTY_RESPONSE };
+    return { response: encodeExportResponse({ rejectedLogRecords: filtered.rejected, errorMessage: filtered.errorMessage }) };
   }
+}
 
-  private refuse(done: ExportDone, refusal: GrpcRefusal): void {
-    this.ctx.telemetry.receiverRequestsRefused.inc({ receiver: this.ctx.id, transport: 'grpc', status: GrpcStatus[refusal.grpcCode] });
-    done({
-      code: refusal.grpcCode,
-      details: refusal.message,
-      metadata: refusal.retryAfterMs !== undefined ? retryInfoMetadata(refusal.retryAfterMs, { code: refusal.grpcCode, message: refusal.message }) : undefined,
-    });
-  }
+/** The answer for a refusal, with google.rpc.RetryInfo when the client should come back later. */
+function refused(refusal: GrpcRefusal): UnaryReply {
+  const { grpcCode: code, message, retryAfterMs } = refusal;
+  return { status: { code, message, details: retryAfterMs !== undefined ? encodeRetryStatus(retryAfterMs, { code, message }) : undefined } };
 }

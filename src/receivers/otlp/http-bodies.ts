@@ -1,6 +1,6 @@
 import { exportResponseToJson } from '../../pdata/json.js';
 import { encodeExportResponse } from '../../pdata/proto.js';
-import { encodeStatus } from '../../pdata/rpc-status.js';
+import { encodeStatus } from '../../transport/rpc-status.js';
 import { grpcCodeForHttp } from './refusal.js';
 
 /**

@@ -1,4 +1,4 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { GrpcCode as GrpcStatus } from '../../transport/grpc/codes.js';
 import { DEFAULT_RETRY_AFTER_MS, GatewayError, PermanentError, RetryableError, type ErrorCode } from '../../errors.js';
 import { redact } from '../../telemetry/secrets.js';
 

@@ -5,7 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { otlpConfigSchema } from '../../../src/exporters/otlp/config.js';
 import { OtlpGrpcLogsSender } from '../../../src/exporters/otlp/sender.js';
-import { rawLogsServiceDefinition } from '../../../src/pdata/grpc.js';
+import { rawLogsServiceDefinition } from '../../../src/transport/grpc/logs-service.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { OtlpGrpcBackend } from '../../fakes/otlp-grpc-backend.js';
 import { bodies, logsWith, neverAborts, queuedRequest } from './test-kit.js';

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeLogs } from '../../../src/pdata/proto.js';
-import { decodeStatus } from '../../../src/pdata/rpc-status.js';
+import { decodeStatus } from '../../../src/transport/rpc-status.js';
 import { OtlpHttpBackend } from '../../fakes/otlp-http-backend.js';
 import { logsWith } from '../otlp/test-kit.js';
 

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '../../../src/errors.js';
 import { newLogRecord, type Logs } from '../../../src/pdata/model.js';
 import { decodeExportResponse, encodeLogs } from '../../../src/pdata/proto.js';
-import { decodeStatus, parseRetryInfo, STATUS_DETAILS_KEY } from '../../../src/pdata/rpc-status.js';
+import { parseRetryInfo } from '../../../src/transport/grpc/grpc-js-metadata.js';
+import { decodeStatus, STATUS_DETAILS_KEY } from '../../../src/transport/rpc-status.js';
 import { counterValue, grpcExportRaw, startReceiver, type Running } from './harness.js';
 
 /** grpc-js channel option: compress every request with gzip (grpc-encoding: gzip). */

@@ -3,7 +3,7 @@ import { Telemetry } from '../../../src/telemetry/telemetry.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { Component, Host, LogsConsumer } from '../../../src/pipeline/component.js';
 import type { Logs } from '../../../src/pdata/model.js';
-import { decodeStatus } from '../../../src/pdata/rpc-status.js';
+import { decodeStatus } from '../../../src/transport/rpc-status.js';
 import { otlpReceiverFactory, type OtlpReceiver } from '../../../src/receivers/otlp/factory.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '../../../src/errors.js';
 import { newLogRecord, type Logs } from '../../../src/pdata/model.js';
 import { decodeExportResponse, encodeLogs } from '../../../src/pdata/proto.js';
-import { decodeStatus } from '../../../src/pdata/rpc-status.js';
+import { decodeStatus } from '../../../src/transport/rpc-status.js';
 import { attr } from '../../../src/pdata/values.js';
 import { counterValue, startReceiver, statusOf, type Running } from './harness.js';
 

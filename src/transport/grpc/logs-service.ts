@@ -1,6 +1,6 @@
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import type { Logs } from './model.js';
-import { decodeExportResponse, decodeLogs, encodeExportResponse, encodeLogs, type ExportResponseInit } from './proto.js';
+import type { Logs } from '../../pdata/model.js';
+import { decodeExportResponse, decodeLogs, encodeExportResponse, encodeLogs, type ExportResponseInit } from '../../pdata/proto.js';
 
 /**
  * The OTLP LogsService for @grpc/grpc-js, built on our codecs instead of proto-loader, so no .proto

@@ -2,12 +2,13 @@ import * as grpc from '@grpc/grpc-js';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LOGS_EXPORT_PATH, logsServiceDefinition, rawLogsServiceDefinition } from '../../src/pdata/grpc.js';
+import { LOGS_EXPORT_PATH, logsServiceDefinition, rawLogsServiceDefinition } from '../../src/transport/grpc/logs-service.js';
 import type { Logs } from '../../src/pdata/model.js';
 import type { ExportResponse, ExportResponseInit } from '../../src/pdata/proto.js';
 import { encodeLogs } from '../../src/pdata/proto.js';
-import { decodeStatus, encodeRetryStatus, encodeStatus, parseRetryInfo, retryInfoMetadata, STATUS_DETAILS_KEY } from '../../src/pdata/rpc-status.js';
-import { richLogs } from './fixtures.js';
+import { parseRetryInfo, retryInfoMetadata } from '../../src/transport/grpc/grpc-js-metadata.js';
+import { decodeStatus, encodeRetryStatus, encodeStatus, STATUS_DETAILS_KEY } from '../../src/transport/rpc-status.js';
+import { richLogs } from '../pdata/fixtures.js';
 
 type Handler = (call: grpc.ServerUnaryCall<any, ExportResponseInit>, cb: grpc.sendUnaryData<ExportResponseInit>) => void;
 

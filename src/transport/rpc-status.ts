@@ -1,17 +1,21 @@
-import { Metadata, status as grpcStatus } from '@grpc/grpc-js';
-import { int32Size, int64Size, lenFieldSize, ProtoReader, ProtoWriter, utf8Length, WIRE_LEN, WIRE_VARINT } from './proto-wire.js';
+import { int32Size, int64Size, lenFieldSize, ProtoReader, ProtoWriter, utf8Length, WIRE_LEN, WIRE_VARINT } from '../pdata/proto-wire.js';
 
 /**
  * google.rpc.Status with a google.rpc.RetryInfo detail, carried in the `grpc-status-details-bin`
  * trailer: how an OTLP/gRPC server tells clients when to retry (the OTLP spec makes
- * RESOURCE_EXHAUSTED retryable only when RetryInfo is present). Layouts: proto/google/rpc/.
+ * RESOURCE_EXHAUSTED retryable only when RetryInfo is present). Also the body of an OTLP/HTTP
+ * error answer. Transport-neutral bytes only; grpc-js Metadata helpers are in
+ * grpc/grpc-js-metadata.ts. Layouts: proto/google/rpc/.
  */
+
+/** google.rpc.Code RESOURCE_EXHAUSTED: the refusal that needs RetryInfo to be retried at all. */
+const RESOURCE_EXHAUSTED = 8;
 
 export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
 export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
 
 export interface RpcStatusInit {
-  /** Same value as the grpc status the server answers with (grpc-js sends that one itself). */
+  /** Same value as the grpc status the server answers with (in the grpc-status trailer). */
   code?: number;
   message?: string;
 }
@@ -109,21 +113,10 @@ export function encodeRetryStatus(retryDelayMs: number, init: RpcStatusInit = {}
   const retryInfo = new ProtoWriter(lenFieldSize(durationBytes(retryDelayMs).length));
   lenField(retryInfo, 1, durationBytes(retryDelayMs));
   return encodeStatus({
-    code: init.code ?? grpcStatus.RESOURCE_EXHAUSTED,
+    code: init.code ?? RESOURCE_EXHAUSTED,
     message: init.message ?? '',
     details: [{ typeUrl: RETRY_INFO_TYPE_URL, value: retryInfo.buf }],
   });
-}
-
-/**
- * Trailers for a retryable refusal. Pass the metadata with the grpc error
- * (`callback({code, details, metadata})`); give the same code and message here.
- * The code defaults to RESOURCE_EXHAUSTED, the refusal that needs RetryInfo to be retried at all.
- */
-export function retryInfoMetadata(retryDelayMs: number, init: RpcStatusInit = {}): Metadata {
-  const md = new Metadata();
-  md.set(STATUS_DETAILS_KEY, Buffer.from(encodeRetryStatus(retryDelayMs, init)));
-  return md;
 }
 
 /** Walks one message, calling `onField` for each field; the callback reads or skips the value. */
@@ -151,18 +144,4 @@ function retryInfoDelayMs(bytes: Uint8Array): number {
     });
   });
   return Math.max(0, Number(seconds) * 1000 + Math.round(nanos / 1_000_000));
-}
-
-/** The RetryInfo delay a server attached to an error's trailers; undefined if absent or unreadable. */
-export function parseRetryInfo(metadata: Metadata | undefined): number | undefined {
-  for (const value of metadata?.get(STATUS_DETAILS_KEY) ?? []) {
-    if (typeof value === 'string') continue;
-    try {
-      const ms = decodeRetryDelayMs(value);
-      if (ms !== undefined) return ms;
-    } catch {
-      // A malformed detail is the server's bug; treat it as "no RetryInfo" rather than failing the export.
-    }
-  }
-  return undefined;
 }
