@@ -2,6 +2,7 @@ import { Registry } from './pipeline/registry.js';
 import type { AnyFactory } from './pipeline/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 import { makeReceiverFactory } from './receivers/make/factory.js';
+import { natsReceiverFactory } from './receivers/nats/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
@@ -19,6 +20,7 @@ import { googlecloudExporterFactory } from './exporters/googlecloud/factory.js';
 import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingestion/factory.js';
 import { elasticsearchExporterFactory } from './exporters/elasticsearch/factory.js';
 import { splunkHecExporterFactory } from './exporters/splunk_hec/factory.js';
+import { natsExporterFactory } from './exporters/nats/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
@@ -30,6 +32,7 @@ import { headersSetterExtensionFactory } from './extensions/headers_setter/facto
 export const factories: AnyFactory[] = [
   otlpReceiverFactory,
   makeReceiverFactory,
+  natsReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   attributesProcessorFactory,
@@ -47,6 +50,7 @@ export const factories: AnyFactory[] = [
   azureLogsIngestionExporterFactory,
   elasticsearchExporterFactory,
   splunkHecExporterFactory,
+  natsExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,

@@ -1,0 +1,104 @@
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { nuid, type NatsConnection } from '@nats-io/transport-node';
+import { onAbort } from '../../abort-hooks.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import type { NatsExporterConfig } from './config.js';
+import { describeNatsError, ensureStream, openNats } from './connection.js';
+
+/**
+ * Publishes each queued OTLP request, its protobuf bytes as stored, as one JetStream message and
+ * waits for the stream's publish ack: the exporter helper removes the request from our queue only
+ * when `send` says success, so a request leaves our queue only once JetStream stored it.
+ *
+ * `Nats-Msg-Id`: one id per request, kept across the retries of that request, so a publish whose
+ * ack was lost (timeout, reconnect) and is sent again is dropped by the stream's duplicate window
+ * instead of stored twice. The id is random rather than a hash of the bytes on purpose: two
+ * clients can send byte-identical requests, and a content hash would make the stream drop the
+ * second as a "duplicate". A request sent again after a gateway restart gets a new id (the queue
+ * does not hand ids to senders): at-least-once, as everywhere else in the gateway.
+ */
+export class NatsLogsSender implements LogsSender {
+  readonly sendsBytes = true;
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private readonly ids = new WeakMap<ExportRequest, string>();
+
+  constructor(
+    private readonly config: NatsExporterConfig,
+    private readonly id: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { nc, jsm } = await openNats(this.config, `make-otel-gateway ${this.id}`);
+    try {
+      await ensureStream(jsm, this.config.stream, this.config.subject);
+    } catch (err) {
+      await nc.close().catch(() => {});
+      throw new Error(`exporter ${this.id}: ${describeNatsError(err)}`);
+    }
+    this.nc = nc;
+    this.js = jetstream(nc);
+    this.logger.info('nats: publishing to JetStream', { url: this.config.url, stream: this.config.stream, subject: this.config.subject });
+  }
+
+  async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
+    if (!this.js || !this.nc) return retryable('nats: not connected yet');
+    const bytes = request.bytes();
+    const maxPayload = this.nc.info?.max_payload;
+    if (maxPayload !== undefined && bytes.length > maxPayload) {
+      return permanent(`nats: request of ${bytes.length} bytes exceeds the server's max_payload (${maxPayload} bytes); lower the batch size or raise max_payload`);
+    }
+    let msgID = this.ids.get(request);
+    if (!msgID) {
+      msgID = nuid.next();
+      this.ids.set(request, msgID);
+    }
+    if (signal.aborted) return retryable('nats: send aborted');
+    try {
+      const ack = await abortable(
+        this.js.publish(this.config.subject, bytes, { msgID, expect: { streamName: this.config.stream }, timeout: this.config.timeout }),
+        signal,
+      );
+      if (ack.duplicate) this.logger.debug('nats: JetStream already had this request (retry after a lost ack)', { seq: ack.seq });
+      return success();
+    } catch (err) {
+      return classify(err, signal);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    const nc = this.nc;
+    this.nc = undefined;
+    this.js = undefined;
+    await nc?.close().catch(() => {});
+  }
+}
+
+/** Every JetStream failure is retried except the ones a retry cannot fix. */
+function classify(err: unknown, signal: AbortSignal): SendResult {
+  if (signal.aborted) return retryable(`nats: ${describeNatsError(signal.reason ?? err)}`);
+  const text = describeNatsError(err);
+  // Permission errors and a subject no stream captures need an operator, but the stream may be
+  // created or the permission granted while the request waits: retry until retry_on_failure gives up.
+  if (/max.?payload|maximum payload/i.test(text)) return permanent(`nats: ${text}`);
+  return retryable(`nats: ${text}`);
+}
+
+/** The publish promise, rejected when `signal` aborts (the helper's timeout or shutdown). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const unhook = onAbort(signal, () => reject(signal.reason ?? new Error('aborted')));
+    p.then(
+      (v) => {
+        unhook();
+        resolve(v);
+      },
+      (e: unknown) => {
+        unhook();
+        reject(e);
+      },
+    );
+  });
+}
