@@ -28,7 +28,7 @@ async function readStream(nc: NatsConnection, stream: string, expected: number):
 }
 
 const seqs = (data: Uint8Array[]) =>
-  data.flatMap((d) => decodeLogs(d).resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords.map((r) => Number(r.attributes[0]!.value.intValue)))));
+  data.flatMap((d) => decodeLogs(d).resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords.map((r) => Number(r.attributes[0]!.value!.intValue)))));
 
 describe.skipIf(natsServerMissing !== undefined)('nats exporter against a real nats-server (JetStream)', () => {
   let server: NatsServer;
