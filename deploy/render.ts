@@ -28,12 +28,12 @@ export const NAME = 'make-otel-gateway';
 // The chart's values.yaml, typed as far as the model reads it.
 export interface ChartValues {
   replicaCount: number;
-  image: { repository: string; tag: string; pullPolicy: string };
+  image: { repository: string; tag: string; pullPolicy: 'Always' | 'IfNotPresent' | 'Never' };
   resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
   memoryLimiter: { checkInterval: string; limitPercentage: number; spikePercentage: number };
   persistence: { size: string; storageClassName: string; mountPath: string };
   shutdown: { gracePeriodSeconds: number; marginSeconds: number; preStopSleepSeconds: number };
-  service: { type: string; otlpGrpcPort: number; otlpHttpPort: number };
+  service: { type: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; otlpGrpcPort: number; otlpHttpPort: number };
   healthCheck: { port: number; path: string };
   metrics: { port: number };
   podDisruptionBudget: { maxUnavailable: number };

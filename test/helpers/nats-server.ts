@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,8 @@ export interface NatsServer {
 export interface NatsServerOptions {
   /** Extra arguments (e.g. ['--auth', token]). */
   args?: string[];
+  /** nats-server config file text (e.g. `max_payload: 4096`), passed with -c. */
+  config?: string;
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -62,11 +64,17 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const bin = binary;
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'nats-js-'));
+  const configArgs: string[] = [];
+  if (options.config !== undefined) {
+    const confPath = join(storeDir, 'nats.conf');
+    writeFileSync(confPath, options.config);
+    configArgs.push('-c', confPath);
+  }
   let child: ChildProcess | undefined;
   let log = '';
   const launch = async () => {
     log = '';
-    const c = spawn(bin, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port), ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(bin, ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port), ...configArgs, ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     c.stdout!.on('data', (d) => (log += d));
     c.stderr!.on('data', (d) => (log += d));
     child = c;

@@ -3,7 +3,9 @@ import { nuid, type NatsConnection } from '@nats-io/transport-node';
 import { onAbort } from '../../abort-hooks.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { regroupRecords } from '../helper/split.js';
 import type { NatsExporterConfig } from './config.js';
+import { splitToFit } from './split.js';
 import { describeNatsError, ensureStream, openNats } from './connection.js';
 
 /**
@@ -45,23 +47,34 @@ export class NatsLogsSender implements LogsSender {
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     if (!this.js || !this.nc) return retryable('nats: not connected yet');
-    const bytes = request.bytes();
-    const maxPayload = this.nc.info?.max_payload;
-    if (maxPayload !== undefined && bytes.length > maxPayload) {
-      return permanent(`nats: request of ${bytes.length} bytes exceeds the server's max_payload (${maxPayload} bytes); lower the batch size or raise max_payload`);
-    }
     let msgID = this.ids.get(request);
     if (!msgID) {
       msgID = nuid.next();
       this.ids.set(request, msgID);
     }
+    const bytes = request.bytes();
+    // The server's max_payload (1 MB by default) bounds a message; a bigger request (a batch) goes
+    // as several messages, each with its own id derived from the request's, so a retry after a
+    // partial publish is deduplicated part by part.
+    const maxPayload = this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    if (bytes.length <= maxPayload) return this.publish(bytes, msgID, signal);
+    const { parts, unfit } = splitToFit(request.logs(), maxPayload);
+    for (let i = 0; i < parts.length; i++) {
+      const result = await this.publish(parts[i]!, `${msgID}-${i}`, signal);
+      if (result.kind !== 'success') return result;
+    }
+    if (unfit.length === 0) return success();
+    const reason = `nats: ${unfit.length} log record(s) exceed the server's max_payload (${maxPayload} bytes) on their own`;
+    if (parts.length === 0) return permanent(reason);
+    this.logger.warn('nats: log records too large for one NATS message; dead-lettering them', { records: unfit.length, max_payload: maxPayload });
+    return success(unfit.length, reason, regroupRecords(unfit));
+  }
+
+  private async publish(bytes: Uint8Array, msgID: string, signal: AbortSignal): Promise<SendResult> {
     if (signal.aborted) return retryable('nats: send aborted');
     try {
-      const ack = await abortable(
-        this.js.publish(this.config.subject, bytes, { msgID, expect: { streamName: this.config.stream }, timeout: this.config.timeout }),
-        signal,
-      );
-      if (ack.duplicate) this.logger.debug('nats: JetStream already had this request (retry after a lost ack)', { seq: ack.seq });
+      const ack = await abortable(this.js!.publish(this.config.subject, bytes, { msgID, expect: { streamName: this.config.stream }, timeout: this.config.timeout }), signal);
+      if (ack.duplicate) this.logger.debug('nats: JetStream already had this message (retry after a lost ack)', { seq: ack.seq });
       return success();
     } catch (err) {
       return classify(err, signal);

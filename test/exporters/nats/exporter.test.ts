@@ -166,3 +166,54 @@ describe('nats exporter config', () => {
     expect(parse({ creds_file: '/x.creds', url: 'tls://a:4222,tls://b:4222', tls: { ca_file: '/ca.pem' } }).success).toBe(true);
   });
 });
+
+describe.skipIf(natsServerMissing !== undefined)('nats exporter: requests above the server max_payload', () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    server = await startNatsServer({ config: 'max_payload: 8192\n' });
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('publishes a request larger than max_payload as several messages that fit, every record once', async () => {
+    const telemetry = new Telemetry({ processMetrics: false });
+    const config = natsExporterFactory.schema.parse({ url: server.url, stream: 'BIG', subject: 'big.logs', retry_on_failure: { initial_interval: '50ms' } });
+    const exporter = natsExporterFactory.create({ id: 'nats', telemetry, logger: captureLogger() }, config);
+    try {
+      await exporter.start(host);
+      // ~200 records of 300 bytes: about 64 KB, eight times max_payload.
+      await consumeUntilAccepted(exporter, numberedLogs(200, 300));
+      await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(200), { timeout: 30_000 });
+      const info = await (await jetstreamManager(nc)).streams.info('BIG');
+      expect(info.state.messages).toBeGreaterThanOrEqual(8);
+      const msgs = await readStream(nc, 'BIG', info.state.messages);
+      expect(msgs.every((m) => m.data.length <= 8192)).toBe(true);
+      expect(seqs(msgs.map((m) => m.data))).toEqual(Array.from({ length: 200 }, (_, i) => i));
+      expect(await metricTotal(telemetry, 'gateway_exporter_dead_lettered_log_records_total')).toBe(0);
+    } finally {
+      await exporter.shutdown();
+    }
+  });
+
+  it('dead-letters only a record that cannot fit on its own, and delivers the rest', async () => {
+    const telemetry = new Telemetry({ processMetrics: false });
+    const config = natsExporterFactory.schema.parse({ url: server.url, stream: 'BIG2', subject: 'big2.logs' });
+    const exporter = natsExporterFactory.create({ id: 'nats', telemetry, logger: captureLogger() }, config);
+    try {
+      await exporter.start(host);
+      const logs = numberedLogs(20, 1000);
+      logs.resourceLogs[0]!.scopeLogs[0]!.logRecords[7]!.body = { stringValue: 'y'.repeat(20_000) };
+      await consumeUntilAccepted(exporter, logs);
+      await vi.waitFor(async () => expect(await metricTotal(telemetry, 'gateway_exporter_partial_rejected_log_records_total') + (await metricTotal(telemetry, 'gateway_exporter_dead_lettered_log_records_total'))).toBeGreaterThanOrEqual(1), { timeout: 30_000 });
+      const info = await (await jetstreamManager(nc)).streams.info('BIG2');
+      const msgs = await readStream(nc, 'BIG2', info.state.messages);
+      expect(seqs(msgs.map((m) => m.data))).toEqual(Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 7));
+    } finally {
+      await exporter.shutdown();
+    }
+  });
+});
