@@ -6,7 +6,8 @@ import { permanent, retryable, success, type ExportRequest, type LogsSender, typ
 import { regroupRecords } from '../helper/split.js';
 import type { NatsExporterConfig } from './config.js';
 import { splitToFit } from './split.js';
-import { describeNatsError, ensureStream, openNats } from './connection.js';
+import { describeNatsError, ensureStream } from './connection.js';
+import { NatsLink } from './link.js';
 
 /**
  * Publishes each queued OTLP request, its protobuf bytes as stored, as one JetStream message and
@@ -22,6 +23,7 @@ import { describeNatsError, ensureStream, openNats } from './connection.js';
  */
 export class NatsLogsSender implements LogsSender {
   readonly sendsBytes = true;
+  private link?: NatsLink;
   private nc?: NatsConnection;
   private js?: JetStreamClient;
   private readonly ids = new WeakMap<ExportRequest, string>();
@@ -33,16 +35,20 @@ export class NatsLogsSender implements LogsSender {
   ) {}
 
   async start(): Promise<void> {
-    const { nc, jsm } = await openNats(this.config, `make-otel-gateway ${this.id}`);
-    try {
-      await ensureStream(jsm, this.config.stream, this.config.subject);
-    } catch (err) {
-      await nc.close().catch(() => {});
+    this.link = new NatsLink(
+      this.config,
+      `make-otel-gateway ${this.id}`,
+      this.logger,
+      ({ jsm }) => ensureStream(jsm, this.config.stream, this.config.subject),
+      ({ nc }) => {
+        this.nc = nc;
+        this.js = jetstream(nc);
+        this.logger.info('nats: publishing to JetStream', { url: this.config.url, stream: this.config.stream, subject: this.config.subject });
+      },
+    );
+    await this.link.start().catch((err: unknown) => {
       throw new Error(`exporter ${this.id}: ${describeNatsError(err)}`);
-    }
-    this.nc = nc;
-    this.js = jetstream(nc);
-    this.logger.info('nats: publishing to JetStream', { url: this.config.url, stream: this.config.stream, subject: this.config.subject });
+    });
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
@@ -82,10 +88,10 @@ export class NatsLogsSender implements LogsSender {
   }
 
   async shutdown(): Promise<void> {
-    const nc = this.nc;
+    const session = await this.link?.close();
     this.nc = undefined;
     this.js = undefined;
-    await nc?.close().catch(() => {});
+    await session?.nc.close().catch(() => {});
   }
 }
 

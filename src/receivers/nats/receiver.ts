@@ -2,7 +2,8 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Counter } from 'prom-client';
 import { isPermanent, isRetryable } from '../../errors.js';
-import { describeNatsError, ensureStream, openNats } from '../../exporters/nats/connection.js';
+import { describeNatsError, ensureStream } from '../../exporters/nats/connection.js';
+import { NatsLink } from '../../exporters/nats/link.js';
 import type { Component, CreateSettings, LogsConsumer } from '../../pipeline/component.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
@@ -22,6 +23,7 @@ const MESSAGES_METRIC = 'gateway_nats_receiver_messages_total';
  * and counted. `max_ack_pending` bounds the messages in flight: the backpressure.
  */
 export class NatsReceiver implements Component {
+  private link?: NatsLink;
   private nc?: NatsConnection;
   private messages?: ConsumerMessages;
   private loop?: Promise<void>;
@@ -43,19 +45,27 @@ export class NatsReceiver implements Component {
 
   async start(): Promise<void> {
     const c = this.config;
-    const { nc, jsm } = await openNats(c, `make-otel-gateway ${this.settings.id}`);
-    this.nc = nc;
-    try {
-      await ensureStream(jsm, c.stream, c.subject);
-      await ensureConsumer(jsm, c);
-      const consumer = await jetstream(nc).consumers.get(c.stream, c.consumer);
-      this.messages = await consumer.consume({ max_messages: Math.min(c.max_ack_pending, 1000) });
-    } catch (err) {
-      await this.shutdown();
+    let messages: ConsumerMessages | undefined;
+    this.link = new NatsLink(
+      c,
+      `make-otel-gateway ${this.settings.id}`,
+      this.logger,
+      async ({ nc, jsm }) => {
+        await ensureStream(jsm, c.stream, c.subject);
+        await ensureConsumer(jsm, c);
+        const consumer = await jetstream(nc).consumers.get(c.stream, c.consumer);
+        messages = await consumer.consume({ max_messages: Math.min(c.max_ack_pending, 1000) });
+      },
+      ({ nc }) => {
+        this.nc = nc;
+        this.messages = messages;
+        this.loop = this.run(messages!);
+        this.logger.info('nats: consuming from JetStream', { url: c.url, stream: c.stream, consumer: c.consumer, max_ack_pending: c.max_ack_pending });
+      },
+    );
+    await this.link.start().catch((err: unknown) => {
       throw new Error(`receiver ${this.settings.id}: ${describeNatsError(err)}`);
-    }
-    this.loop = this.run(this.messages);
-    this.logger.info('nats: consuming from JetStream', { url: c.url, stream: c.stream, consumer: c.consumer, max_ack_pending: c.max_ack_pending });
+    });
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
@@ -118,6 +128,7 @@ export class NatsReceiver implements Component {
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       // Stop pulling, let the messages in hand finish (acked or nak'ed), then leave.
+      await this.link?.close();
       await this.messages?.close().catch(() => {});
       await this.loop;
       await Promise.allSettled([...this.inFlight]);

@@ -217,3 +217,24 @@ describe.skipIf(natsServerMissing !== undefined)('nats exporter: requests above 
     }
   });
 });
+
+describe.skipIf(natsServerMissing !== undefined)('nats exporter: NATS not there at start', () => {
+  it('starts, keeps requests queued, and publishes them once the server comes up', async () => {
+    const late = await startNatsServer();
+    await late.kill();
+    const telemetry = new Telemetry({ processMetrics: false });
+    const logger = captureLogger();
+    const config = natsExporterFactory.schema.parse({ url: late.url, stream: 'LATE', subject: 'late.logs', retry_on_failure: { initial_interval: '100ms', max_interval: '500ms', max_elapsed_time: 0 } });
+    const exporter = natsExporterFactory.create({ id: 'nats', telemetry, logger }, config);
+    try {
+      await exporter.start(host);
+      expect(logger.lines.join('\n')).toMatch(/server unreachable; retrying in the background/);
+      await consumeUntilAccepted(exporter, numberedLogs(4, 10));
+      await late.restart();
+      await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(4), { timeout: 60_000 });
+    } finally {
+      await exporter.shutdown();
+      await late.stop();
+    }
+  });
+});
