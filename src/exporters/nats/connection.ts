@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -65,6 +66,16 @@ export function checkNatsAuth(c: NatsConnectionConfig, ctx: z.RefinementCtx): vo
   if (methods.length > 1) ctx.addIssue({ code: 'custom', path: ['token'], message: `choose one authentication method, not ${methods.join(' and ')}` });
   if (Boolean(c.user) !== Boolean(c.password)) ctx.addIssue({ code: 'custom', path: [c.user ? 'password' : 'user'], message: 'user and password go together' });
   if (c.tls && Boolean(c.tls.cert_file) !== Boolean(c.tls.key_file)) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls.cert_file and tls.key_file go together' });
+  // Readable now, not at the first connection: `validate` is as strict as the start.
+  for (const key of ['creds_file', 'nkey_file'] as const) {
+    const path = c[key];
+    if (!path) continue;
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `cannot read ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+    }
+  }
 }
 
 /** Connection options for @nats-io/transport-node; reads creds/nkey files (errors name the file, never its content). */

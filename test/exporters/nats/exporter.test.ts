@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { natsExporterFactory } from '../../../src/exporters/nats/factory.js';
 import { decodeLogs } from '../../../src/pdata/proto.js';
@@ -147,6 +150,54 @@ describe.skipIf(natsServerMissing !== undefined)('nats exporter: authentication'
   });
 });
 
+describe.skipIf(natsServerMissing !== undefined)('nats exporter: nkey and user/password authentication', () => {
+  const user = nkeys.createUser();
+  let server: NatsServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nats-nkey-'));
+    server = await startNatsServer({
+      config: `authorization { users = [ { nkey: ${user.getPublicKey()} }, { user: gw, password: "pw-0f1e2d3c4b" } ] }\n`,
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function publishes(auth: Record<string, unknown>, stream: string): Promise<void> {
+    const telemetry = new Telemetry({ processMetrics: false });
+    const config = natsExporterFactory.schema.parse({ url: server.url, stream, subject: `${stream.toLowerCase()}.logs`, ...auth });
+    const exporter = natsExporterFactory.create({ id: 'nats', telemetry, logger: captureLogger() }, config);
+    try {
+      await exporter.start(host);
+      await consumeUntilAccepted(exporter, numberedLogs(2, 10));
+      await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(2), { timeout: 30_000 });
+    } finally {
+      await exporter.shutdown();
+    }
+  }
+
+  it('authenticates with an nkey seed file', async () => {
+    const seedFile = join(dir, 'user.nk');
+    writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()) + '\n');
+    await publishes({ nkey_file: seedFile }, 'NKEY');
+  });
+
+  it('authenticates with user and password, and a wrong password fails the start without the password in the error', async () => {
+    await publishes({ user: 'gw', password: 'pw-0f1e2d3c4b' }, 'USERPW');
+    const config = natsExporterFactory.schema.parse({ url: server.url, user: 'gw', password: 'pw-wrong-99aa88', stream: 'USERPW', subject: 'userpw.logs' });
+    const exporter = natsExporterFactory.create({ id: 'nats', telemetry: new Telemetry({ processMetrics: false }), logger: captureLogger() }, config);
+    const err = await exporter.start(host).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    await exporter.shutdown();
+    expect(err?.message).toMatch(/authoriz/i);
+    expect(err?.message).not.toContain('pw-wrong-99aa88');
+  });
+});
+
 describe('nats exporter config', () => {
   const parse = (c: Record<string, unknown>) => natsExporterFactory.schema.safeParse(c);
 
@@ -163,7 +214,10 @@ describe('nats exporter config', () => {
     expect(parse({ url: 'http://127.0.0.1:4222' }).success).toBe(false);
     expect(parse({ endpoint: 'x' }).success).toBe(false);
     expect(parse({ tls: { cert_file: '/c.pem' } }).success).toBe(false);
-    expect(parse({ creds_file: '/x.creds', url: 'tls://a:4222,tls://b:4222', tls: { ca_file: '/ca.pem' } }).success).toBe(true);
+    expect(parse({ url: 'tls://a:4222,tls://b:4222', tls: { ca_file: '/ca.pem' } }).success).toBe(true);
+    const missing = parse({ creds_file: '/nonexistent/user.creds' });
+    expect(missing.success).toBe(false);
+    expect(JSON.stringify(missing.error?.issues)).toContain('cannot read \\"/nonexistent/user.creds\\" (ENOENT)');
   });
 });
 
