@@ -198,6 +198,37 @@ describe.skipIf(natsServerMissing !== undefined)('nats exporter: nkey and user/p
   });
 });
 
+describe.skipIf(natsServerMissing !== undefined)('nats exporter: TLS', () => {
+  const fixtures = join(import.meta.dirname, '../../receivers/otlp/fixtures');
+  const f = (name: string) => join(fixtures, name);
+  let server: NatsServer;
+  beforeAll(async () => {
+    // Mutual TLS: the server checks the client certificate against the same test CA.
+    server = await startNatsServer({ args: ['--tlsverify', '--tlscert', f('server.pem'), '--tlskey', f('server.key'), '--tlscacert', f('ca.pem')] });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('publishes over mutual TLS with ca_file, cert_file and key_file', async () => {
+    const telemetry = new Telemetry({ processMetrics: false });
+    const config = natsExporterFactory.schema.parse({
+      url: `tls://127.0.0.1:${server.port}`,
+      stream: 'TLS',
+      subject: 'tls.logs',
+      tls: { ca_file: f('ca.pem'), cert_file: f('client.pem'), key_file: f('client.key') },
+    });
+    const exporter = natsExporterFactory.create({ id: 'nats', telemetry, logger: captureLogger() }, config);
+    try {
+      await exporter.start(host);
+      await consumeUntilAccepted(exporter, numberedLogs(2, 10));
+      await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(2), { timeout: 30_000 });
+    } finally {
+      await exporter.shutdown();
+    }
+  });
+});
+
 describe('nats exporter config', () => {
   const parse = (c: Record<string, unknown>) => natsExporterFactory.schema.safeParse(c);
 
