@@ -13,6 +13,9 @@ import { ensureConsumer } from './consumer.js';
 
 const TRANSPORT = 'nats';
 const MESSAGES_METRIC = 'gateway_nats_receiver_messages_total';
+/** How long shutdown waits for the connection to drain before closing it. */
+const DRAIN_TIMEOUT_MS = 5_000;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The `nats` receiver: reads OTLP requests (protobuf, as the `nats` exporter publishes them) from a
@@ -132,7 +135,12 @@ export class NatsReceiver implements Component {
       await this.messages?.close().catch(() => {});
       await this.loop;
       await Promise.allSettled([...this.inFlight]);
-      await this.nc?.drain().catch(() => this.nc?.close());
+      // Bounded: a drain waits for the server, which may be the thing that is down.
+      const nc = this.nc;
+      if (nc) {
+        const drained = await Promise.race([nc.drain().then(() => true, () => false), delay(DRAIN_TIMEOUT_MS).then(() => false)]);
+        if (!drained) await nc.close().catch(() => {});
+      }
     })();
     return this.stopping;
   }
