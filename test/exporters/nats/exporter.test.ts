@@ -2,6 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { natsExporterFactory } from '../../../src/exporters/nats/factory.js';
+import { NatsLogsSender } from '../../../src/exporters/nats/sender.js';
+import type { ExportRequest } from '../../../src/exporters/helper/sender.js';
+import { encodeLogs } from '../../../src/pdata/proto.js';
+import { countLogRecords, type Logs } from '../../../src/pdata/model.js';
 import { decodeLogs } from '../../../src/pdata/proto.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
@@ -25,6 +29,11 @@ async function readStream(nc: NatsConnection, stream: string, expected: number):
   }
   await jsm.consumers.delete(stream, name);
   return out;
+}
+
+function exportRequestOf(logs: Logs): ExportRequest {
+  const bytes = encodeLogs(logs);
+  return { records: countLogRecords(logs), bytes: () => bytes, logs: () => logs };
 }
 
 const seqs = (data: Uint8Array[]) =>
@@ -73,6 +82,24 @@ describe.skipIf(natsServerMissing !== undefined)('nats exporter against a real n
     expect(msgs.every((m) => typeof m.msgId === 'string' && m.msgId.length > 0)).toBe(true);
     expect(new Set(msgs.map((m) => m.msgId)).size).toBe(2);
     expect(seqs(msgs.map((m) => m.data)).sort((a, b) => a - b)).toEqual([...Array.from({ length: 10 }, (_, i) => i), 0, 1, 2, 3, 4].sort((a, b) => a - b));
+  });
+
+  it('sends a retried request with the same Nats-Msg-Id, so JetStream stores it once; another request gets another id', async () => {
+    const config = natsExporterFactory.schema.parse({ url: server.url, stream: 'EXP_DEDUP', subject: 'logs.dedup' });
+    const sender = new NatsLogsSender(config, 'nats', captureLogger());
+    await sender.start();
+    try {
+      const request = exportRequestOf(numberedLogs(3, 10));
+      const signal = new AbortController().signal;
+      // The same request object is what the exporter helper hands over again on a retry.
+      expect(await sender.send(request, signal)).toMatchObject({ kind: 'success' });
+      expect(await sender.send(request, signal)).toMatchObject({ kind: 'success' });
+      expect((await (await jetstreamManager(nc)).streams.info('EXP_DEDUP')).state.messages).toBe(1);
+      expect(await sender.send(exportRequestOf(numberedLogs(3, 10)), signal)).toMatchObject({ kind: 'success' });
+      expect((await (await jetstreamManager(nc)).streams.info('EXP_DEDUP')).state.messages).toBe(2);
+    } finally {
+      await sender.shutdown();
+    }
   });
 
   it('publishes into an existing stream that captures the subject by wildcard', async () => {

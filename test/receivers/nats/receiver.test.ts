@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { RetryableError } from '../../../src/errors.js';
+import { PermanentError, RetryableError } from '../../../src/errors.js';
 import type { Logs } from '../../../src/pdata/model.js';
 import { encodeLogs } from '../../../src/pdata/proto.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
@@ -109,6 +109,23 @@ describe.skipIf(natsServerMissing !== undefined)('nats receiver against a real n
     expect(await outcome(telemetry, 'term')).toBe(1);
     expect(await metricTotal(telemetry, 'gateway_receiver_refused_requests_total')).toBe(1);
     expect(await pending(stream, 'strict')).toMatchObject({ ackPending: 0, waiting: 0 });
+  });
+
+  it('terminates a message the pipeline refuses for good, counting its records as refused', async () => {
+    const { stream, subject } = await streamWith(1);
+    let calls = 0;
+    const { receiver, telemetry } = build({ stream, subject, consumer: 'refuse', ack_wait: '1s' }, {
+      consume: async () => {
+        calls++;
+        throw new PermanentError('not for this pipeline');
+      },
+    });
+    await receiver.start(host);
+    await vi.waitFor(async () => expect(await outcome(telemetry, 'term')).toBe(1), { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(calls).toBe(1);
+    expect(await metricTotal(telemetry, 'otelcol_receiver_refused_log_records_total')).toBe(3);
+    expect(await pending(stream, 'refuse')).toMatchObject({ ackPending: 0, waiting: 0 });
   });
 
   it('never has more than max_ack_pending messages in flight (backpressure)', async () => {
