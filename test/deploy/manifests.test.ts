@@ -200,6 +200,20 @@ describe('deploy/helm/make-otel-gateway chart', () => {
     for (const path of used) expect(lookup(path), `.Values.${path}`).not.toBeUndefined();
   });
 
+  it('every template has balanced actions: each if/range/with/define is closed by an end', () => {
+    for (const [file, t] of templates()) {
+      const actions = [...t.matchAll(/\{\{-?\s*(if|range|with|define|end|else)\b/g)].map((m) => m[1]);
+      let depth = 0;
+      for (const a of actions) {
+        if (a === 'end') depth--;
+        else if (a !== 'else') depth++;
+        expect(depth, file).toBeGreaterThanOrEqual(0);
+      }
+      expect(depth, file).toBe(0);
+      expect(t.split('{{').length, `${file}: {{ and }} pair up`).toBe(t.split('}}').length);
+    }
+  });
+
   it('templates the settings the plain manifests take from values (grace, probes, memory_limiter, secret refs)', () => {
     const text = Object.fromEntries(templates());
     expect(text['statefulset.yaml']).toContain('terminationGracePeriodSeconds: {{ include "mog.terminationGrace" . }}');
