@@ -2,6 +2,7 @@ import { Registry } from './pipeline/registry.js';
 import type { AnyFactory } from './pipeline/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 import { makeReceiverFactory } from './receivers/make/factory.js';
+import { natsReceiverFactory } from './receivers/nats/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
@@ -22,6 +23,7 @@ import { azureLogsIngestionExporterFactory } from './exporters/azure_logs_ingest
 import { elasticsearchExporterFactory } from './exporters/elasticsearch/factory.js';
 import { splunkHecExporterFactory } from './exporters/splunk_hec/factory.js';
 import { awsCloudWatchLogsExporterFactory } from './exporters/awscloudwatchlogs/factory.js';
+import { natsExporterFactory } from './exporters/nats/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
@@ -34,6 +36,7 @@ import { makeExportsExtensionFactory } from './extensions/make_exports/factory.j
 export const factories: AnyFactory[] = [
   otlpReceiverFactory,
   makeReceiverFactory,
+  natsReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   attributesProcessorFactory,
@@ -54,6 +57,7 @@ export const factories: AnyFactory[] = [
   elasticsearchExporterFactory,
   splunkHecExporterFactory,
   awsCloudWatchLogsExporterFactory,
+  natsExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,

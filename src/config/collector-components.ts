@@ -14,7 +14,7 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'influxdb', 'splunk_hec', 'sqlquery', 'httpcheck', 'docker_stats', 'opencensus', 'signalfx', 'datadog', 'loki',
     'webhookevent', 'receiver_creator', 'nop', 'otlpjsonfile', 'sshcheck', 'snmp', 'vcenter', 'nginx', 'apache', 'mongodb',
     'elasticsearch', 'rabbitmq', 'zookeeper', 'haproxy', 'memcached', 'oracledb', 'sqlserver', 'iis', 'skywalking', 'pulsar',
-    'solace', 'nats', 'github', 'gitlab', 'cloudflare', 'azureblob', 'awss3', 'awsecscontainermetrics',
+    'solace', 'github', 'gitlab', 'cloudflare', 'azureblob', 'awss3', 'awsecscontainermetrics',
   ],
   processor: [
     'k8sattributes', 'resourcedetection', 'tail_sampling', 'probabilistic_sampler', 'groupbyattrs', 'groupbytrace', 'span',
@@ -27,8 +27,7 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'azuredataexplorer', 'azuremonitor', 'clickhouse', 'coralogix', 'dynatrace', 'honeycombmarker', 'influxdb', 'opensearch',
     'sentry', 'signalfx', 'sumologic', 'syslog', 'tencentcloud_logservice', 'alibabacloud_logservice', 'googlecloudpubsub',
     'googlemanagedprometheus', 'loadbalancing', 'nop', 'loki', 'pulsar', 'rabbitmq', 'cassandra', 'doris', 'logicmonitor',
-    'logzio', 'mezmo', 'otelarrow', 'sapm', 'carbon', 'datasetexporter', 'bmchelix', 'elasticsearch', 'splunk_hec',
-    'awscloudwatchlogs', 'nats',
+    'logzio', 'mezmo', 'otelarrow', 'sapm', 'carbon', 'datasetexporter', 'bmchelix',
   ],
   extension: [
     'pprof', 'zpages', 'memory_ballast', 'oidc', 'sigv4auth', 'k8s_observer', 'docker_observer', 'host_observer',
