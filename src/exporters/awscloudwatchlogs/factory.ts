@@ -27,6 +27,7 @@ export const awsCloudWatchLogsExporterFactory: ExporterFactory<CloudWatchLogsCon
   create(settings, config) {
     const truncated = truncatedCounter(settings.telemetry);
     const sender = new CloudWatchLogsSender(config, {
+      id: settings.id,
       logger: settings.logger.child({ exporter: settings.id }),
       onTruncated: (records) => truncated.inc({ exporter: settings.id }, records),
     });
