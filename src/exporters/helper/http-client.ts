@@ -3,6 +3,7 @@ import { Agent, fetch as undiciFetch, ProxyAgent, request, type Dispatcher } fro
 import type { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { httpUrl, tlsClient } from '../../config/types.js';
+import { registerSecret } from '../../telemetry/secrets.js';
 
 /**
  * The one HTTP client every HTTP exporter sends through (the Collector's confighttp client): a
@@ -16,9 +17,24 @@ import { httpUrl, tlsClient } from '../../config/types.js';
 /** The confighttp client keys every HTTP exporter accepts. Spread into an exporter's strictObject. */
 export const httpClientShape = () => ({
   tls: tlsClient(),
-  /** An http:// proxy; requests are tunnelled through it with CONNECT. */
-  proxy_url: httpUrl().optional(),
+  /** An http:// proxy; requests are tunnelled through it with CONNECT. Userinfo becomes Proxy-Authorization. */
+  proxy_url: httpUrl()
+    .transform((url) => {
+      registerProxyCredentials(url);
+      return url;
+    })
+    .optional(),
 });
+
+/** The proxy password, and the Basic value it is sent as, are secrets like any other credential. */
+function registerProxyCredentials(url: string): void {
+  const { username, password } = new URL(url);
+  if (!password) return;
+  const plain = decodeURIComponent(password);
+  registerSecret(plain);
+  registerSecret(password);
+  registerSecret(Buffer.from(`${decodeURIComponent(username)}:${plain}`).toString('base64'));
+}
 
 export type TlsClientConfig = NonNullable<z.output<ReturnType<typeof tlsClient>>>;
 
