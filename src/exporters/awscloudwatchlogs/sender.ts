@@ -61,7 +61,7 @@ export class CloudWatchLogsSender implements LogsSender {
     await this.http.start();
     // local_mode: no instance metadata to ask, as in the Collector's AWS components.
     const env = this.config.local_mode ? { ...this.env, AWS_EC2_METADATA_DISABLED: 'true' } : this.env;
-    const credentials = this.options.credentials ?? defaultCredentialsProvider({ env, region, roleArn: this.config.role_arn, externalId: this.config.external_id });
+    const credentials = this.options.credentials ?? defaultCredentialsProvider({ env, region, roleArn: this.config.role_arn, externalId: this.config.external_id, fetch: this.http.fetch });
     this.client = new CloudWatchLogsClient(serviceUrl(this.config.endpoint, region, this.env), region, credentials, USER_AGENT, this.http.fetch);
   }
 
