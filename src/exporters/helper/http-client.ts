@@ -58,6 +58,19 @@ export interface PostOptions {
   maxResponseBytes: number;
 }
 
+/**
+ * Headers the connection owns. A user's `headers: {Connection: close}` is dropped rather than
+ * handed to undici, which refuses the whole request over it (every send would fail, retried forever).
+ */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'content-length']);
+
+function requestHeaders(own: Record<string, string>, length: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(own)) if (!CONNECTION_HEADERS.has(name.toLowerCase())) out[name] = value;
+  out['content-length'] = String(length);
+  return out;
+}
+
 /** Idle connections close after this long, below the usual 60 s of load balancers, so a reused one is rarely already dead. */
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
@@ -132,9 +145,9 @@ export class HttpClient {
       method: 'POST',
       dispatcher,
       signal: options.signal,
-      headers: { ...options.headers, 'content-length': String(length) },
+      headers: requestHeaders(options.headers, length),
       // An array of parts is written chunk by chunk (undici takes any iterable body): no joined copy.
-      body: parts.length === 1 ? parts[0] : (parts as never),
+      body: parts as never,
     });
     const chunks: Buffer[] = [];
     let size = 0;

@@ -123,6 +123,13 @@ describe('HttpClient', () => {
     expect(b.bodies[0]!.toString()).toBe('one,two,three');
   });
 
+  it('drops connection headers a user configured instead of failing every request', async () => {
+    const b = await backend({ answer: (req, res) => res.writeHead(200).end(String(req.headers['x-tenant'])) });
+    const res = await client({}).post(b.url, { headers: { Connection: 'close', 'Transfer-Encoding': 'chunked', 'X-Tenant': 'make' }, body: Buffer.from('x'), signal: new AbortController().signal, maxResponseBytes: 100 });
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toBe('make');
+  });
+
   it('keeps at most maxResponseBytes of an answer and can still reuse the connection', async () => {
     const b = await backend({ answer: (_req, res) => res.writeHead(500).end('e'.repeat(100_000)) });
     const c = client({});
