@@ -45,7 +45,7 @@ export class OAuth2ClientExtension implements Component, ClientAuthenticator {
     this.clientId = (await read(c.client_id_file, 'client_id_file')) ?? c.client_id!;
     this.clientSecret = (await read(c.client_secret_file, 'client_secret_file')) ?? c.client_secret!;
     registerSecret(this.clientSecret);
-    const client = new HttpClient({ tls: c.tls }, 'extensions.oauth2client');
+    const client = new HttpClient({ tls: c.tls }, `extensions.${this.settings.id}`);
     await client.start();
     this.http = client;
   }
