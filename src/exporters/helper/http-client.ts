@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch, ProxyAgent, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { GatewayError } from '../../errors.js';
-import { httpUrl, tlsClient } from '../../config/types.js';
+import { httpUrl, TLS_VERSIONS, tlsClient } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 
 /**
  * The one HTTP client every HTTP exporter sends through (the Collector's confighttp client): a
  * keep-alive connection pool that honours the exporter's `tls` block (ca_file, cert_file/key_file,
- * insecure_skip_verify) and `proxy_url`. undici, not node:http agents: one dispatcher serves both
+ * insecure_skip_verify, include_system_ca_certs_pool, min/max_version, server_name_override) and
+ * `proxy_url`. undici, not node:http agents: one dispatcher serves both
  * the fetch-style senders and the raw `post` of the hot OTLP path, and its ProxyAgent tunnels through
  * an HTTP proxy with CONNECT for http and https targets alike. Per-request timeouts are the caller's
  * AbortSignal (the exporter's `timeout`), so a hung backend never holds a worker.
@@ -125,7 +127,15 @@ export class HttpClient {
       readTlsFile(tls?.cert_file, 'cert_file', this.where),
       readTlsFile(tls?.key_file, 'key_file', this.where),
     ]);
-    const connect = { ca, cert, key, rejectUnauthorized: !tls?.insecure_skip_verify };
+    const connect = {
+      ca: ca && tls?.include_system_ca_certs_pool ? [...rootCertificates, ca] : ca,
+      cert,
+      key,
+      rejectUnauthorized: !tls?.insecure_skip_verify,
+      minVersion: tls?.min_version ? TLS_VERSIONS[tls.min_version] : undefined,
+      maxVersion: tls?.max_version ? TLS_VERSIONS[tls.max_version] : undefined,
+      ...(tls?.server_name_override ? { servername: tls.server_name_override } : {}),
+    };
     if (proxy_url) return new ProxyAgent({ uri: proxy_url, requestTls: connect, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
     return new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
   }

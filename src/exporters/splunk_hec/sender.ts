@@ -53,7 +53,9 @@ export class SplunkHecSender implements LogsSender {
       {
         proxy_url: config.proxy_url,
         tls: {
+          ...tls,
           insecure: tls?.insecure ?? false,
+          include_system_ca_certs_pool: tls?.include_system_ca_certs_pool ?? false,
           insecure_skip_verify: tls?.insecure_skip_verify ?? insecure_skip_verify ?? false,
           ca_file: tls?.ca_file ?? ca_file,
           cert_file: tls?.cert_file ?? cert_file,

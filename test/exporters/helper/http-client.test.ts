@@ -32,7 +32,7 @@ interface Backend {
   clientCerts: (string | undefined)[];
 }
 
-async function backend(opts: { tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requestCert?: boolean }; answer?: (req: IncomingMessage, res: ServerResponse) => void } = {}): Promise<Backend> {
+async function backend(opts: { tls?: { cert: Buffer; key: Buffer; ca?: Buffer; requestCert?: boolean; maxVersion?: 'TLSv1.2' }; answer?: (req: IncomingMessage, res: ServerResponse) => void } = {}): Promise<Backend> {
   const state: Backend = { url: '', bodies: [], connections: 0, clientCerts: [] };
   const listener: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
@@ -47,7 +47,7 @@ async function backend(opts: { tls?: { cert: Buffer; key: Buffer; ca?: Buffer; r
     });
   };
   const server: Server = opts.tls
-    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: opts.tls.requestCert ?? false, rejectUnauthorized: opts.tls.requestCert ?? false }, listener)
+    ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, maxVersion: opts.tls.maxVersion, requestCert: opts.tls.requestCert ?? false, rejectUnauthorized: opts.tls.requestCert ?? false }, listener)
     : createHttpServer(listener);
   const sockets = new Set<Socket>();
   server.on(opts.tls ? 'secureConnection' : 'connection', () => state.connections++);
@@ -86,6 +86,37 @@ describe('HttpClient', () => {
     expect((await client({ tls: { insecure_skip_verify: true } }).fetch(b.url)).status).toBe(200);
     const refused = await client({}).fetch(b.url).catch((err: unknown) => err);
     expect(classifyNetworkError(refused)).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/CERT|certificate|SIGNATURE/i) });
+  });
+
+  it('verifies the certificate against tls.server_name_override instead of the endpoint host, direct and through a proxy', async () => {
+    const ca = await testCa();
+    const b = await backend({ tls: ca.server });
+    // The test certificate names 127.0.0.1 and localhost, not other.example.
+    expect((await post(client({ tls: { ca_file: ca.caFile, server_name_override: 'localhost' } }), b.url)).status).toBe(200);
+    await expect(post(client({ tls: { ca_file: ca.caFile, server_name_override: 'other.example' } }), b.url)).rejects.toThrow();
+    const egress = await startConnectProxy();
+    cleanup.push(() => egress.close());
+    await expect(post(client({ tls: { ca_file: ca.caFile, server_name_override: 'other.example' }, proxy_url: egress.url }), b.url)).rejects.toThrow();
+    expect((await post(client({ tls: { ca_file: ca.caFile, server_name_override: 'localhost' }, proxy_url: egress.url }), b.url)).status).toBe(200);
+    expect(b.bodies).toHaveLength(2);
+  });
+
+  it('holds to tls.min_version and max_version', async () => {
+    const ca = await testCa();
+    const b = await backend({ tls: ca.server });
+    // The test backend speaks up to TLS 1.3 (Node's default).
+    expect((await post(client({ tls: { ca_file: ca.caFile, min_version: '1.3' } }), b.url)).status).toBe(200);
+    expect((await post(client({ tls: { ca_file: ca.caFile, max_version: 1.2 } }), b.url)).status).toBe(200);
+    expect(b.connections).toBe(2);
+    const tls12Only = await backend({ tls: { ...ca.server, maxVersion: 'TLSv1.2' } });
+    await expect(post(client({ tls: { ca_file: ca.caFile, min_version: '1.3' } }), tls12Only.url)).rejects.toThrow();
+    expect(tls12Only.bodies).toHaveLength(0);
+  });
+
+  it('trusts the system CAs besides tls.ca_file with include_system_ca_certs_pool', async () => {
+    const ca = await testCa();
+    const b = await backend({ tls: ca.server });
+    expect((await post(client({ tls: { ca_file: ca.caFile, include_system_ca_certs_pool: true } }), b.url)).status).toBe(200);
   });
 
   it('sends the proxy_url credentials as Proxy-Authorization and keeps them out of errors', async () => {

@@ -21,10 +21,10 @@ import { logsWith, neverAborts, queuedRequest } from './test-kit.js';
 
 const TOKEN = 'grpc-contract-t0ken-0123456789';
 
-async function withSender(run: (s: OtlpGrpcLogsSender, backend: OtlpGrpcBackend) => Promise<void>, secure?: { tls: boolean; caFile?: string }): Promise<void> {
+async function withSender(run: (s: OtlpGrpcLogsSender, backend: OtlpGrpcBackend) => Promise<void>, secure?: { tls: boolean; caFile?: string; more?: Record<string, unknown> }): Promise<void> {
   const ca = secure ? await testCa() : undefined;
   const backend = await OtlpGrpcBackend.start({ requiredMetadata: { authorization: `Bearer ${TOKEN}` }, tls: ca?.server });
-  const tls = secure ? (secure.caFile ? { ca_file: secure.caFile } : {}) : { insecure: true };
+  const tls = secure ? { ...(secure.caFile ? { ca_file: secure.caFile } : {}), ...secure.more } : { insecure: true };
   const config = otlpConfigSchema.parse({ endpoint: backend.endpoint, tls, headers: { Authorization: `Bearer ${TOKEN}` } });
   const sender = new OtlpGrpcLogsSender({ config, logger: silentLogger });
   try {
@@ -107,6 +107,20 @@ describe('sender contract (gRPC): otlp', () => {
       },
       { tls: true, caFile: ca.caFile },
     );
+  });
+
+  it('verifies against tls.server_name_override and holds to tls.min_version', async () => {
+    const ca = await testCa();
+    const timeout = () => AbortSignal.timeout(3_000);
+    await withSender(async (s, backend) => {
+      expect(await send(s)).toMatchObject({ kind: 'success' });
+      expect(backend.recordCount()).toBe(3);
+    }, { tls: true, caFile: ca.caFile, more: { server_name_override: 'localhost', min_version: '1.2', include_system_ca_certs_pool: true } });
+    // The test certificate names 127.0.0.1 and localhost only.
+    await withSender(async (s, backend) => {
+      expect((await send(s, timeout())).kind).toBe('retryable');
+      expect(backend.recordCount()).toBe(0);
+    }, { tls: true, caFile: ca.caFile, more: { server_name_override: 'other.example' } });
   });
 
   it('refuses that certificate without tls.ca_file, as retryable, and delivers nothing', () =>
