@@ -95,6 +95,12 @@ export const tlsClient = () =>
       ca_file: z.string().optional(),
       cert_file: z.string().optional(),
       key_file: z.string().optional(),
+      /** Trust the system CAs as well as `ca_file` (with `ca_file` alone, only it is trusted). */
+      include_system_ca_certs_pool: z.boolean().default(false),
+      min_version: tlsVersion(),
+      max_version: tlsVersion(),
+      /** The name the server's certificate must carry (and the SNI sent), instead of the endpoint's host. */
+      server_name_override: z.string().min(1).optional(),
     })
     .optional();
 

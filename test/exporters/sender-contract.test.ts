@@ -18,12 +18,14 @@ import { startCloudWatchLogsFake } from '../fakes/cloudwatch-logs.js';
 import { startDatadogIntake } from '../fakes/datadog-intake.js';
 import { GoogleLoggingFake } from '../fakes/google-logging.js';
 import { startNewRelicIntake } from '../fakes/newrelic-intake.js';
-import { startScriptedProxy } from '../fakes/scripted-proxy.js';
 import { cwConfig, credentialsEnv, fakeKeys, recentLogs, SECRET_ACCESS_KEY, SESSION_TOKEN } from './awscloudwatchlogs/cw-test-kit.js';
 import { exportRequest } from './datadog/build-logs.js';
-import { describeSenderContract, type SenderHarness } from './sender.contract.js';
+import { describeSenderContract, type SenderHarness, type Transport } from './sender.contract.js';
 
-/** The sender contract (sender.contract.ts) for every vendor exporter, each against its own strict fake. */
+/**
+ * The sender contract (sender.contract.ts) for the SaaS vendor exporters, each against its own
+ * strict fake; sender-contract-self-hosted.test.ts runs it for otlphttp, elasticsearch and splunk_hec.
+ */
 
 const recent = (count: number, bodyBytes: number) => recentLogs(count, bodyBytes);
 const decoded = (logs: Parameters<typeof exportRequest>[0]) => exportRequest(logs, encodeLogs);
@@ -34,10 +36,10 @@ describeSenderContract({
   logs: recent,
   request: decoded,
   oversize: { records: 1_500, bodyBytes: 100 },
-  async start() {
+  async start(t: Transport) {
     const intake = await startDatadogIntake({ apiKey: DD_KEY });
-    const proxy = await startScriptedProxy(intake.url);
-    const sender = new DatadogLogsSender({ config: datadogConfigSchema.parse({ api: { key: DD_KEY }, logs: { endpoint: proxy.url } }), logger: silentLogger });
+    const proxy = await t.proxy(intake.url);
+    const sender = new DatadogLogsSender({ config: datadogConfigSchema.parse({ api: { key: DD_KEY }, logs: { endpoint: proxy.url }, ...t.client }), logger: silentLogger });
     return { sender, proxy, delivered: () => intake.entries.length, secrets: [DD_KEY], close: async () => (await proxy.close(), await intake.close()) };
   },
 } satisfies SenderHarness);
@@ -48,10 +50,10 @@ describeSenderContract({
   logs: recent,
   request: decoded,
   oversize: { records: 1_500, bodyBytes: 1_024 },
-  async start() {
+  async start(t: Transport) {
     const intake = await startNewRelicIntake({ apiKey: NR_KEY });
-    const proxy = await startScriptedProxy(intake.url);
-    const sender = new NewRelicLogsSender({ config: newrelicConfigSchema.parse({ api_key: NR_KEY, endpoint: proxy.url }), logger: silentLogger });
+    const proxy = await t.proxy(intake.url);
+    const sender = new NewRelicLogsSender({ config: newrelicConfigSchema.parse({ api_key: NR_KEY, endpoint: proxy.url, ...t.client }), logger: silentLogger });
     return { sender, proxy, delivered: () => intake.records().length, secrets: [NR_KEY], close: async () => (await proxy.close(), await intake.close()) };
   },
 } satisfies SenderHarness);
@@ -68,9 +70,9 @@ describeSenderContract({
   logs: recent,
   request: decoded,
   oversize: { records: 1_500, bodyBytes: 1_024 },
-  async start() {
+  async start(t: Transport) {
     const fake = await new AzureIngestionFake(AZURE).start();
-    const proxy = await startScriptedProxy(fake.baseUrl);
+    const proxy = await t.proxy(fake.baseUrl);
     const config = azureLogsIngestionSchema.parse({
       endpoint: proxy.url,
       authority_host: fake.baseUrl,
@@ -79,6 +81,7 @@ describeSenderContract({
       tenant_id: AZURE.tenantId,
       client_id: AZURE.clientId,
       client_secret: AZURE.clientSecret,
+      ...t.client,
     });
     const sender = new AzureLogsIngestionSender(config as never, { logger: silentLogger });
     return { sender, proxy, delivered: () => fake.rows.length, secrets: [AZURE.clientSecret], close: async () => (await proxy.close(), await fake.close()) };
@@ -91,15 +94,15 @@ describeSenderContract({
   logs: recent,
   request: decoded,
   oversize: { records: 11_000, bodyBytes: 1_024 },
-  async start() {
+  async start(t: Transport) {
     const pair = await generateKeyPair('RS256', { extractable: true });
     const pem = await exportPKCS8(pair.privateKey);
     const fake = await new GoogleLoggingFake({ publicKey: pair.publicKey, clientEmail: GCP_EMAIL, project: 'contract-project' }).start();
-    const proxy = await startScriptedProxy(fake.baseUrl);
+    const proxy = await t.proxy(fake.baseUrl);
     const dir = await mkdtemp(join(tmpdir(), 'gcp-contract-'));
     const file = join(dir, 'key.json');
     await writeFile(file, JSON.stringify({ type: 'service_account', project_id: 'contract-project', private_key_id: 'k1', private_key: pem, client_email: GCP_EMAIL, token_uri: fake.tokenUri }));
-    const config = googleCloudSchema.parse({ credentials_file: file, log: { endpoint: proxy.url } });
+    const config = googleCloudSchema.parse({ credentials_file: file, log: { endpoint: proxy.url }, ...t.client });
     const sender = new GoogleCloudSender(config as never, { logger: silentLogger, env: {} });
     const pemLines = pem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'));
     return {
@@ -121,11 +124,11 @@ describeSenderContract({
   logs: recent,
   request: decoded,
   oversize: { records: 1_500, bodyBytes: 1_024 },
-  async start() {
+  async start(t: Transport) {
     const fake = await startCloudWatchLogsFake({ keys: fakeKeys() });
     fake.createGroup('make/executions', ['gateway-1']);
-    const proxy = await startScriptedProxy(fake.url);
-    const sender = new CloudWatchLogsSender(cwConfig(proxy.url), { logger: silentLogger, env: credentialsEnv() });
+    const proxy = await t.proxy(fake.url);
+    const sender = new CloudWatchLogsSender(cwConfig(proxy.url, { ...t.client }), { logger: silentLogger, env: credentialsEnv() });
     return { sender, proxy, delivered: () => fake.events('make/executions', 'gateway-1').length, secrets: [SECRET_ACCESS_KEY, SESSION_TOKEN], close: async () => (await proxy.close(), await fake.close()) };
   },
 } satisfies SenderHarness);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ExportRequest, LogsSender, SendResult } from '../../src/exporters/helper/sender.js';
 import type { Logs } from '../../src/pdata/model.js';
-import type { ScriptedProxy } from '../fakes/scripted-proxy.js';
+import { startConnectProxy } from '../fakes/connect-proxy.js';
+import { startScriptedProxy, type ScriptedProxy } from '../fakes/scripted-proxy.js';
+import { testCa } from '../helpers/test-ca.js';
 
 /**
  * One contract every vendor sender keeps, run against each sender and its strict fake (with a
@@ -9,8 +11,29 @@ import type { ScriptedProxy } from '../fakes/scripted-proxy.js';
  * seconds or as an HTTP-date is retryable with that delay; 502/503/504 and network errors are retryable;
  * a hung backend gives up when the send's signal aborts; a request above the backend's limits is
  * split and arrives whole; and no credential the sender sent appears in a failure reason, even when
- * the backend echoes the request's headers back.
+ * the backend echoes the request's headers back. Every sender goes through the one HTTP client
+ * (src/exporters/helper/http-client.ts), so each also trusts a backend whose certificate a private
+ * CA signed once given `tls.ca_file` (and refuses it, retryably, without), and reaches its backend
+ * (and token endpoint) through an HTTP CONNECT proxy given `proxy_url`.
+ *
+ * Not here: `file` and `debug` make no network calls (nothing to retry, no TLS, no proxy); the
+ * gRPC `otlp` exporter has its own transport and its own twin of these cases
+ * (test/exporters/otlp/sender-contract-grpc.test.ts).
  */
+
+/** The exporter's HTTP client keys a case sets (spread into the exporter's config). */
+export interface ClientKeys {
+  tls?: { ca_file: string };
+  proxy_url?: string;
+}
+
+/** How a case wants the sender connected: the scripted proxy in front of the fake, and client keys. */
+export interface Transport {
+  proxy(upstream: string): Promise<ScriptedProxy>;
+  client: ClientKeys;
+}
+
+const plain: Transport = { proxy: (upstream) => startScriptedProxy(upstream), client: {} };
 
 export interface SenderUnderTest {
   sender: LogsSender;
@@ -27,15 +50,19 @@ export interface SenderHarness {
   /** `count` records with ~`bodyBytes` bodies and timestamps the backend accepts. */
   logs(count: number, bodyBytes: number): Logs;
   request(logs: Logs): ExportRequest;
-  /** A request the backend cannot take in one call (records, body bytes). */
-  oversize: { records: number; bodyBytes: number };
-  start(): Promise<SenderUnderTest>;
+  /**
+   * A request the backend cannot take in one call (records, body bytes). Absent for a sender that
+   * never splits (OTLP/HTTP sends a request as queued, as the Collector's otlphttp does).
+   */
+  oversize?: { records: number; bodyBytes: number };
+  /** Start the fake, `transport.proxy` in front of it, and the sender configured with `transport.client`. */
+  start(transport: Transport): Promise<SenderUnderTest>;
 }
 
 const never = () => new AbortController().signal;
 
-async function withSender(h: SenderHarness, run: (s: SenderUnderTest) => Promise<void>): Promise<void> {
-  const s = await h.start();
+async function withSender(h: SenderHarness, run: (s: SenderUnderTest) => Promise<void>, transport: Transport = plain): Promise<void> {
+  const s = await h.start(transport);
   try {
     await s.sender.start?.();
     await run(s);
@@ -108,13 +135,72 @@ export function describeSenderContract(h: SenderHarness): void {
         expect(Date.now() - started).toBeLessThan(15_000);
       }));
 
-    it('splits a request above the backend\'s limits and delivers all of it', () =>
-      withSender(h, async (s) => {
-        const { records, bodyBytes } = h.oversize;
-        expect(await send(s, h.logs(records, bodyBytes))).toMatchObject({ kind: 'success' });
-        expect(s.delivered()).toBe(records);
-        expect(s.proxy.forwarded).toBeGreaterThan(1);
-      }));
+    const oversize = h.oversize;
+    if (oversize) {
+      it('splits a request above the backend\'s limits and delivers all of it', () =>
+        withSender(h, async (s) => {
+          const { records, bodyBytes } = oversize;
+          expect(await send(s, h.logs(records, bodyBytes))).toMatchObject({ kind: 'success' });
+          expect(s.delivered()).toBe(records);
+          expect(s.proxy.forwarded).toBeGreaterThan(1);
+        }));
+    }
+
+    it('delivers over https to a backend whose certificate a private CA signed, given tls.ca_file', async () => {
+      const ca = await testCa();
+      const secure: Transport = { proxy: (upstream) => startScriptedProxy(upstream, { tls: ca.server }), client: { tls: { ca_file: ca.caFile } } };
+      await withSender(
+        h,
+        async (s) => {
+          expect(s.proxy.url).toMatch(/^https:/);
+          expect(await send(s)).toMatchObject({ kind: 'success' });
+          expect(s.delivered()).toBe(5);
+        },
+        secure,
+      );
+    });
+
+    it('refuses that certificate without tls.ca_file, as retryable, and delivers nothing', async () => {
+      const ca = await testCa();
+      const untrusted: Transport = { proxy: (upstream) => startScriptedProxy(upstream, { tls: ca.server }), client: {} };
+      await withSender(
+        h,
+        async (s) => {
+          const result = await send(s);
+          expect(result).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/certificate|network error/i) });
+          expect(s.delivered()).toBe(0);
+          expect(s.proxy.forwarded).toBe(0);
+        },
+        untrusted,
+      );
+    });
+
+    it('reaches the backend through proxy_url (an HTTP CONNECT proxy)', async () => {
+      const egress = await startConnectProxy();
+      try {
+        let backend = '';
+        const viaProxy: Transport = {
+          proxy: async (upstream) => {
+            const p = await startScriptedProxy(upstream);
+            backend = new URL(p.url).host;
+            return p;
+          },
+          client: { proxy_url: egress.url },
+        };
+        await withSender(
+          h,
+          async (s) => {
+            expect(await send(s)).toMatchObject({ kind: 'success' });
+            expect(s.delivered()).toBe(5);
+            expect(egress.tunnels).toContain(backend);
+            expect(egress.refusals).toEqual([]);
+          },
+          viaProxy,
+        );
+      } finally {
+        await egress.close();
+      }
+    });
 
     it('keeps credentials out of the reason when the backend echoes the request headers', () =>
       withSender(h, async (s) => {

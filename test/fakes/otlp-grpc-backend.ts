@@ -11,7 +11,9 @@ import { waitForCount } from './wait-for-count.js';
  * answers) on 127.0.0.1 with an ephemeral port, plaintext. Requests must carry the configured
  * metadata (else UNAUTHENTICATED) and decode (else INVALID_ARGUMENT); accepted requests are kept.
  * It can be scripted to fail with any status, with or without RetryInfo, to answer partial_success,
- * or to go down (connections refused) and come back on the same port.
+ * or to go down (connections refused) and come back on the same port. With `tls` it serves gRPC
+ * over TLS with that certificate; `hangNext` leaves calls unanswered; `echoMetadata` puts the
+ * call's metadata in an error's message (a careless backend repeating the credentials).
  *
  *   const backend = await OtlpGrpcBackend.start();
  *   // exporter config: { endpoint: backend.endpoint, tls: { insecure: true } }
@@ -22,6 +24,8 @@ import { waitForCount } from './wait-for-count.js';
 export interface OtlpGrpcBackendOptions {
   /** Metadata every call must carry with exactly these values; else UNAUTHENTICATED. */
   requiredMetadata?: Record<string, string>;
+  /** Serve TLS with this certificate and key (PEM) instead of plaintext. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface ReceivedOtlpGrpcRequest {
@@ -36,6 +40,8 @@ export interface ScriptedGrpcAnswer {
   message?: string;
   /** Attach a google.rpc.RetryInfo with this delay. */
   retryAfterMs?: number;
+  /** Append the call's metadata to the message. */
+  echoMetadata?: boolean;
 }
 
 export class OtlpGrpcBackend {
@@ -43,6 +49,8 @@ export class OtlpGrpcBackend {
   /** Every error answered (scripted or for a bad call), in order. */
   readonly refusals: { code: number; message: string }[] = [];
   private readonly scripted: ScriptedGrpcAnswer[] = [];
+  private hanging = 0;
+  private readonly hung: (() => void)[] = [];
   private always?: ScriptedGrpcAnswer;
   private partial?: ExportResponseInit;
   private readonly events = new EventEmitter();
@@ -75,6 +83,11 @@ export class OtlpGrpcBackend {
     for (let i = 0; i < times; i++) this.scripted.push(a);
   }
 
+  /** The next `times` valid calls are never answered (until close: then CANCELLED). */
+  hangNext(times: number): void {
+    this.hanging += times;
+  }
+
   /** Every valid call gets this answer until called again with undefined. */
   failAlways(answer: ScriptedGrpcAnswer | grpc.status | undefined): void {
     this.always = typeof answer === 'number' ? { code: answer } : answer;
@@ -102,6 +115,7 @@ export class OtlpGrpcBackend {
 
 
   async close(): Promise<void> {
+    for (const release of this.hung.splice(0)) release();
     await this.goDown();
   }
 
@@ -110,12 +124,17 @@ export class OtlpGrpcBackend {
     server.addService(rawLogsServiceDefinition, { Export: (call: grpc.ServerUnaryCall<Uint8Array, ExportResponseInit>, cb: grpc.sendUnaryData<ExportResponseInit>) => this.export(call, cb) });
     this.server = server;
     return new Promise((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      server.bindAsync(`127.0.0.1:${port}`, this.credentials(), (err, bound) => {
         if (err) return reject(err);
         this.port = bound;
         resolve();
       }),
     );
+  }
+
+  private credentials(): grpc.ServerCredentials {
+    const tls = this.options.tls;
+    return tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : grpc.ServerCredentials.createInsecure();
   }
 
   private refuse(cb: grpc.sendUnaryData<ExportResponseInit>, answer: ScriptedGrpcAnswer): void {
@@ -138,7 +157,13 @@ export class OtlpGrpcBackend {
       return this.refuse(cb, { code: grpc.status.INVALID_ARGUMENT, message: (err as Error).message });
     }
     const scripted = this.scripted.shift() ?? this.always;
+    if (scripted?.echoMetadata) return this.refuse(cb, { ...scripted, message: `${scripted.message ?? 'refused'}; metadata ${JSON.stringify(metadata)}` });
     if (scripted) return this.refuse(cb, scripted);
+    if (this.hanging > 0) {
+      this.hanging--;
+      this.hung.push(() => cb({ code: grpc.status.CANCELLED, details: 'backend closed' }));
+      return;
+    }
     this.requests.push({ logs, records: countLogRecords(logs), metadata });
     cb(null, this.partial ?? {});
     this.events.emit('accepted');

@@ -1,4 +1,5 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 /**
@@ -7,7 +8,8 @@ import type { AddressInfo, Socket } from 'node:net';
  * unless scripted to answer one itself: a status with headers (429 + Retry-After, 503), an error
  * body that echoes the request's headers (a careless backend repeating the credentials), or no
  * answer at all (a hung backend). It records the credential values that went through it, so a test
- * can check that none of them reaches a failure reason.
+ * can check that none of them reaches a failure reason. With `tls` it serves HTTPS with that
+ * certificate (a backend whose certificate a private CA signed) and still talks plain HTTP to the fake.
  */
 
 export type ProxyScript =
@@ -31,7 +33,7 @@ export interface ScriptedProxy {
   close(): Promise<void>;
 }
 
-export async function startScriptedProxy(upstream: string): Promise<ScriptedProxy> {
+export async function startScriptedProxy(upstream: string, options: { tls?: { cert: Buffer; key: Buffer } } = {}): Promise<ScriptedProxy> {
   const target = new URL(upstream);
   const scripts: ProxyScript[] = [];
   const credentials = new Set<string>();
@@ -40,7 +42,7 @@ export async function startScriptedProxy(upstream: string): Promise<ScriptedProx
 
   const noteCredentials = (req: IncomingMessage) => {
     const auth = req.headers.authorization;
-    const m = auth ? /^(?:Bearer|Basic|Token)\s+(.+)$/i.exec(auth) : null;
+    const m = auth ? /^(?:Bearer|Basic|Token|Splunk|ApiKey)\s+(.+)$/i.exec(auth) : null;
     if (m) credentials.add(m[1]);
     for (const h of CREDENTIAL_HEADERS) {
       const v = req.headers[h];
@@ -76,11 +78,12 @@ export async function startScriptedProxy(upstream: string): Promise<ScriptedProx
   let server: Server | undefined;
   let port = 0;
   const listen = async () => {
-    const s = createServer((req, res) => {
+    const listener: RequestListener = (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => handle(req, res, Buffer.concat(chunks)));
-    });
+    };
+    const s: Server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
     s.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -100,7 +103,7 @@ export async function startScriptedProxy(upstream: string): Promise<ScriptedProx
   await listen();
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     get forwarded() {
       return forwarded;
     },

@@ -21,6 +21,11 @@ export interface ChainOptions {
   externalId?: string;
   /** Where RELATIVE_URI is resolved; the ECS agent's address unless a test points it elsewhere. */
   containerHost?: string;
+  /**
+   * For STS (a remote AWS endpoint): the exporter's HTTP client, so `tls` and `proxy_url` apply.
+   * Container and instance metadata endpoints are local and always reached directly.
+   */
+  fetch?: typeof fetch;
 }
 
 /** Long-term keys go into the redaction set; rotating session credentials do not (it never forgets). */
@@ -42,7 +47,7 @@ export async function resolveDefaultChain(o: ChainOptions): Promise<AwsCredentia
   const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE || profile?.web_identity_token_file;
   const webRole = env.AWS_ROLE_ARN || profile?.role_arn;
   if (tokenFile && webRole) {
-    return assumeRoleWithWebIdentity({ tokenFile, roleArn: webRole, sessionName: env.AWS_ROLE_SESSION_NAME || profile?.role_session_name, env, region: o.region });
+    return assumeRoleWithWebIdentity({ tokenFile, roleArn: webRole, sessionName: env.AWS_ROLE_SESSION_NAME || profile?.role_session_name, env, region: o.region, fetch: o.fetch });
   }
   const container = containerCredentialsUrl(env, o.containerHost ?? ECS_CONTAINER_HOST);
   if (container) return containerCredentials(container, env);
@@ -62,7 +67,7 @@ export function defaultCredentialsProvider(o: ChainOptions): CredentialsProvider
   const base = new CachedCredentialsProvider(() => resolveDefaultChain(o));
   if (!o.roleArn) return base;
   const roleArn = o.roleArn;
-  return new CachedCredentialsProvider(async () => assumeRole(await base.get(), { roleArn, externalId: o.externalId, env: o.env, region: o.region }));
+  return new CachedCredentialsProvider(async () => assumeRole(await base.get(), { roleArn, externalId: o.externalId, env: o.env, region: o.region, fetch: o.fetch }));
 }
 
 /**

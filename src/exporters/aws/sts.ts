@@ -28,10 +28,10 @@ function xmlField(xml: string, name: string): string | undefined {
   return m ? m[1].replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'") : undefined;
 }
 
-async function callSts(url: URL, init: { headers: Record<string, string>; body: string }, action: string): Promise<AwsCredentials> {
+async function callSts(url: URL, init: { headers: Record<string, string>; body: string }, action: string, fetchFn: typeof fetch = fetch): Promise<AwsCredentials> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: init.headers, body: init.body, signal: AbortSignal.timeout(STS_TIMEOUT_MS) });
+    res = await fetchFn(url, { method: 'POST', headers: init.headers, body: init.body, signal: AbortSignal.timeout(STS_TIMEOUT_MS) });
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
     throw new CredentialsError(`STS ${action} failed: ${e?.name === 'TimeoutError' ? 'timed out' : (e?.cause?.code ?? 'network error')}`, true);
@@ -57,6 +57,8 @@ export interface WebIdentityOptions {
   sessionName?: string;
   env: NodeJS.ProcessEnv;
   region?: string;
+  /** The exporter's HTTP client (its `tls` and `proxy_url`); the global fetch otherwise. */
+  fetch?: typeof fetch;
 }
 
 /** The token file is read on every call: Kubernetes rotates it in place. */
@@ -75,7 +77,7 @@ export async function assumeRoleWithWebIdentity(o: WebIdentityOptions): Promise<
     WebIdentityToken: token,
   }).toString();
   // AssumeRoleWithWebIdentity is unsigned: the token is the proof.
-  return callSts(stsEndpoint(o.env, o.region), { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }, 'AssumeRoleWithWebIdentity');
+  return callSts(stsEndpoint(o.env, o.region), { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body }, 'AssumeRoleWithWebIdentity', o.fetch);
 }
 
 export interface AssumeRoleOptions {
@@ -84,6 +86,8 @@ export interface AssumeRoleOptions {
   externalId?: string;
   env: NodeJS.ProcessEnv;
   region?: string;
+  /** The exporter's HTTP client (its `tls` and `proxy_url`); the global fetch otherwise. */
+  fetch?: typeof fetch;
 }
 
 /** AssumeRole, signed with `base` (the credentials of the default chain). */
@@ -94,6 +98,6 @@ export async function assumeRole(base: AwsCredentials, o: AssumeRoleOptions): Pr
   const url = stsEndpoint(o.env, o.region);
   const signed = await signPost(url, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body, base, o.region ?? 'us-east-1', 'sts');
   const { host: _host, ...headers } = signed.headers;
-  const creds = await callSts(url, { headers, body }, 'AssumeRole');
+  const creds = await callSts(url, { headers, body }, 'AssumeRole', o.fetch);
   return { ...creds, source: `STS AssumeRole ${o.roleArn} (base: ${base.source})` };
 }

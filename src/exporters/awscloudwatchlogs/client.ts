@@ -38,6 +38,8 @@ export class CloudWatchLogsClient {
     private readonly region: string,
     private readonly credentials: CredentialsProvider,
     private readonly userAgent: string,
+    /** The exporter's HTTP client (its `tls` and `proxy_url`). */
+    private readonly fetchFn: typeof fetch = fetch,
   ) {}
 
   async call(operation: string, payload: unknown, signal: AbortSignal): Promise<CallOutcome> {
@@ -64,7 +66,7 @@ export class CloudWatchLogsClient {
     const { host: _host, ...sendHeaders } = signed.headers;
     let res: Response;
     try {
-      res = await fetch(this.url, { method: 'POST', headers: sendHeaders, body, signal });
+      res = await this.fetchFn(this.url, { method: 'POST', headers: sendHeaders, body, signal });
     } catch (err) {
       return { outcome: { kind: 'failed', result: classifyNetworkError(err) as Extract<SendResult, { kind: 'retryable' }> }, credentials };
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape } from '../helper/config.js';
 
 /**
@@ -73,6 +74,7 @@ const shape = {
   num_workers: z.number().int().positive().optional(),
   /** Skip EC2 instance metadata in the credential chain (running outside AWS). */
   local_mode: z.boolean().default(false),
+  ...httpClientShape(),
   ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
 };
 

@@ -14,6 +14,7 @@ export const awsCloudWatchLogsExporterFactory: ExporterFactory<CloudWatchLogsCon
   create(settings, config) {
     const truncated = componentCounter(settings.telemetry.registry, TRUNCATED_METRIC, 'Log records whose CloudWatch Logs message was cut to the 256 KiB event limit', ['exporter']);
     const sender = new CloudWatchLogsSender(config, {
+      id: settings.id,
       logger: settings.logger.child({ exporter: settings.id }),
       onTruncated: (records) => truncated.inc({ exporter: settings.id }, records),
     });

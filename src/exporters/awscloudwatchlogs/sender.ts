@@ -4,6 +4,7 @@ import { defaultCredentialsProvider, resolveRegion } from '../aws/credential-cha
 import type { CredentialsProvider } from '../aws/credentials.js';
 import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, regroupRecords, sendInBatches, type BatchOutcome } from '../helper/split.js';
+import { HttpClient } from '../helper/http-client.js';
 import { planBatches } from './batches.js';
 import { CloudWatchLogsClient } from './client.js';
 import { regionOfEndpoint, serviceUrl, type CloudWatchLogsConfig } from './config.js';
@@ -19,6 +20,8 @@ export interface CloudWatchLogsSenderOptions {
   /** Counts records whose message was cut to 256 KiB. */
   onTruncated?: (records: number) => void;
   now?: () => number;
+  /** Names the exporter in errors. */
+  id?: string;
 }
 
 const USER_AGENT = 'make-otel-gateway awscloudwatchlogs';
@@ -38,6 +41,7 @@ export class CloudWatchLogsSender implements LogsSender {
   private readonly now: () => number;
   private readonly key: StreamKey;
   private readonly retentionPending: RetentionPending = new Set();
+  private readonly http: HttpClient;
 
   constructor(
     private readonly config: CloudWatchLogsConfig,
@@ -46,6 +50,7 @@ export class CloudWatchLogsSender implements LogsSender {
     this.env = options.env ?? process.env;
     this.now = options.now ?? Date.now;
     this.key = { group: config.log_group_name, stream: config.log_stream_name };
+    this.http = new HttpClient(config, `exporters.${options.id ?? 'awscloudwatchlogs'}`);
   }
 
   async start(): Promise<void> {
@@ -53,10 +58,15 @@ export class CloudWatchLogsSender implements LogsSender {
     if (!region) {
       throw new GatewayError('COMPONENT_START_FAILED', 'awscloudwatchlogs: no AWS region: set `region`, AWS_REGION, or `region` in the AWS config file profile');
     }
+    await this.http.start();
     // local_mode: no instance metadata to ask, as in the Collector's AWS components.
     const env = this.config.local_mode ? { ...this.env, AWS_EC2_METADATA_DISABLED: 'true' } : this.env;
-    const credentials = this.options.credentials ?? defaultCredentialsProvider({ env, region, roleArn: this.config.role_arn, externalId: this.config.external_id });
-    this.client = new CloudWatchLogsClient(serviceUrl(this.config.endpoint, region, this.env), region, credentials, USER_AGENT);
+    const credentials = this.options.credentials ?? defaultCredentialsProvider({ env, region, roleArn: this.config.role_arn, externalId: this.config.external_id, fetch: this.http.fetch });
+    this.client = new CloudWatchLogsClient(serviceUrl(this.config.endpoint, region, this.env), region, credentials, USER_AGENT, this.http.fetch);
+  }
+
+  async shutdown(): Promise<void> {
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { httpUrl } from '../../config/types.js';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape, type ExporterHelperConfig } from '../helper/config.js';
 
 /** `exporters.azure_logs_ingestion`: Azure Monitor Logs Ingestion API through a data collection rule. */
@@ -21,6 +22,7 @@ export const azureLogsIngestionSchema = z.strictObject({
   client_secret: z.string().min(1),
   authority_host: baseUrl().default(DEFAULT_AUTHORITY_HOST),
   compression: z.enum(['gzip', 'none']).default('gzip'),
+  ...httpClientShape(),
   ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
 });
 

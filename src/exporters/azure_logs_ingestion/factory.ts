@@ -11,7 +11,7 @@ export const azureLogsIngestionExporterFactory: ExporterFactory<AzureLogsIngesti
   schema: azureLogsIngestionSchema,
   create(settings, config) {
     registerSecret(config.client_secret);
-    const sender = new AzureLogsIngestionSender(config, { logger: settings.logger.child({ exporter: settings.id }) });
+    const sender = new AzureLogsIngestionSender(config, { id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     return createExporter(settings, config, sender);
   },
 };

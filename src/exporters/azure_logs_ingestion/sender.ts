@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
+import { HttpClient } from '../helper/http-client.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
@@ -30,6 +31,8 @@ interface SerializedRow {
 
 export interface AzureSenderOptions {
   logger: Logger;
+  /** Names the exporter in errors. */
+  id?: string;
 }
 
 /**
@@ -40,13 +43,24 @@ export interface AzureSenderOptions {
 export class AzureLogsIngestionSender implements LogsSender {
   private readonly url: string;
   private readonly tokens: TokenCache;
+  private readonly http: HttpClient;
 
   constructor(
     private readonly config: AzureLogsIngestionConfig,
     private readonly options: AzureSenderOptions,
   ) {
     this.url = ingestionUrl(config);
-    this.tokens = new TokenCache(entraTokenSource(config));
+    this.http = new HttpClient(config, `exporters.${options.id ?? 'azure_logs_ingestion'}`);
+    this.tokens = new TokenCache(entraTokenSource(config, this.http.fetch));
+  }
+
+  /** Reads the `tls` files now, so a wrong path fails the start, not every send. */
+  async start(): Promise<void> {
+    await this.http.start();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
@@ -108,7 +122,7 @@ export class AzureLogsIngestionSender implements LogsSender {
       'x-ms-client-request-id': randomUUID(),
     };
     if (typeof body !== 'string') headers['content-encoding'] = 'gzip';
-    return fetch(this.url, { method: 'POST', headers, body, signal });
+    return this.http.fetch(this.url, { method: 'POST', headers, body, signal });
   }
 
   private scrub(text: string): string {

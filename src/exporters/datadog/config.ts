@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration, httpUrl } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape } from '../helper/config.js';
 
 /**
@@ -67,6 +68,7 @@ export const datadogConfigSchema = z.strictObject({
   hostname: z.string().min(1).optional(),
   /** Added to every entry's `ddtags`, as `key:value` strings. */
   tags: z.array(z.string().min(1)).default([]),
+  ...httpClientShape(),
   ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
 });
 

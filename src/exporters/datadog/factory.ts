@@ -12,7 +12,7 @@ export const datadogExporterFactory: ExporterFactory<DatadogConfig> = {
   create(settings, config) {
     // The schema registers it too; a config built in code must not leak it either.
     registerSecret(config.api.key);
-    const sender = new DatadogLogsSender({ config, logger: settings.logger.child({ exporter: settings.id }) });
+    const sender = new DatadogLogsSender({ config, id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     return createExporter(settings, config, sender);
   },
 };

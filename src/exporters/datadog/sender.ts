@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
+import { HttpClient } from '../helper/http-client.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
@@ -17,9 +18,11 @@ const HTTP_PAYLOAD_TOO_LARGE = 413;
 const MAX_REASON_BODY_CHARS = 300;
 
 export interface DatadogSenderOptions {
-  config: Pick<DatadogConfig, 'api' | 'logs' | 'hostname' | 'tags'>;
+  config: Pick<DatadogConfig, 'api' | 'logs' | 'hostname' | 'tags' | 'tls' | 'proxy_url'>;
+  /** Names the exporter in errors. */
+  id?: string;
   logger: Logger;
-  /** For tests; the global fetch otherwise. */
+  /** For tests; the exporter's HTTP client (its `tls` and `proxy_url`) otherwise. */
   fetch?: typeof fetch;
 }
 
@@ -34,13 +37,24 @@ export class DatadogLogsSender implements LogsSender {
   private readonly apiKey: string;
   private readonly mapping: MappingOptions;
   private readonly fetchFn: typeof fetch;
+  private readonly http: HttpClient;
 
   constructor(private readonly options: DatadogSenderOptions) {
     const { config } = options;
     this.url = datadogLogsUrl(config);
     this.apiKey = config.api.key;
     this.mapping = { source: config.logs.source, hostname: config.hostname, tags: config.tags };
-    this.fetchFn = options.fetch ?? fetch;
+    this.http = new HttpClient(config, `exporters.${options.id ?? 'datadog'}`);
+    this.fetchFn = options.fetch ?? this.http.fetch;
+  }
+
+  /** Reads the `tls` files now, so a wrong path fails the start, not every send. */
+  async start(): Promise<void> {
+    await this.http.start();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {

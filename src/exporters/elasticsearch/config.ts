@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { byteSize, duration, httpUrl, tlsClient } from '../../config/types.js';
+import { byteSize, duration, httpUrl } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 import { secretHeaders } from '../otlphttp/config.js';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape } from '../helper/config.js';
 
 /**
@@ -103,7 +104,7 @@ export const elasticsearchConfigSchema = z
     discover: z.strictObject({ on_start: z.boolean().optional(), interval: duration().optional() }).optional(),
     include_source_on_error: z.boolean().optional(),
     headers: secretHeaders(),
-    tls: tlsClient(),
+    ...httpClientShape(),
     ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
   })
   .superRefine((c, ctx) => {

@@ -1,9 +1,6 @@
-import * as http from 'node:http';
 import { resolveClientAuthenticator, sendWithClientAuth, type ClientAuthenticator } from '../../extensions/client-auth.js';
 import type { Host } from '../../pipeline/component.js';
 import { TokenError } from '../helper/token-cache.js';
-import * as https from 'node:https';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../../telemetry/logger.js';
@@ -11,7 +8,7 @@ import { redact } from '../../telemetry/secrets.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, retryable, retryPart, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, type RecordRef } from '../helper/split.js';
-import { post } from '../otlphttp/http-post.js';
+import { HttpClient } from '../helper/http-client.js';
 import { bulkItem, readBulkResponse, type BulkItem, type ItemOutcome } from './bulk.js';
 import { elasticsearchUrls, type ElasticsearchConfig } from './config.js';
 import { toDocument, UnmappableRecord } from './document.js';
@@ -47,7 +44,7 @@ type BatchAnswer = { kind: 'items'; outcomes: ItemOutcome[] } | { kind: 'failed'
 export class ElasticsearchSender implements LogsSender {
   private readonly urls: string[];
   private next = 0;
-  private agent?: http.Agent;
+  private readonly http: HttpClient;
   private readonly headers: Record<string, string>;
   private auth?: ClientAuthenticator;
   private readonly retryOnStatus: ReadonlySet<number>;
@@ -56,6 +53,7 @@ export class ElasticsearchSender implements LogsSender {
     const { config } = options;
     this.urls = elasticsearchUrls(config).map((u) => u.replace(/\/+$/, ''));
     this.retryOnStatus = new Set(config.retry.retry_on_status);
+    this.http = new HttpClient(config, `exporters.${options.id ?? 'elasticsearch'}`);
     this.headers = {
       'User-Agent': USER_AGENT,
       ...config.headers,
@@ -70,19 +68,11 @@ export class ElasticsearchSender implements LogsSender {
   async start(host?: Host): Promise<void> {
     const { auth } = this.options.config;
     if (auth && host) this.auth = resolveClientAuthenticator(host, auth.authenticator, `exporters.${this.options.id ?? 'elasticsearch'}.auth.authenticator`);
-    const tls = this.options.config.tls;
-    if (!this.urls.some((u) => u.startsWith('https:'))) {
-      this.agent = new http.Agent({ keepAlive: true });
-      return;
-    }
-    const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));
-    const [ca, cert, key] = await Promise.all([read(tls?.ca_file), read(tls?.cert_file), read(tls?.key_file)]);
-    this.agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: !tls?.insecure_skip_verify });
+    await this.http.start();
   }
 
   async shutdown(): Promise<void> {
-    this.agent?.destroy();
-    this.agent = undefined;
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
@@ -164,7 +154,7 @@ export class ElasticsearchSender implements LogsSender {
     let response;
     try {
       const url = new URL(`${base}/_bulk`);
-      response = await sendWithClientAuth(this.auth, this.headers, signal, (headers) => post(url, this.agent ?? new http.Agent(), { headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES }));
+      response = await sendWithClientAuth(this.auth, this.headers, signal, (headers) => this.http.post(url, { headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES }));
     } catch (err) {
       if (err instanceof TokenError) return { kind: 'failed', result: this.scrubResult(err.result) };
       return { kind: 'failed', result: this.scrubResult(classifyNetworkError(err)) };

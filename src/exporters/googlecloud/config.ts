@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape, type ExporterHelperConfig } from '../helper/config.js';
 
 /**
@@ -45,6 +46,7 @@ export const googleCloudSchema = z.strictObject({
   /** Accepted so Collector configs that also configure metrics/traces load unchanged; unused here. */
   metric: z.record(z.string(), z.unknown()).optional(),
   trace: z.record(z.string(), z.unknown()).optional(),
+  ...httpClientShape(),
   ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
 });
 

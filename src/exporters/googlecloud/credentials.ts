@@ -40,9 +40,10 @@ interface ServiceAccountKey {
 }
 
 /** Load credentials: `credentialsFile`, else GOOGLE_APPLICATION_CREDENTIALS, else metadata. */
-export async function loadGoogleCredentials(credentialsFile: string | undefined, env: NodeJS.ProcessEnv): Promise<GoogleCredentials> {
+/** `fetchFn` reaches the OAuth token endpoint (the exporter's HTTP client: its `tls` and `proxy_url`). */
+export async function loadGoogleCredentials(credentialsFile: string | undefined, env: NodeJS.ProcessEnv, fetchFn: typeof fetch = fetch): Promise<GoogleCredentials> {
   const file = credentialsFile ?? (env.GOOGLE_APPLICATION_CREDENTIALS || undefined);
-  if (file) return serviceAccountCredentials(await readKeyFile(file), file);
+  if (file) return serviceAccountCredentials(await readKeyFile(file), file, fetchFn);
   return metadataCredentials(metadataBaseUrl(env));
 }
 
@@ -61,7 +62,7 @@ async function readKeyFile(file: string): Promise<ServiceAccountKey> {
   }
 }
 
-async function serviceAccountCredentials(key: ServiceAccountKey, file: string): Promise<GoogleCredentials> {
+async function serviceAccountCredentials(key: ServiceAccountKey, file: string, fetchFn: typeof fetch): Promise<GoogleCredentials> {
   if (key.type !== undefined && key.type !== 'service_account') {
     throw new GatewayError('COMPONENT_START_FAILED', `googlecloud: credentials file ${file} has type "${key.type}"; only service_account keys are supported`);
   }
@@ -92,7 +93,7 @@ async function serviceAccountCredentials(key: ServiceAccountKey, file: string): 
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
-      }, redact);
+      }, redact, fetchFn);
     },
   };
 }

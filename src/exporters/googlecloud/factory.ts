@@ -9,7 +9,7 @@ export const googlecloudExporterFactory: ExporterFactory<GoogleCloudConfig> = {
   type: 'googlecloud',
   schema: googleCloudSchema,
   create(settings, config) {
-    const sender = new GoogleCloudSender(config, { logger: settings.logger.child({ exporter: settings.id }) });
+    const sender = new GoogleCloudSender(config, { id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     return createExporter(settings, config, sender);
   },
 };

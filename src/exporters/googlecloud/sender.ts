@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Logs, ResourceLogs } from '../../pdata/model.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { HttpClient } from '../helper/http-client.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
@@ -24,6 +25,8 @@ export interface GoogleCloudSenderOptions {
   logger: Logger;
   /** Where GOOGLE_APPLICATION_CREDENTIALS and GCE_METADATA_HOST are read (tests pass their own). */
   env?: NodeJS.ProcessEnv;
+  /** Names the exporter in errors. */
+  id?: string;
 }
 
 /** One entry's JSON text, its size, and the record it came from (split parts share a record). */
@@ -44,6 +47,7 @@ export class GoogleCloudSender implements LogsSender {
   private readonly url: string;
   private ready: Promise<{ creds: GoogleCredentials; tokens: TokenCache }> | undefined;
   private project: string | undefined;
+  private readonly http: HttpClient;
 
   constructor(
     private readonly config: GoogleCloudConfig,
@@ -52,13 +56,19 @@ export class GoogleCloudSender implements LogsSender {
     const base = config.log.use_insecure ? config.log.endpoint.replace(/^https:/, 'http:') : config.log.endpoint;
     this.url = base + ENTRIES_WRITE_PATH;
     this.project = config.project;
+    this.http = new HttpClient(config, `exporters.${options.id ?? 'googlecloud'}`);
   }
 
   /** Reads the credentials once; a missing or malformed key file fails the gateway's start. */
   async start(): Promise<void> {
+    await this.http.start();
     const { creds } = await this.init();
     this.project ??= creds.projectId;
     this.options.logger.info('googlecloud exporter ready', { credentials: creds.description, project: this.project ?? '(from metadata server)' });
+  }
+
+  async shutdown(): Promise<void> {
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
@@ -99,7 +109,7 @@ export class GoogleCloudSender implements LogsSender {
   }
 
   private init() {
-    this.ready ??= loadGoogleCredentials(this.config.credentials_file, this.options.env ?? process.env).then((creds) => ({
+    this.ready ??= loadGoogleCredentials(this.config.credentials_file, this.options.env ?? process.env, this.http.fetch).then((creds) => ({
       creds,
       tokens: new TokenCache(() => creds.fetchToken()),
     }));
@@ -148,7 +158,7 @@ export class GoogleCloudSender implements LogsSender {
       'user-agent': this.config.user_agent,
     };
     if (typeof payload !== 'string') headers['content-encoding'] = 'gzip';
-    return fetch(this.url, { method: 'POST', headers, body: payload, signal });
+    return this.http.fetch(this.url, { method: 'POST', headers, body: payload, signal });
   }
 }
 

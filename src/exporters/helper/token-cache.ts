@@ -130,12 +130,13 @@ export const TOKEN_REQUEST_TIMEOUT_MS = 15_000;
 /**
  * One HTTP call to an OAuth-style token endpoint whose success body is
  * `{access_token, expires_in}`. Every failure becomes a TokenError; `scrub` removes any secret the
- * endpoint might echo back before the text is used in a reason.
+ * endpoint might echo back before the text is used in a reason. `fetchFn` is the exporter's HTTP
+ * client (helper/http-client.ts), so the token endpoint is reached with the same `tls` and `proxy_url`.
  */
-export async function requestToken(endpointName: string, url: string, init: RequestInit, scrub: (text: string) => string = (t) => t): Promise<AccessToken> {
+export async function requestToken(endpointName: string, url: string, init: RequestInit, scrub: (text: string) => string = (t) => t, fetchFn: typeof fetch = fetch): Promise<AccessToken> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS) });
+    res = await fetchFn(url, { ...init, signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS) });
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
     const detail = e?.name === 'TimeoutError' ? 'timed out' : (e?.cause?.code ?? 'network error');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpUrl } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape } from '../helper/config.js';
 
 /** New Relic's native OTLP endpoints, per data region (New Relic "OTLP endpoint" docs). */
@@ -28,6 +29,7 @@ export const newrelicConfigSchema = z.strictObject({
   /** A base URL (scheme, host, port); `/v1/logs` is appended. Overrides region. */
   endpoint: httpUrl().optional(),
   compression: z.enum(['gzip', 'none']).default('gzip'),
+  ...httpClientShape(),
   ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
 });
 

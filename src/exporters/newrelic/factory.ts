@@ -12,7 +12,7 @@ export const newrelicExporterFactory: ExporterFactory<NewRelicConfig> = {
   create(settings, config) {
     // The schema registers it too; a config built in code must not leak it either.
     registerSecret(config.api_key);
-    const sender = new NewRelicLogsSender({ config, logger: settings.logger.child({ exporter: settings.id }) });
+    const sender = new NewRelicLogsSender({ config, id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     return createExporter(settings, config, sender);
   },
 };

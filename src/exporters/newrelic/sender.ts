@@ -4,6 +4,7 @@ import type { Logs, LogRecord } from '../../pdata/model.js';
 import { decodeExportResponse, encodeLogs } from '../../pdata/proto.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
+import { HttpClient } from '../helper/http-client.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
@@ -28,7 +29,9 @@ const HTTP_PAYLOAD_TOO_LARGE = 413;
 const MAX_REASON_BODY_CHARS = 300;
 
 export interface NewRelicSenderOptions {
-  config: Pick<NewRelicConfig, 'api_key' | 'region' | 'endpoint' | 'compression'>;
+  config: Pick<NewRelicConfig, 'api_key' | 'region' | 'endpoint' | 'compression' | 'tls' | 'proxy_url'>;
+  /** Names the exporter in errors. */
+  id?: string;
   logger: Logger;
   fetch?: typeof fetch;
 }
@@ -41,11 +44,22 @@ export class NewRelicLogsSender implements LogsSender {
   private readonly url: string;
   private readonly apiKey: string;
   private readonly fetchFn: typeof fetch;
+  private readonly http: HttpClient;
 
   constructor(private readonly options: NewRelicSenderOptions) {
     this.url = newrelicLogsUrl(options.config);
     this.apiKey = options.config.api_key;
-    this.fetchFn = options.fetch ?? fetch;
+    this.http = new HttpClient(options.config, `exporters.${options.id ?? 'newrelic'}`);
+    this.fetchFn = options.fetch ?? this.http.fetch;
+  }
+
+  /** Reads the `tls` files now, so a wrong path fails the start, not every send. */
+  async start(): Promise<void> {
+    await this.http.start();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {

@@ -1,5 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFile } from 'node:fs/promises';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import { TLS_VERSIONS } from '../../config/types.js';
 import { rawLogsServiceDefinition } from '../../transport/grpc/logs-service.js';
 import type { ExportResponse } from '../../pdata/proto.js';
 import { parseRetryInfo } from '../../transport/grpc/grpc-js-metadata.js';
@@ -64,15 +66,25 @@ export class OtlpGrpcLogsSender implements LogsSender {
     let credentials: grpc.ChannelCredentials;
     if (target.plaintext) credentials = grpc.credentials.createInsecure();
     else {
-      const read = (path?: string) => (path ? readFile(path) : Promise.resolve(null));
-      const [ca, key, cert] = await Promise.all([read(config.tls?.ca_file), read(config.tls?.key_file), read(config.tls?.cert_file)]);
-      credentials = grpc.credentials.createSsl(ca, key, cert, config.tls?.insecure_skip_verify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
+      const tls = config.tls;
+      const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));
+      const [ca, key, cert] = await Promise.all([read(tls?.ca_file), read(tls?.key_file), read(tls?.cert_file)]);
+      // A secure context, not createSsl: it is what takes the TLS version bounds.
+      const context = createSecureContext({
+        ca: ca && tls?.include_system_ca_certs_pool ? [...rootCertificates, ca.toString()] : ca,
+        key,
+        cert,
+        minVersion: tls?.min_version ? TLS_VERSIONS[tls.min_version] : undefined,
+        maxVersion: tls?.max_version ? TLS_VERSIONS[tls.max_version] : undefined,
+      });
+      credentials = grpc.credentials.createFromSecureContext(context, tls?.insecure_skip_verify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
     }
     const options: grpc.ChannelOptions = {
       'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS,
       'grpc.primary_user_agent': USER_AGENT,
     };
     if (config.compression === 'gzip') options['grpc.default_compression_algorithm'] = GRPC_GZIP;
+    if (!target.plaintext && config.tls?.server_name_override) options['grpc.ssl_target_name_override'] = config.tls.server_name_override;
     this.client = new grpc.Client(target.address, credentials, options);
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { clientAuth, headers, httpUrl, tlsClient } from '../../config/types.js';
+import { clientAuth, headers, httpUrl } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape } from '../helper/config.js';
 
 /** The Collector otlphttp exporter's defaults: 30 s timeout, gzip, protobuf. */
@@ -28,7 +29,7 @@ export const otlphttpConfigSchema = z
       .default('gzip')
       .transform((c) => (c === '' ? 'none' : c)),
     encoding: z.enum(['proto', 'json']).default('proto'),
-    tls: tlsClient(),
+    ...httpClientShape(),
     /** A client authenticator extension (bearertokenauth, basicauth, oauth2client, headers_setter). */
     auth: clientAuth(),
     ...exporterHelperShape(DEFAULT_TIMEOUT_MS),

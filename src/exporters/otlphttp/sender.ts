@@ -1,6 +1,3 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { zstdCompress } from '../../compression/zstd.js';
@@ -15,7 +12,7 @@ import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js
 import { TokenError } from '../helper/token-cache.js';
 import { success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { otlphttpLogsUrl, type OtlpHttpConfig } from './config.js';
-import { post } from './http-post.js';
+import { HttpClient } from '../helper/http-client.js';
 
 /** Responses are ExportLogsServiceResponse or a google.rpc.Status: small. Anything beyond is cut. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -36,7 +33,7 @@ function compressor(kind: OtlpHttpConfig['compression']): Compress | undefined {
 }
 
 export interface OtlpHttpSenderOptions {
-  config: Pick<OtlpHttpConfig, 'endpoint' | 'logs_endpoint' | 'headers' | 'compression' | 'encoding' | 'tls'> & Partial<Pick<OtlpHttpConfig, 'auth'>>;
+  config: Pick<OtlpHttpConfig, 'endpoint' | 'logs_endpoint' | 'headers' | 'compression' | 'encoding' | 'tls' | 'proxy_url'> & Partial<Pick<OtlpHttpConfig, 'auth'>>;
   logger: Logger;
   /** The exporter's id, for messages that name its config keys. */
   id?: string;
@@ -51,7 +48,7 @@ export class OtlpHttpLogsSender implements LogsSender {
   private readonly url: URL;
   private readonly compress: Compress | undefined;
   private readonly headers: Record<string, string>;
-  private agent?: http.Agent;
+  private readonly http: HttpClient;
   private auth?: ClientAuthenticator;
 
   get sendsBytes(): boolean {
@@ -62,6 +59,7 @@ export class OtlpHttpLogsSender implements LogsSender {
     const { config } = options;
     this.url = otlphttpLogsUrl(config);
     this.compress = compressor(config.compression);
+    this.http = new HttpClient(config, `exporters.${options.id ?? 'otlphttp'}`);
     this.headers = {
       'User-Agent': USER_AGENT,
       ...config.headers,
@@ -72,25 +70,17 @@ export class OtlpHttpLogsSender implements LogsSender {
 
   /** Reads the TLS files and finds the authenticator now, so a mistake fails the start, not every send. */
   async start(host?: Host): Promise<void> {
-    const { tls, auth } = this.options.config;
+    const { auth } = this.options.config;
     if (auth && host) this.auth = resolveClientAuthenticator(host, auth.authenticator, `exporters.${this.options.id ?? 'otlphttp'}.auth.authenticator`);
-    if (this.url.protocol !== 'https:') {
-      this.agent = new http.Agent({ keepAlive: true });
-      return;
-    }
-    const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));
-    const [ca, cert, key] = await Promise.all([read(tls?.ca_file), read(tls?.cert_file), read(tls?.key_file)]);
-    this.agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: !tls?.insecure_skip_verify });
+    await this.http.start();
   }
 
   async shutdown(): Promise<void> {
-    this.agent?.destroy();
-    this.agent = undefined;
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     if (request.records === 0) return success();
-    if (!this.agent) await this.start();
     const encoding = this.options.config.encoding;
     const payload = () => (encoding === 'json' ? Buffer.from(logsToJson(request.logs())) : request.bytes());
     // Uncompressed protobuf: a batch's requests go out as they are queued, not joined into one
@@ -98,7 +88,7 @@ export class OtlpHttpLogsSender implements LogsSender {
     const body = this.compress ? await this.compress(payload()) : encoding === 'json' ? payload() : (request.parts?.() ?? request.bytes());
     let res;
     try {
-      res = await sendWithClientAuth(this.auth, this.headers, signal, (headers) => post(this.url, this.agent!, { headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES }));
+      res = await sendWithClientAuth(this.auth, this.headers, signal, (headers) => this.http.post(this.url, { headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES }));
     } catch (err) {
       if (err instanceof TokenError) return scrub(err.result);
       return scrub(classifyNetworkError(err));

@@ -1,6 +1,5 @@
-import type * as http from 'node:http';
 import { abortableSleep } from '../helper/backoff.js';
-import { post } from '../otlphttp/http-post.js';
+import type { HttpClient } from '../helper/http-client.js';
 
 /**
  * HEC indexer acknowledgment: every request on a channel got an `ackId`; `POST
@@ -12,7 +11,7 @@ import { post } from '../otlphttp/http-post.js';
 
 export interface AckPollOptions {
   url: URL;
-  agent: http.Agent;
+  client: HttpClient;
   headers: Record<string, string>;
   pollIntervalMs: number;
   timeoutMs: number;
@@ -42,7 +41,7 @@ async function pollOnce(ids: number[], options: AckPollOptions): Promise<number[
   const body = Buffer.from(JSON.stringify({ acks: ids }));
   try {
     const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.requestTimeoutMs)]);
-    const res = await post(options.url, options.agent, { headers: options.headers, body, signal, maxResponseBytes: MAX_ACK_RESPONSE_BYTES });
+    const res = await options.client.post(options.url, { headers: options.headers, body, signal, maxResponseBytes: MAX_ACK_RESPONSE_BYTES });
     if (res.status !== 200) return [];
     const parsed = JSON.parse(res.body.toString('utf8')) as { acks?: Record<string, unknown> };
     return ids.filter((id) => parsed.acks?.[String(id)] === true);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { duration, httpUrl, tlsClient } from '../../config/types.js';
+import { duration, httpUrl } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
+import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape } from '../helper/config.js';
 import { secretHeaders } from '../otlphttp/config.js';
 
@@ -97,7 +98,7 @@ export const splunkHecConfigSchema = z
       })
       .prefault({}),
     headers: secretHeaders(),
-    tls: tlsClient(),
+    ...httpClientShape(),
     ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
   })
   .superRefine((c, ctx) => {

@@ -12,7 +12,7 @@ export const splunkHecExporterFactory: ExporterFactory<SplunkHecConfig> = {
   create(settings, config) {
     // The schema registers it too; a config built in code must not leak it either.
     registerSecret(config.token);
-    const sender = new SplunkHecSender({ config, logger: settings.logger.child({ exporter: settings.id }) });
+    const sender = new SplunkHecSender({ config, id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     // `timeout` bounds each HEC request (the sender applies it); one send also waits up to
     // ack.timeout for acknowledgments, so the helper's bound for a send covers both.
     const sendTimeout = config.ack.enabled ? config.timeout * 2 + config.ack.timeout : config.timeout;

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../../telemetry/logger.js';
@@ -9,7 +6,7 @@ import { redact } from '../../telemetry/secrets.js';
 import { classifyNetworkError } from '../helper/classify.js';
 import { permanent, retryable, retryPart, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, type RecordRef } from '../helper/split.js';
-import { post } from '../otlphttp/http-post.js';
+import { HttpClient } from '../helper/http-client.js';
 import { awaitAcks } from './ack.js';
 import { ackUrl, MAX_CONTENT_LENGTH_CEILING, type SplunkHecConfig } from './config.js';
 import { isBlank, toHecEvent } from './event.js';
@@ -27,6 +24,8 @@ interface Serialized {
 export interface SplunkHecSenderOptions {
   config: SplunkHecConfig;
   logger: Logger;
+  /** Names the exporter in errors. */
+  id?: string;
 }
 
 /**
@@ -41,13 +40,30 @@ export class SplunkHecSender implements LogsSender {
   private readonly ackUrl: URL;
   private readonly channel: string;
   private readonly headers: Record<string, string>;
-  private agent?: http.Agent;
+  private readonly http: HttpClient;
   private warnedNoAckId = false;
 
   constructor(private readonly options: SplunkHecSenderOptions) {
     const { config } = options;
     this.url = new URL(config.endpoint);
     this.ackUrl = ackUrl(config.endpoint);
+    // The top-level ca_file/cert_file/key_file/insecure_skip_verify are the older spelling of `tls`.
+    const { tls, ca_file, cert_file, key_file, insecure_skip_verify } = config;
+    this.http = new HttpClient(
+      {
+        proxy_url: config.proxy_url,
+        tls: {
+          ...tls,
+          insecure: tls?.insecure ?? false,
+          include_system_ca_certs_pool: tls?.include_system_ca_certs_pool ?? false,
+          insecure_skip_verify: tls?.insecure_skip_verify ?? insecure_skip_verify ?? false,
+          ca_file: tls?.ca_file ?? ca_file,
+          cert_file: tls?.cert_file ?? cert_file,
+          key_file: tls?.key_file ?? key_file,
+        },
+      },
+      `exporters.${options.id ?? 'splunk_hec'}`,
+    );
     this.channel = config.ack.channel || randomUUID();
     this.headers = {
       ...config.headers,
@@ -61,19 +77,11 @@ export class SplunkHecSender implements LogsSender {
 
   /** Reads the TLS files now, so a wrong path fails the gateway's start rather than every send. */
   async start(): Promise<void> {
-    const { tls, insecure_skip_verify, ca_file, cert_file, key_file } = this.options.config;
-    if (this.url.protocol !== 'https:') {
-      this.agent = new http.Agent({ keepAlive: true });
-      return;
-    }
-    const read = (path?: string) => (path ? readFile(path) : Promise.resolve(undefined));
-    const [ca, cert, key] = await Promise.all([read(tls?.ca_file ?? ca_file), read(tls?.cert_file ?? cert_file), read(tls?.key_file ?? key_file)]);
-    this.agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: !(tls?.insecure_skip_verify ?? insecure_skip_verify ?? false) });
+    await this.http.start();
   }
 
   async shutdown(): Promise<void> {
-    this.agent?.destroy();
-    this.agent = undefined;
+    await this.http.close();
   }
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
@@ -141,7 +149,7 @@ export class SplunkHecSender implements LogsSender {
     if (awaiting.length > 0) {
       const unacked = await awaitAcks(awaiting.map((a) => a.ackId), {
         url: this.ackUrl,
-        agent: this.agent ?? new http.Agent(),
+        client: this.http,
         headers: { Authorization: this.headers.Authorization!, 'X-Splunk-Request-Channel': this.channel, 'Content-Type': 'application/json' },
         pollIntervalMs: config.ack.poll_interval,
         timeoutMs: config.ack.timeout,
@@ -178,7 +186,7 @@ export class SplunkHecSender implements LogsSender {
     const body = config.disable_compression ? raw : await gzipAsync(raw);
     const headers = config.disable_compression ? this.headers : { ...this.headers, 'Content-Encoding': 'gzip' };
     try {
-      const res = await post(this.url, this.agent ?? new http.Agent(), { headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeout)]), maxResponseBytes: MAX_RESPONSE_BYTES });
+      const res = await this.http.post(this.url, { headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(config.timeout)]), maxResponseBytes: MAX_RESPONSE_BYTES });
       return judgeReply(res.status, res.headers, res.body.toString('utf8'));
     } catch (err) {
       const result = classifyNetworkError(err);

@@ -1,9 +1,7 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { GatewayError } from '../../errors.js';
 import { expiresInMs, tokenFailure, TokenCache, TokenError, type AccessToken } from '../../exporters/helper/token-cache.js';
-import { post } from '../../exporters/otlphttp/http-post.js';
+import { HttpClient } from '../../exporters/helper/http-client.js';
 import type { Component, CreateSettings, Host } from '../../pipeline/component.js';
 import { redact, registerSecret } from '../../telemetry/secrets.js';
 import type { ClientAuthenticator } from '../client-auth.js';
@@ -16,12 +14,13 @@ const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
  * OAuth 2.0 client credentials for exporters (contrib's oauth2client): POST `token_url` with
  * `grant_type=client_credentials`, the client id and secret, `scope` and `endpoint_params`; the
  * access token goes out as `Authorization: Bearer …`, cached until `expiry_buffer` before it
- * expires (one refresh at a time), dropped when a backend answers 401. Over node:https, not fetch,
- * so the `tls` block (CA, client certificate, skip-verify) applies to the token endpoint too.
+ * expires (one refresh at a time), dropped when a backend answers 401. Over the exporters' HTTP
+ * client (exporters/helper/http-client.ts), so the `tls` block (CA, client certificate, skip-verify)
+ * applies to the token endpoint too.
  */
 export class OAuth2ClientExtension implements Component, ClientAuthenticator {
   private readonly tokens: TokenCache;
-  private agent?: http.Agent;
+  private http?: HttpClient;
   private clientId = '';
   private clientSecret = '';
 
@@ -46,15 +45,13 @@ export class OAuth2ClientExtension implements Component, ClientAuthenticator {
     this.clientId = (await read(c.client_id_file, 'client_id_file')) ?? c.client_id!;
     this.clientSecret = (await read(c.client_secret_file, 'client_secret_file')) ?? c.client_secret!;
     registerSecret(this.clientSecret);
-    const url = new URL(c.token_url);
-    if (url.protocol === 'https:') {
-      const [ca, cert, key] = await Promise.all([c.tls?.ca_file, c.tls?.cert_file, c.tls?.key_file].map((p) => (p ? readFile(p) : Promise.resolve(undefined))));
-      this.agent = new https.Agent({ keepAlive: true, ca, cert, key, rejectUnauthorized: !c.tls?.insecure_skip_verify });
-    } else this.agent = new http.Agent({ keepAlive: true });
+    const client = new HttpClient({ tls: c.tls }, `extensions.${this.settings.id}`);
+    await client.start();
+    this.http = client;
   }
 
   async shutdown(): Promise<void> {
-    this.agent?.destroy();
+    await this.http?.close();
   }
 
   async clientHeaders(own: Record<string, string>, signal?: AbortSignal): Promise<Record<string, string>> {
@@ -67,14 +64,14 @@ export class OAuth2ClientExtension implements Component, ClientAuthenticator {
   }
 
   private async fetchToken(): Promise<AccessToken> {
-    if (!this.agent) throw new TokenError({ kind: 'retryable', reason: 'oauth2client has not started' });
+    if (!this.http) throw new TokenError({ kind: 'retryable', reason: 'oauth2client has not started' });
     const c = this.config;
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.clientId, client_secret: this.clientSecret });
     if (c.scopes.length > 0) form.set('scope', c.scopes.join(' '));
     for (const [k, v] of Object.entries(c.endpoint_params)) for (const one of Array.isArray(v) ? v : [v]) form.append(k, one);
     let res;
     try {
-      res = await post(new URL(c.token_url), this.agent, {
+      res = await this.http.post(new URL(c.token_url), {
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         body: Buffer.from(form.toString()),
         signal: AbortSignal.timeout(c.timeout),

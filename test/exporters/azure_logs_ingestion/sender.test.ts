@@ -86,15 +86,6 @@ describe('azure_logs_ingestion sender against a strict Logs Ingestion fake', () 
     expect(fake.rows[1]).toMatchObject({ TimeGenerated: '2025-11-27T10:40:02.0000000Z', Body: 'plain', TraceId: '', SpanId: '', SeverityNumber: 0 });
   });
 
-  it('reports 429 as retryable with the Retry-After delay, then delivers', async () => {
-    const s = await setup();
-    fake.throttleNext(1, 3);
-    expect(await send(s)).toMatchObject({ kind: 'retryable', retryAfterMs: 3000 });
-    expect(fake.rows).toHaveLength(0);
-    expect(await send(s)).toEqual({ kind: 'success' });
-    expect(seqs()).toEqual([0, 1, 2]);
-  });
-
   it('refreshes an expired token and delivers the same batch in the same send', async () => {
     const s = await setup();
     expect(await send(s, sampleLogs(2))).toEqual({ kind: 'success' });

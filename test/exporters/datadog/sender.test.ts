@@ -56,15 +56,6 @@ describe('Datadog sender', () => {
     expect(seqs()).toEqual([0, 1, 2]);
   });
 
-  it('answers retryable with the Retry-After delay when throttled, and delivers on the next attempt', async () => {
-    intake.throttle(1, 3);
-    const s = sender();
-    const request = exportRequest(numberedLogs(10, 100));
-    expect(await s.send(request, noTimeout())).toMatchObject({ kind: 'retryable', retryAfterMs: 3_000 });
-    expect(await s.send(request, noTimeout())).toMatchObject({ kind: 'success' });
-    expect(seqs()).toEqual(range(10));
-  });
-
   it.each([408, 500, 503])('treats HTTP %i as retryable', async (status) => {
     intake.failNext(1, status);
     expect((await sender().send(exportRequest(numberedLogs(1, 10)), noTimeout())).kind).toBe('retryable');

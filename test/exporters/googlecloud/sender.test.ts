@@ -95,16 +95,6 @@ describe('googlecloud sender against a strict Cloud Logging fake', () => {
     expect(plain.jsonPayload).toBeUndefined();
   });
 
-  it('reports a throttled write as retryable with the Retry-After delay, then delivers', async () => {
-    await startFake();
-    const s = await sender();
-    fake.throttleNext(1, 429, 7);
-    expect(await send(s)).toMatchObject({ kind: 'retryable', retryAfterMs: 7000 });
-    expect(fake.entries).toHaveLength(0);
-    expect(await send(s)).toEqual({ kind: 'success' });
-    expect(seqs(fake.entries)).toEqual([0, 1, 2]);
-  });
-
   it('treats 503 UNAVAILABLE as retryable', async () => {
     await startFake();
     const s = await sender();

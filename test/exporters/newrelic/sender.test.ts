@@ -70,15 +70,6 @@ describe('New Relic sender', () => {
     }
   });
 
-  it('answers retryable with the Retry-After delay when throttled, and delivers on the next attempt', async () => {
-    intake.throttle(1, 7);
-    const s = sender();
-    const req = request(numberedLogs(10, 100));
-    expect(await s.send(req, noTimeout())).toMatchObject({ kind: 'retryable', retryAfterMs: 7_000 });
-    expect(await s.send(req, noTimeout())).toMatchObject({ kind: 'success' });
-    expect(seqs()).toEqual(range(10));
-  });
-
   it.each([[502, 'retryable'], [503, 'retryable'], [400, 'permanent'], [415, 'permanent']])('treats HTTP %i as %s', async (status, kind) => {
     intake.failNext(1, status);
     expect((await sender().send(request(numberedLogs(1, 10)), noTimeout())).kind).toBe(kind);

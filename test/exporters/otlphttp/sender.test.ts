@@ -119,20 +119,6 @@ describe('otlphttp sender', () => {
     expect(await sender({ encoding: 'json' }).send(queuedRequest(logsWith('a', 'b')), neverAborts())).toMatchObject({ kind: 'success', rejected: 1, message: 'record 2 too old' });
   });
 
-  it('retries 429 after the Retry-After seconds', async () => {
-    backend.failNext(1, { status: 429, retryAfter: 7 });
-    expect(await sender().send(queuedRequest(logsWith('a')), neverAborts())).toMatchObject({ kind: 'retryable', retryAfterMs: 7_000 });
-  });
-
-  it('retries 503 after a Retry-After HTTP-date', async () => {
-    backend.failNext(1, { status: 503, retryAfter: new Date(Date.now() + 120_000).toUTCString() });
-    const result = await sender().send(queuedRequest(logsWith('a')), neverAborts());
-    expect(result.kind).toBe('retryable');
-    const delay = (result as { retryAfterMs?: number }).retryAfterMs!;
-    expect(delay).toBeGreaterThan(60_000);
-    expect(delay).toBeLessThanOrEqual(120_000);
-  });
-
   it.each([502, 503, 504])('retries HTTP %i without Retry-After with no imposed delay', async (status) => {
     backend.failNext(1, status);
     expect(await sender().send(queuedRequest(logsWith('a')), neverAborts())).toEqual({ kind: 'retryable', reason: `HTTP ${status}: scripted ${status}`, retryAfterMs: undefined });
