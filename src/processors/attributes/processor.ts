@@ -29,7 +29,7 @@ export class AttributesProcessor implements Component, LogsConsumer {
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const n = countLogRecords(logs);
     const id = { processor: this.settings.id };
     this.settings.telemetry.processorIncoming.inc(id, n);
@@ -43,6 +43,6 @@ export class AttributesProcessor implements Component, LogsConsumer {
       }
     }
     this.settings.telemetry.processorOutgoing.inc(id, n);
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
   }
 }

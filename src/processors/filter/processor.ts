@@ -33,7 +33,7 @@ export class FilterProcessor implements Component, LogsConsumer {
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const { telemetry } = this.settings;
     const incoming = countLogRecords(logs);
     telemetry.processorIncoming.inc(this.label, incoming);
@@ -51,7 +51,7 @@ export class FilterProcessor implements Component, LogsConsumer {
     if (incoming > outgoing) telemetry.filterDropped.inc(this.label, incoming - outgoing);
     telemetry.processorOutgoing.inc(this.label, outgoing);
     if (outgoing === 0) return;
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
   }
 
   private keepScope(sl: ScopeLogs, ctx: TransformContext): boolean {

@@ -44,13 +44,13 @@ export class LogMetricsProcessor implements Component, LogsConsumer {
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const n = countLogRecords(logs);
     const { telemetry } = this.settings;
     telemetry.processorIncoming.inc(this.label, n);
     const observations = this.observe(logs);
     telemetry.processorOutgoing.inc(this.label, n);
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
     for (const o of observations) this.apply(o);
   }
 

@@ -68,7 +68,7 @@ export class MakeAnomalyProcessor implements Component, LogsConsumer {
     return this.stopped;
   }
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const n = countLogRecords(logs);
     this.settings.telemetry.processorIncoming.inc(this.label, n);
     const found = this.observe(logs);
@@ -77,7 +77,7 @@ export class MakeAnomalyProcessor implements Component, LogsConsumer {
     for (const g of groups) logs.resourceLogs.push(toResourceLogs(g));
     this.settings.telemetry.processorOutgoing.inc(this.label, countLogRecords(logs));
     try {
-      await this.next.consume(logs);
+      await this.next.consume(logs, signal);
     } catch (err) {
       this.pending.push(...groups);
       throw err;

@@ -110,7 +110,7 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer, MemoryGa
     }
   }
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const records = countLogRecords(logs);
     const id = { processor: this.settings.id };
     this.settings.telemetry.processorIncoming.inc(id, records);
@@ -119,7 +119,7 @@ export class MemoryLimiterProcessor implements Component, LogsConsumer, MemoryGa
       throw new RetryableError('memory usage is above the memory_limiter soft limit; retry later', DEFAULT_RETRY_AFTER_MS, 'MEMORY_LIMIT');
     }
     this.settings.telemetry.processorOutgoing.inc(id, records);
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
   }
 
   /** Force a collection if allowed by the interval, and return usage measured afterwards. */

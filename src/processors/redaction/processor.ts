@@ -30,7 +30,7 @@ export class RedactionProcessor implements Component, LogsConsumer {
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const n = countLogRecords(logs);
     const { telemetry } = this.settings;
     telemetry.processorIncoming.inc(this.label, n);
@@ -52,7 +52,7 @@ export class RedactionProcessor implements Component, LogsConsumer {
       }
     }
     telemetry.processorOutgoing.inc(this.label, n);
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
   }
 
   private redactAttributes(attributes: KeyValue[]): void {

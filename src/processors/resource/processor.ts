@@ -20,7 +20,7 @@ export class ResourceProcessor implements Component, LogsConsumer {
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const n = countLogRecords(logs);
     const id = { processor: this.settings.id };
     this.settings.telemetry.processorIncoming.inc(id, n);
@@ -34,6 +34,6 @@ export class ResourceProcessor implements Component, LogsConsumer {
       applyActions(this.actions, rl.resource.attributes);
     }
     this.settings.telemetry.processorOutgoing.inc(id, n);
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
   }
 }

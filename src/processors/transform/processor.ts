@@ -26,7 +26,7 @@ export class TransformProcessor implements Component, LogsConsumer {
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
-  async consume(logs: Logs): Promise<void> {
+  async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     const n = countLogRecords(logs);
     const { telemetry } = this.settings;
     telemetry.processorIncoming.inc(this.label, n);
@@ -36,7 +36,7 @@ export class TransformProcessor implements Component, LogsConsumer {
       this.errors.flush();
     }
     telemetry.processorOutgoing.inc(this.label, n);
-    await this.next.consume(logs);
+    await this.next.consume(logs, signal);
   }
 
   private runGroup(group: RunnableGroup, logs: Logs): void {
