@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 /**
  * Every non-OTLP listener goes through the server kit (src/net/http-server.ts), so TLS,
  * max_connections, error answers and shutdown are the same everywhere. Only the OTLP receiver
- * keeps its own server, because it streams bodies through decompression limits.
+ * keeps its own servers, because it streams bodies through decompression limits: OTLP/HTTP in
+ * receivers/otlp/, OTLP/gRPC on the HTTP/2 unary server in transport/grpc/ that only it uses.
  */
 const SRC = join(import.meta.dirname, '../../src');
 
@@ -19,6 +20,9 @@ describe('server kit', () => {
       .filter((f) => /\bcreateServer\b|\bnew\s+(?:http\.|https\.)?Server\s*\(/.test(readFileSync(f, 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')))
       .map((f) => relative(SRC, f))
       .filter((f) => !f.startsWith('receivers/otlp/'));
-    expect(creating).toEqual(['net/http-server.ts']);
+    expect(creating).toEqual(['net/http-server.ts', 'transport/grpc/unary-server.ts']);
+    // The gRPC server is the OTLP receiver's alone.
+    const users = files(SRC).filter((f) => !f.includes('/transport/grpc/') && readFileSync(f, 'utf8').includes('transport/grpc/unary-server.js'));
+    expect(users.map((f) => relative(SRC, f))).toEqual(['receivers/otlp/grpc-server.ts']);
   });
 });

@@ -46,13 +46,20 @@ function request(client: number, n: number): { logs: Logs; ids: string[] } {
   return { logs, ids };
 }
 
-/** 8 clients, each sending one request at a time with a pause between, retrying while the gateway is down. */
+/**
+ * 8 clients, each sending one request at a time with a pause between, retrying while the gateway is
+ * down. `resent` holds the ids of requests a client sent again after a failed attempt: a gateway
+ * killed between its commit and its answer stored the first attempt already, so such a request may
+ * arrive twice without any redelivery of ours (the client's own at-least-once).
+ */
 function startClients(port: number) {
   const acked: string[] = [];
+  const resent = new Set<string>();
   let stop = false;
   const clients = Array.from({ length: CLIENTS }, async (_, client) => {
-    for (let n = 0; !stop; ) {
+    for (let n = 0, failed = -1; !stop; ) {
       const { logs, ids } = request(client, n);
+      if (failed === n) for (const id of ids) resent.add(id);
       try {
         const res = await postLogs(port, logs);
         await res.arrayBuffer();
@@ -62,12 +69,14 @@ function startClients(port: number) {
         }
       } catch {
         // The gateway is down (killed): send the same request again once it is back.
+        failed = n;
       }
       await new Promise((r) => setTimeout(r, 40));
     }
   });
   return {
     acked,
+    resent,
     async stop() {
       stop = true;
       await Promise.all(clients);
@@ -141,10 +150,12 @@ async function crashDuringPush(bothStores: boolean) {
   expect([...acked].filter((id) => !unique.has(id))).toEqual([]);
   const duplicates = received.length - unique.size;
   expect(duplicates).toBeLessThanOrEqual(BOUND);
-  // The counter tells the truth: bounded like the duplicates, and covering every one of them.
+  // The counter tells the truth: bounded like the duplicates, and covering every duplicate the
+  // client did not cause itself by sending a request again.
+  const ourDuplicates = received.length - unique.size - received.filter((id, i) => clients.resent.has(id) && received.indexOf(id) !== i).length;
   const redelivered = await redeliveredMetric(metricsPort);
   expect(redelivered).toBeLessThanOrEqual(BOUND);
-  expect(redelivered).toBeGreaterThanOrEqual(duplicates);
+  expect(redelivered).toBeGreaterThanOrEqual(ourDuplicates);
   // Nothing left behind: the queue drained.
   await until(() => tableRows(setup) === 0, 'the queue table drained', 30_000);
 }
