@@ -37,6 +37,7 @@ service:
     logs:
       receivers: [otlp]
       exporters: [datadog]
+  telemetry: { metrics: { level: none } }
 `);
 }
 

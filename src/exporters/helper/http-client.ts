@@ -73,6 +73,23 @@ function requestHeaders(own: Record<string, string>, length: number): Record<str
   return out;
 }
 
+/**
+ * An endpoint written as `http://user:pass@host` authenticates with Basic, as node:http and the
+ * Collector's client do; undici would refuse the URL. The pair leaves the URL and becomes the
+ * `Authorization` header, unless the exporter set one itself. (Both forms are registered secrets:
+ * src/telemetry/secrets.ts redacts userinfo and its base64.)
+ */
+function withUserinfoAsBasic(url: URL | string, headers: Record<string, string>): { target: URL | string; headers: Record<string, string> } {
+  const u = typeof url === 'string' ? new URL(url) : url;
+  if (!u.username && !u.password) return { target: url, headers };
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  const target = new URL(u.href);
+  target.username = '';
+  target.password = '';
+  const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return { target, headers: hasAuth ? headers : { ...headers, authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` } };
+}
+
 /** Idle connections close after this long, below the usual 60 s of load balancers, so a reused one is rarely already dead. */
 const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
@@ -151,11 +168,12 @@ export class HttpClient {
     const dispatcher = await this.ready();
     const parts = options.body instanceof Uint8Array ? [options.body] : options.body;
     const length = parts.reduce((n, part) => n + part.byteLength, 0);
-    const res = await request(url, {
+    const { target, headers } = withUserinfoAsBasic(url, requestHeaders(options.headers, length));
+    const res = await request(target, {
       method: 'POST',
       dispatcher,
       signal: options.signal,
-      headers: requestHeaders(options.headers, length),
+      headers,
       // An array of parts is written chunk by chunk (undici takes any iterable body): no joined copy.
       body: parts as never,
     });
