@@ -1,4 +1,4 @@
-import { promises as fs, type Stats } from 'node:fs';
+import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { zstdCompress } from '../../compression/zstd.js';
 import { GatewayError } from '../../errors.js';
@@ -57,6 +57,8 @@ export class FileSender implements LogsSender {
       // With rotation the existing file is continued (lumberjack's behaviour); else append decides.
       // Parquet writes a new file per request; there is no file at `path` to keep open.
       if (this.config.format !== 'parquet') await this.open(this.config.append || this.config.rotation ? 'a' : 'w');
+      // ...but a directory it cannot write to should fail at start, as a bad path does for the others.
+      else await fs.access(path.dirname(this.config.path), fsConstants.W_OK);
       this.started = true;
     } catch (err) {
       throw new GatewayError('COMPONENT_START_FAILED', `file exporter cannot open ${this.config.path}: ${(err as Error).message}`, { cause: err });

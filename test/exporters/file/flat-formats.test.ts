@@ -167,6 +167,14 @@ describe('file exporter format parquet', () => {
     const compressors = { ZSTD: (input: Uint8Array) => zstdDecompress(input) };
     expect(await parquetReadObjects({ file: ab, compressors })).toEqual(ids(0, 5).map((id) => ({ id })));
   });
+  it('fails at start when the directory for the files does not exist', async () => {
+    const sender = new FileSender(fileExporterFactory.schema.parse({ path: path.join(dir, 'missing', 'l.parquet'), format: 'parquet' }), silentLogger);
+    await expect(sender.start()).rejects.toThrow(/cannot open/);
+    const created = await started({ path: path.join(dir, 'made', 'l.parquet'), format: 'parquet', create_directory: true });
+    await sendAll(created, [makeLogs(0, 1)]);
+    await created.shutdown();
+    expect(readdirSync(path.join(dir, 'made'))).toHaveLength(1);
+  });
 });
 
 describe('file exporter flat formats config', () => {
