@@ -1,11 +1,13 @@
-import { promises as fs, type Stats } from 'node:fs';
+import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import { zstdCompress } from '../../compression/zstd.js';
 import { GatewayError } from '../../errors.js';
 import { logsToJson } from '../../pdata/json.js';
+import type { Column } from '../../export/columns.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import type { FileConfig } from './config.js';
+import { csvHeader, csvRows, fileColumns, parquetFilePath, renderParquetFile, rowsOf, writeFileAtomically } from './flat-formats.js';
 import { maxBytes, pruneBackups, rotate } from './rotation.js';
 
 /** Bytes of the big-endian length that precedes each message in framed output. */
@@ -14,7 +16,9 @@ const LENGTH_PREFIX_BYTES = 4;
 /**
  * Appends each request to `path`: OTLP/JSON as one ExportLogsServiceRequest per line, or, for
  * `proto` and for compressed output, each message preceded by its length as a 4-byte big-endian
- * unsigned integer (the Collector's framing).
+ * unsigned integer (the Collector's framing); `csv`: one row per record, a header row starting
+ * each new or empty file. `parquet` cannot be appended to: each request becomes one complete
+ * file next to `path` (see flat-formats.ts).
  *
  * Durability: the exporter queue deletes a request as soon as `send` reports success, so success
  * is reported only after the bytes are written and fdatasync'd (a regular file; a device or pipe
@@ -31,12 +35,18 @@ export class FileSender implements LogsSender {
   private syncs = true;
   private chain: Promise<unknown> = Promise.resolve();
   private started = false;
+  /** csv: the next write starts with the header row (the file was empty when opened). */
+  private needsHeader = false;
+  private parquetSeq = 0;
+  private readonly columns: Column[];
 
   constructor(
     private readonly config: FileConfig,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.columns = config.format === 'csv' || config.format === 'parquet' ? fileColumns(config.fields) : [];
+  }
 
   async start(): Promise<void> {
     try {
@@ -45,7 +55,10 @@ export class FileSender implements LogsSender {
         await fs.mkdir(path.dirname(this.config.path), { recursive: true, mode });
       }
       // With rotation the existing file is continued (lumberjack's behaviour); else append decides.
-      await this.open(this.config.append || this.config.rotation ? 'a' : 'w');
+      // Parquet writes a new file per request; there is no file at `path` to keep open.
+      if (this.config.format !== 'parquet') await this.open(this.config.append || this.config.rotation ? 'a' : 'w');
+      // ...but a directory it cannot write to should fail at start, as a bad path does for the others.
+      else await fs.access(path.dirname(this.config.path), fsConstants.W_OK);
       this.started = true;
     } catch (err) {
       throw new GatewayError('COMPONENT_START_FAILED', `file exporter cannot open ${this.config.path}: ${(err as Error).message}`, { cause: err });
@@ -78,6 +91,12 @@ export class FileSender implements LogsSender {
   }
 
   private async encode(request: ExportRequest): Promise<Uint8Array> {
+    if (this.config.format === 'csv') return csvRows(rowsOf(request.logs(), this.columns));
+    if (this.config.format === 'parquet') {
+      const rows = rowsOf(request.logs(), this.columns);
+      // A file without rows would only clutter the directory.
+      return rows.length ? renderParquetFile(rows, this.columns, this.config.compression === 'zstd') : new Uint8Array();
+    }
     const compress = this.config.compression === 'zstd';
     const message = this.config.format === 'json' ? Buffer.from(logsToJson(request.logs()), 'utf8') : request.bytes();
     if (this.config.format === 'json' && !compress) return Buffer.concat([message, Buffer.from('\n')]);
@@ -91,13 +110,17 @@ export class FileSender implements LogsSender {
   private async write(entry: Uint8Array): Promise<SendResult> {
     try {
       if (!this.started) return retryable('file exporter is not started');
+      if (entry.length === 0) return success();
+      if (this.config.format === 'parquet') return await this.writeParquet(entry);
       // A failed rotation may have left no open file: continue at the path.
       if (!this.file) await this.open('a');
       const rotation = this.config.rotation;
       // A single entry larger than the limit still goes into a fresh file rather than failing forever.
       if (rotation && this.size > 0 && this.size + entry.length > maxBytes(rotation)) await this.rotate();
       const file = this.file ?? (await this.open('a'));
+      if (this.needsHeader) entry = Buffer.concat([csvHeader(this.columns), entry]);
       await file.write(entry);
+      this.needsHeader = false;
       this.size += entry.length;
       if (this.syncs) await file.datasync();
       return success();
@@ -105,6 +128,12 @@ export class FileSender implements LogsSender {
       // Disk full, I/O errors, a removed directory: all may clear up, so the queue keeps the data.
       return retryable(`writing ${this.config.path} failed: ${(err as Error).message}`);
     }
+  }
+
+  private async writeParquet(bytes: Uint8Array): Promise<SendResult> {
+    // Names are checked before use, so a restart within the same millisecond never overwrites.
+    while (!(await writeFileAtomically(parquetFilePath(this.config.path, new Date(this.now()), this.parquetSeq++), bytes)));
+    return success();
   }
 
   private async rotate(): Promise<void> {
@@ -124,6 +153,7 @@ export class FileSender implements LogsSender {
     this.file = file;
     this.size = stat.size;
     this.syncs = stat.isFile();
+    this.needsHeader = this.config.format === 'csv' && stat.size === 0;
     return file;
   }
 }
