@@ -149,7 +149,14 @@ export class UnaryCall {
   private reserve(method: UnaryMethod, reader: UnaryMessageReader): GrpcStatusReply | undefined {
     const announced = reader.announced();
     if (!announced) return undefined;
-    const held = method.reserve!(announced.length, announced.compressed);
+    let held: MessageReservation | GrpcStatusReply;
+    try {
+      held = method.reserve!(announced.length, announced.compressed);
+    } catch (err) {
+      // Runs in a 'data' listener: a throw here would be an uncaught exception, so it is a handler failure.
+      this.settings.onHandlerError?.(err);
+      return { code: GrpcCode.UNAVAILABLE, message: HANDLER_FAILED };
+    }
     if ('code' in held) return held;
     this.reservation = held;
     return undefined;
