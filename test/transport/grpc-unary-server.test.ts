@@ -121,4 +121,45 @@ describe('GrpcUnaryServer', () => {
     // The client sees the connection end without an OK.
     expect(outcome instanceof Error || (outcome as { grpcStatus?: number }).grpcStatus !== 0).toBe(true);
   });
+
+  it('reserves from the length prefix before the message arrives, refuses with the status reserve gives, releases when the call ends', async () => {
+    const reserved: { bytes: number; compressed: boolean }[] = [];
+    let released = 0;
+    let refuse = false;
+    let handled = 0;
+    const s = await serve({
+      reserve: (bytes, compressed) => {
+        reserved.push({ bytes, compressed });
+        if (refuse) return { code: status.RESOURCE_EXHAUSTED, message: 'no memory' };
+        return { release: () => released++ };
+      },
+      handle: async () => (handled++, { response: Buffer.alloc(0) }),
+    });
+    const ok = await rawCall(s, { path: PATH, chunks: [framed(Buffer.alloc(300))] });
+    expect(ok.grpcStatus).toBe(0);
+    expect(reserved).toEqual([{ bytes: 300, compressed: false }]);
+    expect(released).toBeGreaterThanOrEqual(1);
+    refuse = true;
+    const prefix = Buffer.from([0, 0, 1, 0, 0]);
+    // Only the prefix, stream left open: refused from it alone, the method never runs.
+    const no = await rawCall(s, { path: PATH, chunks: [prefix], keepOpen: true });
+    expect(no.grpcStatus).toBe(status.RESOURCE_EXHAUSTED);
+    expect(no.grpcMessage).toBe('no memory');
+    expect(reserved[1]).toEqual({ bytes: 65536, compressed: false });
+    expect(handled).toBe(1);
+    expect(refused).toContain(status.RESOURCE_EXHAUSTED);
+  });
+
+  it('answers UNAVAILABLE, never crashes, when reserve throws', async () => {
+    const s = await serve({
+      reserve: () => {
+        throw new Error('boom');
+      },
+      handle: async () => ({ response: Buffer.alloc(0) }),
+    });
+    const answer = await rawCall(s, { path: PATH, chunks: [framed(Buffer.from([1]))] });
+    expect(answer.grpcStatus).toBe(status.UNAVAILABLE);
+    expect(handlerErrors).toHaveLength(1);
+    expect((await rawCall(s, { path: PATH, chunks: [framed(Buffer.from([1]))] })).grpcStatus).toBe(status.UNAVAILABLE);
+  });
 });

@@ -61,6 +61,7 @@ const grpcSchema = z.strictObject({
     .transform((v) => v || DEFAULT_MAX_RECV_MSG_SIZE_MIB),
   tls: tlsServer(),
   auth: authSchema,
+  max_connections: maxConnections(),
   ...ignored,
 });
 

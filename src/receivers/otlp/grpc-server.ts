@@ -1,12 +1,15 @@
 import { GatewayError } from '../../errors.js';
+import { capConnections, defaultMaxConnections } from '../../net/connection-limit.js';
+import { expectedCost, memoryAdmission, memoryLimitError, parsedCost } from '../../processors/memory_limiter/admission.js';
 import { LazyLogs } from '../../pdata/lazy-logs.js';
 import { encodeExportResponse } from '../../pdata/proto.js';
 import { rememberWireBytes } from '../../pdata/wire-bytes.js';
 import { GrpcCode, grpcCodeName } from '../../transport/grpc/codes.js';
 import { LOGS_EXPORT_PATH } from '../../transport/grpc/logs-service.js';
-import type { CallHeaders, GrpcStatusReply, UnaryMethod, UnaryReply } from '../../transport/grpc/unary-call.js';
+import type { CallHeaders, GrpcStatusReply, MessageReservation, UnaryMethod, UnaryReply } from '../../transport/grpc/unary-call.js';
 import { GrpcUnaryServer } from '../../transport/grpc/unary-server.js';
 import { encodeRetryStatus } from '../../transport/rpc-status.js';
+import { ReceiverObsreport } from '../helper/obsreport.js';
 import { isAuthenticated, type ServerAuthenticator } from './auth.js';
 import type { OtlpGrpcConfig } from './config.js';
 import { acceptableFromProtobuf, type AcceptableLogs } from './partial-success.js';
@@ -18,7 +21,8 @@ import { loadServerTls } from './tls.js';
  * OTLP/gRPC: opentelemetry.proto.collector.logs.v1.LogsService/Export, served by the gateway's
  * own unary gRPC server on node:http2 (transport/grpc/unary-server.ts says why not grpc-js),
  * which handles framing, `grpc-encoding` gzip/deflate, the receive limit (after decompression
- * too), `grpc-timeout` and TLS. This file is the OTLP part: auth, walk, consume, answer.
+ * too), `grpc-timeout` and TLS. This file is the OTLP part: connection cap, auth, memory
+ * admission, walk, consume, answer.
  */
 
 /** How long shutdown waits for in-flight calls before cancelling them. */
@@ -31,12 +35,17 @@ type GrpcRefusal = Pick<Refusal, 'grpcCode' | 'message' | 'retryAfterMs'>;
 export class OtlpGrpcServer {
   private server?: GrpcUnaryServer;
   private boundPort?: number;
+  private readonly obs: ReceiverObsreport;
+  private readonly maxRecvMessageBytes: number;
 
   constructor(
     private readonly config: OtlpGrpcConfig,
     private readonly ctx: ReceiverContext,
     private readonly auth: ServerAuthenticator | undefined,
-  ) {}
+  ) {
+    this.obs = new ReceiverObsreport(ctx.telemetry, ctx.id, 'grpc');
+    this.maxRecvMessageBytes = Math.floor(config.max_recv_msg_size_mib * BYTES_PER_MIB);
+  }
 
   get port(): number | undefined {
     return this.boundPort;
@@ -44,20 +53,22 @@ export class OtlpGrpcServer {
 
   async start(): Promise<void> {
     const tls = this.config.tls ? await loadServerTls(this.config.tls, `receivers.${this.ctx.id}.protocols.grpc.tls`) : undefined;
-    const labels = { receiver: this.ctx.id, transport: 'grpc' };
     const exportMethod: UnaryMethod = {
       admit: this.auth ? (headers) => this.admit(headers) : undefined,
+      reserve: (bytes, compressed) => this.reserveMemory(bytes, compressed),
       handle: (message, call) => this.export(message, call.signal),
     };
     const server = new GrpcUnaryServer({
       methods: new Map([[LOGS_EXPORT_PATH, exportMethod]]),
-      maxRecvMessageBytes: Math.floor(this.config.max_recv_msg_size_mib * BYTES_PER_MIB),
+      maxRecvMessageBytes: this.maxRecvMessageBytes,
       tls,
-      onRefused: (code) => this.ctx.telemetry.receiverRequestsRefused.inc({ ...labels, status: grpcCodeName(code) }),
+      onRefused: (code) => this.obs.requestRefused(grpcCodeName(code)),
       onHandlerError: (err) => this.ctx.logger.error('OTLP/gRPC export failed unexpectedly', { error: err instanceof Error ? err.message : String(err) }),
     });
     const { host, port } = this.config.endpoint;
     const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const maxConnections = this.config.max_connections ?? defaultMaxConnections();
+    capConnections(server.netServer, { name: `${this.ctx.id}/grpc`, maxConnections, telemetry: this.ctx.telemetry, logger: this.ctx.logger });
     try {
       this.boundPort = await server.listen(host, port);
     } catch (err) {
@@ -77,6 +88,21 @@ export class OtlpGrpcServer {
     return { code: GrpcCode.UNAUTHENTICATED, message: 'missing or invalid credentials' };
   }
 
+  /**
+   * Memory is reserved from the length prefix, before the message is read (processors/
+   * memory_limiter/admission.ts says why); refused with RESOURCE_EXHAUSTED + RetryInfo, as a
+   * memory_limiter refusal downstream is. The call releases it once the export is answered.
+   */
+  private reserveMemory(messageBytes: number, compressed: boolean): MessageReservation | GrpcStatusReply {
+    const reservation = memoryAdmission.tryReserve(expectedCost(messageBytes, compressed, false, this.maxRecvMessageBytes));
+    if (!reservation) return memoryRefusal();
+    return {
+      // A compressed message's real size is known only once inflated: the guess is corrected then.
+      inflated: (bytes) => (reservation.resize(parsedCost(bytes, false)) ? undefined : memoryRefusal()),
+      release: () => reservation.release(),
+    };
+  }
+
   /** `signal` aborts when the client cancels or the deadline passes: a waiting request then ends unacknowledged. */
   private async export(message: Uint8Array, signal: AbortSignal): Promise<UnaryReply> {
     let filtered: AcceptableLogs;
@@ -91,26 +117,31 @@ export class OtlpGrpcServer {
     // (the usual case) carries them itself; a WeakMap entry per request would only cost GC work.
     if (filtered.rejected === 0 && !(filtered.logs instanceof LazyLogs)) rememberWireBytes(filtered.logs, message);
 
-    const labels = { receiver: this.ctx.id, transport: 'grpc' };
-    if (filtered.rejected > 0) this.ctx.telemetry.receiverRefused.inc(labels, filtered.rejected);
+    this.obs.refused(filtered.rejected);
     if (filtered.accepted > 0) {
       try {
-        await this.ctx.next.consume(filtered.logs, signal);
+        await this.obs.track(filtered.accepted, () => this.ctx.next.consume(filtered.logs, signal));
       } catch (err) {
-        const refusal = refusalFor(err);
-        this.ctx.logger.warn('OTLP/gRPC export refused downstream', { status: grpcCodeName(refusal.grpcCode), records: filtered.accepted, error: err instanceof Error ? err.message : String(err) });
-        this.ctx.telemetry.receiverRefused.inc(labels, filtered.accepted);
+        const refusal = this.obs.refusal(err);
+        this.ctx.logger.warn('OTLP/gRPC export refused downstream', { status: grpcCodeName(refusal.grpcCode), records: filtered.accepted, error: refusal.message });
         return refused(refusal);
       }
-      this.ctx.telemetry.receiverAccepted.inc(labels, filtered.accepted);
     }
     if (filtered.rejected === 0) return { response: EMPTY_RESPONSE };
     return { response: encodeExportResponse({ rejectedLogRecords: filtered.rejected, errorMessage: filtered.errorMessage }) };
   }
 }
 
+function memoryRefusal(): GrpcStatusReply {
+  return refusedStatus(refusalFor(memoryLimitError()));
+}
+
 /** The answer for a refusal, with google.rpc.RetryInfo when the client should come back later. */
 function refused(refusal: GrpcRefusal): UnaryReply {
+  return { status: refusedStatus(refusal) };
+}
+
+function refusedStatus(refusal: GrpcRefusal): GrpcStatusReply {
   const { grpcCode: code, message, retryAfterMs } = refusal;
-  return { status: { code, message, details: retryAfterMs !== undefined ? encodeRetryStatus(retryAfterMs, { code, message }) : undefined } };
+  return { code, message, details: retryAfterMs !== undefined ? encodeRetryStatus(retryAfterMs, { code, message }) : undefined };
 }

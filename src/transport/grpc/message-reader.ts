@@ -47,6 +47,11 @@ export class UnaryMessageReader {
     return undefined;
   }
 
+  /** The message's length and compressed flag once its prefix has arrived (before the message itself). */
+  announced(): { length: number; compressed: boolean } | undefined {
+    return this.expected < 0 ? undefined : { length: this.expected - MESSAGE_PREFIX_BYTES, compressed: this.compressed };
+  }
+
   /** At the end of the request stream: the message, or why there is none. */
   finish(): FramedMessage | ReadRefusal {
     if (this.received === 0) return this.refuse(GrpcCode.INTERNAL, 'received no request message for a unary method');

@@ -23,9 +23,22 @@ export interface UnaryCallContext {
   readonly signal: AbortSignal;
 }
 
+/** What a call holds for its message (memory admission); released when the call ends. */
+export interface MessageReservation {
+  /** The decompressed size is known: a status when it no longer fits. */
+  inflated?(bytes: number): GrpcStatusReply | undefined;
+  /** Idempotent. */
+  release(): void;
+}
+
 export interface UnaryMethod {
   /** Runs on the headers before the body is read (e.g. authentication); a status refuses the call. */
   admit?(headers: CallHeaders): GrpcStatusReply | undefined | Promise<GrpcStatusReply | undefined>;
+  /**
+   * Runs once the message prefix has arrived, before the message is read: reserves what the
+   * announced message will cost, or refuses the call with a status (nothing more is read).
+   */
+  reserve?(messageBytes: number, compressed: boolean): MessageReservation | GrpcStatusReply;
   /** The request message, decompressed. Should not throw; a throw is answered UNAVAILABLE. */
   handle(message: Uint8Array, call: UnaryCallContext): Promise<UnaryReply>;
 }
@@ -57,6 +70,8 @@ export class UnaryCall {
   private deadline?: NodeJS.Timeout;
   /** Why the call ended before its answer (deadline, cancel), for a signal made afterwards. */
   private endedBy?: Error;
+  /** The method's hold on memory for this call's message, from its prefix to the call's end. */
+  private reservation?: MessageReservation;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -92,7 +107,7 @@ export class UnaryCall {
     let refused = false;
     stream.on('data', (chunk: Buffer) => {
       if (refused) return;
-      const refusal = reader.push(chunk);
+      const refusal = reader.push(chunk) ?? (method.reserve && !this.reservation ? this.reserve(method, reader) : undefined);
       if (refusal) {
         refused = true;
         this.refuse(refusal);
@@ -113,6 +128,8 @@ export class UnaryCall {
         if (encoding === 'identity') return this.refuse({ code: GrpcCode.INTERNAL, message: 'compressed flag set but grpc-encoding is identity' });
         const inflated = await decompressMessage(encoding, message, this.settings.maxRecvMessageBytes);
         if (!Buffer.isBuffer(inflated)) return this.refuse(inflated);
+        const unfit = this.reservation?.inflated?.(inflated.byteLength);
+        if (unfit) return this.refuse(unfit);
         message = inflated;
       }
       if (this.answered) return;
@@ -122,7 +139,27 @@ export class UnaryCall {
     } catch (err) {
       this.settings.onHandlerError?.(err);
       this.refuse({ code: GrpcCode.UNAVAILABLE, message: HANDLER_FAILED });
+    } finally {
+      // The handler is done with the message (consumed or refused): its memory is free again.
+      this.reservation?.release();
     }
+  }
+
+  /** Reserves for the message once its prefix is known; a refusal when the method says no. */
+  private reserve(method: UnaryMethod, reader: UnaryMessageReader): GrpcStatusReply | undefined {
+    const announced = reader.announced();
+    if (!announced) return undefined;
+    let held: MessageReservation | GrpcStatusReply;
+    try {
+      held = method.reserve!(announced.length, announced.compressed);
+    } catch (err) {
+      // Runs in a 'data' listener: a throw here would be an uncaught exception, so it is a handler failure.
+      this.settings.onHandlerError?.(err);
+      return { code: GrpcCode.UNAVAILABLE, message: HANDLER_FAILED };
+    }
+    if ('code' in held) return held;
+    this.reservation = held;
+    return undefined;
   }
 
   /**
@@ -199,6 +236,8 @@ export class UnaryCall {
 
   private onClose(): void {
     this.clearDeadline();
+    // A call cancelled or refused before its handler ran still gives its reservation back.
+    this.reservation?.release();
     if (this.answered) return;
     // The client cancelled (RST_STREAM) or the connection went away before the answer.
     this.answered = true;

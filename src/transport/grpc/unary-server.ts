@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2Session, type SecureServerOptions, type Settings } from 'node:http2';
 import { UnaryCall, type CallSettings } from './unary-call.js';
 
@@ -50,6 +51,11 @@ export class GrpcUnaryServer {
     // Handshake failures and broken connections are the client's; they must not end the server.
     this.server.on('sessionError', noop);
     this.server.on('tlsClientError', noop);
+  }
+
+  /** The listening socket server, for connection limits (`max_connections`). */
+  get netServer(): Server {
+    return this.server;
   }
 
   /** Binds; resolves with the bound port (the real one for port 0). */
