@@ -28,7 +28,7 @@ const secret = () =>
     });
 
 /** The NATS URL(s): `nats://`, `tls://`, or a comma-separated list of them (cluster seeds). */
-const natsUrl = () =>
+export const natsUrl = () =>
   z
     .string()
     .min(1)

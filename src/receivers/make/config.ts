@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { byteSize, duration, httpUrl, parseHostPort, tlsServer, type HostPort } from '../../config/types.js';
 import { secret } from '../../config/secrets.js';
 import { maxConnections } from '../../net/config.js';
+import { leaseConfigSchema } from './lease/config.js';
 
 /** Make's public zones (docs/make-receiver.md); the API lives at `https://{zone}/api/v2`. */
 export const MAKE_ZONES = [
@@ -92,6 +93,8 @@ export const makeConfigSchema = z
     webhook: webhookSchema.optional(),
     audit_logs: auditLogsSchema.optional(),
     incomplete_executions: incompleteExecutionsSchema.optional(),
+    /** One poller per organization across replicas (docs/scaling.md); `backend: none` by default. */
+    lease: leaseConfigSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.api_token === undefined && c.webhook === undefined) {
@@ -114,6 +117,9 @@ export const makeConfigSchema = z
       if (audit.organization_id === undefined && audit.team_id === undefined && c.organization_id === undefined && c.team_id === undefined) {
         ctx.addIssue({ code: 'custom', path: ['audit_logs', 'organization_id'], message: 'audit_logs needs organization_id or team_id (its own or the receiver\'s)' });
       }
+    }
+    if (c.lease && c.lease.backend !== 'none' && c.api_token === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['lease'], message: 'a lease decides who polls: it needs api_token (webhooks run on every replica)' });
     }
     if (c.incomplete_executions?.enabled && c.api_token === undefined) {
       ctx.addIssue({ code: 'custom', path: ['incomplete_executions'], message: 'incomplete_executions needs api_token' });

@@ -11,6 +11,11 @@ import { ScenarioPoller } from './poller.js';
 import { MINUTE_MS, RateLimiter, sleep } from './rate-limiter.js';
 import { organizationApiLimit, type ScenarioSource } from './scenarios.js';
 import { MakeWebhookServer } from './webhook.js';
+import { componentGauge } from '../../telemetry/component-metrics.js';
+import { LeaseElector, type LeaseBackend } from './lease/elector.js';
+import { leaseIdentity, leaseKey, openLeaseBackend } from './lease/open.js';
+
+export const LEASE_HELD_GAUGE = 'gateway_make_lease_held';
 
 /** Knobs for tests only (not config keys): a shorter rate window, a fake clock, fast backoff. */
 export interface MakeReceiverTestOptions {
@@ -36,15 +41,16 @@ export class MakeReceiver implements Component {
   private readonly abort = new AbortController();
   private readonly resource: ResourceContext;
   private webhook?: MakeWebhookServer;
-  private poller?: Promise<ScenarioPoller | undefined>;
-  private auditLogs?: AuditLogReader;
-  private incomplete?: IncompleteExecutionsReader;
+  /** The Make API client and what it learned at start (rate, organization). */
+  private api?: Promise<MakeApiAccess | undefined>;
+  /** The readers of the running term (always, without a lease) and the signal that ends it. */
+  private current?: { readers: Promise<PollReaders | undefined>; signal: AbortSignal };
+  private elector?: LeaseElector;
   private loop?: Promise<void>;
   /** Passes run one at a time; `pollNow` queues behind the running one. */
   private passChain: Promise<void> = Promise.resolve();
   private readonly scenarioNames = new Map<number, string>();
   private started = false;
-  private access?: MakeApiAccess;
   private stopped?: Promise<void>;
 
   constructor(
@@ -64,7 +70,8 @@ export class MakeReceiver implements Component {
     this.started = true;
     const { settings, config } = this;
     // Resolve storage first: a bad `storage` must fail start before any port is bound.
-    const storage = config.api_token ? this.storageClient(host) : undefined;
+    const leased = config.lease !== undefined && config.lease.backend !== 'none';
+    const storage = config.api_token && !leased ? this.storageClient(host) : undefined;
     if (config.webhook) {
       this.webhook = new MakeWebhookServer({
         receiverId: settings.id,
@@ -81,10 +88,55 @@ export class MakeReceiver implements Component {
         throw new GatewayError('COMPONENT_START_FAILED', `${settings.id}: webhook cannot listen on ${config.webhook.endpoint.host}:${config.webhook.endpoint.port}: ${(err as Error).message}`);
       }
     }
-    if (storage) {
-      this.poller = this.createPoller(storage, this.abort.signal).catch(() => undefined);
+    if (config.api_token) await this.startPolling(storage);
+  }
+
+  /**
+   * Without a lease every pass runs here. With one (docs/scaling.md) passes run only during this
+   * replica's term, on readers built afresh for each term from the cursors the lease backend
+   * holds: the previous holder may have moved them since this replica last polled.
+   */
+  private async startPolling(storage: StorageClient | undefined): Promise<void> {
+    const { config, settings } = this;
+    this.api = this.createApi(this.abort.signal).catch(() => undefined);
+    const lease = config.lease;
+    if (!lease || lease.backend === 'none') {
+      const cursors = storage ?? new MemoryStorageClient();
+      this.current = { readers: this.api.then((api) => api && this.createReaders(api, cursors)), signal: this.abort.signal };
       this.loop = this.runPollLoop();
+      return;
     }
+    if (config.storage) settings.logger.warn('make receiver: with a lease the cursors live in the lease backend, not in storage', { storage: config.storage, lease: lease.backend });
+    const key = leaseKey(zoneName(config), config.organization_id, config.team_id);
+    let backend: LeaseBackend;
+    try {
+      backend = await openLeaseBackend(lease, key, `make-otel-gateway ${settings.id}`);
+    } catch (err) {
+      throw new GatewayError('COMPONENT_START_FAILED', `${settings.id}: lease backend ${lease.backend}: ${(err as Error).message}`);
+    }
+    const held = componentGauge(settings.telemetry.registry, LEASE_HELD_GAUGE, 'Whether this replica holds the make receiver\'s lease and polls (1) or waits (0).', ['receiver']);
+    held.set({ receiver: settings.id }, 0);
+    const elector: LeaseElector = new LeaseElector({
+      backend,
+      identity: leaseIdentity(),
+      ttlMs: lease.ttl,
+      logger: settings.logger,
+      onLeading: (term) => {
+        held.set({ receiver: settings.id }, 1);
+        term.addEventListener('abort', () => held.set({ receiver: settings.id }, 0));
+        const signal = AbortSignal.any([this.abort.signal, term]);
+        const cursors = backend.cursorStore(() => elector.leading && !term.aborted);
+        const current = { readers: this.api!.then((api) => api && this.createReaders(api, cursors)), signal };
+        this.current = current;
+        term.addEventListener('abort', () => {
+          if (this.current === current) this.current = undefined;
+        });
+        void this.enqueuePass();
+      },
+    });
+    this.elector = elector;
+    elector.start();
+    this.loop = this.runPollLoop();
   }
 
   /**
@@ -93,8 +145,12 @@ export class MakeReceiver implements Component {
    * undefined when the receiver does not poll (no api_token) or could not start polling.
    */
   async apiAccess(): Promise<MakeApiAccess | undefined> {
-    await this.poller;
-    return this.access;
+    return this.api;
+  }
+
+  /** Whether this replica polls now: always without a lease, only while holding it with one. */
+  get polling(): boolean {
+    return this.current !== undefined;
   }
 
   /** Runs one poll pass now (after any pass in progress) and resolves when it is done. */
@@ -112,6 +168,7 @@ export class MakeReceiver implements Component {
       this.abort.abort(new Error('make receiver shutting down'));
       await this.loop?.catch(() => {});
       await this.passChain.catch(() => {});
+      await this.elector?.stop();
       await this.webhook?.shutdown();
     })();
     return this.stopped;
@@ -145,28 +202,31 @@ export class MakeReceiver implements Component {
 
   private enqueuePass(): Promise<void> {
     const run = this.passChain.then(async () => {
-      const poller = await this.poller;
-      if (!poller || this.abort.signal.aborted) return;
-      await poller.pass(this.abort.signal);
-      await this.incomplete?.pass(poller.polledScenarios(), this.abort.signal);
-      await this.auditLogs?.pass(this.abort.signal);
+      const current = this.current;
+      const readers = await current?.readers;
+      if (!current || !readers || current.signal.aborted) return;
+      const { signal } = current;
+      await readers.poller.pass(signal);
+      await readers.incomplete?.pass(readers.poller.polledScenarios(), signal);
+      await readers.auditLogs?.pass(signal);
     });
     this.passChain = run.catch(() => {});
     return run;
   }
 
-  private async createPoller(storage: StorageClient, signal: AbortSignal): Promise<ScenarioPoller> {
+  /** The Make API client, with the organization's request budget read once at start. */
+  private async createApi(signal: AbortSignal): Promise<MakeApiAccess> {
     const { settings, config, testOptions } = this;
     const windowMs = testOptions.rateWindowMs ?? MINUTE_MS;
     // One limiter for every call, the organization lookup included; its rate is set once known.
     const limiter = new RateLimiter(config.requests_per_minute ?? FALLBACK_REQUESTS_PER_MINUTE, windowMs);
     const client = new MakeApiClient({
-        baseUrl: apiBaseUrl(config)!,
-        token: config.api_token!,
-        limiter,
-        telemetry: settings.telemetry,
-        receiverId: settings.id,
-        logger: settings.logger,
+      baseUrl: apiBaseUrl(config)!,
+      token: config.api_token!,
+      limiter,
+      telemetry: settings.telemetry,
+      receiverId: settings.id,
+      logger: settings.logger,
       backoffInitialMs: testOptions.backoffInitialMs,
     });
     let rpm = config.requests_per_minute;
@@ -183,30 +243,43 @@ export class MakeReceiver implements Component {
     }
     rpm ??= FALLBACK_REQUESTS_PER_MINUTE;
     limiter.setRate(rpm);
-    settings.logger.info('make receiver polling', { requests_per_minute: rpm, poll_interval_ms: config.poll_interval });
-    const shared = { receiverId: settings.id, client, organizationId: config.organization_id, resource: this.resource, storage, next: this.next, telemetry: settings.telemetry, logger: settings.logger, now: testOptions.now };
-    const auditScope = auditLogScope(config);
-    if (auditScope) this.auditLogs = new AuditLogReader({ ...shared, scope: auditScope, config: config.audit_logs!, lookbackMs: config.initial_lookback });
-    if (config.incomplete_executions?.enabled) this.incomplete = new IncompleteExecutionsReader(shared);
+    settings.logger.info('make receiver polling', { requests_per_minute: rpm, poll_interval_ms: config.poll_interval, lease: config.lease?.backend ?? 'none' });
     const source: ScenarioSource = config.team_id !== undefined ? { teamId: config.team_id } : { organizationId: config.organization_id! };
-    this.access = { client, scenarioSource: source, organizationId: config.organization_id, resource: this.resource, scenarios: config.scenarios };
-    return new ScenarioPoller({
-      receiverId: settings.id,
-      client,
-      source,
-      scenarioFilter: config.scenarios,
-      organizationId: config.organization_id,
-      resource: this.resource,
-      lookbackMs: config.initial_lookback,
-      pollIntervalMs: config.poll_interval,
-      storage,
-      next: this.next,
-      telemetry: settings.telemetry,
-      logger: settings.logger,
-      now: testOptions.now,
-      onScenarios: (list) => {
-        for (const s of list) if (s.name) this.scenarioNames.set(s.id, s.name);
-      },
-    });
+    return { client, scenarioSource: source, organizationId: config.organization_id, resource: this.resource, scenarios: config.scenarios };
   }
+
+  /** The scenario poller and the audit/incomplete readers, on one cursor store. */
+  private createReaders(api: MakeApiAccess, storage: StorageClient): PollReaders {
+    const { settings, config, testOptions } = this;
+    const shared = { receiverId: settings.id, client: api.client, organizationId: config.organization_id, resource: this.resource, storage, next: this.next, telemetry: settings.telemetry, logger: settings.logger, now: testOptions.now };
+    const auditScope = auditLogScope(config);
+    return {
+      auditLogs: auditScope ? new AuditLogReader({ ...shared, scope: auditScope, config: config.audit_logs!, lookbackMs: config.initial_lookback }) : undefined,
+      incomplete: config.incomplete_executions?.enabled ? new IncompleteExecutionsReader(shared) : undefined,
+      poller: new ScenarioPoller({
+        receiverId: settings.id,
+        client: api.client,
+        source: api.scenarioSource,
+        scenarioFilter: config.scenarios,
+        organizationId: config.organization_id,
+        resource: this.resource,
+        lookbackMs: config.initial_lookback,
+        pollIntervalMs: config.poll_interval,
+        storage,
+        next: this.next,
+        telemetry: settings.telemetry,
+        logger: settings.logger,
+        now: testOptions.now,
+        onScenarios: (list) => {
+          for (const s of list) if (s.name) this.scenarioNames.set(s.id, s.name);
+        },
+      }),
+    };
+  }
+}
+
+interface PollReaders {
+  poller: ScenarioPoller;
+  auditLogs?: AuditLogReader;
+  incomplete?: IncompleteExecutionsReader;
 }
