@@ -59,6 +59,14 @@ export const listenEndpoint = (defaultPort: number) =>
 export interface HostPort {
   host: string;
   port: number;
+  /** A unix domain socket to listen on instead (`transport: unix`); host and port are then unused. */
+  socketPath?: string;
+}
+
+/** How a listen address reads in logs and errors: `host:port`, `[v6]:port` or `unix:PATH`. */
+export function describeEndpoint(e: HostPort, port = e.port): string {
+  if (e.socketPath !== undefined) return `unix:${e.socketPath}`;
+  return e.host.includes(':') ? `[${e.host}]:${port}` : `${e.host}:${port}`;
 }
 
 export function parseHostPort(v: string): HostPort | undefined {

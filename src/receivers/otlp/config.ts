@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { byteSize, duration, listenEndpoint, tlsServer } from '../../config/types.js';
+import { byteSize, duration, listenEndpoint, tlsServer, type HostPort } from '../../config/types.js';
 import { maxConnections } from '../../net/config.js';
 
 /**
@@ -35,7 +35,6 @@ const IGNORED_KEYS = [
   'max_concurrent_streams',
   'read_buffer_size',
   'write_buffer_size',
-  'transport',
   // confighttp keys without a Node counterpart: responses are small and written at once, and
   // gzip, deflate, zstd and identity bodies are always accepted.
   'write_timeout',
@@ -51,8 +50,35 @@ const ignored = Object.fromEntries(IGNORED_KEYS.map((k) => [k, z.unknown().optio
 
 const authSchema = z.strictObject({ authenticator: z.string().min(1) }).optional();
 
+/**
+ * confignet's `transport`: `tcp` (default; `tcp4`/`tcp6` listen the same way here, the host picks
+ * the family) or `unix`, where `endpoint` is the socket's path. Applied after the object is
+ * parsed, since what `endpoint` means depends on it.
+ */
+const transport = z.enum(['tcp', 'tcp4', 'tcp6', 'unix']).optional();
+
+function withTransport<T extends { endpoint?: string; transport?: string }>(defaultPort: number) {
+  const tcp = listenEndpoint(defaultPort);
+  return (c: T, ctx: z.RefinementCtx) => {
+    if (c.transport === 'unix') {
+      if (!c.endpoint) {
+        ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'transport unix needs endpoint: the socket path, e.g. /run/otel/otlp.sock' });
+        return z.NEVER;
+      }
+      return { ...c, endpoint: { host: '', port: 0, socketPath: c.endpoint } as HostPort };
+    }
+    const parsed = tcp.safeParse(c.endpoint);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: ['endpoint'], message: issue.message });
+      return z.NEVER;
+    }
+    return { ...c, endpoint: parsed.data };
+  };
+}
+
 const grpcSchema = z.strictObject({
-  endpoint: listenEndpoint(DEFAULT_GRPC_PORT),
+  endpoint: z.string().optional(),
+  transport,
   // 0 means "the default", as in the Collector.
   max_recv_msg_size_mib: z
     .number()
@@ -63,10 +89,11 @@ const grpcSchema = z.strictObject({
   auth: authSchema,
   max_connections: maxConnections(),
   ...ignored,
-});
+}).transform(withTransport(DEFAULT_GRPC_PORT));
 
 const httpSchema = z.strictObject({
-  endpoint: listenEndpoint(DEFAULT_HTTP_PORT),
+  endpoint: z.string().optional(),
+  transport,
   // 0 means "the default", as in the Collector (confighttp).
   max_request_body_size: byteSize()
     .default(DEFAULT_MAX_REQUEST_BODY_SIZE)
@@ -86,7 +113,7 @@ const httpSchema = z.strictObject({
   response_headers: z.record(z.string().regex(HEADER_NAME, 'expected an HTTP header name'), z.string()).optional(),
   max_connections: maxConnections(),
   ...ignored,
-});
+}).transform(withTransport(DEFAULT_HTTP_PORT));
 
 /** `grpc:` / `http:` written with no value is YAML null: enabled, all defaults. */
 const enabledWhenNull = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === null ? {} : v), schema).optional();

@@ -1,5 +1,7 @@
 import { GatewayError } from '../../errors.js';
 import { capConnections, defaultMaxConnections } from '../../net/connection-limit.js';
+import { prepareUnixSocket } from '../../net/unix-socket.js';
+import { describeEndpoint } from '../../config/types.js';
 import { expectedCost, memoryAdmission, memoryLimitError, parsedCost } from '../../processors/memory_limiter/admission.js';
 import { LazyLogs } from '../../pdata/lazy-logs.js';
 import { encodeExportResponse } from '../../pdata/proto.js';
@@ -65,17 +67,18 @@ export class OtlpGrpcServer {
       onRefused: (code) => this.obs.requestRefused(grpcCodeName(code)),
       onHandlerError: (err) => this.ctx.logger.error('OTLP/gRPC export failed unexpectedly', { error: err instanceof Error ? err.message : String(err) }),
     });
-    const { host, port } = this.config.endpoint;
-    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const { host, port, socketPath } = this.config.endpoint;
+    const address = describeEndpoint(this.config.endpoint);
     const maxConnections = this.config.max_connections ?? defaultMaxConnections();
     capConnections(server.netServer, { name: `${this.ctx.id}/grpc`, maxConnections, telemetry: this.ctx.telemetry, logger: this.ctx.logger });
     try {
-      this.boundPort = await server.listen(host, port);
+      if (socketPath !== undefined) await prepareUnixSocket(socketPath);
+      this.boundPort = await server.listen(host, port, socketPath);
     } catch (err) {
       throw new GatewayError('COMPONENT_START_FAILED', `receivers.${this.ctx.id}: cannot listen for OTLP/gRPC on ${address}: ${(err as Error).message}`, { cause: err });
     }
     this.server = server;
-    this.ctx.logger.info('OTLP/gRPC receiver listening', { endpoint: `${host}:${this.boundPort}`, tls: Boolean(tls) });
+    this.ctx.logger.info('OTLP/gRPC receiver listening', { endpoint: describeEndpoint(this.config.endpoint, this.boundPort), tls: Boolean(tls) });
   }
 
   /** Stops accepting, lets in-flight calls finish (up to the grace period), idempotent. */

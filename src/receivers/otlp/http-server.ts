@@ -14,6 +14,8 @@ import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type Medi
 import { loadServerTls } from './tls.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { sendAnswer } from '../../net/answer-unread.js';
+import { prepareUnixSocket } from '../../net/unix-socket.js';
+import { describeEndpoint } from '../../config/types.js';
 import { capConnections, defaultMaxConnections } from '../../net/connection-limit.js';
 import { ReceiverObsreport } from '../helper/obsreport.js';
 import { expectedCost, memoryAdmission, memoryLimitError, parsedCost } from '../../processors/memory_limiter/admission.js';
@@ -54,19 +56,21 @@ export class OtlpHttpServer {
     if (this.config.idle_timeout !== undefined) server.keepAliveTimeout = this.config.idle_timeout;
     const maxConnections = this.config.max_connections ?? defaultMaxConnections();
     capConnections(server, { name: `${this.ctx.id}/http`, maxConnections, telemetry: this.ctx.telemetry, logger: this.ctx.logger });
-    const { host, port } = this.config.endpoint;
+    const { host, port, socketPath } = this.config.endpoint;
+    const where = describeEndpoint(this.config.endpoint);
+    const failed = (err: Error) => new GatewayError('COMPONENT_START_FAILED', `receivers.${this.ctx.id}: cannot listen for OTLP/HTTP on ${where}: ${err.message}`, { cause: err });
+    if (socketPath !== undefined) await prepareUnixSocket(socketPath).catch((err: Error) => Promise.reject(failed(err)));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(new GatewayError('COMPONENT_START_FAILED', `receivers.${this.ctx.id}: cannot listen for OTLP/HTTP on ${host}:${port}: ${err.message}`, { cause: err })),
-      );
-      server.listen(port, host, () => resolve());
+      server.once('error', (err) => reject(failed(err)));
+      if (socketPath !== undefined) server.listen(socketPath, () => resolve());
+      else server.listen(port, host, () => resolve());
     });
     // Malformed requests (bad request line, oversized headers, header timeouts) are answered by
     // node:http itself with 400/431/408 and the connection closed; nothing reaches the handler.
     server.on('error', (err) => this.ctx.logger.error('OTLP/HTTP server error', { error: err.message }));
     this.server = server;
-    this.boundPort = (server.address() as AddressInfo).port;
-    this.ctx.logger.info('OTLP/HTTP receiver listening', { endpoint: `${host}:${this.port}`, tls: Boolean(tls) });
+    this.boundPort = socketPath === undefined ? (server.address() as AddressInfo).port : 0;
+    this.ctx.logger.info('OTLP/HTTP receiver listening', { endpoint: describeEndpoint(this.config.endpoint, this.port), tls: Boolean(tls) });
   }
 
   /** Stops accepting, lets in-flight requests finish (answering with `Connection: close`), idempotent. */

@@ -58,17 +58,19 @@ export class GrpcUnaryServer {
     return this.server;
   }
 
-  /** Binds; resolves with the bound port (the real one for port 0). */
-  listen(host: string, port: number): Promise<number> {
+  /** Binds (to `socketPath` when given); resolves with the bound port (the real one for port 0; 0 on a socket). */
+  listen(host: string, port: number, socketPath?: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen(port, host, () => {
+      const bound = () => {
         this.server.off('error', onError);
         this.server.on('error', noop);
         const address = this.server.address();
-        resolve(typeof address === 'object' && address ? address.port : port);
-      });
+        resolve(typeof address === 'object' && address ? address.port : socketPath === undefined ? port : 0);
+      };
+      if (socketPath !== undefined) this.server.listen(socketPath, bound);
+      else this.server.listen(port, host, bound);
     });
   }
 
