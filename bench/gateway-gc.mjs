@@ -6,7 +6,7 @@
 //     [--gateway-dir DIR]
 // `--transports` sends the load over OTLP/HTTP (loadgen.mjs), OTLP/gRPC (grpc-loadgen.mjs, a
 // @grpc/grpc-js client) or each in turn, so both are compared in one run (the pass-through
-// speaks HTTP only). `--gateway-dir` runs another build's dist/cli.js (e.g. a `git archive` of
+// serves both, so the clients' own difference shows in its two rows). `--gateway-dir` runs another build's dist/cli.js (e.g. a `git archive` of
 // an older commit, built), for before/after tables.
 // Variants: the pass-through (bench/passthrough.mjs), and the gateway with no sending queue, the
 // in-memory queue or the persistent one (the bench's config: bench/gateway-config.mjs). Each
@@ -91,7 +91,7 @@ async function measure(variant, transport) {
   const grpcPort = transport === 'grpc' ? await freePort() : undefined;
   const dir = mkdtempSync(join(tmpdir(), `gateway-gc-${variant}-`));
   let args;
-  if (variant === 'passthrough') args = ['bench/passthrough.mjs', String(port), String(sinkPort)];
+  if (variant === 'passthrough') args = ['bench/passthrough.mjs', String(port), String(sinkPort), ...(grpcPort ? [String(grpcPort)] : [])];
   else {
     const storageDir = variant === 'persistent' ? join(dir, 'storage') : undefined;
     writeFileSync(join(dir, 'config.yaml'), gatewayConfig({ port, grpcPort, sinkPort, storageDir, queue: variant !== 'noqueue' }));
@@ -113,7 +113,7 @@ async function measure(variant, transport) {
     const young = pauses('Scavenge');
     const sum = (xs) => xs.reduce((a, b) => a + b, 0);
     return {
-      variant: variant === 'passthrough' || values.transports === 'http' ? variant : `${variant}/${transport}`,
+      variant: values.transports === 'http' ? variant : `${variant}/${transport}`,
       statuses: result.statuses,
       details: result.details,
       acked: result.ackedRequests,
@@ -139,7 +139,6 @@ console.log(`node ${process.version}, ${values.rate} requests/s of ${recordsPerR
 console.log('variant           acked   p50 ms  p99 ms  full GCs (pause ms)  scavenges (pause ms)  target CPU ms / 1k requests');
 for (let r = 0; r < Number(values.rounds); r++) {
   for (const variant of values.variants.split(',')) for (const transport of values.transports.split(',')) {
-    if (variant === 'passthrough' && transport !== 'http') continue;
     const m = await measure(variant, transport);
     const refused = Object.entries(m.statuses).filter(([s]) => s !== '200' && s !== 'OK');
     console.log(
