@@ -9,6 +9,7 @@ import { tuneHeap } from './heap-tuning.js';
 import { planBatchPlacement } from './pipeline/batch-placement.js';
 import { KINDS } from './pipeline/registry.js';
 import { queueCommand } from './queue-command.js';
+import { printConfig } from './print-config-command.js';
 import { defaultRegistry } from './registry.js';
 import { redact } from './telemetry/secrets.js';
 
@@ -19,6 +20,8 @@ Usage:
       --config also takes file:PATH, env:VAR (YAML in a variable), yaml:TEXT (inline, keys joined by ::)
       --set KEY=VALUE                                          override one key after every file (processors::batch::timeout=2s)
   make-otel-gateway validate --config FILE                     check a configuration and exit
+  make-otel-gateway print-config --config FILE [--mode redacted|unredacted] [--format yaml|json]
+                                                               the resolved configuration; secrets as [REDACTED]
   make-otel-gateway queue stats --config FILE                  show persistent queue sizes
   make-otel-gateway queue dead-letter list|replay|purge --config FILE [--exporter ID]
   make-otel-gateway export --config FILE --from T --to T ... (--out DIR | --exporter ID)
@@ -114,6 +117,27 @@ function validate(configPaths: string[], sets: string[]): number {
   }
 }
 
+function printConfigCommand(configPaths: string[], sets: string[], mode: string, format: string): number {
+  if (mode !== 'redacted' && mode !== 'unredacted') {
+    process.stderr.write(`--mode must be redacted or unredacted, got ${JSON.stringify(mode)}\n`);
+    return 2;
+  }
+  if (format !== 'yaml' && format !== 'json') {
+    process.stderr.write(`--format must be yaml or json, got ${JSON.stringify(format)}\n`);
+    return 2;
+  }
+  try {
+    process.stdout.write(printConfig(configPaths, sets, mode, format));
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(redact(err.message) + '\n');
+      return 1;
+    }
+    return fail(err);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   // These commands have flags of their own.
   if (argv[0] === 'export') return exportCommand(argv.slice(1));
@@ -127,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string', multiple: true, short: 'c' },
         set: { type: 'string', multiple: true },
         exporter: { type: 'string' },
+        mode: { type: 'string' },
+        format: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -151,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
   }
-  if (!['run', 'validate', 'queue'].includes(command)) {
+  if (!['run', 'validate', 'queue', 'print-config'].includes(command)) {
     process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -161,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const sets = values.set ?? [];
   if (command === 'validate') return validate(configs, sets);
+  if (command === 'print-config') return printConfigCommand(configs, sets, values.mode ?? 'redacted', values.format ?? 'yaml');
   if (command === 'queue') return queueCommand(rest, configs, values.exporter);
   return run(configs, sets);
 }
