@@ -12,49 +12,10 @@ import { foldStage, type StageDamage } from './stage-fold.js';
 import { removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
 import { WalSyncer } from './wal-syncer.js';
 import { syncDirectory } from './sync-directory.js';
+import { connectionPragmas, exporterIdsOf, migrate, queueTableOf, QUEUE_DB_FILE, startError } from './schema.js';
 
-/**
- * One SQLite database per `file_storage` directory, shared by every queue and key/value client
- * that lives there (one connection, so one writer and one group commit for all of them).
- *
- * On-disk format (format_version 1), file `<directory>/gateway-queue.db`, WAL mode:
- *   meta(key PRIMARY KEY, value)                      format_version
- *   queues(exporter_id PRIMARY KEY, table_name UNIQUE) which table holds which exporter's queue
- *   q_<sanitised exporter id>(                        one live queue per exporter, a row = a request
- *     id INTEGER PRIMARY KEY AUTOINCREMENT,           monotonic: never reused, so a read cursor works
- *     items, size_bytes, checksum (crc32 of payload), attempts, enqueued_at (epoch ms),
- *     payload BLOB)                                   ExportLogsServiceRequest protobuf bytes, last:
- *                                                     counting a backlog at open then skips the
- *                                                     blobs' overflow pages (250 MB backlog: RSS
- *                                                     +21 MB → +7 MB, open 630 → 230 ms)
- *   dead_letter(id AUTOINCREMENT, exporter_id, items, size_bytes, checksum, attempts,
- *     enqueued_at, failed_at, reason, payload)        permanent failures, listable and replayable
- *   kv(component, key, value)                          StorageClient values (receiver cursors, ...)
- * and, while the gateway runs, the stage log `<directory>/gateway-queue.stage/` (stage-log.ts):
- * where young requests' bytes are written once instead of into the tables. It is folded into the
- * tables at open (after a crash) and emptied into them at close, so at rest the tables hold all.
- *
- * Durability: WAL mode with `synchronous=NORMAL` (SQLite then syncs only at checkpoints), and with
- * fsync on (the default) the gateway fsyncs the WAL file and the stage log segments it wrote after
- * each commit, on a thread of its own (wal-syncer.ts; libuv's thread pool in the `queue` CLI, or
- * if that thread dies), and resolves durable writes only once that fsync returned: the same
- * guarantee as `synchronous=FULL`, without blocking the event loop for the fsync (measured 4-10 ms per commit
- * here, a third of the event loop under load; BENCHMARKS.md). fsync off: a power cut may lose the
- * last commits, a process crash loses nothing. Writes from one event-loop turn share one
- * transaction (group commit), and commits made while an fsync runs share the next one. In the
- * gateway, WAL checkpoints (SQLite copying the WAL into the database file, with its own fsyncs)
- * run on a thread of their own (checkpointer.ts).
- */
+export { QUEUE_DB_FILE } from './schema.js';
 
-export const QUEUE_DB_FILE = 'gateway-queue.db';
-export const FORMAT_VERSION = '1';
-/** Keep the WAL file from staying huge after a burst: truncated to this after a checkpoint. */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/**
- * How long a write waits for another connection (the `queue` CLI, the checkpointer) holding the
- * lock, unless `file_storage.timeout` says otherwise.
- */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** What a write without a payload (an ack, an attempt count) adds to the WAL, about: a page or two. */
 const WRITE_OVERHEAD_BYTES = 8 * 1024;
 /** Written since the WAL last restarted, commits wait for the checkpoint that restarts it (checkpointer.ts). */
@@ -105,6 +66,8 @@ export class QueueDatabase {
   private damageAtOpen: StageDamage[] = [];
   /** Space kept back for acks on a full disk (disk-reserve.ts); the gateway's connection only. */
   reserve?: DiskReserve;
+  /** Lets go of the directory's owner lock (openOwnedDatabase); called once the file is closed. */
+  releaseLock?: () => void;
   private damageTaken = false;
 
   private constructor(
@@ -455,31 +418,13 @@ export class QueueDatabase {
     removeStage(directory);
   }
 
-  /** The live-queue table of an exporter, created on first use. */
+  /** The live-queue table of an exporter, created on first use (schema.ts). */
   queueTable(exporterId: string, create = true): string | undefined {
-    const row = this.db.prepare('SELECT table_name FROM queues WHERE exporter_id = ?').get(exporterId) as { table_name: string } | undefined;
-    if (row) return row.table_name;
-    if (!create) return undefined;
-    const base = `q_${exporterId.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    const taken = new Set((this.db.prepare('SELECT table_name FROM queues').all() as { table_name: string }[]).map((r) => r.table_name));
-    let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
-    this.db.transaction(() => {
-      this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        items INTEGER NOT NULL,
-        size_bytes INTEGER NOT NULL,
-        checksum INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        enqueued_at INTEGER NOT NULL,
-        payload BLOB NOT NULL)`);
-      this.db.prepare('INSERT INTO queues (exporter_id, table_name) VALUES (?, ?)').run(exporterId, name);
-    })();
-    return name;
+    return queueTableOf(this.db, exporterId, create);
   }
 
   exporterIds(): string[] {
-    return (this.db.prepare('SELECT exporter_id FROM queues ORDER BY exporter_id').all() as { exporter_id: string }[]).map((r) => r.exporter_id);
+    return exporterIdsOf(this.db);
   }
 
   /** Give freed pages back to the file system and empty the WAL; called when a queue drains. */
@@ -523,7 +468,12 @@ export class QueueDatabase {
     const error = this.fsync && (this.syncing || this.syncWaiters.length > 0) ? this.syncWalNow() : undefined;
     // An fsync in flight still uses the handle: it closes it when done.
     if (!this.syncing) this.closeWalHandle();
-    this.db.close();
+    try {
+      this.db.close();
+    } finally {
+      this.releaseLock?.();
+      this.releaseLock = undefined;
+    }
     // Empty after the queues spilled what they staged (their close): the stage is then deleted.
     this.stageLog?.close();
     this.stageLog = undefined;
@@ -592,55 +542,14 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
-function startError(path: string, err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  const detail = (err as { message?: string }).message ?? String(err);
-  return new GatewayError(
-    'COMPONENT_START_FAILED',
-    `cannot open queue database ${path}: ${detail}. If the file is damaged, stop the gateway and move it aside; the gateway then starts with an empty queue.`,
-    { cause: err },
-  );
-}
-
-function migrate(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS queues (exporter_id TEXT PRIMARY KEY, table_name TEXT NOT NULL UNIQUE);
-    CREATE TABLE IF NOT EXISTS dead_letter (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      exporter_id TEXT NOT NULL,
-      items INTEGER NOT NULL,
-      size_bytes INTEGER NOT NULL,
-      checksum INTEGER NOT NULL,
-      attempts INTEGER NOT NULL,
-      enqueued_at INTEGER NOT NULL,
-      failed_at INTEGER NOT NULL,
-      reason TEXT NOT NULL,
-      payload BLOB NOT NULL);
-    CREATE INDEX IF NOT EXISTS dead_letter_by_exporter ON dead_letter (exporter_id, id);
-    CREATE TABLE IF NOT EXISTS kv (component TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (component, key)) WITHOUT ROWID;
-  `);
-  const version = db.prepare("SELECT value FROM meta WHERE key = 'format_version'").get() as { value: string } | undefined;
-  if (!version) db.prepare("INSERT INTO meta (key, value) VALUES ('format_version', ?)").run(FORMAT_VERSION);
-  else if (version.value !== FORMAT_VERSION) throw new Error(`unsupported queue format_version ${version.value} (this gateway reads ${FORMAT_VERSION})`);
-}
-
-/** Pragmas of every connection to the database: this thread's and the checkpointer's. */
-function connectionPragmas(busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): string[] {
-  return ['synchronous = NORMAL', `journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`, `busy_timeout = ${Math.round(busyTimeoutMs)}`];
-}
-
-/** One shared connection per directory for the whole process, counted by users. */
-const shared = new Map<string, { database: QueueDatabase; users: number; unlock: () => void }>();
-
-/** The gateway's way in: shared per directory, and owned by this process alone (owner-lock.ts). */
-export function acquireDatabase(directory: string, fsync: boolean, onError: (message: string) => void = () => {}, busyTimeoutMs?: number): QueueDatabase {
+/**
+ * The gateway's way in, for the `file_storage` extension that owns the directory: one connection,
+ * owned by this process alone (owner-lock.ts), released by `close`. A second open of the same
+ * directory, even in this process, is refused by the lock.
+ */
+export function openOwnedDatabase(directory: string, options: { fsync: boolean; busyTimeoutMs?: number; onWarn?: (message: string) => void }): QueueDatabase {
   const key = resolve(directory);
-  const entry = shared.get(key);
-  if (entry) {
-    entry.users++;
-    return entry.database;
-  }
+  const onError = options.onWarn ?? (() => {});
   let unlock: () => void;
   const reserve = new DiskReserve(key);
   try {
@@ -651,38 +560,23 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     throw new GatewayError('COMPONENT_START_FAILED', `cannot use queue directory ${key}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const options = { fsync, busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError };
+    const openOptions = { fsync: options.fsync, busyTimeoutMs: options.busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError };
     let database: QueueDatabase;
     try {
-      database = QueueDatabase.open(key, options);
+      database = QueueDatabase.open(key, openOptions);
     } catch (err) {
       // A restart on a full disk: folding the stage log into SQLite needs room; the spare has it.
       if (!isDiskFull((err as Error).cause ?? err) || !reserve.release()) throw err;
       onError(`queue directory ${key} is full; freed the spare ${reserve.path} to open the queue`);
-      database = QueueDatabase.open(key, options);
+      database = QueueDatabase.open(key, openOptions);
     }
     database.reserve = reserve;
+    database.releaseLock = unlock;
     reserve.ensure();
     database.checkpointOffThread(onError);
-    shared.set(key, { database, users: 1, unlock });
     return database;
   } catch (err) {
     unlock();
     throw err;
-  }
-}
-
-export async function releaseDatabase(database: QueueDatabase): Promise<void> {
-  for (const [key, entry] of shared) {
-    if (entry.database !== database) continue;
-    if (--entry.users === 0) {
-      shared.delete(key);
-      try {
-        await database.close();
-      } finally {
-        entry.unlock();
-      }
-    }
-    return;
   }
 }

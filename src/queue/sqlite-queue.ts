@@ -3,11 +3,24 @@ import { crc32 } from 'node:zlib';
 import { DEFAULT_RETRY_AFTER_MS, GatewayError, RetryableError } from '../errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { CapacityGate, closedError } from './capacity.js';
-import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
+import { openOwnedDatabase, type QueueDatabase } from './database.js';
+import { DeadLetterStore } from './dead-letter-store.js';
 import { isDiskFull } from './disk-reserve.js';
 import type { StageSlot } from './stage-log.js';
 import { StagedRequests, type Staged } from './staged-requests.js';
-import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import {
+  emptyRequest,
+  sizeOf,
+  type DeadLetterCount,
+  type DeadLetterEntry,
+  type DeadLetterSelection,
+  type EnqueueOutcome,
+  type EnqueueRequest,
+  type HandedOut,
+  type Queue,
+  type QueueLimits,
+  type QueuedRequest,
+} from './queue.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -44,12 +57,8 @@ const RECLAIM_MIN_FREE_PAGES = 256;
 /** …or a WAL larger than this. */
 const RECLAIM_MIN_WAL_BYTES = 4 * 1024 * 1024;
 
-export interface SqliteQueueOptions extends QueueLimits {
-  directory: string;
-  fsync: boolean;
-  /** SQLite busy timeout (`file_storage.timeout`); the first user of a directory sets it. */
-  lockTimeoutMs?: number;
-  exporterId: string;
+/** What the owner of a persistent queue (an exporter) says about it; the storage decides the rest. */
+export interface PersistentQueueOptions extends QueueLimits {
   logger?: Logger;
   /** Called once per stored record that failed its checksum or could not be read. */
   onCorrupt?: () => void;
@@ -57,6 +66,15 @@ export interface SqliteQueueOptions extends QueueLimits {
   deadLetterMaxBytes?: number;
   /** Dead letters removed to make room: requests and their log records. */
   onDeadLetterEvicted?: (requests: number, records: number) => void;
+}
+
+/** A queue that opens (and owns) its directory's database itself: tools and tests. */
+export interface SqliteQueueOptions extends PersistentQueueOptions {
+  directory: string;
+  fsync: boolean;
+  /** SQLite busy timeout (`file_storage.timeout`). */
+  lockTimeoutMs?: number;
+  exporterId: string;
 }
 
 interface Row {
@@ -88,7 +106,7 @@ export class SqliteQueue implements Queue {
   private maxId: number;
   /** Rows up to this id were stored before we opened: delivering them may duplicate. */
   private readonly redeliveryUpTo: number;
-  private deadLetters: number;
+  private readonly deadLetters: DeadLetterStore;
   /** Requests whose bytes are in the stage log (staged-requests.ts). */
   private readonly staged = new StagedRequests();
   /** Staged requests moved to the table while a worker held them: their row, by staged id. */
@@ -106,7 +124,10 @@ export class SqliteQueue implements Queue {
 
   private constructor(
     private readonly database: QueueDatabase,
-    private readonly options: SqliteQueueOptions,
+    private readonly options: PersistentQueueOptions & { exporterId: string },
+    /** Close the database with the queue (a queue opened with `open`, not through file_storage). */
+    private readonly ownsDatabase: boolean,
+    private readonly onClosed?: () => void,
   ) {
     this.logger = options.logger ?? silentLogger;
     this.gate = new CapacityGate(options);
@@ -121,24 +142,15 @@ export class SqliteQueue implements Queue {
       remove: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
       attempt: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE id = ?`),
       markTaken: db.prepare(`UPDATE ${t} SET attempts = 1 WHERE id = ? AND attempts = 0`),
-      toDeadLetter: db.prepare(
-        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason)
-         SELECT ?, payload, items, size_bytes, checksum, attempts, enqueued_at, ?, ? FROM ${t} WHERE id = ?`,
-      ),
-      insertDeadLetter: db.prepare(
-        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      oldest: db.prepare(`SELECT enqueued_at FROM ${t} ORDER BY id LIMIT 1`).pluck(),
+      maxId: db.prepare(`SELECT coalesce(max(id), 0) FROM ${t}`).pluck(),
       totals: db.prepare(`SELECT count(*) AS n, coalesce(sum(items), 0) AS items, coalesce(sum(size_bytes), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM ${t}`),
-      deadLetterCount: db.prepare('SELECT count(*) FROM dead_letter WHERE exporter_id = ?').pluck(),
-      deadLetterBytes: db.prepare('SELECT coalesce(sum(size_bytes), 0) FROM dead_letter WHERE exporter_id = ?').pluck(),
-      oldestDeadLetters: db.prepare('SELECT id, items, size_bytes FROM dead_letter WHERE exporter_id = ? ORDER BY id'),
-      evictDeadLetters: db.prepare('DELETE FROM dead_letter WHERE exporter_id = ? AND id <= ?'),
     };
     const totals = this.sql.totals.get() as { n: number; items: number; bytes: number; maxId: number };
     this.maxId = totals.maxId;
     this.redeliveryUpTo = totals.maxId;
     this.gate.preload(options.sizer === 'requests' ? totals.n : options.sizer === 'items' ? totals.items : totals.bytes);
-    this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
+    this.deadLetters = new DeadLetterStore(db, options.exporterId, { maxBytes: options.deadLetterMaxBytes, onEvicted: options.onDeadLetterEvicted, logger: this.logger });
     this.spillTimer = setInterval(() => {
       this.spillSoon('age');
       this.retryDeletes();
@@ -162,14 +174,30 @@ export class SqliteQueue implements Queue {
     }
   }
 
-  /** Open the exporter's queue in `directory` (shared connection); throws a clear start error. */
+  /**
+   * `ownerId`'s queue in a database the caller owns (the file_storage extension: one connection
+   * for every queue and client in its directory); throws a clear start error.
+   */
+  static create(database: QueueDatabase, ownerId: string, options: PersistentQueueOptions, onClosed?: () => void): SqliteQueue {
+    return SqliteQueue.construct(database, { ...options, exporterId: ownerId }, false, onClosed);
+  }
+
+  /** A queue that opens its directory's database alone and closes it with itself (tools, tests). */
   static open(options: SqliteQueueOptions): SqliteQueue {
     const logger = options.logger ?? silentLogger;
-    const database = acquireDatabase(options.directory, options.fsync, (message) => logger.warn(message, { exporter: options.exporterId }), options.lockTimeoutMs);
+    const database = openOwnedDatabase(options.directory, { fsync: options.fsync, busyTimeoutMs: options.lockTimeoutMs, onWarn: (message) => logger.warn(message, { exporter: options.exporterId }) });
     try {
-      return new SqliteQueue(database, options);
+      return SqliteQueue.construct(database, options, true);
     } catch (err) {
-      void releaseDatabase(database);
+      void database.close();
+      throw err;
+    }
+  }
+
+  private static construct(database: QueueDatabase, options: PersistentQueueOptions & { exporterId: string }, ownsDatabase: boolean, onClosed?: () => void): SqliteQueue {
+    try {
+      return new SqliteQueue(database, options, ownsDatabase, onClosed);
+    } catch (err) {
       if (err instanceof GatewayError) throw err;
       // Name the file: "database disk image is malformed" alone does not say which one.
       throw new GatewayError('COMPONENT_START_FAILED', `cannot open the queue of exporter ${options.exporterId} in ${database.path}: ${(err as Error).message}`, { cause: err });
@@ -512,24 +540,17 @@ export class SqliteQueue implements Queue {
       s.settledWhileSpilling = { deadLetterReason: reason };
       return;
     }
-    const evicted = await this.database.write(() => {
-      this.sql.insertDeadLetter.run(this.options.exporterId, s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt, Date.now(), reason);
-      return this.evictDeadLetters();
-    });
+    const evicted = await this.database.write(() => this.deadLetters.addSync({ payload: s.payload, items: s.items, checksum: s.checksum, attempts: s.attempts, enqueuedAt: s.enqueuedAt, reason }));
     this.staged.delete(id);
     this.database.unstage(s.at);
-    this.deadLettered(evicted);
+    this.deadLetters.added(evicted);
   }
 
   async deadLetterNew(bytes: Uint8Array, items: number, reason: string): Promise<void> {
     if (this.closed) throw closedError();
     const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const now = Date.now();
-    const evicted = await this.database.write(() => {
-      this.sql.insertDeadLetter.run(this.options.exporterId, payload, items, payload.byteLength, crc32(payload), 0, now, now, reason);
-      return this.evictDeadLetters();
-    });
-    this.deadLettered(evicted);
+    const evicted = await this.database.write(() => this.deadLetters.addSync({ payload, items, checksum: crc32(payload), attempts: 0, enqueuedAt: Date.now(), reason }));
+    this.deadLetters.added(evicted);
   }
 
   size(): number {
@@ -537,7 +558,48 @@ export class SqliteQueue implements Queue {
   }
 
   deadLetterSize(): number {
-    return this.deadLetters;
+    return this.deadLetters.size;
+  }
+
+  async listDeadLetters(opts: { limit: number; after?: number }): Promise<DeadLetterEntry[]> {
+    return this.deadLetters.list(opts);
+  }
+
+  /**
+   * The selected dead letters become rows at the end of the table, attempts reset; the cursor reads
+   * them like any new row, so a running exporter's workers (woken here) send them at once.
+   */
+  async replayDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount> {
+    if (this.closed) throw closedError();
+    const moved = await this.database.write(() => this.deadLetters.replayIntoSync(this.table, sel));
+    this.deadLetters.removed(moved);
+    if (moved.requests === 0) return { requests: 0, records: 0 };
+    this.maxId = Math.max(this.maxId, this.sql.maxId.get() as number);
+    // Counted even past capacity: they were stored already, only in another table.
+    this.gate.preload(this.options.sizer === 'requests' ? moved.requests : this.options.sizer === 'items' ? moved.records : moved.bytes);
+    this.takers.resolveAll();
+    return { requests: moved.requests, records: moved.records };
+  }
+
+  async deleteDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount> {
+    if (this.closed) throw closedError();
+    const removed = await this.database.write(() => this.deadLetters.deleteSync(sel), { durable: false });
+    this.deadLetters.removed(removed);
+    if (removed.requests > 0) await this.maybeReclaim();
+    return removed;
+  }
+
+  /** The first row by id (ids follow arrival; a replayed one keeps its first enqueue time), or the oldest staged. */
+  oldestEnqueuedAtMs(): number | undefined {
+    let oldest: number | undefined;
+    try {
+      oldest = this.sql.oldest.get() as number | undefined;
+    } catch {
+      // An unreadable page: the staged requests still say something.
+    }
+    const staged = this.staged.oldestEnqueuedAt();
+    if (staged !== undefined && (oldest === undefined || staged < oldest)) oldest = staged;
+    return oldest;
   }
 
   async close(): Promise<void> {
@@ -560,7 +622,8 @@ export class SqliteQueue implements Queue {
         this.logger.warn('delivered requests whose delete failed stay stored; the next start sends them again', { exporter: this.options.exporterId, requests: ids.length, error: err.message }),
       );
     }
-    await releaseDatabase(this.database);
+    this.onClosed?.();
+    if (this.ownsDatabase) await this.database.close();
   }
 
   /**
@@ -631,47 +694,11 @@ export class SqliteQueue implements Queue {
 
   private async moveToDeadLetter(id: number, reason: string): Promise<void> {
     const evicted = await this.database.write(() => {
-      this.sql.toDeadLetter.run(this.options.exporterId, Date.now(), reason, id);
+      const result = this.deadLetters.addFromTableSync(this.table, id, reason);
       this.sql.remove.run(id);
-      return this.evictDeadLetters();
+      return result;
     });
-    this.deadLettered(evicted);
-  }
-
-  /**
-   * Inside the write that added a dead letter: past `deadLetterMaxBytes`, delete this exporter's
-   * oldest dead letters until the rest fits (the newest, just added, always stays).
-   */
-  private evictDeadLetters(): { requests: number; records: number } {
-    const max = this.options.deadLetterMaxBytes ?? 0;
-    const none = { requests: 0, records: 0 };
-    if (max <= 0) return none;
-    let excess = (this.sql.deadLetterBytes.get(this.options.exporterId) as number) - max;
-    if (excess <= 0) return none;
-    const evicted = { requests: 0, records: 0 };
-    let upTo = 0;
-    const rows = this.sql.oldestDeadLetters.all(this.options.exporterId) as { id: number; items: number; size_bytes: number }[];
-    // The newest (last) row is the one just added: it stays even when it alone is over the bound.
-    for (let i = 0; i < rows.length - 1 && excess > 0; i++) {
-      const row = rows[i]!;
-      upTo = row.id;
-      excess -= row.size_bytes;
-      evicted.requests++;
-      evicted.records += row.items;
-    }
-    if (evicted.requests > 0) this.sql.evictDeadLetters.run(this.options.exporterId, upTo);
-    return evicted;
-  }
-
-  private deadLettered(evicted: { requests: number; records: number }): void {
-    this.deadLetters += 1 - evicted.requests;
-    if (evicted.requests === 0) return;
-    this.options.onDeadLetterEvicted?.(evicted.requests, evicted.records);
-    this.logger.warn('dead-letter store full: removed its oldest entries to make room (sending_queue.dead_letter_max_bytes)', {
-      exporter: this.options.exporterId,
-      requests: evicted.requests,
-      records: evicted.records,
-    });
+    this.deadLetters.added(evicted);
   }
 
   /** After removing a row whose sizes cannot be trusted, recount from the table. */
