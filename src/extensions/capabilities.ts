@@ -12,7 +12,7 @@ import type { ExtensionCapability } from '../pipeline/factory.js';
 export function extensionAs<T>(host: Host, id: string, capability: ExtensionCapability, where: string): T {
   const extension = host.getExtension(id);
   if (!extension) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${id}" is not configured (add it under extensions and service.extensions)`);
-  if (!provides(extension, capability)) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${id}" does not provide ${capability}`);
+  if (!provides(extension, capability)) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${id}" is not a ${capability} extension (it does not provide "${capability}")`);
   return extension as T;
 }
 

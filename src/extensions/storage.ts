@@ -51,6 +51,11 @@ export interface StorageExtension {
    * queue leaves the database open (the extension closes it at shutdown). One queue per owner.
    */
   openQueue(ownerId: string, options: QueueOptions): Queue;
+  /**
+   * The queue `ownerId` has open now, if any: the admin API's way to a running exporter's dead
+   * letters (listing, replaying and deleting them while its workers run).
+   */
+  openedQueue(ownerId: string): Queue | undefined;
   /** A key/value client private to `ownerId` (cursors, checkpoints), e.g. `openKv('receiver/make/prod')`. */
   openKv(ownerId: string): StorageClient;
   /** `openKv` under the Collector's naming: `getClient('receiver', 'make/prod')`. */

@@ -70,6 +70,10 @@ export class FileStorageExtension implements StorageExtension {
     return queue;
   }
 
+  openedQueue(ownerId: string): Queue | undefined {
+    return this.queues.get(ownerId);
+  }
+
   openKv(ownerId: string): StorageClient {
     return new KvStore(this.started(), ownerId);
   }

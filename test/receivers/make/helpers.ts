@@ -73,6 +73,7 @@ export function storageHost(client: StorageClient = new MemoryStorageClient(), i
     lockTimeoutMs: 1000,
     getClient: () => client,
     openKv: () => client,
+    openedQueue: () => undefined,
     openQueue: () => {
       throw new Error('no queues in this fake storage');
     },
