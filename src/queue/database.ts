@@ -1,17 +1,14 @@
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
-import type { StageRecord } from './stage-format.js';
 import { DiskReserve, isDiskFull } from './disk-reserve.js';
 import { isCorruption, moveAside, salvageInto, type SalvageResult } from './salvage.js';
-import { foldStage, type StageDamage } from './stage-fold.js';
-import { removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
-import { WalSyncer } from './wal-syncer.js';
-import { syncDirectory } from './sync-directory.js';
+import type { StageDamage } from './stage-fold.js';
+import { StageCoordinator } from './stage-coordinator.js';
+import { WalDurability } from './wal-durability.js';
 import { connectionPragmas, exporterIdsOf, migrate, queueTableOf, QUEUE_DB_FILE, startError } from './schema.js';
 
 export { QUEUE_DB_FILE } from './schema.js';
@@ -23,8 +20,6 @@ const MAX_WAL_BYTES = 32 * 1024 * 1024;
 /** A drained queue's TRUNCATE checkpoint, when the checkpointer thread is busy: tries, and the wait between. */
 const RECLAIM_ATTEMPTS = 20;
 const RECLAIM_RETRY_MS = 25;
-/** How long the stage log must stay idle before it is cut back to its idle segments (stage-log.ts). */
-const STAGE_TRIM_DELAY_MS = 1_000;
 
 interface PendingWrite {
   run: () => unknown;
@@ -36,45 +31,41 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
-interface PendingStage {
-  record: StageRecord;
-  resolve: (at: StageSlot) => void;
-  reject: (err: unknown) => void;
-}
-
+/**
+ * The one connection to a `file_storage` directory's database (format: schema.ts), owned by the
+ * extension and shared by every queue and key/value client there. This file keeps the group
+ * commit (writes from one event-loop turn share one transaction) and the connection's life: open
+ * (salvaging a damaged file), the checkpointer thread, space reclaim, close. The fsync paths are
+ * in wal-durability.ts, the stage log's side in stage-coordinator.ts.
+ *
+ * Durability: WAL mode with `synchronous=NORMAL` (SQLite then syncs only at checkpoints); with
+ * fsync on (the default) durable writes resolve only once the WAL is fsync'd (wal-durability.ts):
+ * the guarantee of `synchronous=FULL` without blocking the event loop. fsync off: a power cut may
+ * lose the last commits, a process crash loses nothing. In the gateway, WAL checkpoints run on a
+ * thread of their own (checkpointer.ts).
+ */
 export class QueueDatabase {
   private writes: PendingWrite[] = [];
-  private syncWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private syncing = false;
-  private walEntrySynced = false;
-  private walHandle?: FileHandle;
   private flushScheduled = false;
   private closed = false;
   private checkpointer?: Checkpointer;
-  private syncer?: WalSyncer;
   private readonly resumeWaiters: (() => void)[] = [];
-  private stageLog?: StageLog;
-  private stageTrimTimer?: NodeJS.Timeout;
-  private onStageError?: (message: string) => void;
-  /** Thread-pool fsync path: a durable SQLite write is waiting for the WAL's fsync. */
-  private walDirty = false;
-  /** Thread-pool fsync path: stage segment files whose directory entry is synced. */
-  private readonly segmentEntriesSynced = new Set<string>();
-  private stageWrites: PendingStage[] = [];
-  /** Per exporter: records of a crashed run's stage that failed their checksum at open. */
-  private readonly corruptAtOpen = new Map<string, number>();
-  private damageAtOpen: StageDamage[] = [];
+  private readonly durability: WalDurability;
+  /** The stage log's side: appends, marks, trim, the fold at open and its damage. */
+  readonly staging: StageCoordinator;
   /** Space kept back for acks on a full disk (disk-reserve.ts); the gateway's connection only. */
   reserve?: DiskReserve;
   /** Lets go of the directory's owner lock (openOwnedDatabase); called once the file is closed. */
   releaseLock?: () => void;
-  private damageTaken = false;
 
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
     private readonly fsync: boolean,
-  ) {}
+  ) {
+    this.durability = new WalDurability(path, () => this.staging.log);
+    this.staging = new StageCoordinator(path, fsync, this.durability, () => this.scheduleFlush());
+  }
 
   /**
    * Open (creating when allowed) and migrate; any failure becomes one clear start error naming the
@@ -144,7 +135,7 @@ export class QueueDatabase {
     this.db
       .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, 0, 0, 0, 0, ?, ?, ?)')
       .run(exporterId, Buffer.alloc(0), now, now, reason);
-    this.damageAtOpen.push({ exporterId, file: result.movedTo, requests: result.unreadable.length, reason });
+    this.staging.addDamage({ exporterId, file: result.movedTo, requests: result.unreadable.length, reason });
   }
 
   /**
@@ -159,88 +150,14 @@ export class QueueDatabase {
     });
   }
 
-  /** Whether `stage` takes this request (the gateway's stage log is on and it is small enough). */
-  canStage(exporterId: string, payloadBytes: number): boolean {
-    return this.stageLog !== undefined && !this.closed && this.stageLog.hasRoom && StageLog.fits(exporterId, payloadBytes);
-  }
-
-  /** True when the stage holds more than it should: queues then spill staged requests to SQLite. */
-  get stageFull(): boolean {
-    return (this.stageLog?.liveBytes ?? 0) > STAGE_SPILL_BYTES;
-  }
-
-  /**
-   * Write a request to the stage log in the next group commit; resolves once it is durable (fsync
-   * on) with where it lives, for `unstage`.
-   */
-  stage(record: StageRecord): Promise<StageSlot> {
-    if (this.closed || !this.stageLog) return Promise.reject(new GatewayError('QUEUE_CLOSED', `queue database ${this.path} is closed`));
-    return new Promise<StageSlot>((resolve, reject) => {
-      this.stageWrites.push({ record, resolve, reject });
-      this.scheduleFlush();
-    });
-  }
-
-  /** A staged request was handed to a worker (stage-log.ts, markTaken). */
-  markTaken(at: StageSlot): void {
-    this.stageLog?.markTaken(at);
-  }
-
-  /** A staged request is being copied into row `rowId` (stage-log.ts, markSpilled). */
-  markSpilled(at: StageSlot, rowId: number): void {
-    this.stageLog?.markSpilled(at, rowId);
-  }
-
-  /** A staged request was delivered, or is in SQLite durably now: its stage space may be reused. */
-  unstage(at: StageSlot): void {
-    this.stageLog?.release(at);
-  }
-
   /** Every damage found at open and not taken by a queue yet (the `queue` command prints them). */
   get damageFound(): readonly StageDamage[] {
-    return this.damageAtOpen;
+    return this.staging.damageFound;
   }
 
-  /**
-   * Damage the fold found in a crashed run's stage (stage-fold.ts) charged to this exporter, once;
-   * the first queue to open also takes what is charged to exporters that have no queue now.
-   */
+  /** Damage found at open charged to this exporter, once (stage-coordinator.ts). */
   takeDamageAtOpen(exporterId: string): StageDamage[] {
-    const known = new Set(this.exporterIds().filter((id) => id !== exporterId));
-    const mine = this.damageAtOpen.filter((d) => d.exporterId === exporterId || (!this.damageTaken && !known.has(d.exporterId)));
-    this.damageTaken = true;
-    this.damageAtOpen = this.damageAtOpen.filter((d) => !mine.includes(d));
-    return mine;
-  }
-
-  /** Records of a crashed run's stage that failed their checksum at open, for this exporter (once). */
-  takeCorruptAtOpen(exporterId: string): number {
-    const n = this.corruptAtOpen.get(exporterId) ?? 0;
-    this.corruptAtOpen.delete(exporterId);
-    return n;
-  }
-
-  /** The stage drained: give its files back once it stayed idle for STAGE_TRIM_DELAY_MS. */
-  private scheduleStageTrim(delayMs = STAGE_TRIM_DELAY_MS): void {
-    if (this.stageTrimTimer) return;
-    this.stageTrimTimer = setTimeout(() => {
-      this.stageTrimTimer = undefined;
-      if (this.closed || !this.stageLog) return;
-      let slots: ReturnType<StageLog['trim']>;
-      try {
-        slots = this.stageLog.trim(STAGE_TRIM_DELAY_MS);
-      } catch (err) {
-        // The files stay (and are reused); only their space is not given back yet.
-        this.onStageError?.(`could not delete the stage log's files: ${(err as Error).message}`);
-        return;
-      }
-      if (slots === 'wait') return this.scheduleStageTrim(STAGE_TRIM_DELAY_MS / 4);
-      if (slots === 'busy' || slots.length === 0) return;
-      for (const slot of slots) this.syncer?.reopened(slot);
-      // A round of the fsync thread lets go of the deleted files, so their space is free at once.
-      this.syncer?.sync([]).catch(() => {});
-    }, delayMs);
-    this.stageTrimTimer.unref();
+    return this.staging.takeDamageAtOpen(exporterId, new Set(this.exporterIds().filter((id) => id !== exporterId)));
   }
 
   private scheduleFlush(): void {
@@ -249,38 +166,10 @@ export class QueueDatabase {
     setImmediate(() => this.flush());
   }
 
-  /** Append what waits for the stage log; each resolves once durable. */
-  private flushStage(): void {
-    const batch = this.stageWrites;
-    if (batch.length === 0) return;
-    this.stageWrites = [];
-    let placed: StageSlot[];
-    let slots: number[];
-    try {
-      ({ placed, slots } = this.stageLog!.append(batch.map((w) => w.record)));
-    } catch (err) {
-      for (const w of batch) w.reject(err);
-      return;
-    }
-    const settle = (error?: unknown) => {
-      // Refused: the client sends it again, so its stage space is free (a copy that reaches the disk
-      // anyway is at worst delivered twice).
-      if (error !== undefined) for (const at of placed) this.stageLog?.release(at);
-      batch.forEach((w, i) => (error === undefined ? w.resolve(placed[i]!) : w.reject(error)));
-    };
-    if (!this.fsync) return settle();
-    if (this.syncer?.alive) {
-      this.syncer.sync(slots).then(() => settle(), settle);
-      return;
-    }
-    this.syncWaiters.push({ resolve: () => settle(), reject: settle });
-    if (!this.syncing) void this.syncWal();
-  }
-
   /** Commit everything waiting now. */
   flush(): void {
     this.flushScheduled = false;
-    this.flushStage();
+    this.staging.flush();
     // Held while the checkpointer lets the WAL restart (checkpointer.ts); it calls back.
     if (this.checkpointer?.holding) return;
     const batch = this.writes;
@@ -296,42 +185,18 @@ export class QueueDatabase {
       return;
     }
     if (this.checkpointer) this.checkpointer.wrote(batch.reduce((n, w) => n + w.bytes, 0));
-    const synced = this.fsync && this.syncer?.alive && batch.some((w) => w.durable) ? this.syncer.sync() : undefined;
+    const synced = this.fsync && batch.some((w) => w.durable) ? this.durability.syncedByThread() : undefined;
     batch.forEach((w, i) => this.committed(w, results[i], synced));
   }
 
   /**
    * Move WAL checkpoints (checkpointer.ts) and, with fsync on, the WAL fsyncs (wal-syncer.ts) to
-   * threads of their own. The gateway does this at open; the `queue` CLI, a short-lived process,
-   * keeps SQLite's inline auto-checkpoint and fsyncs on libuv's thread pool.
+   * threads of their own, and open the stage log. The gateway does this at open; the `queue`
+   * command, a short-lived process, keeps SQLite's inline auto-checkpoint and the thread pool.
    */
   checkpointOffThread(onError: (message: string) => void): void {
-    this.onStageError = onError;
-    if (this.fsync && !this.syncer) {
-      const toThreadPool = (message: string, waiters: { resolve: () => void; reject: (err: unknown) => void }[]) => {
-        this.syncer = undefined;
-        onError(`${message}; WAL fsyncs are back on the thread pool`);
-        // What the thread had not confirmed may be in any of the files.
-        this.walDirty = true;
-        this.stageLog?.markAllDirty();
-        this.syncWaiters.push(...waiters);
-        if (!this.syncing && this.syncWaiters.length > 0) void this.syncWal();
-      };
-      try {
-        this.syncer = new WalSyncer(`${this.path}-wal`, dirname(this.path), toThreadPool);
-      } catch (err) {
-        // No thread to be had (resource limits): durability is the same on the thread pool.
-        toThreadPool(`cannot start the WAL fsync thread: ${(err as Error).message}`, []);
-      }
-    }
-    this.stageLog ??= new StageLog(
-      dirname(this.path),
-      (slot) => {
-        this.syncer?.reopened(slot);
-        this.segmentEntriesSynced.delete(StageLog.path(dirname(this.path), slot));
-      },
-      () => this.scheduleStageTrim(),
-    );
+    if (this.fsync) this.durability.startThread(onError);
+    this.staging.start(onError);
     this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: connectionPragmas(this.db.pragma('busy_timeout', { simple: true }) as number), maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
   }
 
@@ -345,77 +210,12 @@ export class QueueDatabase {
       synced.then(() => w.resolve(result), w.reject);
       return;
     }
-    this.walDirty = true;
-    this.syncWaiters.push({ resolve: () => w.resolve(result), reject: w.reject });
-    if (!this.syncing) void this.syncWal();
+    this.durability.afterWalSync({ resolve: () => w.resolve(result), reject: w.reject });
   }
 
-  /** fsync the WAL for everything committed so far; commits made meanwhile wait for the next one. */
-  private async syncWal(): Promise<void> {
-    this.syncing = true;
-    const waiters = this.syncWaiters;
-    this.syncWaiters = [];
-    let error: unknown;
-    try {
-      const segments = this.stageLog?.takeDirty() ?? [];
-      const wal = this.walDirty;
-      this.walDirty = false;
-      await Promise.all([wal ? this.syncWalFile() : undefined, ...segments.map((path) => this.syncSegment(path))]);
-    } catch (err) {
-      // Closing checkpoints and syncs everything itself (then the WAL may be gone): not a failure.
-      if (!this.closed) error = err;
-    }
-    this.syncing = false;
-    if (this.closed) this.closeWalHandle();
-    for (const w of waiters) {
-      if (error) w.reject(error);
-      else w.resolve();
-    }
-    if (this.syncWaiters.length > 0) void this.syncWal();
-  }
-
-  private async syncWalFile(): Promise<void> {
-    // Kept open: an open/close per fsync costs two more thread-pool round trips per commit.
-    this.walHandle ??= await open(`${this.path}-wal`, 'r');
-    await this.walHandle.sync();
-      if (!this.walEntrySynced) {
-        // Once: the WAL file's directory entry, so the synced file itself survives a power cut.
-        const dir = await open(dirname(this.path), 'r');
-        try {
-          await dir.sync();
-        } finally {
-          await dir.close();
-        }
-        this.walEntrySynced = true;
-      }
-  }
-
-  /** A stage segment, the thread-pool way (the fsync thread is gone); its directory entry once. */
-  private async syncSegment(path: string): Promise<void> {
-    await syncFile(path);
-    if (this.segmentEntriesSynced.has(path)) return;
-    await syncFile(dirname(path));
-    this.segmentEntriesSynced.add(path);
-  }
-
-  /**
-   * At open, before any queue reads its table: what a crashed run left in the stage log goes into
-   * the queue tables (a record that fails its checksum into the dead-letter store), made durable,
-   * then the stage is removed. Only the directory's owner may do this (the gateway, or the `queue`
-   * command while no gateway runs).
-   */
+  /** At open: fold a crashed run's stage log into the tables (stage-coordinator.ts). */
   private foldStage(): void {
-    const directory = dirname(this.path);
-    const { folded, corrupt, damage } = foldStage(this.db, directory, (exporterId) => this.queueTable(exporterId)!);
-    for (const [exporterId, n] of corrupt) this.corruptAtOpen.set(exporterId, (this.corruptAtOpen.get(exporterId) ?? 0) + n);
-    this.damageAtOpen.push(...damage);
-    if (folded > 0) {
-      // On disk before the stage goes: synchronous=NORMAL does not sync the WAL at commit.
-      const error = this.syncWalNow();
-      if (error) throw error;
-      syncDirectory(directory);
-    }
-    removeStage(directory);
+    this.staging.fold(this.db, (exporterId) => this.queueTable(exporterId)!);
   }
 
   /** The live-queue table of an exporter, created on first use (schema.ts). */
@@ -455,19 +255,13 @@ export class QueueDatabase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.stageTrimTimer);
-    // A spare segment being created: let it finish (or fail) before the stage is closed.
-    await this.stageLog?.settled();
+    this.durability.closing();
+    await this.staging.closing();
     // Its connection closes first, so this one is the last: closing checkpoints the WAL.
     await this.checkpointer?.close();
     this.checkpointer = undefined;
     this.flush();
-    // What the fsync thread had not confirmed yet is synced below, with everything else.
-    if (this.syncer) this.syncWaiters.push(...(await this.syncer.stop()));
-    this.syncer = undefined;
-    const error = this.fsync && (this.syncing || this.syncWaiters.length > 0) ? this.syncWalNow() : undefined;
-    // An fsync in flight still uses the handle: it closes it when done.
-    if (!this.syncing) this.closeWalHandle();
+    const settle = await this.durability.stop(this.fsync);
     try {
       this.db.close();
     } finally {
@@ -475,41 +269,8 @@ export class QueueDatabase {
       this.releaseLock = undefined;
     }
     // Empty after the queues spilled what they staged (their close): the stage is then deleted.
-    this.stageLog?.close();
-    this.stageLog = undefined;
-    const waiters = this.syncWaiters;
-    this.syncWaiters = [];
-    for (const w of waiters) {
-      if (error) w.reject(error);
-      else w.resolve();
-    }
-  }
-
-  private closeWalHandle(): void {
-    const handle = this.walHandle;
-    this.walHandle = undefined;
-    handle?.close().catch(() => {});
-  }
-
-  /** At close only: a synchronous fsync, so nothing resolved as durable is left unsynced. */
-  private syncWalNow(): Error | undefined {
-    try {
-      this.stageLog?.syncAllNow();
-    } catch (err) {
-      return err as Error;
-    }
-    try {
-      const fd = openSync(`${this.path}-wal`, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (err) {
-      // No WAL file: nothing was written since the last checkpoint.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err as Error;
-    }
-    return undefined;
+    this.staging.close();
+    settle();
   }
 
   private commitAlone(w: PendingWrite): void {
@@ -522,23 +283,6 @@ export class QueueDatabase {
     } catch (err) {
       w.reject(err);
     }
-  }
-}
-
-/** The thread-pool way (the fsync thread is gone): rare enough that an open per fsync is fine. */
-async function syncFile(path: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    // Deleted meanwhile (the stage was trimmed): nothing in it was waiting for this fsync.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

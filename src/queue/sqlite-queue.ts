@@ -167,7 +167,7 @@ export class SqliteQueue implements Queue {
         requests: damage.requests,
       });
     }
-    const corrupt = database.takeCorruptAtOpen(options.exporterId);
+    const corrupt = database.staging.takeCorruptAtOpen(options.exporterId);
     if (corrupt > 0) {
       for (let i = 0; i < corrupt; i++) options.onCorrupt?.();
       this.logger.warn('records left in the stage log failed their integrity check; moved to the dead-letter store (QUEUE_CORRUPT_RECORD)', { exporter: options.exporterId, records: corrupt });
@@ -220,7 +220,7 @@ export class SqliteQueue implements Queue {
     const payload = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
     const checksum = crc32(payload);
     const enqueuedAt = Date.now();
-    if (this.database.canStage(this.options.exporterId, payload.byteLength)) {
+    if (this.database.staging.canStage(this.options.exporterId, payload.byteLength)) {
       try {
         return await this.enqueueStaged(payload, request.items, checksum, enqueuedAt);
       } catch (err) {
@@ -242,12 +242,12 @@ export class SqliteQueue implements Queue {
 
   /** The fast path: the bytes go to the stage log, durably, and wait in memory for a consumer. */
   private async enqueueStaged(payload: Buffer, items: number, checksum: number, enqueuedAt: number): Promise<EnqueueOutcome> {
-    const at = await this.database.stage({ exporterId: this.options.exporterId, items, checksum, enqueuedAt, payload });
+    const at = await this.database.staging.stage({ exporterId: this.options.exporterId, items, checksum, enqueuedAt, payload });
     // Closed meanwhile: the record is durable in the stage, which the next start folds in.
     if (this.closed) return 'committed';
     this.staged.add({ payload, items, checksum, enqueuedAt, at });
     this.takers.resolveOne();
-    if (this.database.stageFull) this.spillSoon('full');
+    if (this.database.staging.full) this.spillSoon('full');
     return 'committed';
   }
 
@@ -278,7 +278,7 @@ export class SqliteQueue implements Queue {
         reason === 'close'
           ? everything.slice(next, next + SPILL_BATCH)
           : reason === 'full'
-            ? this.database.stageFull
+            ? this.database.staging.full
               ? this.staged.oldestReady(SPILL_BATCH)
               : []
             : this.staged.enqueuedBefore(Date.now() - STAGE_MAX_AGE_MS, SPILL_BATCH);
@@ -298,7 +298,7 @@ export class SqliteQueue implements Queue {
               // A held one may have reached the backend already: attempts >= 1 marks it so.
               const id = Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.spilledFrom === 'held' ? Math.max(1, s.attempts) : s.attempts, s.enqueuedAt).lastInsertRowid);
               // Before the commit: a crash after it finds the row and folds no second copy.
-              this.database.markSpilled(s.at, id);
+              this.database.staging.markSpilled(s.at, id);
               return id;
             });
             tried.push(...ids);
@@ -331,7 +331,7 @@ export class SqliteQueue implements Queue {
       const rowId = ids[i]!;
       if (rowId > this.maxId) this.maxId = rowId;
       this.staged.delete(s.id);
-      if (durable) this.database.unstage(s.at);
+      if (durable) this.database.staging.unstage(s.at);
       if (s.spilledFrom !== 'held') return this.takers.resolveOne();
       const settled = s.settledWhileSpilling;
       if (!settled) return void this.heldRows.set(s.id, rowId);
@@ -460,7 +460,7 @@ export class SqliteQueue implements Queue {
       logs: undefined,
     };
     this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts, request });
-    this.database.markTaken(s.at);
+    this.database.staging.markTaken(s.at);
     return request;
   }
 
@@ -492,7 +492,7 @@ export class SqliteQueue implements Queue {
         if (s?.state === 'spilling') s.settledWhileSpilling = {};
         else if (s) {
           this.staged.delete(id);
-          this.database.unstage(s.at);
+          this.database.staging.unstage(s.at);
         }
       }
       this.gate.release(entry.units);
@@ -542,7 +542,7 @@ export class SqliteQueue implements Queue {
     }
     const evicted = await this.database.write(() => this.deadLetters.addSync({ payload: s.payload, items: s.items, checksum: s.checksum, attempts: s.attempts, enqueuedAt: s.enqueuedAt, reason }));
     this.staged.delete(id);
-    this.database.unstage(s.at);
+    this.database.staging.unstage(s.at);
     this.deadLetters.added(evicted);
   }
 

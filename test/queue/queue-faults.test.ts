@@ -143,7 +143,7 @@ describe('queue fault handling', () => {
     const database = (q as unknown as { database: QueueDatabase }).database;
     const pages = database.db.pragma('page_count', { simple: true }) as number;
     database.db.pragma(`max_page_count = ${pages + 10}`);
-    const stage = (database as unknown as { stageLog: { append: (...args: unknown[]) => unknown } }).stageLog;
+    const stage = database.staging.log as unknown as { append: (...args: unknown[]) => unknown };
     const append = stage.append;
     stage.append = () => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
