@@ -21,7 +21,7 @@ const read = (path: string) => readFileSync(path, 'utf8');
 /** Where SQL statements may be prepared: the queue's store files, and the export jobs' store. */
 const STORE_FILES = /^(queue\/[a-z-]+\.ts|export\/job-store\.ts)$/;
 
-describe('the storage seam (docs/architecture.md §4)', () => {
+describe('the storage seam (docs/architecture.md §5)', () => {
   it('prepares SQL statements only in the storage and queue store files', () => {
     const preparing = sources()
       .filter((f) => /\bdb\.prepare\(|\.db\.prepare\(/.test(read(f)))

@@ -3,7 +3,7 @@ import type { Component, Host } from '../pipeline/component.js';
 import type { ExtensionCapability } from '../pipeline/factory.js';
 
 /**
- * Capabilities by interface (docs/architecture.md §4): an extension instance lists what it
+ * Capabilities by interface (docs/architecture.md §5): an extension instance lists what it
  * provides (`provides`, the same words as its factory's, checked at validate time by
  * config/references.ts), and a component asks for one by id and capability instead of testing
  * shapes. The type parameter names the capability's interface, e.g.

@@ -10,7 +10,7 @@ const RECLAIM_MIN_FREE_PAGES = 256;
 const RECLAIM_MIN_WAL_BYTES = 4 * 1024 * 1024;
 
 /**
- * What happens to the rows of delivered requests (docs/architecture.md §6): deleted, not durably
+ * What happens to the rows of delivered requests (docs/architecture.md §8): deleted, not durably
  * (a delete lost to a power cut redelivers, a duplicate, never a loss); on a full disk parked and
  * deleted together once there is room; and once the queue drains, space given back to the file
  * system when that is worth a checkpoint.

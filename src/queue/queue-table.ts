@@ -27,7 +27,7 @@ export interface TableTotals {
 /**
  * One owner's live-queue table (format in schema.ts) and the read cursor over it: rows are handed
  * out oldest first through the monotonic AUTOINCREMENT id, a page at a time, so start-up and
- * memory stay flat however long the backlog is (docs/architecture.md §6). Statements run in the
+ * memory stay flat however long the backlog is (docs/architecture.md §8). Statements run in the
  * caller's transaction; this class only reads on its own.
  */
 export class QueueTable {

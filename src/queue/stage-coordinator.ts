@@ -17,7 +17,7 @@ interface PendingStage {
 }
 
 /**
- * The database's side of the stage log (stage-log.ts; docs/architecture.md §6): appends queued
+ * The database's side of the stage log (stage-log.ts; docs/architecture.md §8): appends queued
  * in one event-loop turn go out in the database's group commit and resolve once durable; the
  * queues mark what they hand out, spill and deliver; an idle stage gives its files back; and at
  * open, what a crashed run left in the stage is folded into the tables, its damage kept for the

@@ -7,7 +7,7 @@ import { WalSyncer } from './wal-syncer.js';
 type SyncWaiter = { resolve: () => void; reject: (err: unknown) => void };
 
 /**
- * The durability paths of the queue database (docs/architecture.md §6): with fsync on, a durable
+ * The durability paths of the queue database (docs/architecture.md §8): with fsync on, a durable
  * write resolves only once the WAL file and the stage log segments it wrote are fsync'd. Normally
  * on a thread of its own (wal-syncer.ts), so the event loop never blocks on an fsync (4-10 ms per
  * commit measured here; BENCHMARKS.md); on libuv's thread pool in the `queue` command, or when

@@ -15,7 +15,7 @@ export interface ProvidedQueue {
 }
 
 /**
- * Where an exporter's queue comes from (docs/architecture.md §4): with `sending_queue.storage`,
+ * Where an exporter's queue comes from (docs/architecture.md §5): with `sending_queue.storage`,
  * the storage extension of that id opens it (`openQueue`); without, an in-memory queue. The
  * exporter codes against the `Queue` interface alone.
  */
