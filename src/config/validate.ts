@@ -4,6 +4,7 @@ import type { Kind, Registry } from '../pipeline/registry.js';
 import { unsupportedComponentHint } from './collector-components.js';
 import { formatIssues } from './issues.js';
 import { checkListenPorts, checkReferences, checkTlsFiles } from './references.js';
+import { checkStorageDirectories } from './storage-directories.js';
 import { metricsListenAddress, serviceSchema, type ServiceConfig } from './service.js';
 import { registerSecretsIn } from './secrets.js';
 
@@ -148,6 +149,7 @@ function checkWhatStartChecks(
   const metrics = metricsListenAddress(service.telemetry);
   checkListenPorts(withPaths.filter((c) => !c.path.startsWith('exporters.')), metrics ? [{ path: 'service.telemetry.metrics', ...metrics }] : [], errors);
   checkTlsFiles(withPaths, errors);
+  checkStorageDirectories(used.extensions, errors);
 }
 
 function parseSection(kind: Kind, block: unknown, registry: Registry, errors: string[]): Map<string, ComponentConfig> {

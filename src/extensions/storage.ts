@@ -1,7 +1,11 @@
+import type { Logger } from '../telemetry/logger.js';
+import type { Queue, QueueLimits } from '../queue/queue.js';
+
 /**
  * What a storage extension (`file_storage`) offers other components, after the Collector's
- * storage API: a durable key/value client per component, and the directory the persistent
- * queue keeps its database in.
+ * storage API (`GetClient`): the extension owns its database, and hands out a persistent queue
+ * (`openQueue`) and a durable key/value client (`openKv`) per owner. Components find it through
+ * `extensionAs(host, id, 'storage', ...)` (capabilities.ts), never by opening files themselves.
  */
 export interface StorageClient {
   get(key: string): Promise<string | undefined>;
@@ -10,16 +14,57 @@ export interface StorageClient {
   delete(key: string): Promise<void>;
 }
 
+/** What the owner of a persistent queue says about it; the extension decides the rest. */
+export interface QueueOptions extends QueueLimits {
+  logger?: Logger;
+  /** Called once per stored record that failed its checksum or could not be read. */
+  onCorrupt?: () => void;
+  /** Bytes this owner's dead letters may hold; past it the oldest go (0 or absent: no bound). */
+  deadLetterMaxBytes?: number;
+  /** Dead letters removed to make room: requests and their log records. */
+  onDeadLetterEvicted?: (requests: number, records: number) => void;
+}
+
+/** What the offline `queue` command reads through the extension (no gateway need run). */
+export interface StorageInspection {
+  /** The database file. */
+  readonly path: string;
+  /** Damage found folding a crashed gateway's stage log, as lines to print. */
+  readonly warnings: readonly string[];
+  stats(ownerId: string): { queuedRequests: number; queuedRecords: number; queuedBytes: number; deadLetterRequests: number; deadLetterRecords: number };
+  /** The owner's queue, to list, replay and delete dead letters (its live rows are not handed out). */
+  queue(ownerId: string): Queue;
+  close(): Promise<void>;
+}
+
 export interface StorageExtension {
   readonly kind: 'storage';
+  readonly provides: readonly ['storage'];
   /** The extension's directory (created at start). */
   readonly directory: string;
   /** Whether commits are fsync'd (default true: unlike the Collector, see README). */
   readonly fsync: boolean;
   /** How long a write waits for a lock held by another connection (`timeout`), in ms. */
   readonly lockTimeoutMs: number;
-  /** A key/value client private to one component, e.g. `getClient('receiver', 'make/prod')`. */
+  /**
+   * The persistent queue of `ownerId` (an exporter id), in the extension's database; closing the
+   * queue leaves the database open (the extension closes it at shutdown). One queue per owner.
+   */
+  openQueue(ownerId: string, options: QueueOptions): Queue;
+  /**
+   * The queue `ownerId` has open now, if any: the admin API's way to a running exporter's dead
+   * letters (listing, replaying and deleting them while its workers run).
+   */
+  openedQueue(ownerId: string): Queue | undefined;
+  /** A key/value client private to `ownerId` (cursors, checkpoints), e.g. `openKv('receiver/make/prod')`. */
+  openKv(ownerId: string): StorageClient;
+  /** `openKv` under the Collector's naming: `getClient('receiver', 'make/prod')`. */
   getClient(kind: 'receiver' | 'processor' | 'exporter', componentId: string): StorageClient;
+  /**
+   * The `queue` command's way in, without starting the extension: the database opened as it is on
+   * disk, or undefined when there is none yet.
+   */
+  inspect?(): StorageInspection | undefined;
 }
 
 export function isStorageExtension(x: unknown): x is StorageExtension {

@@ -1,14 +1,16 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { GatewayConfig } from '../config/validate.js';
-import { QUEUE_DB_FILE, QueueDatabase } from './database.js';
-import { acquireOwnerLock } from './owner-lock.js';
-import { listDeadLetters, purgeDeadLetters, queueStats, replayDeadLetters } from './dead-letter.js';
+import type { StorageExtension, StorageInspection } from '../extensions/storage.js';
+import type { ExtensionFactory } from '../pipeline/factory.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import { silentLogger } from '../telemetry/logger.js';
+import { QUEUE_DB_FILE } from './schema.js';
 
 /**
  * `make-otel-gateway queue ...`: inspect and repair exporter queues from the files alone, so it
- * works while the gateway is stopped. The caller (src/cli.ts) resolves, from the config, which
- * exporters keep a persistent queue in which directory.
+ * works while the gateway is stopped. It asks each storage extension of the config (created, not
+ * started) for an offline view of its database (`inspect`); which exporter keeps its queue in
+ * which extension comes from the exporters' `sending_queue.storage`.
  */
 
 export const QUEUE_USAGE = `usage: make-otel-gateway queue <command> [--exporter ID]
@@ -19,7 +21,8 @@ export const QUEUE_USAGE = `usage: make-otel-gateway queue <command> [--exporter
 
 export interface QueueTarget {
   exporterId: string;
-  directory: string;
+  /** The storage extension that keeps the exporter's queue. */
+  storage: StorageExtension;
 }
 
 type Action = 'stats' | 'list' | 'replay' | 'purge';
@@ -32,18 +35,35 @@ const NOTHING_STORED: Record<Action, string> = {
   purge: 'purged_requests=0',
 };
 
+/** Dead letters read per page by `dead-letter list`. */
+const LIST_PAGE = 500;
+
 /**
- * The exporters of a validated config that keep a persistent queue, and where: those whose
- * `sending_queue.storage` names a configured `file_storage` extension.
+ * The exporters of a validated config that keep a persistent queue, each with its storage
+ * extension, created from its config by its factory (one instance per extension id). Only an
+ * extension that provides `storage` and can be inspected offline counts.
  */
 export function queueTargets(config: GatewayConfig): QueueTarget[] {
   const targets: QueueTarget[] = [];
+  const created = new Map<string, StorageExtension | undefined>();
+  const storageOf = (id: string) => {
+    if (created.has(id)) return created.get(id);
+    const entry = config.extensions.get(id);
+    const factory = entry?.factory as ExtensionFactory | undefined;
+    let storage: StorageExtension | undefined;
+    if (entry && factory?.kind === 'extension' && factory.provides?.includes('storage')) {
+      const ext = factory.create({ id, telemetry: new Telemetry(), logger: silentLogger }, entry.config) as Partial<StorageExtension>;
+      if (typeof ext.inspect === 'function') storage = ext as StorageExtension;
+    }
+    created.set(id, storage);
+    return storage;
+  };
   for (const [exporterId, exporter] of config.exporters) {
+    // Every exporter's config carries the exporter helper's `sending_queue` (exporters/helper/config.ts).
     const queue = (exporter.config as { sending_queue?: { enabled?: boolean; storage?: string } }).sending_queue;
     if (!queue?.storage || queue.enabled === false) continue;
-    const storage = config.extensions.get(queue.storage);
-    const directory = (storage?.config as { directory?: unknown } | undefined)?.directory;
-    if (storage?.type === 'file_storage' && typeof directory === 'string') targets.push({ exporterId, directory: resolve(directory) });
+    const storage = storageOf(queue.storage);
+    if (storage) targets.push({ exporterId, storage });
   }
   return targets;
 }
@@ -66,73 +86,66 @@ export async function runQueueCommand(args: string[], targets: QueueTarget[], ou
     return 0;
   }
   let status = 0;
-  for (const [directory, group] of groupByDirectory(chosen)) {
-    const path = join(directory, QUEUE_DB_FILE);
-    if (!existsSync(path)) {
-      for (const t of group) out(`exporter=${t.exporterId} ${NOTHING_STORED[parsed.action]} note="no queue database yet at ${path}"`);
-      continue;
-    }
-    // With no gateway running, this command owns the directory for a moment: it may then fold what a
-    // crashed gateway left in the stage log (stage-log.ts) into the tables it reports on.
-    const unlock = ownerLockIfFree(directory);
-    let database: QueueDatabase;
+  for (const [storage, group] of groupByStorage(chosen)) {
+    let inspection: StorageInspection | undefined;
     try {
-      database = QueueDatabase.open(directory, { fsync: true, create: false, foldStage: unlock !== undefined });
+      inspection = storage.inspect?.();
     } catch (err) {
-      unlock?.();
       out(`error: ${(err as Error).message}`);
       status = 1;
       continue;
     }
-    // Damage it found folding a crashed gateway's stage log: the dead-letter store describes it too.
-    for (const d of database.damageFound) out(`warning: exporter=${d.exporterId} file=${d.file}${d.offset === undefined ? '' : ` offset=${d.offset}`} requests_lost=${d.requests} reason=${JSON.stringify(d.reason)}`);
+    if (!inspection) {
+      const path = join(storage.directory, QUEUE_DB_FILE);
+      for (const t of group) out(`exporter=${t.exporterId} ${NOTHING_STORED[parsed.action]} note="no queue database yet at ${path}"`);
+      continue;
+    }
+    // Damage found folding a crashed gateway's stage log: the dead-letter store describes it too.
+    for (const line of inspection.warnings) out(line);
     try {
-      for (const t of group) run(parsed.action, database, t.exporterId, out);
+      for (const t of group) await run(parsed.action, inspection, t.exporterId, out);
     } catch (err) {
-      out(`error: ${path}: ${(err as Error).message}`);
+      out(`error: ${inspection.path}: ${(err as Error).message}`);
       status = 1;
     } finally {
-      await database.close();
-      unlock?.();
+      await inspection.close();
     }
   }
   return status;
 }
 
-function run(action: Action, database: QueueDatabase, exporterId: string, out: (line: string) => void): void {
+async function run(action: Action, inspection: StorageInspection, exporterId: string, out: (line: string) => void): Promise<void> {
   switch (action) {
     case 'stats': {
-      const s = queueStats(database, exporterId);
-      out(`exporter=${exporterId} queued_requests=${s.queuedRequests} queued_records=${s.queuedRecords} queued_bytes=${s.queuedBytes} dead_letter_requests=${s.deadLetterRequests} dead_letter_records=${s.deadLetterRecords} database=${database.path}`);
+      const s = inspection.stats(exporterId);
+      out(`exporter=${exporterId} queued_requests=${s.queuedRequests} queued_records=${s.queuedRecords} queued_bytes=${s.queuedBytes} dead_letter_requests=${s.deadLetterRequests} dead_letter_records=${s.deadLetterRecords} database=${inspection.path}`);
       return;
     }
     case 'list': {
-      const rows = listDeadLetters(database, exporterId);
-      for (const r of rows) {
-        out(`id=${r.id} exporter=${exporterId} records=${r.records} bytes=${r.bytes} attempts=${r.attempts} enqueued_at=${iso(r.enqueuedAtMs)} failed_at=${iso(r.failedAtMs)} reason=${JSON.stringify(r.reason)}`);
+      const queue = inspection.queue(exporterId);
+      let listed = 0;
+      for (let after = 0; ; ) {
+        const page = await queue.listDeadLetters({ limit: LIST_PAGE, after });
+        for (const r of page) {
+          out(`id=${r.id} exporter=${exporterId} records=${r.records} bytes=${r.bytes} attempts=${r.attempts} enqueued_at=${iso(r.enqueuedAtMs)} failed_at=${iso(r.deadLetteredAtMs)} reason=${JSON.stringify(r.reason)}`);
+        }
+        listed += page.length;
+        if (page.length < LIST_PAGE) break;
+        after = page.at(-1)!.id;
       }
-      out(`exporter=${exporterId} dead_letter_requests=${rows.length}`);
+      out(`exporter=${exporterId} dead_letter_requests=${listed}`);
       return;
     }
     case 'replay': {
-      const r = replayDeadLetters(database, exporterId);
+      const r = await inspection.queue(exporterId).replayDeadLetters({ all: true });
       out(`exporter=${exporterId} replayed_requests=${r.requests} replayed_records=${r.records} note="delivered at the next start"`);
       return;
     }
     case 'purge': {
-      const r = purgeDeadLetters(database, exporterId);
+      const r = await inspection.queue(exporterId).deleteDeadLetters({ all: true });
       out(`exporter=${exporterId} purged_requests=${r.requests} purged_records=${r.records}`);
       return;
     }
-  }
-}
-
-function ownerLockIfFree(directory: string): (() => void) | undefined {
-  try {
-    return acquireOwnerLock(directory, 'queue-command');
-  } catch {
-    // A gateway runs on this directory: its newest requests are in its stage log, not counted here.
-    return undefined;
   }
 }
 
@@ -152,9 +165,9 @@ function parseArgs(args: string[]): { action: Action; exporter?: string } | stri
   return `unknown queue command: ${rest.join(' ') || '(none)'}`;
 }
 
-function groupByDirectory(targets: QueueTarget[]): Map<string, QueueTarget[]> {
-  const groups = new Map<string, QueueTarget[]>();
-  for (const t of targets) groups.set(t.directory, [...(groups.get(t.directory) ?? []), t]);
+function groupByStorage(targets: QueueTarget[]): Map<StorageExtension, QueueTarget[]> {
+  const groups = new Map<StorageExtension, QueueTarget[]>();
+  for (const t of targets) groups.set(t.storage, [...(groups.get(t.storage) ?? []), t]);
   return groups;
 }
 

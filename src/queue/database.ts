@@ -1,60 +1,18 @@
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { GatewayError } from '../errors.js';
 import { Checkpointer } from './checkpointer.js';
 import { acquireOwnerLock } from './owner-lock.js';
-import type { StageRecord } from './stage-format.js';
 import { DiskReserve, isDiskFull } from './disk-reserve.js';
 import { isCorruption, moveAside, salvageInto, type SalvageResult } from './salvage.js';
-import { foldStage, type StageDamage } from './stage-fold.js';
-import { removeStage, StageLog, STAGE_SPILL_BYTES, type StageSlot } from './stage-log.js';
-import { WalSyncer } from './wal-syncer.js';
-import { syncDirectory } from './sync-directory.js';
+import type { StageDamage } from './stage-fold.js';
+import { StageCoordinator } from './stage-coordinator.js';
+import { WalDurability } from './wal-durability.js';
+import { connectionPragmas, exporterIdsOf, migrate, queueTableOf, QUEUE_DB_FILE, startError } from './schema.js';
 
-/**
- * One SQLite database per `file_storage` directory, shared by every queue and key/value client
- * that lives there (one connection, so one writer and one group commit for all of them).
- *
- * On-disk format (format_version 1), file `<directory>/gateway-queue.db`, WAL mode:
- *   meta(key PRIMARY KEY, value)                      format_version
- *   queues(exporter_id PRIMARY KEY, table_name UNIQUE) which table holds which exporter's queue
- *   q_<sanitised exporter id>(                        one live queue per exporter, a row = a request
- *     id INTEGER PRIMARY KEY AUTOINCREMENT,           monotonic: never reused, so a read cursor works
- *     items, size_bytes, checksum (crc32 of payload), attempts, enqueued_at (epoch ms),
- *     payload BLOB)                                   ExportLogsServiceRequest protobuf bytes, last:
- *                                                     counting a backlog at open then skips the
- *                                                     blobs' overflow pages (250 MB backlog: RSS
- *                                                     +21 MB → +7 MB, open 630 → 230 ms)
- *   dead_letter(id AUTOINCREMENT, exporter_id, items, size_bytes, checksum, attempts,
- *     enqueued_at, failed_at, reason, payload)        permanent failures, listable and replayable
- *   kv(component, key, value)                          StorageClient values (receiver cursors, ...)
- * and, while the gateway runs, the stage log `<directory>/gateway-queue.stage/` (stage-log.ts):
- * where young requests' bytes are written once instead of into the tables. It is folded into the
- * tables at open (after a crash) and emptied into them at close, so at rest the tables hold all.
- *
- * Durability: WAL mode with `synchronous=NORMAL` (SQLite then syncs only at checkpoints), and with
- * fsync on (the default) the gateway fsyncs the WAL file and the stage log segments it wrote after
- * each commit, on a thread of its own (wal-syncer.ts; libuv's thread pool in the `queue` CLI, or
- * if that thread dies), and resolves durable writes only once that fsync returned: the same
- * guarantee as `synchronous=FULL`, without blocking the event loop for the fsync (measured 4-10 ms per commit
- * here, a third of the event loop under load; BENCHMARKS.md). fsync off: a power cut may lose the
- * last commits, a process crash loses nothing. Writes from one event-loop turn share one
- * transaction (group commit), and commits made while an fsync runs share the next one. In the
- * gateway, WAL checkpoints (SQLite copying the WAL into the database file, with its own fsyncs)
- * run on a thread of their own (checkpointer.ts).
- */
+export { QUEUE_DB_FILE } from './schema.js';
 
-export const QUEUE_DB_FILE = 'gateway-queue.db';
-export const FORMAT_VERSION = '1';
-/** Keep the WAL file from staying huge after a burst: truncated to this after a checkpoint. */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/**
- * How long a write waits for another connection (the `queue` CLI, the checkpointer) holding the
- * lock, unless `file_storage.timeout` says otherwise.
- */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 /** What a write without a payload (an ack, an attempt count) adds to the WAL, about: a page or two. */
 const WRITE_OVERHEAD_BYTES = 8 * 1024;
 /** Written since the WAL last restarted, commits wait for the checkpoint that restarts it (checkpointer.ts). */
@@ -62,8 +20,6 @@ const MAX_WAL_BYTES = 32 * 1024 * 1024;
 /** A drained queue's TRUNCATE checkpoint, when the checkpointer thread is busy: tries, and the wait between. */
 const RECLAIM_ATTEMPTS = 20;
 const RECLAIM_RETRY_MS = 25;
-/** How long the stage log must stay idle before it is cut back to its idle segments (stage-log.ts). */
-const STAGE_TRIM_DELAY_MS = 1_000;
 
 interface PendingWrite {
   run: () => unknown;
@@ -75,43 +31,41 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
-interface PendingStage {
-  record: StageRecord;
-  resolve: (at: StageSlot) => void;
-  reject: (err: unknown) => void;
-}
-
+/**
+ * The one connection to a `file_storage` directory's database (format: schema.ts), owned by the
+ * extension and shared by every queue and key/value client there. This file keeps the group
+ * commit (writes from one event-loop turn share one transaction) and the connection's life: open
+ * (salvaging a damaged file), the checkpointer thread, space reclaim, close. The fsync paths are
+ * in wal-durability.ts, the stage log's side in stage-coordinator.ts.
+ *
+ * Durability: WAL mode with `synchronous=NORMAL` (SQLite then syncs only at checkpoints); with
+ * fsync on (the default) durable writes resolve only once the WAL is fsync'd (wal-durability.ts):
+ * the guarantee of `synchronous=FULL` without blocking the event loop. fsync off: a power cut may
+ * lose the last commits, a process crash loses nothing. In the gateway, WAL checkpoints run on a
+ * thread of their own (checkpointer.ts).
+ */
 export class QueueDatabase {
   private writes: PendingWrite[] = [];
-  private syncWaiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private syncing = false;
-  private walEntrySynced = false;
-  private walHandle?: FileHandle;
   private flushScheduled = false;
   private closed = false;
   private checkpointer?: Checkpointer;
-  private syncer?: WalSyncer;
   private readonly resumeWaiters: (() => void)[] = [];
-  private stageLog?: StageLog;
-  private stageTrimTimer?: NodeJS.Timeout;
-  private onStageError?: (message: string) => void;
-  /** Thread-pool fsync path: a durable SQLite write is waiting for the WAL's fsync. */
-  private walDirty = false;
-  /** Thread-pool fsync path: stage segment files whose directory entry is synced. */
-  private readonly segmentEntriesSynced = new Set<string>();
-  private stageWrites: PendingStage[] = [];
-  /** Per exporter: records of a crashed run's stage that failed their checksum at open. */
-  private readonly corruptAtOpen = new Map<string, number>();
-  private damageAtOpen: StageDamage[] = [];
+  private readonly durability: WalDurability;
+  /** The stage log's side: appends, marks, trim, the fold at open and its damage. */
+  readonly staging: StageCoordinator;
   /** Space kept back for acks on a full disk (disk-reserve.ts); the gateway's connection only. */
   reserve?: DiskReserve;
-  private damageTaken = false;
+  /** Lets go of the directory's owner lock (openOwnedDatabase); called once the file is closed. */
+  releaseLock?: () => void;
 
   private constructor(
     readonly db: Database.Database,
     readonly path: string,
     private readonly fsync: boolean,
-  ) {}
+  ) {
+    this.durability = new WalDurability(path, () => this.staging.log);
+    this.staging = new StageCoordinator(path, fsync, this.durability, () => this.scheduleFlush());
+  }
 
   /**
    * Open (creating when allowed) and migrate; any failure becomes one clear start error naming the
@@ -181,7 +135,7 @@ export class QueueDatabase {
     this.db
       .prepare('INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, 0, 0, 0, 0, ?, ?, ?)')
       .run(exporterId, Buffer.alloc(0), now, now, reason);
-    this.damageAtOpen.push({ exporterId, file: result.movedTo, requests: result.unreadable.length, reason });
+    this.staging.addDamage({ exporterId, file: result.movedTo, requests: result.unreadable.length, reason });
   }
 
   /**
@@ -196,88 +150,14 @@ export class QueueDatabase {
     });
   }
 
-  /** Whether `stage` takes this request (the gateway's stage log is on and it is small enough). */
-  canStage(exporterId: string, payloadBytes: number): boolean {
-    return this.stageLog !== undefined && !this.closed && this.stageLog.hasRoom && StageLog.fits(exporterId, payloadBytes);
-  }
-
-  /** True when the stage holds more than it should: queues then spill staged requests to SQLite. */
-  get stageFull(): boolean {
-    return (this.stageLog?.liveBytes ?? 0) > STAGE_SPILL_BYTES;
-  }
-
-  /**
-   * Write a request to the stage log in the next group commit; resolves once it is durable (fsync
-   * on) with where it lives, for `unstage`.
-   */
-  stage(record: StageRecord): Promise<StageSlot> {
-    if (this.closed || !this.stageLog) return Promise.reject(new GatewayError('QUEUE_CLOSED', `queue database ${this.path} is closed`));
-    return new Promise<StageSlot>((resolve, reject) => {
-      this.stageWrites.push({ record, resolve, reject });
-      this.scheduleFlush();
-    });
-  }
-
-  /** A staged request was handed to a worker (stage-log.ts, markTaken). */
-  markTaken(at: StageSlot): void {
-    this.stageLog?.markTaken(at);
-  }
-
-  /** A staged request is being copied into row `rowId` (stage-log.ts, markSpilled). */
-  markSpilled(at: StageSlot, rowId: number): void {
-    this.stageLog?.markSpilled(at, rowId);
-  }
-
-  /** A staged request was delivered, or is in SQLite durably now: its stage space may be reused. */
-  unstage(at: StageSlot): void {
-    this.stageLog?.release(at);
-  }
-
   /** Every damage found at open and not taken by a queue yet (the `queue` command prints them). */
   get damageFound(): readonly StageDamage[] {
-    return this.damageAtOpen;
+    return this.staging.damageFound;
   }
 
-  /**
-   * Damage the fold found in a crashed run's stage (stage-fold.ts) charged to this exporter, once;
-   * the first queue to open also takes what is charged to exporters that have no queue now.
-   */
+  /** Damage found at open charged to this exporter, once (stage-coordinator.ts). */
   takeDamageAtOpen(exporterId: string): StageDamage[] {
-    const known = new Set(this.exporterIds().filter((id) => id !== exporterId));
-    const mine = this.damageAtOpen.filter((d) => d.exporterId === exporterId || (!this.damageTaken && !known.has(d.exporterId)));
-    this.damageTaken = true;
-    this.damageAtOpen = this.damageAtOpen.filter((d) => !mine.includes(d));
-    return mine;
-  }
-
-  /** Records of a crashed run's stage that failed their checksum at open, for this exporter (once). */
-  takeCorruptAtOpen(exporterId: string): number {
-    const n = this.corruptAtOpen.get(exporterId) ?? 0;
-    this.corruptAtOpen.delete(exporterId);
-    return n;
-  }
-
-  /** The stage drained: give its files back once it stayed idle for STAGE_TRIM_DELAY_MS. */
-  private scheduleStageTrim(delayMs = STAGE_TRIM_DELAY_MS): void {
-    if (this.stageTrimTimer) return;
-    this.stageTrimTimer = setTimeout(() => {
-      this.stageTrimTimer = undefined;
-      if (this.closed || !this.stageLog) return;
-      let slots: ReturnType<StageLog['trim']>;
-      try {
-        slots = this.stageLog.trim(STAGE_TRIM_DELAY_MS);
-      } catch (err) {
-        // The files stay (and are reused); only their space is not given back yet.
-        this.onStageError?.(`could not delete the stage log's files: ${(err as Error).message}`);
-        return;
-      }
-      if (slots === 'wait') return this.scheduleStageTrim(STAGE_TRIM_DELAY_MS / 4);
-      if (slots === 'busy' || slots.length === 0) return;
-      for (const slot of slots) this.syncer?.reopened(slot);
-      // A round of the fsync thread lets go of the deleted files, so their space is free at once.
-      this.syncer?.sync([]).catch(() => {});
-    }, delayMs);
-    this.stageTrimTimer.unref();
+    return this.staging.takeDamageAtOpen(exporterId, new Set(this.exporterIds().filter((id) => id !== exporterId)));
   }
 
   private scheduleFlush(): void {
@@ -286,38 +166,10 @@ export class QueueDatabase {
     setImmediate(() => this.flush());
   }
 
-  /** Append what waits for the stage log; each resolves once durable. */
-  private flushStage(): void {
-    const batch = this.stageWrites;
-    if (batch.length === 0) return;
-    this.stageWrites = [];
-    let placed: StageSlot[];
-    let slots: number[];
-    try {
-      ({ placed, slots } = this.stageLog!.append(batch.map((w) => w.record)));
-    } catch (err) {
-      for (const w of batch) w.reject(err);
-      return;
-    }
-    const settle = (error?: unknown) => {
-      // Refused: the client sends it again, so its stage space is free (a copy that reaches the disk
-      // anyway is at worst delivered twice).
-      if (error !== undefined) for (const at of placed) this.stageLog?.release(at);
-      batch.forEach((w, i) => (error === undefined ? w.resolve(placed[i]!) : w.reject(error)));
-    };
-    if (!this.fsync) return settle();
-    if (this.syncer?.alive) {
-      this.syncer.sync(slots).then(() => settle(), settle);
-      return;
-    }
-    this.syncWaiters.push({ resolve: () => settle(), reject: settle });
-    if (!this.syncing) void this.syncWal();
-  }
-
   /** Commit everything waiting now. */
   flush(): void {
     this.flushScheduled = false;
-    this.flushStage();
+    this.staging.flush();
     // Held while the checkpointer lets the WAL restart (checkpointer.ts); it calls back.
     if (this.checkpointer?.holding) return;
     const batch = this.writes;
@@ -333,42 +185,18 @@ export class QueueDatabase {
       return;
     }
     if (this.checkpointer) this.checkpointer.wrote(batch.reduce((n, w) => n + w.bytes, 0));
-    const synced = this.fsync && this.syncer?.alive && batch.some((w) => w.durable) ? this.syncer.sync() : undefined;
+    const synced = this.fsync && batch.some((w) => w.durable) ? this.durability.syncedByThread() : undefined;
     batch.forEach((w, i) => this.committed(w, results[i], synced));
   }
 
   /**
    * Move WAL checkpoints (checkpointer.ts) and, with fsync on, the WAL fsyncs (wal-syncer.ts) to
-   * threads of their own. The gateway does this at open; the `queue` CLI, a short-lived process,
-   * keeps SQLite's inline auto-checkpoint and fsyncs on libuv's thread pool.
+   * threads of their own, and open the stage log. The gateway does this at open; the `queue`
+   * command, a short-lived process, keeps SQLite's inline auto-checkpoint and the thread pool.
    */
   checkpointOffThread(onError: (message: string) => void): void {
-    this.onStageError = onError;
-    if (this.fsync && !this.syncer) {
-      const toThreadPool = (message: string, waiters: { resolve: () => void; reject: (err: unknown) => void }[]) => {
-        this.syncer = undefined;
-        onError(`${message}; WAL fsyncs are back on the thread pool`);
-        // What the thread had not confirmed may be in any of the files.
-        this.walDirty = true;
-        this.stageLog?.markAllDirty();
-        this.syncWaiters.push(...waiters);
-        if (!this.syncing && this.syncWaiters.length > 0) void this.syncWal();
-      };
-      try {
-        this.syncer = new WalSyncer(`${this.path}-wal`, dirname(this.path), toThreadPool);
-      } catch (err) {
-        // No thread to be had (resource limits): durability is the same on the thread pool.
-        toThreadPool(`cannot start the WAL fsync thread: ${(err as Error).message}`, []);
-      }
-    }
-    this.stageLog ??= new StageLog(
-      dirname(this.path),
-      (slot) => {
-        this.syncer?.reopened(slot);
-        this.segmentEntriesSynced.delete(StageLog.path(dirname(this.path), slot));
-      },
-      () => this.scheduleStageTrim(),
-    );
+    if (this.fsync) this.durability.startThread(onError);
+    this.staging.start(onError);
     this.checkpointer ??= new Checkpointer({ db: this.db, path: this.path, pragmas: connectionPragmas(this.db.pragma('busy_timeout', { simple: true }) as number), maxWalBytes: MAX_WAL_BYTES, onError, onResume: () => this.resumed() });
   }
 
@@ -382,104 +210,21 @@ export class QueueDatabase {
       synced.then(() => w.resolve(result), w.reject);
       return;
     }
-    this.walDirty = true;
-    this.syncWaiters.push({ resolve: () => w.resolve(result), reject: w.reject });
-    if (!this.syncing) void this.syncWal();
+    this.durability.afterWalSync({ resolve: () => w.resolve(result), reject: w.reject });
   }
 
-  /** fsync the WAL for everything committed so far; commits made meanwhile wait for the next one. */
-  private async syncWal(): Promise<void> {
-    this.syncing = true;
-    const waiters = this.syncWaiters;
-    this.syncWaiters = [];
-    let error: unknown;
-    try {
-      const segments = this.stageLog?.takeDirty() ?? [];
-      const wal = this.walDirty;
-      this.walDirty = false;
-      await Promise.all([wal ? this.syncWalFile() : undefined, ...segments.map((path) => this.syncSegment(path))]);
-    } catch (err) {
-      // Closing checkpoints and syncs everything itself (then the WAL may be gone): not a failure.
-      if (!this.closed) error = err;
-    }
-    this.syncing = false;
-    if (this.closed) this.closeWalHandle();
-    for (const w of waiters) {
-      if (error) w.reject(error);
-      else w.resolve();
-    }
-    if (this.syncWaiters.length > 0) void this.syncWal();
-  }
-
-  private async syncWalFile(): Promise<void> {
-    // Kept open: an open/close per fsync costs two more thread-pool round trips per commit.
-    this.walHandle ??= await open(`${this.path}-wal`, 'r');
-    await this.walHandle.sync();
-      if (!this.walEntrySynced) {
-        // Once: the WAL file's directory entry, so the synced file itself survives a power cut.
-        const dir = await open(dirname(this.path), 'r');
-        try {
-          await dir.sync();
-        } finally {
-          await dir.close();
-        }
-        this.walEntrySynced = true;
-      }
-  }
-
-  /** A stage segment, the thread-pool way (the fsync thread is gone); its directory entry once. */
-  private async syncSegment(path: string): Promise<void> {
-    await syncFile(path);
-    if (this.segmentEntriesSynced.has(path)) return;
-    await syncFile(dirname(path));
-    this.segmentEntriesSynced.add(path);
-  }
-
-  /**
-   * At open, before any queue reads its table: what a crashed run left in the stage log goes into
-   * the queue tables (a record that fails its checksum into the dead-letter store), made durable,
-   * then the stage is removed. Only the directory's owner may do this (the gateway, or the `queue`
-   * command while no gateway runs).
-   */
+  /** At open: fold a crashed run's stage log into the tables (stage-coordinator.ts). */
   private foldStage(): void {
-    const directory = dirname(this.path);
-    const { folded, corrupt, damage } = foldStage(this.db, directory, (exporterId) => this.queueTable(exporterId)!);
-    for (const [exporterId, n] of corrupt) this.corruptAtOpen.set(exporterId, (this.corruptAtOpen.get(exporterId) ?? 0) + n);
-    this.damageAtOpen.push(...damage);
-    if (folded > 0) {
-      // On disk before the stage goes: synchronous=NORMAL does not sync the WAL at commit.
-      const error = this.syncWalNow();
-      if (error) throw error;
-      syncDirectory(directory);
-    }
-    removeStage(directory);
+    this.staging.fold(this.db, (exporterId) => this.queueTable(exporterId)!);
   }
 
-  /** The live-queue table of an exporter, created on first use. */
+  /** The live-queue table of an exporter, created on first use (schema.ts). */
   queueTable(exporterId: string, create = true): string | undefined {
-    const row = this.db.prepare('SELECT table_name FROM queues WHERE exporter_id = ?').get(exporterId) as { table_name: string } | undefined;
-    if (row) return row.table_name;
-    if (!create) return undefined;
-    const base = `q_${exporterId.replace(/[^A-Za-z0-9_]/g, '_')}`;
-    const taken = new Set((this.db.prepare('SELECT table_name FROM queues').all() as { table_name: string }[]).map((r) => r.table_name));
-    let name = base;
-    for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
-    this.db.transaction(() => {
-      this.db.exec(`CREATE TABLE IF NOT EXISTS "${name}" (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        items INTEGER NOT NULL,
-        size_bytes INTEGER NOT NULL,
-        checksum INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        enqueued_at INTEGER NOT NULL,
-        payload BLOB NOT NULL)`);
-      this.db.prepare('INSERT INTO queues (exporter_id, table_name) VALUES (?, ?)').run(exporterId, name);
-    })();
-    return name;
+    return queueTableOf(this.db, exporterId, create);
   }
 
   exporterIds(): string[] {
-    return (this.db.prepare('SELECT exporter_id FROM queues ORDER BY exporter_id').all() as { exporter_id: string }[]).map((r) => r.exporter_id);
+    return exporterIdsOf(this.db);
   }
 
   /** Give freed pages back to the file system and empty the WAL; called when a queue drains. */
@@ -510,56 +255,22 @@ export class QueueDatabase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.stageTrimTimer);
-    // A spare segment being created: let it finish (or fail) before the stage is closed.
-    await this.stageLog?.settled();
+    this.durability.closing();
+    await this.staging.closing();
     // Its connection closes first, so this one is the last: closing checkpoints the WAL.
     await this.checkpointer?.close();
     this.checkpointer = undefined;
     this.flush();
-    // What the fsync thread had not confirmed yet is synced below, with everything else.
-    if (this.syncer) this.syncWaiters.push(...(await this.syncer.stop()));
-    this.syncer = undefined;
-    const error = this.fsync && (this.syncing || this.syncWaiters.length > 0) ? this.syncWalNow() : undefined;
-    // An fsync in flight still uses the handle: it closes it when done.
-    if (!this.syncing) this.closeWalHandle();
-    this.db.close();
+    const settle = await this.durability.stop(this.fsync);
+    try {
+      this.db.close();
+    } finally {
+      this.releaseLock?.();
+      this.releaseLock = undefined;
+    }
     // Empty after the queues spilled what they staged (their close): the stage is then deleted.
-    this.stageLog?.close();
-    this.stageLog = undefined;
-    const waiters = this.syncWaiters;
-    this.syncWaiters = [];
-    for (const w of waiters) {
-      if (error) w.reject(error);
-      else w.resolve();
-    }
-  }
-
-  private closeWalHandle(): void {
-    const handle = this.walHandle;
-    this.walHandle = undefined;
-    handle?.close().catch(() => {});
-  }
-
-  /** At close only: a synchronous fsync, so nothing resolved as durable is left unsynced. */
-  private syncWalNow(): Error | undefined {
-    try {
-      this.stageLog?.syncAllNow();
-    } catch (err) {
-      return err as Error;
-    }
-    try {
-      const fd = openSync(`${this.path}-wal`, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    } catch (err) {
-      // No WAL file: nothing was written since the last checkpoint.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return err as Error;
-    }
-    return undefined;
+    this.staging.close();
+    settle();
   }
 
   private commitAlone(w: PendingWrite): void {
@@ -575,72 +286,14 @@ export class QueueDatabase {
   }
 }
 
-/** The thread-pool way (the fsync thread is gone): rare enough that an open per fsync is fine. */
-async function syncFile(path: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    // Deleted meanwhile (the stage was trimmed): nothing in it was waiting for this fsync.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-function startError(path: string, err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  const detail = (err as { message?: string }).message ?? String(err);
-  return new GatewayError(
-    'COMPONENT_START_FAILED',
-    `cannot open queue database ${path}: ${detail}. If the file is damaged, stop the gateway and move it aside; the gateway then starts with an empty queue.`,
-    { cause: err },
-  );
-}
-
-function migrate(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS queues (exporter_id TEXT PRIMARY KEY, table_name TEXT NOT NULL UNIQUE);
-    CREATE TABLE IF NOT EXISTS dead_letter (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      exporter_id TEXT NOT NULL,
-      items INTEGER NOT NULL,
-      size_bytes INTEGER NOT NULL,
-      checksum INTEGER NOT NULL,
-      attempts INTEGER NOT NULL,
-      enqueued_at INTEGER NOT NULL,
-      failed_at INTEGER NOT NULL,
-      reason TEXT NOT NULL,
-      payload BLOB NOT NULL);
-    CREATE INDEX IF NOT EXISTS dead_letter_by_exporter ON dead_letter (exporter_id, id);
-    CREATE TABLE IF NOT EXISTS kv (component TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (component, key)) WITHOUT ROWID;
-  `);
-  const version = db.prepare("SELECT value FROM meta WHERE key = 'format_version'").get() as { value: string } | undefined;
-  if (!version) db.prepare("INSERT INTO meta (key, value) VALUES ('format_version', ?)").run(FORMAT_VERSION);
-  else if (version.value !== FORMAT_VERSION) throw new Error(`unsupported queue format_version ${version.value} (this gateway reads ${FORMAT_VERSION})`);
-}
-
-/** Pragmas of every connection to the database: this thread's and the checkpointer's. */
-function connectionPragmas(busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): string[] {
-  return ['synchronous = NORMAL', `journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`, `busy_timeout = ${Math.round(busyTimeoutMs)}`];
-}
-
-/** One shared connection per directory for the whole process, counted by users. */
-const shared = new Map<string, { database: QueueDatabase; users: number; unlock: () => void }>();
-
-/** The gateway's way in: shared per directory, and owned by this process alone (owner-lock.ts). */
-export function acquireDatabase(directory: string, fsync: boolean, onError: (message: string) => void = () => {}, busyTimeoutMs?: number): QueueDatabase {
+/**
+ * The gateway's way in, for the `file_storage` extension that owns the directory: one connection,
+ * owned by this process alone (owner-lock.ts), released by `close`. A second open of the same
+ * directory, even in this process, is refused by the lock.
+ */
+export function openOwnedDatabase(directory: string, options: { fsync: boolean; busyTimeoutMs?: number; onWarn?: (message: string) => void }): QueueDatabase {
   const key = resolve(directory);
-  const entry = shared.get(key);
-  if (entry) {
-    entry.users++;
-    return entry.database;
-  }
+  const onError = options.onWarn ?? (() => {});
   let unlock: () => void;
   const reserve = new DiskReserve(key);
   try {
@@ -651,38 +304,23 @@ export function acquireDatabase(directory: string, fsync: boolean, onError: (mes
     throw new GatewayError('COMPONENT_START_FAILED', `cannot use queue directory ${key}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const options = { fsync, busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError };
+    const openOptions = { fsync: options.fsync, busyTimeoutMs: options.busyTimeoutMs, foldStage: true, salvage: true, onWarn: onError };
     let database: QueueDatabase;
     try {
-      database = QueueDatabase.open(key, options);
+      database = QueueDatabase.open(key, openOptions);
     } catch (err) {
       // A restart on a full disk: folding the stage log into SQLite needs room; the spare has it.
       if (!isDiskFull((err as Error).cause ?? err) || !reserve.release()) throw err;
       onError(`queue directory ${key} is full; freed the spare ${reserve.path} to open the queue`);
-      database = QueueDatabase.open(key, options);
+      database = QueueDatabase.open(key, openOptions);
     }
     database.reserve = reserve;
+    database.releaseLock = unlock;
     reserve.ensure();
     database.checkpointOffThread(onError);
-    shared.set(key, { database, users: 1, unlock });
     return database;
   } catch (err) {
     unlock();
     throw err;
-  }
-}
-
-export async function releaseDatabase(database: QueueDatabase): Promise<void> {
-  for (const [key, entry] of shared) {
-    if (entry.database !== database) continue;
-    if (--entry.users === 0) {
-      shared.delete(key);
-      try {
-        await database.close();
-      } finally {
-        entry.unlock();
-      }
-    }
-    return;
   }
 }

@@ -1,15 +1,38 @@
 import { CapacityGate, closedError } from './capacity.js';
-import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import { previewOf } from './preview.js';
+import {
+  emptyRequest,
+  sizeOf,
+  type DeadLetterCount,
+  type DeadLetterEntry,
+  type DeadLetterSelection,
+  type EnqueueOutcome,
+  type EnqueueRequest,
+  type HandedOut,
+  type Queue,
+  type QueueLimits,
+  type QueuedRequest,
+} from './queue.js';
 import { Waiters } from './waiters.js';
 
 interface Entry extends HandedOut {
   attempts: number;
 }
 
+/** A dead letter kept in memory: its own reference to the bytes (the handed-out request is emptied). */
+interface DeadLetter extends DeadLetterEntry {
+  payload: Uint8Array;
+  logs?: HandedOut['logs'];
+}
+
+/** Dead letters kept when the exporter sets no `dead_letter_max_bytes`: the oldest go past it. */
+export const MEMORY_DEAD_LETTER_MAX_BYTES = 64 * 1024 * 1024;
+
 /**
  * The in-process twin of SqliteQueue, for exporters without `sending_queue.storage`. Same
  * contract, except that a restart loses what it holds (the docs say so). Dead-lettered requests
- * are kept, up to a bound, only so they are counted and visible in logs and metrics.
+ * are kept, up to a bound in bytes (oldest out first), so they can be listed and replayed while
+ * the gateway runs.
  */
 export class MemoryQueue implements Queue {
   private readonly gate: CapacityGate;
@@ -17,10 +40,16 @@ export class MemoryQueue implements Queue {
   private readonly held = new Map<number, Entry>();
   private readonly takers = new Waiters<QueuedRequest | undefined>();
   private nextId = 1;
-  private deadLetters = 0;
+  /** By id, in the order they were dead-lettered (a Map keeps it). */
+  private readonly deadLetters = new Map<number, DeadLetter>();
+  private deadLetterBytes = 0;
+  private nextDeadLetterId = 1;
   private closed = false;
 
-  constructor(private readonly limits: QueueLimits) {
+  constructor(
+    private readonly limits: QueueLimits,
+    private readonly options: { deadLetterMaxBytes?: number; onDeadLetterEvicted?: (requests: number, records: number) => void } = {},
+  ) {
     this.gate = new CapacityGate(limits);
   }
 
@@ -40,11 +69,16 @@ export class MemoryQueue implements Queue {
       enqueuedAtMs: Date.now(),
       redelivery: false,
     };
+    this.offer(entry);
+    return 'committed';
+  }
+
+  /** To a waiting taker at once, else to the end of the line. */
+  private offer(entry: Entry): void {
     if (this.takers.length > 0) {
       this.held.set(entry.id, entry);
       this.takers.resolveOne(entry);
     } else this.pending.push(entry);
-    return 'committed';
   }
 
   async take(signal?: AbortSignal): Promise<QueuedRequest | undefined> {
@@ -73,13 +107,85 @@ export class MemoryQueue implements Queue {
     if (entry) entry.attempts++;
   }
 
-  async deadLetter(id: number, _reason: string): Promise<void> {
-    if (this.remove(id)) this.deadLetters++;
+  async deadLetter(id: number, reason: string): Promise<void> {
+    const entry = this.held.get(id);
+    if (!entry) return;
+    const kept = { payload: entry.bytes, logs: entry.logs, items: entry.items, attempts: entry.attempts, enqueuedAtMs: entry.enqueuedAtMs };
+    this.remove(id);
+    this.keepDeadLetter(kept, reason);
   }
 
-  async deadLetterNew(_bytes: Uint8Array, _items: number, _reason: string): Promise<void> {
+  async deadLetterNew(bytes: Uint8Array, items: number, reason: string): Promise<void> {
     if (this.closed) throw closedError();
-    this.deadLetters++;
+    this.keepDeadLetter({ payload: bytes, items, attempts: 0, enqueuedAtMs: Date.now() }, reason);
+  }
+
+  private keepDeadLetter(d: { payload: Uint8Array; logs?: Entry['logs']; items: number; attempts: number; enqueuedAtMs: number }, reason: string): void {
+    const id = this.nextDeadLetterId++;
+    const bytes = d.payload.byteLength;
+    this.deadLetters.set(id, { id, reason, records: d.items, bytes, attempts: d.attempts, enqueuedAtMs: d.enqueuedAtMs, deadLetteredAtMs: Date.now(), payload: d.payload, logs: d.logs });
+    this.deadLetterBytes += bytes;
+    const max = this.options.deadLetterMaxBytes || MEMORY_DEAD_LETTER_MAX_BYTES;
+    let requests = 0;
+    let records = 0;
+    // The newest (just added) stays even when it alone is over the bound.
+    for (const old of this.deadLetters.values()) {
+      if (this.deadLetterBytes <= max || old.id === id) break;
+      this.dropDeadLetter(old);
+      requests++;
+      records += old.records;
+    }
+    if (requests > 0) this.options.onDeadLetterEvicted?.(requests, records);
+  }
+
+  private dropDeadLetter(d: DeadLetter): void {
+    this.deadLetters.delete(d.id);
+    this.deadLetterBytes -= d.bytes;
+  }
+
+  async listDeadLetters(opts: { limit: number; after?: number }): Promise<DeadLetterEntry[]> {
+    const out: DeadLetterEntry[] = [];
+    for (const d of this.deadLetters.values()) {
+      if (out.length >= opts.limit) break;
+      if (d.id <= (opts.after ?? 0)) continue;
+      out.push({ id: d.id, reason: d.reason, records: d.records, bytes: d.bytes, attempts: d.attempts, enqueuedAtMs: d.enqueuedAtMs, deadLetteredAtMs: d.deadLetteredAtMs, preview: previewOf(d.payload) });
+    }
+    return out;
+  }
+
+  async replayDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount> {
+    if (this.closed) throw closedError();
+    const moved = { requests: 0, records: 0 };
+    for (const d of this.selected(sel)) {
+      this.dropDeadLetter(d);
+      // Counted even past capacity: it was held already, only in the dead-letter store.
+      this.gate.preload(sizeOf(this.limits.sizer, { items: d.records, bytes: d.payload }));
+      this.offer({ id: this.nextId++, bytes: d.payload, items: d.records, logs: d.logs, attempts: 0, enqueuedAtMs: d.enqueuedAtMs, redelivery: false });
+      moved.requests++;
+      moved.records += d.records;
+    }
+    return moved;
+  }
+
+  async deleteDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount> {
+    const removed = { requests: 0, records: 0 };
+    for (const d of this.selected(sel)) {
+      this.dropDeadLetter(d);
+      removed.requests++;
+      removed.records += d.records;
+    }
+    return removed;
+  }
+
+  private selected(sel: DeadLetterSelection): DeadLetter[] {
+    if ('all' in sel) return [...this.deadLetters.values()];
+    return [...new Set(sel.ids)].map((id) => this.deadLetters.get(id)).filter((d): d is DeadLetter => d !== undefined).sort((a, b) => a.id - b.id);
+  }
+
+  oldestEnqueuedAtMs(): number | undefined {
+    let oldest = this.pending[0]?.enqueuedAtMs;
+    for (const e of this.held.values()) if (oldest === undefined || e.enqueuedAtMs < oldest) oldest = e.enqueuedAtMs;
+    return oldest;
   }
 
   size(): number {
@@ -87,7 +193,7 @@ export class MemoryQueue implements Queue {
   }
 
   deadLetterSize(): number {
-    return this.deadLetters;
+    return this.deadLetters.size;
   }
 
   /** Log records still held (pending or in flight): what a shutdown now would lose. */

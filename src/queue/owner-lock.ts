@@ -13,6 +13,9 @@ import { GatewayError } from '../errors.js';
  * A stale lock is taken over by rewriting the file in place, not by deleting and creating it: a
  * few bytes in a block the file has already, so a restart on a full disk still gets its lock.
  *
+ * A lock this very process holds (same pid and start time) is refused too: two `file_storage`
+ * extensions on one directory (config validation refuses that earlier, with the two names).
+ *
  * The `queue` command (queue/cli.ts) takes the lock too when no gateway holds it, for as long as it
  * runs (it may fold a crashed gateway's stage log). It marks the file with its role, and a gateway
  * starting meanwhile waits for it rather than refusing to start: a cron job's `queue stats` must
@@ -49,6 +52,11 @@ export function acquireOwnerLock(directory: string, role: LockRole = 'gateway', 
       continue;
     }
     const { owner, ownerStart, mark } = parseOwner(text);
+    // This very process (same pid, same start time) holds it: another `file_storage` on the same
+    // directory. Two connections would each fold, stage and count on their own: refuse.
+    if (owner === process.pid && start !== undefined && ownerStart === start) {
+      throw new GatewayError('COMPONENT_START_FAILED', `queue directory ${directory} is already used by another file_storage extension of this gateway; give each its own directory`);
+    }
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner, ownerStart)) {
       if (mark === COMMAND_MARK && role === 'gateway' && Date.now() < deadline) {
         sleep(POLL_MS);

@@ -53,6 +53,28 @@ export interface QueuedRequest {
   readonly logs?: Logs;
 }
 
+/** A dead-lettered request as the admin API and the `queue` command show it. */
+export interface DeadLetterEntry {
+  id: number;
+  reason: string;
+  records: number;
+  bytes: number;
+  attempts: number;
+  enqueuedAtMs: number;
+  deadLetteredAtMs: number;
+  /** The first record's body, at most 200 characters. */
+  preview?: string;
+}
+
+/** Which dead letters a replay or delete takes: these ids, or every one of this queue. */
+export type DeadLetterSelection = { ids: number[] } | { all: true };
+
+/** What a replay or delete moved: requests and their log records. */
+export interface DeadLetterCount {
+  requests: number;
+  records: number;
+}
+
 /** `committed`: stored. `dropped`: the queue was full and the overflow policy is drop_newest. */
 export type EnqueueOutcome = 'committed' | 'dropped';
 
@@ -89,6 +111,17 @@ export interface Queue {
   readonly capacity: number;
   /** Requests in the dead-letter store for this queue. */
   deadLetterSize(): number;
+  /** Dead letters ordered by id, those with id > `after`, at most `limit`. */
+  listDeadLetters(opts: { limit: number; after?: number }): Promise<DeadLetterEntry[]>;
+  /**
+   * Move dead letters back to the end of the live queue, attempts reset; waiting takers wake, so a
+   * running exporter sends them without a restart. They count in `size` (even past capacity).
+   */
+  replayDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount>;
+  /** Delete dead letters for good. */
+  deleteDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount>;
+  /** When the oldest live request was enqueued (in flight included), for "oldest queued age". */
+  oldestEnqueuedAtMs(): number | undefined;
   /** Stop handing out requests, wake blocked callers, keep everything stored. Idempotent. */
   close(): Promise<void>;
 }
@@ -117,6 +150,9 @@ export function emptyRequest(request: HandedOut): void {
   request.bytes = NO_BYTES;
   request.logs = undefined;
 }
+
+/** Characters of a dead letter's first record body shown as its preview. */
+export const PREVIEW_CHARS = 200;
 
 /** The size of one request in sizer units. */
 export function sizeOf(sizer: Sizer, request: { items: number; bytes: Uint8Array | number }): number {

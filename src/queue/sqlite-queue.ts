@@ -1,18 +1,30 @@
-import { statSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { DEFAULT_RETRY_AFTER_MS, GatewayError, RetryableError } from '../errors.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { CapacityGate, closedError } from './capacity.js';
-import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database.js';
-import { isDiskFull } from './disk-reserve.js';
-import type { StageSlot } from './stage-log.js';
+import { openOwnedDatabase, type QueueDatabase } from './database.js';
+import { DeadLetterStore } from './dead-letter-store.js';
+import { checkRow, QueueTable, type Row } from './queue-table.js';
+import { DeliveredDeletes } from './delivered-deletes.js';
 import { StagedRequests, type Staged } from './staged-requests.js';
-import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import {
+  emptyRequest,
+  sizeOf,
+  type DeadLetterCount,
+  type DeadLetterEntry,
+  type DeadLetterSelection,
+  type EnqueueOutcome,
+  type EnqueueRequest,
+  type HandedOut,
+  type Queue,
+  type QueueLimits,
+  type QueuedRequest,
+} from './queue.js';
 import { Waiters } from './waiters.js';
 
 /**
  * The persistent queue: one exporter's table in the directory's SQLite database (format in
- * database.ts), and the stage log in front of it (stage-log.ts). Design:
+ * schema.ts), and the stage log in front of it (stage-log.ts). Design:
  * - A new request is written once, at enqueue, in a group commit, to the stage log (or, when the
  *   stage cannot take it, as a row of the table); `enqueue` resolves after that write's fsync. A
  *   staged request is handed out from memory under a negative id; acking it only frees its stage
@@ -37,19 +49,9 @@ const SPILL_BATCH = 64;
  */
 const STAGE_MAX_AGE_MS = 2_000;
 const STAGE_AGE_CHECK_MS = 500;
-/** Rows read per page when handing out requests: bounds memory, amortises queries. */
-const READ_PAGE_ROWS = 32;
-/** Reclaim on drain only when it is worth a checkpoint: 256 free pages (1 MiB at 4 KiB pages)… */
-const RECLAIM_MIN_FREE_PAGES = 256;
-/** …or a WAL larger than this. */
-const RECLAIM_MIN_WAL_BYTES = 4 * 1024 * 1024;
 
-export interface SqliteQueueOptions extends QueueLimits {
-  directory: string;
-  fsync: boolean;
-  /** SQLite busy timeout (`file_storage.timeout`); the first user of a directory sets it. */
-  lockTimeoutMs?: number;
-  exporterId: string;
+/** What the owner of a persistent queue (an exporter) says about it; the storage decides the rest. */
+export interface PersistentQueueOptions extends QueueLimits {
   logger?: Logger;
   /** Called once per stored record that failed its checksum or could not be read. */
   onCorrupt?: () => void;
@@ -59,21 +61,17 @@ export interface SqliteQueueOptions extends QueueLimits {
   onDeadLetterEvicted?: (requests: number, records: number) => void;
 }
 
-interface Row {
-  id: number;
-  payload: unknown;
-  items: number;
-  size_bytes: number;
-  checksum: number;
-  attempts: number;
-  enqueued_at: number;
-  /** Handed off from memory right after its commit: never read from disk, so nothing to verify. */
-  trusted?: boolean;
+/** A queue that opens (and owns) its directory's database itself: tools and tests. */
+export interface SqliteQueueOptions extends PersistentQueueOptions {
+  directory: string;
+  fsync: boolean;
+  /** SQLite busy timeout (`file_storage.timeout`). */
+  lockTimeoutMs?: number;
+  exporterId: string;
 }
 
 export class SqliteQueue implements Queue {
   private readonly gate: CapacityGate;
-  private readonly table: string;
   private readonly logger: Logger;
   /**
    * Requests handed out, until acked or dead-lettered (then emptied: queue.ts, emptyRequest).
@@ -81,67 +79,37 @@ export class SqliteQueue implements Queue {
    */
   private readonly held = new Map<number, { units: number; attempts: number; request: HandedOut; marked?: boolean }>();
   private readonly takers = new Waiters<void>();
-  private buffer: Row[] = [];
-  /** Highest id handed out or skipped: rows above it are pending. */
-  private cursor = 0;
-  /** Highest committed id we know of. */
-  private maxId: number;
-  /** Rows up to this id were stored before we opened: delivering them may duplicate. */
-  private readonly redeliveryUpTo: number;
-  private deadLetters: number;
+  /** The table and the read cursor over it (queue-table.ts). */
+  private readonly rows: QueueTable;
+  private readonly deadLetters: DeadLetterStore;
   /** Requests whose bytes are in the stage log (staged-requests.ts). */
   private readonly staged = new StagedRequests();
   /** Staged requests moved to the table while a worker held them: their row, by staged id. */
   private readonly heldRows = new Map<number, number>();
-  /** Those rows, until deleted: the cursor passes over them (a worker has them already). */
-  private readonly skipRows = new Set<number>();
   /** The spill in progress, if any (one at a time). */
   private spilling?: Promise<void>;
   private readonly spillTimer: NodeJS.Timeout;
   private closed = false;
-  /** Rows of delivered requests whose delete failed (a full disk): deleted later, together. */
-  private readonly pendingDeletes = new Set<number>();
-  private retryingDeletes = false;
-  private readonly sql;
+  /** Deleting delivered rows, parking them on a full disk, reclaiming space (delivered-deletes.ts). */
+  private readonly deletes: DeliveredDeletes;
 
   private constructor(
     private readonly database: QueueDatabase,
-    private readonly options: SqliteQueueOptions,
+    private readonly options: PersistentQueueOptions & { exporterId: string },
+    /** Close the database with the queue (a queue opened with `open`, not through file_storage). */
+    private readonly ownsDatabase: boolean,
+    private readonly onClosed?: () => void,
   ) {
     this.logger = options.logger ?? silentLogger;
     this.gate = new CapacityGate(options);
-    this.table = database.queueTable(options.exporterId)!;
-    const db = database.db;
-    const t = `"${this.table}"`;
-    this.sql = {
-      insert: db.prepare(`INSERT INTO ${t} (payload, items, size_bytes, checksum, attempts, enqueued_at) VALUES (?, ?, ?, ?, ?, ?)`),
-      exists: db.prepare(`SELECT 1 FROM ${t} WHERE id = ?`).pluck(),
-      pageIds: db.prepare(`SELECT id FROM ${t} WHERE id > ? ORDER BY id LIMIT ?`).pluck(),
-      row: db.prepare(`SELECT id, payload, items, size_bytes, checksum, attempts, enqueued_at FROM ${t} WHERE id = ?`),
-      remove: db.prepare(`DELETE FROM ${t} WHERE id = ?`),
-      attempt: db.prepare(`UPDATE ${t} SET attempts = attempts + 1 WHERE id = ?`),
-      markTaken: db.prepare(`UPDATE ${t} SET attempts = 1 WHERE id = ? AND attempts = 0`),
-      toDeadLetter: db.prepare(
-        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason)
-         SELECT ?, payload, items, size_bytes, checksum, attempts, enqueued_at, ?, ? FROM ${t} WHERE id = ?`,
-      ),
-      insertDeadLetter: db.prepare(
-        `INSERT INTO dead_letter (exporter_id, payload, items, size_bytes, checksum, attempts, enqueued_at, failed_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      totals: db.prepare(`SELECT count(*) AS n, coalesce(sum(items), 0) AS items, coalesce(sum(size_bytes), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM ${t}`),
-      deadLetterCount: db.prepare('SELECT count(*) FROM dead_letter WHERE exporter_id = ?').pluck(),
-      deadLetterBytes: db.prepare('SELECT coalesce(sum(size_bytes), 0) FROM dead_letter WHERE exporter_id = ?').pluck(),
-      oldestDeadLetters: db.prepare('SELECT id, items, size_bytes FROM dead_letter WHERE exporter_id = ? ORDER BY id'),
-      evictDeadLetters: db.prepare('DELETE FROM dead_letter WHERE exporter_id = ? AND id <= ?'),
-    };
-    const totals = this.sql.totals.get() as { n: number; items: number; bytes: number; maxId: number };
-    this.maxId = totals.maxId;
-    this.redeliveryUpTo = totals.maxId;
+    this.rows = new QueueTable(database.db, database.queueTable(options.exporterId)!, this.logger, options.exporterId, (id, detail) => this.dropUnreadable(id, detail));
+    const totals = this.rows.atOpen;
+    this.deletes = new DeliveredDeletes(database, this.rows, this.logger, options.exporterId);
     this.gate.preload(options.sizer === 'requests' ? totals.n : options.sizer === 'items' ? totals.items : totals.bytes);
-    this.deadLetters = this.sql.deadLetterCount.get(options.exporterId) as number;
+    this.deadLetters = new DeadLetterStore(database.db, options.exporterId, { maxBytes: options.deadLetterMaxBytes, onEvicted: options.onDeadLetterEvicted, logger: this.logger });
     this.spillTimer = setInterval(() => {
       this.spillSoon('age');
-      this.retryDeletes();
+      if (!this.closed) this.deletes.retry();
       // Space came back after a full disk: keep room for acks again.
       database.reserve?.ensure();
     }, STAGE_AGE_CHECK_MS);
@@ -155,21 +123,37 @@ export class SqliteQueue implements Queue {
         requests: damage.requests,
       });
     }
-    const corrupt = database.takeCorruptAtOpen(options.exporterId);
+    const corrupt = database.staging.takeCorruptAtOpen(options.exporterId);
     if (corrupt > 0) {
       for (let i = 0; i < corrupt; i++) options.onCorrupt?.();
       this.logger.warn('records left in the stage log failed their integrity check; moved to the dead-letter store (QUEUE_CORRUPT_RECORD)', { exporter: options.exporterId, records: corrupt });
     }
   }
 
-  /** Open the exporter's queue in `directory` (shared connection); throws a clear start error. */
+  /**
+   * `ownerId`'s queue in a database the caller owns (the file_storage extension: one connection
+   * for every queue and client in its directory); throws a clear start error.
+   */
+  static create(database: QueueDatabase, ownerId: string, options: PersistentQueueOptions, onClosed?: () => void): SqliteQueue {
+    return SqliteQueue.construct(database, { ...options, exporterId: ownerId }, false, onClosed);
+  }
+
+  /** A queue that opens its directory's database alone and closes it with itself (tools, tests). */
   static open(options: SqliteQueueOptions): SqliteQueue {
     const logger = options.logger ?? silentLogger;
-    const database = acquireDatabase(options.directory, options.fsync, (message) => logger.warn(message, { exporter: options.exporterId }), options.lockTimeoutMs);
+    const database = openOwnedDatabase(options.directory, { fsync: options.fsync, busyTimeoutMs: options.lockTimeoutMs, onWarn: (message) => logger.warn(message, { exporter: options.exporterId }) });
     try {
-      return new SqliteQueue(database, options);
+      return SqliteQueue.construct(database, options, true);
     } catch (err) {
-      void releaseDatabase(database);
+      void database.close();
+      throw err;
+    }
+  }
+
+  private static construct(database: QueueDatabase, options: PersistentQueueOptions & { exporterId: string }, ownsDatabase: boolean, onClosed?: () => void): SqliteQueue {
+    try {
+      return new SqliteQueue(database, options, ownsDatabase, onClosed);
+    } catch (err) {
       if (err instanceof GatewayError) throw err;
       // Name the file: "database disk image is malformed" alone does not say which one.
       throw new GatewayError('COMPONENT_START_FAILED', `cannot open the queue of exporter ${options.exporterId} in ${database.path}: ${(err as Error).message}`, { cause: err });
@@ -182,7 +166,7 @@ export class SqliteQueue implements Queue {
 
   /** Requests stored before this process opened the queue (they are delivered first). */
   get backlogAtOpen(): number {
-    return this.redeliveryUpTo;
+    return this.rows.redeliveryUpTo;
   }
 
   async enqueue(request: EnqueueRequest): Promise<EnqueueOutcome> {
@@ -192,7 +176,7 @@ export class SqliteQueue implements Queue {
     const payload = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength);
     const checksum = crc32(payload);
     const enqueuedAt = Date.now();
-    if (this.database.canStage(this.options.exporterId, payload.byteLength)) {
+    if (this.database.staging.canStage(this.options.exporterId, payload.byteLength)) {
       try {
         return await this.enqueueStaged(payload, request.items, checksum, enqueuedAt);
       } catch (err) {
@@ -202,11 +186,11 @@ export class SqliteQueue implements Queue {
     }
     let id: number;
     try {
-      id = await this.database.write(() => Number(this.sql.insert.run(payload, request.items, payload.byteLength, checksum, 0, enqueuedAt).lastInsertRowid), { bytes: payload.byteLength });
+      id = await this.database.write(() => this.rows.insertSync(payload, request.items, checksum, 0, enqueuedAt), { bytes: payload.byteLength });
     } catch (err) {
       throw this.writeFailed(err, units);
     }
-    if (id > this.maxId) this.maxId = id;
+    this.rows.committed(id);
     this.handOff({ id, payload, items: request.items, size_bytes: payload.byteLength, checksum, attempts: 0, enqueued_at: enqueuedAt, trusted: true });
     this.takers.resolveOne();
     return 'committed';
@@ -214,12 +198,12 @@ export class SqliteQueue implements Queue {
 
   /** The fast path: the bytes go to the stage log, durably, and wait in memory for a consumer. */
   private async enqueueStaged(payload: Buffer, items: number, checksum: number, enqueuedAt: number): Promise<EnqueueOutcome> {
-    const at = await this.database.stage({ exporterId: this.options.exporterId, items, checksum, enqueuedAt, payload });
+    const at = await this.database.staging.stage({ exporterId: this.options.exporterId, items, checksum, enqueuedAt, payload });
     // Closed meanwhile: the record is durable in the stage, which the next start folds in.
     if (this.closed) return 'committed';
     this.staged.add({ payload, items, checksum, enqueuedAt, at });
     this.takers.resolveOne();
-    if (this.database.stageFull) this.spillSoon('full');
+    if (this.database.staging.full) this.spillSoon('full');
     return 'committed';
   }
 
@@ -250,7 +234,7 @@ export class SqliteQueue implements Queue {
         reason === 'close'
           ? everything.slice(next, next + SPILL_BATCH)
           : reason === 'full'
-            ? this.database.stageFull
+            ? this.database.staging.full
               ? this.staged.oldestReady(SPILL_BATCH)
               : []
             : this.staged.enqueuedBefore(Date.now() - STAGE_MAX_AGE_MS, SPILL_BATCH);
@@ -268,21 +252,21 @@ export class SqliteQueue implements Queue {
           () => {
             ids = batch.map((s) => {
               // A held one may have reached the backend already: attempts >= 1 marks it so.
-              const id = Number(this.sql.insert.run(s.payload, s.items, s.payload.byteLength, s.checksum, s.spilledFrom === 'held' ? Math.max(1, s.attempts) : s.attempts, s.enqueuedAt).lastInsertRowid);
+              const id = this.rows.insertSync(s.payload, s.items, s.checksum, s.spilledFrom === 'held' ? Math.max(1, s.attempts) : s.attempts, s.enqueuedAt);
               // Before the commit: a crash after it finds the row and folds no second copy.
-              this.database.markSpilled(s.at, id);
+              this.database.staging.markSpilled(s.at, id);
               return id;
             });
             tried.push(...ids);
             // From the commit on, the cursor could reach these rows; workers have them already.
-            batch.forEach((s, i) => s.spilledFrom === 'held' && this.skipRows.add(ids![i]!));
+            batch.forEach((s, i) => s.spilledFrom === 'held' && this.rows.skipRows.add(ids![i]!));
             return ids;
           },
           { bytes: batch.reduce((n, s) => n + s.payload.byteLength, 0) },
         );
       } catch (err) {
-        const committed = ids !== undefined && this.rowExists(ids[0]!);
-        for (const id of tried) if (!committed || !ids!.includes(id)) this.skipRows.delete(id);
+        const committed = ids !== undefined && this.rows.exists(ids[0]!);
+        for (const id of tried) if (!committed || !ids!.includes(id)) this.rows.skipRows.delete(id);
         if (!committed) {
           this.staged.abortSpill(batch);
           throw err;
@@ -292,7 +276,7 @@ export class SqliteQueue implements Queue {
         this.spilled(batch, ids!, false);
         throw err;
       }
-      for (const id of tried) if (!ids!.includes(id)) this.skipRows.delete(id);
+      for (const id of tried) if (!ids!.includes(id)) this.rows.skipRows.delete(id);
       this.spilled(batch, ids!, true);
     }
   }
@@ -301,82 +285,19 @@ export class SqliteQueue implements Queue {
   private spilled(batch: Staged[], ids: number[], durable: boolean): void {
     batch.forEach((s, i) => {
       const rowId = ids[i]!;
-      if (rowId > this.maxId) this.maxId = rowId;
+      this.rows.committed(rowId);
       this.staged.delete(s.id);
-      if (durable) this.database.unstage(s.at);
+      if (durable) this.database.staging.unstage(s.at);
       if (s.spilledFrom !== 'held') return this.takers.resolveOne();
       const settled = s.settledWhileSpilling;
       if (!settled) return void this.heldRows.set(s.id, rowId);
       // Its worker finished with it while it was being moved: finish here.
-      const done = settled.deadLetterReason === undefined ? this.deleteRow(rowId) : this.moveToDeadLetter(rowId, settled.deadLetterReason);
+      const done = settled.deadLetterReason === undefined ? this.deletes.deleteRow(rowId) : this.moveToDeadLetter(rowId, settled.deadLetterReason);
       done.then(
-        () => this.skipRows.delete(rowId),
+        () => this.rows.skipRows.delete(rowId),
         (err: Error) => this.logger.warn('could not settle a request moved to the queue table; it is delivered again at the next start', { exporter: this.options.exporterId, error: err.message }),
       );
     });
-  }
-
-  /** Not durable: a delete lost to a power cut redelivers the request (a duplicate, never a loss). */
-  private deleteRow(rowId: number): Promise<unknown> {
-    return this.database.write(() => this.sql.remove.run(rowId), { durable: false });
-  }
-
-  /**
-   * Delete the row of a delivered request. On a full disk (the delete needs room in the WAL), the
-   * spare file gives its space back and the delete runs again; if that still fails, the row is
-   * parked and deleted with the others in one write once there is room (`retryDeletes`). Never
-   * throws: the request was delivered, the queue moves on (the gauge with it); only a crash before
-   * the delete would send it again.
-   */
-  private async deleteDelivered(rowId: number): Promise<void> {
-    try {
-      await this.deleteRow(rowId);
-      return;
-    } catch (err) {
-      if (isDiskFull(err) && this.database.reserve?.release()) {
-        this.logger.warn('queue disk full: freed the spare file to delete delivered requests', { exporter: this.options.exporterId, spare: this.database.reserve.path });
-        try {
-          await this.deleteRow(rowId);
-          return;
-        } catch {
-          // parked below
-        }
-      }
-      if (this.pendingDeletes.size === 0) this.logger.warn('could not delete delivered requests from the queue; retrying', { exporter: this.options.exporterId, error: (err as Error).message });
-      this.pendingDeletes.add(rowId);
-    }
-  }
-
-  /** Delete the parked rows (see `deleteDelivered`), all in one write. */
-  private retryDeletes(): void {
-    if (this.pendingDeletes.size === 0 || this.retryingDeletes || this.closed) return;
-    const ids = [...this.pendingDeletes];
-    this.retryingDeletes = true;
-    this.database
-      .write(() => {
-        for (const id of ids) this.sql.remove.run(id);
-      }, { durable: false })
-      .then(
-        () => {
-          for (const id of ids) {
-            this.pendingDeletes.delete(id);
-            this.skipRows.delete(id);
-          }
-          this.logger.info('deleted the delivered requests parked while the disk was full', { exporter: this.options.exporterId, requests: ids.length });
-        },
-        () => {
-          if (this.database.reserve?.held) this.database.reserve.release();
-        },
-      )
-      .finally(() => (this.retryingDeletes = false));
-  }
-
-  private rowExists(id: number): boolean {
-    try {
-      return this.sql.exists.get(id) !== undefined;
-    } catch {
-      return false;
-    }
   }
 
   async take(signal?: AbortSignal): Promise<QueuedRequest | undefined> {
@@ -392,8 +313,7 @@ export class SqliteQueue implements Queue {
   async poll(): Promise<QueuedRequest | undefined> {
     for (;;) {
       if (this.closed) return undefined;
-      if (this.buffer.length === 0 && this.cursor < this.maxId) this.readPage();
-      const row = this.buffer.shift();
+      const row = this.rows.next();
       if (!row) return this.pollStaged();
       const problem = row.trusted ? undefined : checkRow(row);
       if (problem) {
@@ -409,7 +329,7 @@ export class SqliteQueue implements Queue {
         enqueuedAtMs: row.enqueued_at,
         // Stored before this run AND handed to a worker (or tried) in an earlier one: only then may
         // it have reached the backend already. A backlog never taken is no redelivery.
-        redelivery: row.id <= this.redeliveryUpTo && row.attempts > 0,
+        redelivery: row.id <= this.rows.redeliveryUpTo && row.attempts > 0,
         logs: undefined,
       };
       const marked = row.attempts === 0 && this.markTaken(row.id);
@@ -432,7 +352,7 @@ export class SqliteQueue implements Queue {
       logs: undefined,
     };
     this.held.set(s.id, { units: sizeOf(this.options.sizer, { items: s.items, bytes: s.payload.byteLength }), attempts: s.attempts, request });
-    this.database.markTaken(s.at);
+    this.database.staging.markTaken(s.at);
     return request;
   }
 
@@ -442,7 +362,7 @@ export class SqliteQueue implements Queue {
    * awaited: a mark lost only under-counts, and costs no delivery.
    */
   private markTaken(rowId: number): boolean {
-    this.database.write(() => this.sql.markTaken.run(rowId), { durable: false }).catch(() => {});
+    this.database.write(() => this.rows.markTakenSync(rowId), { durable: false }).catch(() => {});
     return true;
   }
 
@@ -456,21 +376,21 @@ export class SqliteQueue implements Queue {
       if (rowId !== undefined) {
         // Moved to the table while its worker held it.
         this.heldRows.delete(id);
-        await this.deleteDelivered(rowId);
-        if (!this.pendingDeletes.has(rowId)) this.skipRows.delete(rowId);
+        await this.deletes.delete(rowId);
+        if (!this.deletes.isParked(rowId)) this.rows.skipRows.delete(rowId);
       } else {
         // Staged: nothing in the table to delete, only stage space to free.
         const s = this.staged.get(id);
         if (s?.state === 'spilling') s.settledWhileSpilling = {};
         else if (s) {
           this.staged.delete(id);
-          this.database.unstage(s.at);
+          this.database.staging.unstage(s.at);
         }
       }
       this.gate.release(entry.units);
       return this.maybeReclaim();
     }
-    await this.deleteDelivered(id);
+    await this.deletes.delete(id);
     this.gate.release(entry.units);
     await this.maybeReclaim();
   }
@@ -486,7 +406,7 @@ export class SqliteQueue implements Queue {
       if (s) s.attempts++;
       return;
     }
-    await this.database.write(() => this.sql.attempt.run(rowId), { durable: false });
+    await this.database.write(() => this.rows.attemptSync(rowId), { durable: false });
   }
 
   async deadLetter(id: number, reason: string): Promise<void> {
@@ -499,7 +419,7 @@ export class SqliteQueue implements Queue {
     else {
       this.heldRows.delete(id);
       await this.moveToDeadLetter(rowId, reason);
-      this.skipRows.delete(rowId);
+      this.rows.skipRows.delete(rowId);
     }
     this.gate.release(entry.units);
     await this.maybeReclaim();
@@ -512,24 +432,17 @@ export class SqliteQueue implements Queue {
       s.settledWhileSpilling = { deadLetterReason: reason };
       return;
     }
-    const evicted = await this.database.write(() => {
-      this.sql.insertDeadLetter.run(this.options.exporterId, s.payload, s.items, s.payload.byteLength, s.checksum, s.attempts, s.enqueuedAt, Date.now(), reason);
-      return this.evictDeadLetters();
-    });
+    const evicted = await this.database.write(() => this.deadLetters.addSync({ payload: s.payload, items: s.items, checksum: s.checksum, attempts: s.attempts, enqueuedAt: s.enqueuedAt, reason }));
     this.staged.delete(id);
-    this.database.unstage(s.at);
-    this.deadLettered(evicted);
+    this.database.staging.unstage(s.at);
+    this.deadLetters.added(evicted);
   }
 
   async deadLetterNew(bytes: Uint8Array, items: number, reason: string): Promise<void> {
     if (this.closed) throw closedError();
     const payload = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const now = Date.now();
-    const evicted = await this.database.write(() => {
-      this.sql.insertDeadLetter.run(this.options.exporterId, payload, items, payload.byteLength, crc32(payload), 0, now, now, reason);
-      return this.evictDeadLetters();
-    });
-    this.deadLettered(evicted);
+    const evicted = await this.database.write(() => this.deadLetters.addSync({ payload, items, checksum: crc32(payload), attempts: 0, enqueuedAt: Date.now(), reason }));
+    this.deadLetters.added(evicted);
   }
 
   size(): number {
@@ -537,7 +450,43 @@ export class SqliteQueue implements Queue {
   }
 
   deadLetterSize(): number {
-    return this.deadLetters;
+    return this.deadLetters.size;
+  }
+
+  async listDeadLetters(opts: { limit: number; after?: number }): Promise<DeadLetterEntry[]> {
+    return this.deadLetters.list(opts);
+  }
+
+  /**
+   * The selected dead letters become rows at the end of the table, attempts reset; the cursor reads
+   * them like any new row, so a running exporter's workers (woken here) send them at once.
+   */
+  async replayDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount> {
+    if (this.closed) throw closedError();
+    const moved = await this.database.write(() => this.deadLetters.replayIntoSync(this.rows.name, sel));
+    this.deadLetters.removed(moved);
+    if (moved.requests === 0) return { requests: 0, records: 0 };
+    this.rows.refreshMaxId();
+    // Counted even past capacity: they were stored already, only in another table.
+    this.gate.preload(this.options.sizer === 'requests' ? moved.requests : this.options.sizer === 'items' ? moved.records : moved.bytes);
+    this.takers.resolveAll();
+    return { requests: moved.requests, records: moved.records };
+  }
+
+  async deleteDeadLetters(sel: DeadLetterSelection): Promise<DeadLetterCount> {
+    if (this.closed) throw closedError();
+    const removed = await this.database.write(() => this.deadLetters.deleteSync(sel), { durable: false });
+    this.deadLetters.removed(removed);
+    if (removed.requests > 0) await this.maybeReclaim();
+    return removed;
+  }
+
+  /** The first row by id (ids follow arrival; a replayed one keeps its first enqueue time), or the oldest staged. */
+  oldestEnqueuedAtMs(): number | undefined {
+    let oldest = this.rows.oldestEnqueuedAt();
+    const staged = this.staged.oldestEnqueuedAt();
+    if (staged !== undefined && (oldest === undefined || staged < oldest)) oldest = staged;
+    return oldest;
   }
 
   async close(): Promise<void> {
@@ -545,7 +494,7 @@ export class SqliteQueue implements Queue {
     this.closed = true;
     this.gate.close();
     this.takers.resolveAll();
-    this.buffer = [];
+    this.rows.clear();
     clearInterval(this.spillTimer);
     // Everything staged goes into the table, so a stopped gateway leaves only the database.
     await this.spilling;
@@ -554,51 +503,14 @@ export class SqliteQueue implements Queue {
     } catch (err) {
       this.logger.warn('staged requests stay in the stage log; the next start delivers them', { exporter: this.options.exporterId, error: (err as Error).message });
     }
-    if (this.pendingDeletes.size > 0) {
-      const ids = [...this.pendingDeletes];
-      await this.database.write(() => ids.forEach((id) => this.sql.remove.run(id)), { durable: false }).catch((err: Error) =>
-        this.logger.warn('delivered requests whose delete failed stay stored; the next start sends them again', { exporter: this.options.exporterId, requests: ids.length, error: err.message }),
-      );
-    }
-    await releaseDatabase(this.database);
+    await this.deletes.flush();
+    this.onClosed?.();
+    if (this.ownsDatabase) await this.database.close();
   }
 
-  /**
-   * Puts a just-committed row straight into the read buffer when it is the very next one the cursor
-   * would read, so a waiting worker takes it without reading the blob back from SQLite (~8 % of
-   * the persistent path's CPU, BENCHMARKS.md). The row stays stored until ack exactly as a row read
-   * back would; only the read is saved. Bounded like a page, so a backlog still costs no memory.
-   */
+  /** A just-committed row goes straight to a waiting worker (queue-table.ts, handOff). */
   private handOff(row: Row): void {
-    if (this.closed || row.id !== this.cursor + 1 || this.buffer.length >= READ_PAGE_ROWS) return;
-    this.buffer.push(row);
-    this.cursor = row.id;
-  }
-
-  private readPage(): void {
-    let ids: number[];
-    try {
-      ids = this.sql.pageIds.all(this.cursor, READ_PAGE_ROWS) as number[];
-    } catch (err) {
-      // The index itself is unreadable: nothing safe to hand out. Log and wait for new rows.
-      this.logger.error('queue index unreadable; skipping to the newest row', { exporter: this.options.exporterId, error: (err as Error).message });
-      this.cursor = this.maxId;
-      return;
-    }
-    if (ids.length === 0) {
-      this.cursor = this.maxId;
-      return;
-    }
-    for (const id of ids) {
-      this.cursor = id;
-      if (this.skipRows.has(id)) continue;
-      try {
-        const row = this.sql.row.get(id) as Row | undefined;
-        if (row) this.buffer.push(row);
-      } catch (err) {
-        this.dropUnreadable(id, (err as Error).message);
-      }
-    }
+    if (!this.closed) this.rows.handOff(row);
   }
 
   private async quarantine(row: Row, problem: string): Promise<void> {
@@ -622,7 +534,7 @@ export class SqliteQueue implements Queue {
     this.options.onCorrupt?.();
     this.logger.error('dropping an unreadable queue record (QUEUE_CORRUPT_RECORD)', { exporter: this.options.exporterId, record: id, error: detail });
     try {
-      this.sql.remove.run(id);
+      this.rows.removeSync(id);
     } catch {
       // The page is beyond repair; the cursor has moved past it, which is all that matters.
     }
@@ -631,53 +543,17 @@ export class SqliteQueue implements Queue {
 
   private async moveToDeadLetter(id: number, reason: string): Promise<void> {
     const evicted = await this.database.write(() => {
-      this.sql.toDeadLetter.run(this.options.exporterId, Date.now(), reason, id);
-      this.sql.remove.run(id);
-      return this.evictDeadLetters();
+      const result = this.deadLetters.addFromTableSync(this.rows.name, id, reason);
+      this.rows.removeSync(id);
+      return result;
     });
-    this.deadLettered(evicted);
-  }
-
-  /**
-   * Inside the write that added a dead letter: past `deadLetterMaxBytes`, delete this exporter's
-   * oldest dead letters until the rest fits (the newest, just added, always stays).
-   */
-  private evictDeadLetters(): { requests: number; records: number } {
-    const max = this.options.deadLetterMaxBytes ?? 0;
-    const none = { requests: 0, records: 0 };
-    if (max <= 0) return none;
-    let excess = (this.sql.deadLetterBytes.get(this.options.exporterId) as number) - max;
-    if (excess <= 0) return none;
-    const evicted = { requests: 0, records: 0 };
-    let upTo = 0;
-    const rows = this.sql.oldestDeadLetters.all(this.options.exporterId) as { id: number; items: number; size_bytes: number }[];
-    // The newest (last) row is the one just added: it stays even when it alone is over the bound.
-    for (let i = 0; i < rows.length - 1 && excess > 0; i++) {
-      const row = rows[i]!;
-      upTo = row.id;
-      excess -= row.size_bytes;
-      evicted.requests++;
-      evicted.records += row.items;
-    }
-    if (evicted.requests > 0) this.sql.evictDeadLetters.run(this.options.exporterId, upTo);
-    return evicted;
-  }
-
-  private deadLettered(evicted: { requests: number; records: number }): void {
-    this.deadLetters += 1 - evicted.requests;
-    if (evicted.requests === 0) return;
-    this.options.onDeadLetterEvicted?.(evicted.requests, evicted.records);
-    this.logger.warn('dead-letter store full: removed its oldest entries to make room (sending_queue.dead_letter_max_bytes)', {
-      exporter: this.options.exporterId,
-      requests: evicted.requests,
-      records: evicted.records,
-    });
+    this.deadLetters.added(evicted);
   }
 
   /** After removing a row whose sizes cannot be trusted, recount from the table. */
   private resyncSize(): void {
     try {
-      const totals = this.sql.totals.get() as { n: number; items: number; bytes: number };
+      const totals = this.rows.totals();
       const units = this.options.sizer === 'requests' ? totals.n : this.options.sizer === 'items' ? totals.items : totals.bytes;
       const excess = this.gate.size() - units;
       if (excess > 0) this.gate.release(excess);
@@ -686,28 +562,9 @@ export class SqliteQueue implements Queue {
     }
   }
 
-  /** When the queue drained, give space back; the last ack resolves after that. Never throws. */
+  /** When the queue drained, give space back (delivered-deletes.ts). Never throws. */
   private async maybeReclaim(): Promise<void> {
     if (this.gate.size() > 0 || this.held.size > 0) return;
-    try {
-      const free = this.database.db.pragma('freelist_count', { simple: true }) as number;
-      let walBytes = 0;
-      try {
-        walBytes = statSync(`${this.database.path}-wal`).size;
-      } catch {
-        // no WAL file: nothing to truncate
-      }
-      if (free >= RECLAIM_MIN_FREE_PAGES || walBytes >= RECLAIM_MIN_WAL_BYTES) await this.database.reclaimSpace();
-    } catch (err) {
-      this.logger.warn('could not give queue disk space back', { exporter: this.options.exporterId, error: (err as Error).message });
-    }
+    await this.deletes.reclaim();
   }
-}
-
-/** Why a stored row cannot be trusted, or undefined when it is sound. */
-function checkRow(row: Row): string | undefined {
-  if (!Buffer.isBuffer(row.payload)) return 'payload is not a blob';
-  if (crc32(row.payload) !== row.checksum) return 'checksum mismatch';
-  if (!Number.isInteger(row.items) || row.items < 0) return 'invalid item count';
-  return undefined;
 }

@@ -105,6 +105,12 @@ export class StagedRequests {
     return out;
   }
 
+  /** When the oldest staged request arrived (a Map keeps arrival order). */
+  oldestEnqueuedAt(): number | undefined {
+    for (const s of this.byId.values()) return s.enqueuedAt;
+    return undefined;
+  }
+
   /** Every request not being spilled, oldest first. */
   all(): Staged[] {
     return [...this.byId.values()].filter((s) => s.state !== 'spilling');

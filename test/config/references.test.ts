@@ -54,6 +54,17 @@ ${PIPELINE.replace('EXT', 'health_check')}`);
     expect(errors).toEqual(['exporters.otlphttp.sending_queue.storage: extension "file_storage" is not listed in service.extensions (add it there so it starts)']);
   });
 
+  it('refuses two storage extensions on one directory, naming both', () => {
+    const errors = errorsOf(`
+extensions:
+  file_storage: { directory: /tmp/gw-queue }
+  file_storage/other: { directory: /tmp/gw-queue/ }
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
+exporters: { otlphttp: { endpoint: http://127.0.0.1:9, sending_queue: { storage: file_storage } } }
+${PIPELINE.replace('EXT', 'file_storage, file_storage/other')}`);
+    expect(errors).toEqual(['extensions.file_storage/other.directory: /tmp/gw-queue is already the directory of extensions.file_storage; give each storage extension its own directory']);
+  });
+
   it('refuses two listeners on one port, and unreadable TLS files', () => {
     const errors = errorsOf(`
 extensions:

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../../src/config/validate.js';
+import { fileStorageExtensionFactory } from '../../src/extensions/file_storage/factory.js';
+import type { StorageExtension } from '../../src/extensions/storage.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { Telemetry } from '../../src/telemetry/telemetry.js';
 import { queueTargets, runQueueCommand } from '../../src/queue/cli.js';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.js';
 import { STAGE_DIR } from '../../src/queue/stage-log.js';
@@ -32,9 +36,19 @@ async function leftovers(directory: string): Promise<void> {
   await q.close();
 }
 
+/** The file_storage extension (created, not started, as the command does) of each directory. */
+function storageAt(directory: string): StorageExtension {
+  return fileStorageExtensionFactory.create({ id: 'file_storage', telemetry: new Telemetry(), logger: silentLogger }, fileStorageExtensionFactory.schema.parse({ directory })) as unknown as StorageExtension;
+}
+
 async function cli(args: string[], targets: { exporterId: string; directory: string }[]) {
   const lines: string[] = [];
-  const code = await runQueueCommand(args, targets, (l) => lines.push(l));
+  const storages = new Map<string, StorageExtension>();
+  const resolved = targets.map((t) => {
+    if (!storages.has(t.directory)) storages.set(t.directory, storageAt(t.directory));
+    return { exporterId: t.exporterId, storage: storages.get(t.directory)! };
+  });
+  const code = await runQueueCommand(args, resolved, (l) => lines.push(l));
   return { code, lines };
 }
 
@@ -137,8 +151,9 @@ describe('queue targets from a config', () => {
         component('otlp/memory', { sending_queue: { enabled: true } }),
         component('otlp/off', { sending_queue: { enabled: false, storage: 'file_storage/q' } }),
       ]),
-      extensions: new Map([component('file_storage/q', { directory: '/var/lib/gw/queue', fsync: true })]),
+      extensions: new Map([['file_storage/q', { id: 'file_storage/q', type: 'file_storage', factory: fileStorageExtensionFactory, config: fileStorageExtensionFactory.schema.parse({ directory: '/var/lib/gw/queue' }) }]]),
     } as unknown as GatewayConfig;
-    expect(queueTargets(config)).toEqual([{ exporterId: 'otlphttp', directory: '/var/lib/gw/queue' }]);
+    // Asked of the extension itself, created from its config (not read from the config's shape).
+    expect(queueTargets(config).map((t) => ({ exporterId: t.exporterId, directory: t.storage.directory }))).toEqual([{ exporterId: 'otlphttp', directory: '/var/lib/gw/queue' }]);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryableError } from '../../src/errors.js';
-import { QUEUE_DB_FILE, acquireDatabase, releaseDatabase } from '../../src/queue/database.js';
+import { QUEUE_DB_FILE, type QueueDatabase } from '../../src/queue/database.js';
 import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
 import { SPARE_FILE } from '../../src/queue/disk-reserve.js';
 import { HEADER_BYTES } from '../../src/queue/stage-format.js';
@@ -139,10 +139,11 @@ describe('queue fault handling', () => {
     for (let i = 0; i < 5; i++) await q.enqueue({ bytes: seq(i, payload), items: 1 });
     // SQLite's page limit fails a growing commit with SQLITE_FULL, as a full file system does; the
     // stage log fails the way it would on a full disk: it cannot get a segment file.
-    const database = acquireDatabase(dir, true);
+    // The queue's own connection (owned by the queue here; by file_storage in the gateway).
+    const database = (q as unknown as { database: QueueDatabase }).database;
     const pages = database.db.pragma('page_count', { simple: true }) as number;
     database.db.pragma(`max_page_count = ${pages + 10}`);
-    const stage = (database as unknown as { stageLog: { append: (...args: unknown[]) => unknown } }).stageLog;
+    const stage = database.staging.log as unknown as { append: (...args: unknown[]) => unknown };
     const append = stage.append;
     stage.append = () => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -167,7 +168,6 @@ describe('queue fault handling', () => {
     database.db.pragma('max_page_count = 1073741823');
     stage.append = append;
     await q.enqueue({ bytes: seq(1000, payload), items: 1 });
-    await releaseDatabase(database);
     await q.close();
     // Every acknowledged request but the delivered one, once; the order may differ, since those
     // stored in the table while the stage log could not take them are handed out first.

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '../../src/errors.js';
+import { newLogRecord } from '../../src/pdata/model.js';
+import { encodeLogs } from '../../src/pdata/proto.js';
 import type { Queue, QueueLimits } from '../../src/queue/queue.js';
 
 /**
@@ -11,6 +13,18 @@ export type QueueMaker = (limits: QueueLimits) => Promise<Queue>;
 const roomy: QueueLimits = { sizer: 'requests', capacity: 100, overflow: 'refuse' };
 const bytes = (...values: number[]) => new Uint8Array(values);
 const tick = () => new Promise((r) => setImmediate(r));
+/** A real ExportLogsServiceRequest with one record per body. */
+const request = (...bodies: string[]) =>
+  encodeLogs({ resourceLogs: [{ schemaUrl: '', scopeLogs: [{ schemaUrl: '', logRecords: bodies.map((b) => newLogRecord({ body: { stringValue: b } })) }] }] });
+
+/** Enqueue one request per body, take each and dead-letter it with `reason <body>`. */
+async function deadLettered(q: Queue, ...bodies: string[]): Promise<void> {
+  for (const body of bodies) {
+    await q.enqueue({ bytes: request(body), items: 1 });
+    const taken = await q.take();
+    await q.deadLetter(taken!.id, `reason ${body}`);
+  }
+}
 
 export function runQueueContract(name: string, makeQueue: QueueMaker): void {
   describe(`${name} (queue contract)`, () => {
@@ -180,6 +194,84 @@ export function runQueueContract(name: string, makeQueue: QueueMaker): void {
       expect(await waitingTaker).toBeUndefined();
       expect((await blocked).code).toBe('QUEUE_CLOSED');
       expect((await q.enqueue({ bytes: bytes(3), items: 1 }).catch((e) => e)).code).toBe('QUEUE_CLOSED');
+    });
+
+    it('lists dead letters by id, after a cursor, with a preview of the first body', async () => {
+      const q = await open();
+      await deadLettered(q, 'first', 'second', 'third');
+      await q.deadLetterNew(request('x'.repeat(300), 'y'), 2, 'permanent: too big');
+      const all = await q.listDeadLetters({ limit: 10 });
+      expect(all.map((d) => d.reason)).toEqual(['reason first', 'reason second', 'reason third', 'permanent: too big']);
+      expect(all.map((d) => d.id)).toEqual([...all.map((d) => d.id)].sort((a, b) => a - b));
+      expect(all[0]).toMatchObject({ records: 1, preview: 'first', bytes: request('first').byteLength });
+      expect(all[0]!.deadLetteredAtMs).toBeGreaterThanOrEqual(all[0]!.enqueuedAtMs);
+      expect(all[3]).toMatchObject({ records: 2, attempts: 0, preview: 'x'.repeat(200) });
+      const page = await q.listDeadLetters({ limit: 2, after: all[0]!.id });
+      expect(page.map((d) => d.reason)).toEqual(['reason second', 'reason third']);
+      expect(await q.listDeadLetters({ limit: 10, after: all[3]!.id })).toEqual([]);
+    });
+
+    it('replays dead letters to a waiting taker, attempts reset, and counts them in the size again', async () => {
+      const q = await open();
+      await q.enqueue({ bytes: request('again'), items: 1 });
+      const taken = await q.take();
+      await q.recordAttempt(taken!.id);
+      await q.deadLetter(taken!.id, 'retries exhausted');
+      expect(q.size()).toBe(0);
+      const waiting = q.take();
+      const [entry] = await q.listDeadLetters({ limit: 1 });
+      expect(await q.replayDeadLetters({ ids: [entry!.id] })).toEqual({ requests: 1, records: 1 });
+      const replayed = await waiting;
+      expect(replayed).toMatchObject({ attempts: 0, items: 1 });
+      expect(replayed!.bytes).toEqual(request('again'));
+      expect(q.size()).toBe(1);
+      expect(q.deadLetterSize()).toBe(0);
+      await q.ack(replayed!.id);
+      expect(q.size()).toBe(0);
+    });
+
+    it('replays all dead letters, oldest first, besides what is queued', async () => {
+      const q = await open();
+      await deadLettered(q, 'a', 'b');
+      await q.enqueue({ bytes: request('live'), items: 1 });
+      expect(await q.replayDeadLetters({ all: true })).toEqual({ requests: 2, records: 1 + 1 });
+      // Where replayed requests go relative to live ones is the implementation's (the SQLite queue
+      // hands out its table before its stage); among themselves they keep their order.
+      const taken: string[] = [];
+      for (let i = 0; i < 3; i++) taken.push(Buffer.from((await q.take())!.bytes).toString('latin1'));
+      const [live, a, b] = [request('live'), request('a'), request('b')].map((r) => Buffer.from(r).toString('latin1'));
+      expect([...taken].sort()).toEqual([live, a, b].sort());
+      expect(taken.indexOf(a!)).toBeLessThan(taken.indexOf(b!));
+      expect(await q.listDeadLetters({ limit: 10 })).toEqual([]);
+    });
+
+    it('deletes the selected dead letters for good, ignoring unknown ids', async () => {
+      const q = await open();
+      await deadLettered(q, 'one', 'two', 'three');
+      const [one, , three] = await q.listDeadLetters({ limit: 10 });
+      expect(await q.deleteDeadLetters({ ids: [one!.id, three!.id, 999_999] })).toEqual({ requests: 2, records: 2 });
+      expect((await q.listDeadLetters({ limit: 10 })).map((d) => d.reason)).toEqual(['reason two']);
+      expect(q.deadLetterSize()).toBe(1);
+      expect(await q.deleteDeadLetters({ all: true })).toEqual({ requests: 1, records: 1 });
+      expect(q.deadLetterSize()).toBe(0);
+      expect(await q.replayDeadLetters({ all: true })).toEqual({ requests: 0, records: 0 });
+    });
+
+    it('tells when the oldest live request was enqueued, in flight included', async () => {
+      const q = await open();
+      expect(q.oldestEnqueuedAtMs()).toBeUndefined();
+      const before = Date.now();
+      await q.enqueue({ bytes: bytes(1), items: 1 });
+      await q.enqueue({ bytes: bytes(2), items: 1 });
+      const oldest = q.oldestEnqueuedAtMs()!;
+      expect(oldest).toBeGreaterThanOrEqual(before);
+      expect(oldest).toBeLessThanOrEqual(Date.now());
+      const first = await q.take();
+      expect(q.oldestEnqueuedAtMs()).toBe(oldest);
+      await q.ack(first!.id);
+      const second = await q.take();
+      await q.ack(second!.id);
+      expect(q.oldestEnqueuedAtMs()).toBeUndefined();
     });
   });
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acquireDatabase, QUEUE_DB_FILE, releaseDatabase } from '../../src/queue/database.js';
-import { listDeadLetters } from '../../src/queue/dead-letter.js';
+import { openOwnedDatabase, QUEUE_DB_FILE } from '../../src/queue/database.js';
+import { deadLettersIn } from '../helpers/dead-letters.js';
 import { SqliteQueue, type SqliteQueueOptions } from '../../src/queue/sqlite-queue.js';
 import { readLeftovers, STAGE_DIR } from '../../src/queue/stage-log.js';
 import { runQueueContract } from './queue.contract.js';
@@ -34,12 +34,7 @@ describe('SqliteQueue persistence', () => {
     const q = open(dir);
     await q.deadLetterNew(new Uint8Array([1, 2, 3]), 1, 'permanent: entry above 1 MB');
     await q.close();
-    const database = acquireDatabase(dir, false);
-    try {
-      expect(listDeadLetters(database, 'otlphttp/a')).toMatchObject([{ records: 1, bytes: 3, attempts: 0, reason: 'permanent: entry above 1 MB' }]);
-    } finally {
-      await releaseDatabase(database);
-    }
+    expect(await deadLettersIn(dir, 'otlphttp/a')).toMatchObject([{ records: 1, bytes: 3, attempts: 0, reason: 'permanent: entry above 1 MB' }]);
     expect(open(dir).deadLetterSize()).toBe(1);
   });
 
@@ -131,15 +126,21 @@ describe('SqliteQueue persistence', () => {
   });
 
   it('keeps the queues of two exporters sharing a directory apart', async () => {
-    const dir = tempDir();
-    const a = open(dir, { exporterId: 'otlphttp/a' });
-    const b = open(dir, { exporterId: 'otlphttp.a' });
+    // One connection for both, as the file_storage extension holds it.
+    const database = openOwnedDatabase(tempDir(), { fsync: true });
+    const limits = { sizer: 'requests', capacity: 10, overflow: 'refuse' } as const;
+    const a = SqliteQueue.create(database, 'otlphttp/a', limits);
+    const b = SqliteQueue.create(database, 'otlphttp.a', limits);
+    queues.push(a, b);
     await a.enqueue({ bytes: new Uint8Array([1]), items: 1 });
     await b.enqueue({ bytes: new Uint8Array([2]), items: 1 });
     expect([...(await a.take())!.bytes]).toEqual([1]);
     expect([...(await b.take())!.bytes]).toEqual([2]);
     expect(a.size()).toBe(1);
     expect(b.size()).toBe(1);
+    await a.close();
+    await b.close();
+    await database.close();
   });
 
   it('keeps dead-lettered requests with their reason across a restart', async () => {
@@ -189,12 +190,7 @@ describe('SqliteQueue dead-letter bound', () => {
     expect(evictions).toEqual([[1, 1], [2, 5]]);
     expect(q.deadLetterSize()).toBe(1);
     await q.close();
-    const database = acquireDatabase(dir, false);
-    try {
-      expect(listDeadLetters(database, 'otlphttp/a').map((d) => d.reason)).toEqual(['permanent: too big for the bound alone']);
-    } finally {
-      await releaseDatabase(database);
-    }
+    expect((await deadLettersIn(dir, 'otlphttp/a')).map((d) => d.reason)).toEqual(['permanent: too big for the bound alone']);
   });
 
   it('keeps every dead letter when unbounded', async () => {

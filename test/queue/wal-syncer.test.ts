@@ -104,7 +104,7 @@ describe('persistent queue with its fsync thread', () => {
     const logger = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, child() { return logger; } };
     const q = SqliteQueue.open({ directory, fsync: true, exporterId: 'x', sizer: 'requests', capacity: 100, overflow: 'refuse', logger: logger as never });
     await q.enqueue({ bytes: new Uint8Array([1]), items: 1 });
-    const database = (q as unknown as { database: { syncer?: WalSyncer } }).database;
+    const database = (q as unknown as { database: { durability: { syncer?: WalSyncer } } }).database.durability;
     expect(database.syncer?.alive).toBe(true);
     await threadOf(database.syncer!).terminate();
     await new Promise((r) => setTimeout(r, 20));

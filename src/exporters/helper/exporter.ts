@@ -1,15 +1,13 @@
 import { setMaxListeners } from 'node:events';
-import { GatewayError, PermanentError, RetryableError, isPermanent, isRetryable } from '../../errors.js';
+import { PermanentError, RetryableError, isPermanent, isRetryable } from '../../errors.js';
 import { countLogRecords, type Logs } from '../../pdata/model.js';
 import { decodeLogs, encodeLogs } from '../../pdata/proto.js';
 import { wireBytesOf } from '../../pdata/wire-bytes.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
-import { isStorageExtension } from '../../extensions/storage.js';
 import { redact } from '../../telemetry/secrets.js';
-import { MemoryQueue } from '../../queue/memory-queue.js';
 import type { OverflowPolicy, Queue, QueuedRequest } from '../../queue/queue.js';
-import { SqliteQueue } from '../../queue/sqlite-queue.js';
 import type { ExporterHelperConfig } from './config.js';
+import { provideQueue, type ProvidedQueue } from './queue-provider.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
 import { concatRequests, runBatcher } from './batcher.js';
 import { oversizeParts } from './oversize.js';
@@ -68,6 +66,7 @@ export function createExporter(
   // once is normal with the queue off or many consumers, not a leak, so no warning for it.
   setMaxListeners(0, stopController.signal);
   let queue: Queue | undefined;
+  let provided: ProvidedQueue | undefined;
   let workers: Promise<void>[] = [];
   let shutdownPromise: Promise<void> | undefined;
   let closing = false;
@@ -281,10 +280,11 @@ export function createExporter(
         overflow: overflowOf(queueConfig),
       };
       if (queueConfig.enabled) {
-        queue = openQueue(settings, host, queueConfig, limits);
+        provided = provideQueue(settings, host, queueConfig, limits);
+        queue = provided.queue;
         telemetry.queueCapacity.set(labels, queue.capacity);
         updateGauges();
-        if (queue instanceof SqliteQueue && queue.size() > 0) logger.info('resuming delivery of stored requests', { queued: queue.size() });
+        if (provided.persistent && queue.size() > 0) logger.info('resuming delivery of stored requests', { queued: queue.size() });
       }
       try {
         await sender.start?.(host);
@@ -326,11 +326,11 @@ export function createExporter(
     shutdown() {
       shutdownPromise ??= (async () => {
         closing = true;
-        if (queue instanceof MemoryQueue) await drain(queue, internals.memoryDrainTimeoutMs ?? MEMORY_DRAIN_TIMEOUT_MS, shutdownGrace);
+        if (queue && !provided?.persistent) await drain(queue, internals.memoryDrainTimeoutMs ?? MEMORY_DRAIN_TIMEOUT_MS, shutdownGrace);
         stopController.abort();
         await Promise.race([Promise.all(workers), delay(WORKER_STOP_GRACE_MS)]);
-        if (queue instanceof MemoryQueue && queue.storedItems() > 0) {
-          const lost = queue.storedItems();
+        const lost = provided?.unsentRecords() ?? 0;
+        if (lost > 0) {
           telemetry.droppedOnOverflow.inc({ ...labels, reason: 'shutdown' }, lost);
           logger.warn('in-memory sending queue not drained at shutdown; its records are lost (configure sending_queue.storage to keep them)', { records: lost });
         }
@@ -353,27 +353,6 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function overflowOf(config: ExporterHelperConfig['sending_queue']): OverflowPolicy {
   if (config.block_on_overflow) return 'block';
   return config.overflow_policy === 'drop_newest' ? 'drop_newest' : 'refuse';
-}
-
-function openQueue(settings: CreateSettings, host: Host, config: ExporterHelperConfig['sending_queue'], limits: { sizer: 'requests' | 'items' | 'bytes'; capacity: number; overflow: OverflowPolicy }): Queue {
-  const storageId = config.storage;
-  if (storageId === undefined) return new MemoryQueue(limits);
-  const extension = host.getExtension(storageId);
-  const where = `exporters.${settings.id}.sending_queue.storage`;
-  if (!extension) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${storageId}" is not configured (add it under extensions and service.extensions)`);
-  if (!isStorageExtension(extension)) throw new GatewayError('COMPONENT_START_FAILED', `${where}: extension "${storageId}" is not a storage extension (use a file_storage extension)`);
-  const telemetry = settings.telemetry;
-  return SqliteQueue.open({
-    ...limits,
-    directory: extension.directory,
-    fsync: extension.fsync,
-    lockTimeoutMs: extension.lockTimeoutMs,
-    exporterId: settings.id,
-    logger: settings.logger.child({ exporter: settings.id }),
-    onCorrupt: () => telemetry.queueCorrupt.inc({ exporter: settings.id }),
-    deadLetterMaxBytes: config.dead_letter_max_bytes,
-    onDeadLetterEvicted: (_requests, records) => telemetry.deadLetterEvicted.inc({ exporter: settings.id }, records),
-  });
 }
 
 /** The receiver's bytes when the request arrived as protobuf and nothing changed it since. */

@@ -6,8 +6,7 @@ import { awsCloudWatchLogsExporterFactory } from '../../../src/exporters/awsclou
 import type { FileStorageExtension } from '../../../src/extensions/file_storage/extension.js';
 import { fileStorageExtensionFactory } from '../../../src/extensions/file_storage/factory.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
-import { acquireDatabase, releaseDatabase } from '../../../src/queue/database.js';
-import { listDeadLetters } from '../../../src/queue/dead-letter.js';
+import { deadLettersIn } from '../../helpers/dead-letters.js';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
 import { startCloudWatchLogsFake, type CloudWatchLogsFake } from '../../fakes/cloudwatch-logs.js';
 import { captureLogger } from '../datadog/capture-logger.js';
@@ -99,13 +98,8 @@ describe('awscloudwatchlogs exporter (through the exporter helper)', () => {
     expect(await metricTotal(telemetry, 'gateway_exporter_dead_lettered_log_records_total')).toBe(1);
 
     await exporter.shutdown();
-    const database = acquireDatabase(dir, false);
     let deadLetters;
-    try {
-      deadLetters = listDeadLetters(database, 'awscloudwatchlogs');
-    } finally {
-      await releaseDatabase(database);
-    }
+    deadLetters = await deadLettersIn(dir, 'awscloudwatchlogs');
     expect(deadLetters).toMatchObject([{ records: 1, reason: expect.stringContaining('InvalidParameterException') }]);
 
     const everything = [logger.lines.join('\n'), await telemetry.metrics(), JSON.stringify(deadLetters)].join('\n');

@@ -8,8 +8,7 @@ import type { FileStorageExtension } from '../../../src/extensions/file_storage/
 import { newLogRecord } from '../../../src/pdata/model.js';
 import { attr } from '../../../src/pdata/values.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
-import { acquireDatabase, releaseDatabase } from '../../../src/queue/database.js';
-import { listDeadLetters } from '../../../src/queue/dead-letter.js';
+import { deadLettersIn } from '../../helpers/dead-letters.js';
 import { startElasticsearchBulk, type ElasticsearchBulkFake } from '../../fakes/elasticsearch-bulk.js';
 import { BASE_TIME_NANOS, logsOf, numberedLogs } from '../datadog/build-logs.js';
 import { consumeUntilAccepted, metricTotal } from '../consume-helpers.js';
@@ -128,14 +127,9 @@ describe('elasticsearch exporter', () => {
     expect(es.bulkRequests).toHaveLength(2); // never the whole batch resent for one bad document
     expect(es.documents('orders').map((d) => (d.body as { text: string }).text).sort()).toEqual(['order 1', 'order 2', 'order 4']);
     await vi.waitFor(async () => expect(await metricTotal(telemetry, 'otelcol_exporter_sent_log_records_total')).toBe(4));
-    const db = acquireDatabase(dir, false);
-    try {
-      const [row] = listDeadLetters(db, 'elasticsearch');
-      expect(row).toMatchObject({ records: 1 });
-      expect(row!.reason).toContain('document_parsing_exception');
-    } finally {
-      await releaseDatabase(db);
-    }
+    const [row] = await deadLettersIn(dir, 'elasticsearch');
+    expect(row).toMatchObject({ records: 1 });
+    expect(row!.reason).toContain('document_parsing_exception');
   });
 
   it('writes Make executions under their execution id: a redelivery is a 409, counted as delivered', async () => {

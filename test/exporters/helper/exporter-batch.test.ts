@@ -10,8 +10,7 @@ import type { FileStorageExtension } from '../../../src/extensions/file_storage/
 import { decodeLogs, encodeLogs } from '../../../src/pdata/proto.js';
 import { rememberWireBytes } from '../../../src/pdata/wire-bytes.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
-import { acquireDatabase, releaseDatabase } from '../../../src/queue/database.js';
-import { listDeadLetters } from '../../../src/queue/dead-letter.js';
+import { deadLettersIn } from '../../helpers/dead-letters.js';
 import { bodiesOf, eventually, fakeClock, helperConfig, hostWith, logsOf, metric, ScriptedSender, settingsFor } from './fixtures.js';
 
 /**
@@ -137,13 +136,8 @@ describe('sending_queue.batch', () => {
     expect(await metric(settings.telemetry.queueSize, ID)).toBe(0);
     await exporter.shutdown();
     await storage.shutdown();
-    const database = acquireDatabase(dir, false);
-    try {
-      const dead = listDeadLetters(database, 'otlphttp/test');
-      expect(dead.map((d) => [d.records, d.reason])).toEqual([[2, 'permanent: 400 Bad Request: schema']]);
-    } finally {
-      await releaseDatabase(database);
-    }
+    const dead = await deadLettersIn(dir, 'otlphttp/test');
+    expect(dead.map((d) => [d.records, d.reason])).toEqual([[2, 'permanent: 400 Bad Request: schema']]);
   });
 
   it('retries a failed batch as a whole and acks every request in it once delivered', async () => {
@@ -171,14 +165,9 @@ describe('sending_queue.batch', () => {
     expect(sender.requests.map((r) => r.records)).toEqual([3]);
     await exporter.shutdown();
     await storage.shutdown();
-    const database = acquireDatabase(dir, false);
-    try {
-      const dead = listDeadLetters(database, 'otlphttp/test');
-      expect(dead.map((d) => d.records)).toEqual([1, 2]);
-      for (const d of dead) expect(d.reason).toBe('permanent: 400 Bad Request: schema');
-    } finally {
-      releaseDatabase(database);
-    }
+    const dead = await deadLettersIn(dir, 'otlphttp/test');
+    expect(dead.map((d) => d.records)).toEqual([1, 2]);
+    for (const d of dead) expect(d.reason).toBe('permanent: 400 Bad Request: schema');
   });
 
   it('merges decoded requests for senders that read records rather than bytes', async () => {

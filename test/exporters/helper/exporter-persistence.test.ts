@@ -9,7 +9,6 @@ import { FileStorageExtension } from '../../../src/extensions/file_storage/exten
 import { permanent } from '../../../src/exporters/helper/sender.js';
 import type { Component } from '../../../src/pipeline/component.js';
 import { QUEUE_DB_FILE } from '../../../src/queue/database.js';
-import { SqliteQueue } from '../../../src/queue/sqlite-queue.js';
 import { readLeftovers } from '../../../src/queue/stage-log.js';
 import { eventually, helperConfig, hostWith, logsOf, metric, ScriptedSender, settingsFor } from './fixtures.js';
 
@@ -112,7 +111,7 @@ describe('exporter over file_storage', () => {
     const storage = await startStorage(dir);
     // A request whose bytes are intact (checksum fine) but are not OTLP: e.g. written by a buggy
     // older version. The sender decodes it, which fails permanently.
-    const raw = SqliteQueue.open({ directory: dir, fsync: true, exporterId: 'otlphttp/test', sizer: 'requests', capacity: 10, overflow: 'refuse' });
+    const raw = storage.openQueue('otlphttp/test', { sizer: 'requests', capacity: 10, overflow: 'refuse' });
     await raw.enqueue({ bytes: new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]), items: 1 });
     await raw.close();
     const sender = new ScriptedSender();

@@ -8,8 +8,8 @@ import { success, type ExportRequest } from '../../../src/exporters/helper/sende
 import { fileStorageExtensionFactory } from '../../../src/extensions/file_storage/factory.js';
 import type { FileStorageExtension } from '../../../src/extensions/file_storage/extension.js';
 import { decodeLogs } from '../../../src/pdata/proto.js';
-import { acquireDatabase, QUEUE_DB_FILE, releaseDatabase } from '../../../src/queue/database.js';
-import { listDeadLetters } from '../../../src/queue/dead-letter.js';
+import { QUEUE_DB_FILE } from '../../../src/queue/database.js';
+import { deadLettersIn } from '../../helpers/dead-letters.js';
 import { bodiesOf, eventually, helperConfig, hostWith, logsOf, metric, ScriptedSender, settingsFor } from './fixtures.js';
 
 /**
@@ -63,12 +63,7 @@ describe('records a sender hands back as never acceptable', () => {
     await exporter.shutdown();
     await storage.shutdown();
     // What `make-otel-gateway queue dead-letter list` shows.
-    const database = acquireDatabase(dir, false);
-    try {
-      expect(listDeadLetters(database, 'otlphttp/test')).toMatchObject([{ records: 1, reason: `permanent: ${TOO_BIG}` }]);
-    } finally {
-      await releaseDatabase(database);
-    }
+    expect(await deadLettersIn(dir, 'otlphttp/test')).toMatchObject([{ records: 1, reason: `permanent: ${TOO_BIG}` }]);
     const raw = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
     const payload = raw.prepare('SELECT payload FROM dead_letter').pluck().get() as Buffer;
     const liveRows = raw.prepare('SELECT count(*) FROM "q_otlphttp_test"').pluck().get();

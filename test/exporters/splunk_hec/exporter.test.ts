@@ -8,8 +8,7 @@ import type { FileStorageExtension } from '../../../src/extensions/file_storage/
 import { newLogRecord } from '../../../src/pdata/model.js';
 import { attr } from '../../../src/pdata/values.js';
 import type { Component, LogsConsumer } from '../../../src/pipeline/component.js';
-import { acquireDatabase, releaseDatabase } from '../../../src/queue/database.js';
-import { listDeadLetters } from '../../../src/queue/dead-letter.js';
+import { deadLettersIn } from '../../helpers/dead-letters.js';
 import { startSplunkHec, type SplunkHecFake, type SplunkHecFakeOptions } from '../../fakes/splunk-hec.js';
 import { BASE_TIME_NANOS, logsOf, numberedLogs } from '../datadog/build-logs.js';
 import { consumeUntilAccepted, metricTotal } from '../consume-helpers.js';
@@ -112,14 +111,9 @@ describe('splunk_hec exporter', () => {
     await vi.waitFor(async () => expect(await metricTotal(telemetry, 'gateway_exporter_dead_lettered_log_records_total')).toBe(1), { timeout: 30_000 });
     expect(seqs(hec)).toEqual([0, 1, 2, 3, 4, 5, 7, 8, 9]);
     expect(hec.refusals).toEqual(['400/7']);
-    const db = acquireDatabase(dir, false);
-    try {
-      const [row] = listDeadLetters(db, 'splunk_hec');
-      expect(row).toMatchObject({ records: 1 });
-      expect(row!.reason).toContain('Incorrect index');
-    } finally {
-      await releaseDatabase(db);
-    }
+    const [row] = await deadLettersIn(dir, 'splunk_hec');
+    expect(row).toMatchObject({ records: 1 });
+    expect(row!.reason).toContain('Incorrect index');
   });
 
   it('dead-letters an event above max_event_size without sending it', async () => {

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fileStorageExtensionFactory } from '../../../src/extensions/file_storage/factory.js';
 import type { FileStorageExtension } from '../../../src/extensions/file_storage/extension.js';
 import { isStorageExtension } from '../../../src/extensions/storage.js';
-import { acquireDatabase, QUEUE_DB_FILE, releaseDatabase } from '../../../src/queue/database.js';
+import { QUEUE_DB_FILE, type QueueDatabase } from '../../../src/queue/database.js';
+import type { QueueLimits } from '../../../src/queue/queue.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
 
@@ -20,11 +21,16 @@ function tempDir(): string {
   return dir;
 }
 
+const limits: QueueLimits = { sizer: 'requests', capacity: 10, overflow: 'refuse' };
+
+/** The extension's own connection (a test looks at its pragmas). */
+const databaseOf = (ext: FileStorageExtension) => (ext as unknown as { database: QueueDatabase }).database;
+
 async function start(config: Record<string, unknown>): Promise<FileStorageExtension> {
   const parsed = fileStorageExtensionFactory.schema.parse(config);
   const ext = fileStorageExtensionFactory.create({ id: 'file_storage', telemetry: new Telemetry({ processMetrics: false }), logger: silentLogger }, parsed) as FileStorageExtension;
-  await ext.start({ getExtension: () => undefined });
   cleanup.push(() => ext.shutdown());
+  await ext.start({ getExtension: () => undefined });
   return ext;
 }
 
@@ -75,9 +81,8 @@ describe('file_storage extension', () => {
   it('keeps the queue in WAL mode with incremental vacuum, SQLite syncing only at checkpoints (the gateway fsyncs the WAL itself)', async () => {
     // fsync on: durable writes wait for the gateway's own WAL fsync (test/queue/wal-sync.test.ts);
     // SQLite's synchronous=NORMAL then only syncs at checkpoints, for both settings.
-    const on = acquireDatabase(tempDir(), true);
-    const off = acquireDatabase(tempDir(), false);
-    cleanup.push(() => releaseDatabase(on), () => releaseDatabase(off));
+    const on = databaseOf(await start({ directory: tempDir(), fsync: true }));
+    const off = databaseOf(await start({ directory: tempDir(), fsync: false }));
     expect(on.db.pragma('synchronous', { simple: true })).toBe(1);
     expect(off.db.pragma('synchronous', { simple: true })).toBe(1);
     expect(on.db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -85,24 +90,31 @@ describe('file_storage extension', () => {
   });
 
   it('waits for a lock held by another connection as long as `timeout` says (the Collector default 1s)', async () => {
-    const dir = tempDir();
-    await start({ directory: dir, timeout: '250ms' });
-    const database = acquireDatabase(dir, true);
-    cleanup.push(() => releaseDatabase(database));
-    expect(database.db.pragma('busy_timeout', { simple: true })).toBe(250);
-    const other = tempDir();
-    await start({ directory: other });
-    const byDefault = acquireDatabase(other, true);
-    cleanup.push(() => releaseDatabase(byDefault));
+    const short = databaseOf(await start({ directory: tempDir(), timeout: '250ms' }));
+    expect(short.db.pragma('busy_timeout', { simple: true })).toBe(250);
+    const byDefault = databaseOf(await start({ directory: tempDir() }));
     expect(byDefault.db.pragma('busy_timeout', { simple: true })).toBe(1000);
   });
 
-  it('shares one database connection between the extension and queues in its directory', async () => {
+  it('hands out a persistent queue per owner on its own database, kept across a restart', async () => {
+    const dir = tempDir();
+    const first = await start({ directory: dir });
+    const q = first.openQueue('otlphttp/a', limits);
+    await q.enqueue({ bytes: new Uint8Array([7]), items: 1 });
+    expect(() => first.openQueue('otlphttp/a', limits)).toThrow(/queue of "otlphttp\/a" is open already/);
+    await q.close();
+    await first.shutdown();
+
+    const again = await start({ directory: dir });
+    const reopened = again.openQueue('otlphttp/a', limits);
+    expect(reopened.size()).toBe(1);
+    expect([...(await reopened.take())!.bytes]).toEqual([7]);
+    expect(again.openQueue('otlp/b', limits).size()).toBe(0);
+  });
+
+  it('refuses a second file_storage on the same directory at start, naming the directory', async () => {
     const dir = tempDir();
     await start({ directory: dir });
-    const a = acquireDatabase(dir, true);
-    const b = acquireDatabase(dir, true);
-    cleanup.push(() => releaseDatabase(a), () => releaseDatabase(b));
-    expect(a).toBe(b);
+    await expect(start({ directory: dir })).rejects.toThrow(`queue directory ${dir} is already used by another file_storage extension of this gateway`);
   });
 });

@@ -67,10 +67,16 @@ export function flatten(logs: Logs): FlatRecord[] {
 export function storageHost(client: StorageClient = new MemoryStorageClient(), id = 'file_storage'): Host & { client: StorageClient } {
   const ext: StorageExtension & { start(): Promise<void>; shutdown(): Promise<void> } = {
     kind: 'storage',
+    provides: ['storage'],
     directory: '/nonexistent',
     fsync: true,
     lockTimeoutMs: 1000,
     getClient: () => client,
+    openKv: () => client,
+    openedQueue: () => undefined,
+    openQueue: () => {
+      throw new Error('no queues in this fake storage');
+    },
     start: async () => {},
     shutdown: async () => {},
   };
