@@ -3,6 +3,7 @@ import type { AnyFactory } from './pipeline/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 import { makeReceiverFactory } from './receivers/make/factory.js';
 import { natsReceiverFactory } from './receivers/nats/factory.js';
+import { filelogReceiverFactory } from './receivers/filelog/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
@@ -37,6 +38,7 @@ export const factories: AnyFactory[] = [
   otlpReceiverFactory,
   makeReceiverFactory,
   natsReceiverFactory,
+  filelogReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   attributesProcessorFactory,
