@@ -4,6 +4,7 @@ import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 import { makeReceiverFactory } from './receivers/make/factory.js';
 import { natsReceiverFactory } from './receivers/nats/factory.js';
 import { filelogReceiverFactory } from './receivers/filelog/factory.js';
+import { fluentforwardReceiverFactory } from './receivers/fluentforward/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
@@ -39,6 +40,7 @@ export const factories: AnyFactory[] = [
   makeReceiverFactory,
   natsReceiverFactory,
   filelogReceiverFactory,
+  fluentforwardReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   attributesProcessorFactory,
