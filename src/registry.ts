@@ -9,6 +9,7 @@ import { batchProcessorFactory } from './processors/batch/factory.js';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
 import { resourceProcessorFactory } from './processors/resource/factory.js';
+import { resourceDetectionProcessorFactory } from './processors/resourcedetection/factory.js';
 import { filterProcessorFactory } from './processors/filter/factory.js';
 import { transformProcessorFactory } from './processors/transform/factory.js';
 import { redactionProcessorFactory } from './processors/redaction/factory.js';
@@ -45,6 +46,7 @@ export const factories: AnyFactory[] = [
   memoryLimiterProcessorFactory,
   attributesProcessorFactory,
   resourceProcessorFactory,
+  resourceDetectionProcessorFactory,
   filterProcessorFactory,
   transformProcessorFactory,
   redactionProcessorFactory,
