@@ -3,10 +3,13 @@ import type { AnyFactory } from './pipeline/factory.js';
 import { otlpReceiverFactory } from './receivers/otlp/factory.js';
 import { makeReceiverFactory } from './receivers/make/factory.js';
 import { natsReceiverFactory } from './receivers/nats/factory.js';
+import { filelogReceiverFactory } from './receivers/filelog/factory.js';
+import { fluentforwardReceiverFactory } from './receivers/fluentforward/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
 import { resourceProcessorFactory } from './processors/resource/factory.js';
+import { resourceDetectionProcessorFactory } from './processors/resourcedetection/factory.js';
 import { filterProcessorFactory } from './processors/filter/factory.js';
 import { transformProcessorFactory } from './processors/transform/factory.js';
 import { redactionProcessorFactory } from './processors/redaction/factory.js';
@@ -37,10 +40,13 @@ export const factories: AnyFactory[] = [
   otlpReceiverFactory,
   makeReceiverFactory,
   natsReceiverFactory,
+  filelogReceiverFactory,
+  fluentforwardReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   attributesProcessorFactory,
   resourceProcessorFactory,
+  resourceDetectionProcessorFactory,
   filterProcessorFactory,
   transformProcessorFactory,
   redactionProcessorFactory,

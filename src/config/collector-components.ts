@@ -8,7 +8,7 @@ import type { Kind } from '../pipeline/registry.js';
  */
 export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> = {
   receiver: [
-    'jaeger', 'zipkin', 'prometheus', 'prometheus_simple', 'kafka', 'filelog', 'fluentforward', 'hostmetrics', 'k8s_cluster',
+    'jaeger', 'zipkin', 'prometheus', 'prometheus_simple', 'kafka', 'hostmetrics', 'k8s_cluster',
     'k8sobjects', 'k8s_events', 'kubeletstats', 'syslog', 'tcplog', 'udplog', 'journald', 'windowseventlog', 'awsxray',
     'awscloudwatch', 'awsfirehose', 'azureeventhub', 'googlecloudpubsub', 'redis', 'postgresql', 'mysql', 'statsd', 'carbon',
     'influxdb', 'splunk_hec', 'sqlquery', 'httpcheck', 'docker_stats', 'opencensus', 'signalfx', 'datadog', 'loki',
@@ -17,7 +17,7 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'solace', 'github', 'gitlab', 'cloudflare', 'azureblob', 'awss3', 'awsecscontainermetrics',
   ],
   processor: [
-    'k8sattributes', 'resourcedetection', 'tail_sampling', 'probabilistic_sampler', 'groupbyattrs', 'groupbytrace', 'span',
+    'k8sattributes', 'tail_sampling', 'probabilistic_sampler', 'groupbyattrs', 'groupbytrace', 'span',
     'metricstransform', 'cumulativetodelta', 'deltatorate', 'routing', 'logdedup', 'interval', 'logstransform', 'schema',
     'metricsgeneration', 'remotetap', 'sumologic', 'geoip', 'isolationforest', 'unroll', 'experimental_metricsgeneration',
     'deltatocumulative', 'lookup',

@@ -1,0 +1,45 @@
+import type { AnyValue, KeyValue, Logs } from '../../pdata/model.js';
+import { newLogRecord } from '../../pdata/model.js';
+import { EventTime, type ForwardMessage } from './protocol.js';
+
+/**
+ * Forward events as log records, as the contrib receiver maps them: the event time is the record
+ * time, the tag goes to the `fluent.tag` attribute, a string `log` or `message` field becomes the
+ * body, every other field an attribute (maps and arrays kept as maps and arrays).
+ */
+
+export const TAG_ATTRIBUTE = 'fluent.tag';
+const BODY_KEYS = new Set(['log', 'message']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function value(v: unknown): AnyValue {
+  if (v instanceof Uint8Array) {
+    try {
+      return { stringValue: utf8.decode(v) };
+    } catch {
+      return { bytesValue: v };
+    }
+  }
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (typeof v === 'bigint') return { intValue: v };
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? { intValue: BigInt(v) } : { doubleValue: v };
+  if (v instanceof EventTime) return { intValue: BigInt(v.seconds) * 1_000_000_000n + BigInt(v.nanoseconds) };
+  if (Array.isArray(v)) return { arrayValue: { values: v.map(value) } };
+  if (typeof v === 'object' && v !== null) return { kvlistValue: { values: Object.entries(v).map(([key, x]) => ({ key, value: value(x) })) } };
+  return {};
+}
+
+export function forwardToLogs(m: ForwardMessage, observedUnixNano: bigint): Logs {
+  const logRecords = m.events.map((e) => {
+    const attributes: KeyValue[] = [{ key: TAG_ATTRIBUTE, value: { stringValue: m.tag } }];
+    let body: AnyValue | undefined;
+    for (const [key, raw] of Object.entries(e.record)) {
+      const v = value(raw);
+      if (BODY_KEYS.has(key) && v.stringValue !== undefined) body = v;
+      else attributes.push({ key, value: v });
+    }
+    return newLogRecord({ timeUnixNano: e.timeUnixNano, observedTimeUnixNano: observedUnixNano, body, attributes });
+  });
+  return { resourceLogs: [{ resource: { attributes: [], droppedAttributesCount: 0 }, scopeLogs: [{ schemaUrl: '', logRecords }], schemaUrl: '' }] };
+}
