@@ -29,6 +29,10 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'googlemanagedprometheus', 'loadbalancing', 'nop', 'loki', 'pulsar', 'rabbitmq', 'cassandra', 'doris', 'logicmonitor',
     'logzio', 'mezmo', 'otelarrow', 'sapm', 'carbon', 'datasetexporter', 'bmchelix',
   ],
+  connector: [
+    'spanmetrics', 'servicegraph', 'count', 'exceptions', 'signaltometrics', 'roundrobin', 'failover', 'sum', 'datadog',
+    'otlpjson', 'grafanacloud',
+  ],
   extension: [
     'pprof', 'zpages', 'memory_ballast', 'oidc', 'sigv4auth', 'k8s_observer', 'docker_observer', 'host_observer',
     'ecs_observer', 'db_storage', 'redis_storage', 'jaegerremotesampling', 'asapauth', 'awsproxy', 'opamp', 'ack',
