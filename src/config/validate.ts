@@ -4,6 +4,7 @@ import type { Kind, Registry } from '../pipeline/registry.js';
 import { unsupportedComponentHint } from './collector-components.js';
 import { checkConnectors } from './connectors.js';
 import { formatIssues } from './issues.js';
+import { nullSectionsAsDefaults } from './null-sections.js';
 import { checkListenPorts, checkReferences, checkTlsFiles } from './references.js';
 import { metricsListenAddress, serviceSchema, type ServiceConfig } from './service.js';
 import { registerSecretsIn } from './secrets.js';
@@ -182,7 +183,7 @@ function parseSection(kind: Kind, block: unknown, registry: Registry, errors: st
       errors.push(hint ? `${path}: ${hint}` : `${path}: unknown ${kind} type "${m[1]}" (known: ${registry.types(kind).join(', ')})`);
       continue;
     }
-    const parsed = factory.schema.safeParse(value ?? {});
+    const parsed = factory.schema.safeParse(nullSectionsAsDefaults(factory.schema, value ?? {}));
     if (!parsed.success) {
       errors.push(...formatIssues(path, parsed.error, factory.schema));
       continue;

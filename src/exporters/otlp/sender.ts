@@ -25,7 +25,7 @@ const MAX_RECONNECT_BACKOFF_MS = 5_000;
 const USER_AGENT = 'make-otel-gateway';
 
 export interface OtlpGrpcSenderOptions {
-  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'> & Partial<Pick<OtlpGrpcConfig, 'auth'>>;
+  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'> & Partial<Pick<OtlpGrpcConfig, 'auth' | 'keepalive' | 'balancer_name'>>;
   logger: Logger;
   /** The exporter's id, for messages that name its config keys. */
   id?: string;
@@ -84,6 +84,11 @@ export class OtlpGrpcLogsSender implements LogsSender {
       'grpc.primary_user_agent': USER_AGENT,
     };
     if (config.compression === 'gzip') options['grpc.default_compression_algorithm'] = GRPC_GZIP;
+    const keepalive = config.keepalive;
+    if (keepalive?.time !== undefined) options['grpc.keepalive_time_ms'] = Math.max(1, Math.round(keepalive.time));
+    if (keepalive?.timeout !== undefined) options['grpc.keepalive_timeout_ms'] = Math.max(1, Math.round(keepalive.timeout));
+    if (keepalive?.permit_without_stream) options['grpc.keepalive_permit_without_calls'] = 1;
+    if (config.balancer_name) options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ [config.balancer_name]: {} }] });
     if (!target.plaintext && config.tls?.server_name_override) options['grpc.ssl_target_name_override'] = config.tls.server_name_override;
     this.client = new grpc.Client(target.address, credentials, options);
   }
