@@ -34,6 +34,8 @@ import { basicAuthExtensionFactory } from './extensions/basicauth/factory.js';
 import { oauth2ClientExtensionFactory } from './extensions/oauth2client/factory.js';
 import { headersSetterExtensionFactory } from './extensions/headers_setter/factory.js';
 import { makeExportsExtensionFactory } from './extensions/make_exports/factory.js';
+import { routingConnectorFactory } from './connectors/routing/factory.js';
+import { forwardConnectorFactory } from './connectors/forward/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
 export const factories: AnyFactory[] = [
@@ -71,6 +73,8 @@ export const factories: AnyFactory[] = [
   oauth2ClientExtensionFactory,
   headersSetterExtensionFactory,
   makeExportsExtensionFactory,
+  routingConnectorFactory,
+  forwardConnectorFactory,
 ];
 
 export const defaultRegistry = new Registry(factories);

@@ -15,12 +15,14 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'webhookevent', 'receiver_creator', 'nop', 'otlpjsonfile', 'sshcheck', 'snmp', 'vcenter', 'nginx', 'apache', 'mongodb',
     'elasticsearch', 'rabbitmq', 'zookeeper', 'haproxy', 'memcached', 'oracledb', 'sqlserver', 'iis', 'skywalking', 'pulsar',
     'solace', 'github', 'gitlab', 'cloudflare', 'azureblob', 'awss3', 'awsecscontainermetrics',
+    // The Collector's newer spellings of the same components.
+    'file_log', 'host_metrics', 'k8s_objects',
   ],
   processor: [
     'k8sattributes', 'tail_sampling', 'probabilistic_sampler', 'groupbyattrs', 'groupbytrace', 'span',
     'metricstransform', 'cumulativetodelta', 'deltatorate', 'routing', 'logdedup', 'interval', 'logstransform', 'schema',
     'metricsgeneration', 'remotetap', 'sumologic', 'geoip', 'isolationforest', 'unroll', 'experimental_metricsgeneration',
-    'deltatocumulative', 'lookup',
+    'deltatocumulative', 'lookup', 'k8s_attributes', 'resource_detection',
   ],
   exporter: [
     'kafka', 'prometheus', 'prometheusremotewrite', 'logging', 'zipkin', 'awss3', 'awsxray', 'awsemf', 'awskinesis',
@@ -28,6 +30,10 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'sentry', 'signalfx', 'sumologic', 'syslog', 'tencentcloud_logservice', 'alibabacloud_logservice', 'googlecloudpubsub',
     'googlemanagedprometheus', 'loadbalancing', 'nop', 'loki', 'pulsar', 'rabbitmq', 'cassandra', 'doris', 'logicmonitor',
     'logzio', 'mezmo', 'otelarrow', 'sapm', 'carbon', 'datasetexporter', 'bmchelix',
+  ],
+  connector: [
+    'spanmetrics', 'servicegraph', 'count', 'exceptions', 'signaltometrics', 'roundrobin', 'failover', 'sum', 'datadog',
+    'otlpjson', 'grafanacloud',
   ],
   extension: [
     'pprof', 'zpages', 'memory_ballast', 'oidc', 'sigv4auth', 'k8s_observer', 'docker_observer', 'host_observer',

@@ -23,12 +23,38 @@ export interface ExpandProblem {
   detail?: string;
 }
 
+/**
+ * The text a reference expanded to where it was read as a number or boolean, by the map (or list)
+ * holding it and its key: the Collector decodes such a value into a string field as the text itself
+ * (`key: ${env:DD_API_KEY}` with "0123" stays "0123"), which validation restores from here
+ * (src/config/null-sections.ts).
+ */
+export const expandedText = new WeakMap<object, Map<string | number, string>>();
+
+function remember(holder: object, key: string | number, raw: unknown, expanded: unknown, env: NodeJS.ProcessEnv): void {
+  if (typeof raw !== 'string' || (typeof expanded !== 'number' && typeof expanded !== 'boolean')) return;
+  const whole = WHOLE_REF.exec(raw);
+  if (!whole || whole[1] === 'file') return;
+  const text = env[whole[2]!] ?? whole[3];
+  if (text === undefined) return;
+  let m = expandedText.get(holder);
+  if (!m) expandedText.set(holder, (m = new Map()));
+  m.set(key, text);
+}
+
 export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, problems: ExpandProblem[], path = ''): unknown {
   if (typeof value === 'string') return expandString(value, env, problems, path);
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, problems, `${path}[${i}]`));
+  if (Array.isArray(value)) {
+    const out: unknown[] = value.map((v, i) => expandEnv(v, env, problems, `${path}[${i}]`));
+    value.forEach((v, i) => remember(out, i, v, out[i], env));
+    return out;
+  }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = expandEnv(v, env, problems, path ? `${path}.${k}` : k);
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = expandEnv(v, env, problems, path ? `${path}.${k}` : k);
+      remember(out, k, v, out[k], env);
+    }
     return out;
   }
   return value;

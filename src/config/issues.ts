@@ -59,7 +59,7 @@ export function joinPath(prefix: string, parts: (string | number)[]): string {
 }
 
 /** Walks wrappers (default, optional, prefault, pipe) to the object schema at `path`, if any. */
-function knownKeysAt(schema: ZodType, path: (string | number)[]): string[] {
+export function knownKeysAt(schema: ZodType, path: (string | number)[]): string[] {
   let s: any = schema;
   const unwrap = () => {
     for (let i = 0; i < 10 && s; i++) {

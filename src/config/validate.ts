@@ -1,8 +1,10 @@
 import { ConfigError } from '../errors.js';
-import type { AnyFactory } from '../pipeline/factory.js';
+import type { AnyFactory, ConnectorFactory } from '../pipeline/factory.js';
 import type { Kind, Registry } from '../pipeline/registry.js';
 import { unsupportedComponentHint } from './collector-components.js';
+import { checkConnectors } from './connectors.js';
 import { formatIssues } from './issues.js';
+import { nullSectionsAsDefaults } from './null-sections.js';
 import { checkListenPorts, checkReferences, checkTlsFiles } from './references.js';
 import { checkStorageDirectories } from './storage-directories.js';
 import { metricsListenAddress, serviceSchema, type ServiceConfig } from './service.js';
@@ -35,6 +37,8 @@ export interface GatewayConfig {
   readonly processors: ReadonlyMap<string, ComponentConfig>;
   readonly exporters: ReadonlyMap<string, ComponentConfig>;
   readonly extensions: ReadonlyMap<string, ComponentConfig>;
+  /** Declared under `connectors:` (docs/connectors.md); a pipeline lists one as an exporter or a receiver. */
+  readonly connectors: ReadonlyMap<string, ComponentConfig>;
   readonly service: {
     readonly extensions: readonly string[];
     readonly pipelines: readonly PipelineConfig[];
@@ -45,8 +49,9 @@ export interface GatewayConfig {
   readonly warnings: readonly string[];
 }
 
-const SECTION: Record<Kind, 'receivers' | 'processors' | 'exporters' | 'extensions'> = {
+const SECTION: Record<Kind, 'receivers' | 'processors' | 'exporters' | 'extensions' | 'connectors'> = {
   receiver: 'receivers',
+  connector: 'connectors',
   processor: 'processors',
   exporter: 'exporters',
   extension: 'extensions',
@@ -56,14 +61,13 @@ const ID_RE = /^([A-Za-z0-9_.-]+)(?:\/(.+))?$/;
 
 export function validateConfig(raw: Record<string, unknown>, registry: Registry, warnings: readonly string[] = []): GatewayConfig {
   const errors: string[] = [];
-  for (const key of Object.keys(raw)) if (!TOP_LEVEL.has(key)) errors.push(`${key}: unknown key (expected receivers, processors, exporters, extensions, service)`);
-  if (raw.connectors && Object.keys(raw.connectors as object).length > 0) errors.push('connectors: connectors are not supported yet');
+  for (const key of Object.keys(raw)) if (!TOP_LEVEL.has(key)) errors.push(`${key}: unknown key (expected receivers, processors, exporters, extensions, connectors, service)`);
 
   const sections = {} as Record<Kind, Map<string, ComponentConfig>>;
   // Ids that are written in the config, valid or not: a block with a bad key must not also make
   // every pipeline that uses it report "not defined".
   const defined = {} as Record<Kind, Set<string>>;
-  for (const kind of ['extension', 'receiver', 'processor', 'exporter'] as Kind[]) {
+  for (const kind of ['extension', 'receiver', 'processor', 'exporter', 'connector'] as Kind[]) {
     const block = raw[SECTION[kind]];
     defined[kind] = new Set(block && typeof block === 'object' ? Object.keys(block) : []);
     sections[kind] = parseSection(kind, block, registry, errors);
@@ -94,7 +98,9 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
       const check = (kind: Kind, list: string[], key: string) => {
         const seen = new Set<string>();
         list.forEach((id, i) => {
-          if (!defined[kind].has(id)) errors.push(`${base}.${key}[${i}]: ${kind} "${id}" is not defined under ${SECTION[kind]}`);
+          // A connector is both: the exporter of one pipeline and the receiver of another.
+          const isConnector = kind !== 'processor' && defined.connector.has(id);
+          if (!defined[kind].has(id) && !isConnector) errors.push(`${base}.${key}[${i}]: ${kind} "${id}" is not defined under ${SECTION[kind]}`);
           if (seen.has(id)) errors.push(`${base}.${key}[${i}]: "${id}" is listed twice`);
           seen.add(id);
         });
@@ -104,6 +110,11 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
       check('exporter', p.exporters, 'exporters');
       pipelines.push(Object.freeze({ id: pid, receivers: p.receivers, processors: p.processors, exporters: p.exporters }));
     }
+  }
+
+  if (service) {
+    const connectors = new Map([...sections.connector].map(([id, c]) => [id, { id, factory: c.factory as ConnectorFactory, config: c.config }]));
+    checkConnectors(connectors, defined.connector, { receivers: defined.receiver, exporters: defined.exporter }, pipelines, errors);
   }
 
   // Before any message is printed: a secret echoed in an error line must be scrubbed too.
@@ -120,6 +131,7 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
     processors: sections.processor,
     exporters: sections.exporter,
     extensions: sections.extension,
+    connectors: sections.connector,
     service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry, shutdown_grace_period: service!.shutdown_grace_period },
     warnings: [...warnings],
   });
@@ -173,7 +185,7 @@ function parseSection(kind: Kind, block: unknown, registry: Registry, errors: st
       errors.push(hint ? `${path}: ${hint}` : `${path}: unknown ${kind} type "${m[1]}" (known: ${registry.types(kind).join(', ')})`);
       continue;
     }
-    const parsed = factory.schema.safeParse(value ?? {});
+    const parsed = factory.schema.safeParse(nullSectionsAsDefaults(factory.schema, value ?? {}));
     if (!parsed.success) {
       errors.push(...formatIssues(path, parsed.error, factory.schema));
       continue;

@@ -43,4 +43,25 @@ export interface ExtensionFactory<C = any> extends FactoryBase<C> {
   create(settings: CreateSettings, config: C): Component;
 }
 
-export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory;
+/** A pipeline a connector hands logs to, as the service built it. */
+export interface ConnectorTarget {
+  readonly consumer: LogsConsumer;
+  /** The pipeline changes records in place, so it needs its own copy of what it is given. */
+  readonly mutates: boolean;
+}
+
+/**
+ * A connector (docs/architecture.md §3): the exporter of one pipeline and the receiver of others,
+ * declared under `connectors:`. It is given the head of every pipeline that lists it as a receiver.
+ */
+export interface ConnectorFactory<C = any> extends FactoryBase<C> {
+  readonly kind: 'connector';
+  /**
+   * The pipeline ids the config names (the routing table's `pipelines`, `default_pipelines`) with
+   * their key paths, so `validate` can check each is a pipeline that receives from the connector.
+   */
+  pipelinesNamed?(config: C): { path: (string | number)[]; pipeline: string }[];
+  create(settings: CreateSettings, config: C, pipelines: ReadonlyMap<string, ConnectorTarget>): Component & LogsConsumer;
+}
+
+export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ExtensionFactory | ConnectorFactory;

@@ -1,7 +1,7 @@
 import type { AnyFactory } from './factory.js';
 
 export type Kind = AnyFactory['kind'];
-export const KINDS: readonly Kind[] = ['receiver', 'processor', 'exporter', 'extension'];
+export const KINDS: readonly Kind[] = ['receiver', 'processor', 'exporter', 'connector', 'extension'];
 
 /** Factories by kind and type name (aliases included). */
 export class Registry {

@@ -3,7 +3,7 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from './component.js';
-import type { ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from './factory.js';
+import type { ConnectorFactory, ConnectorTarget, ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from './factory.js';
 import { forgetWireBytes } from '../pdata/wire-bytes.js';
 import { FanOut } from './fanout.js';
 import { passThroughBatchConfig, planBatchPlacement, withQueueBatch, type BatchPlacement } from './batch-placement.js';
@@ -14,8 +14,9 @@ import { CancelReason } from './cancellation.js';
  *
  * Graph: one instance per receiver id (fanning out to every pipeline that lists it), one instance
  * per processor id per pipeline (as in the Collector), one instance per exporter id (shared by the
- * pipelines that list it). Start order: extensions, exporters, processors (last to first),
- * receivers, so nothing receives data before its downstream is ready; shutdown goes the other way
+ * pipelines that list it), one instance per connector id (the exporter of some pipelines and the
+ * receiver of others: it is handed the heads of the pipelines it feeds, so those are built first).
+ * Start order: extensions, exporters, processors and connectors (downstream first), receivers, so nothing receives data before its downstream is ready; shutdown goes the other way
  * (see doShutdown), so every stage drains into a still-running next one. Shutdown's grace period
  * (`service.shutdown_grace_period`) bounds how long requests still waiting are let finish: then
  * `shutdownGrace` aborts and they are answered 503 / UNAVAILABLE (docs/delivery.md).
@@ -24,7 +25,7 @@ export type GatewayState = 'starting' | 'ready' | 'stopping' | 'stopped';
 
 interface Named {
   id: string;
-  kind: 'extension' | 'exporter' | 'processor' | 'receiver';
+  kind: 'extension' | 'exporter' | 'processor' | 'connector' | 'receiver';
   component: Component;
 }
 
@@ -119,7 +120,8 @@ export class Service implements Host {
     // processor's shutdown flushes now (rather than at its timeout). A stopped processor hands data
     // straight on, so requests still in flight keep flowing to the exporters, which stop last.
     const receivers = Promise.all(of('receiver').map(stop));
-    for (const n of of('processor')) await stop(n);
+    // Connectors sit between processors and stop with them, upstream first (reverse start order).
+    for (const n of reversed.filter((x) => x.kind === 'processor' || x.kind === 'connector')) await stop(n);
     await receivers;
     for (const n of of('exporter')) await stop(n);
     for (const n of of('extension')) await stop(n);
@@ -151,7 +153,8 @@ export class Service implements Host {
 
     const used = (key: 'exporters' | 'receivers') => [...new Set(c.service.pipelines.flatMap((p) => p[key]))];
     for (const id of used('exporters')) {
-      const cc = c.exporters.get(id)!;
+      const cc = c.exporters.get(id);
+      if (!cc) continue; // a connector: built with the pipelines it feeds
       const queueBatch = this.placement.exporterBatch.get(id);
       const config = queueBatch ? withQueueBatch(cc.config as Parameters<typeof withQueueBatch>[0], queueBatch) : cc.config;
       const exp = (cc.factory as ExporterFactory).create(this.settings(id, 'exporter'), config);
@@ -159,9 +162,16 @@ export class Service implements Host {
       this.ordered.push({ id, kind: 'exporter', component: exp });
     }
 
-    const heads = new Map<string, { consumer: LogsConsumer; mutates: boolean }>();
-    for (const p of c.service.pipelines) {
-      let next: LogsConsumer = new FanOut(p.exporters.map((id) => ({ consumer: this.exporters.get(id)!, mutates: false })));
+    const heads = new Map<string, ConnectorTarget>();
+    const connectors = new Map<string, ConnectorTarget>();
+    // Built on demand, downstream first: a connector needs the heads of the pipelines it feeds.
+    // validate refused cycles, so the recursion ends.
+    const headOf = (pid: string): ConnectorTarget => {
+      const built = heads.get(pid);
+      if (built) return built;
+      const p = c.service.pipelines.find((x) => x.id === pid)!;
+      const targets = p.exporters.map((id) => this.exporters.get(id) ? { consumer: this.exporters.get(id)!, mutates: false } : connectorOf(id));
+      let next: LogsConsumer = new FanOut(targets);
       let mutates = false;
       for (const id of [...p.processors].reverse()) {
         const cc = c.processors.get(id)!;
@@ -176,11 +186,28 @@ export class Service implements Host {
       }
       // Processors that may change records in place make the receiver's wire bytes stale.
       if (mutates) next = forgettingWireBytes(next);
-      heads.set(p.id, { consumer: next, mutates });
-    }
+      // A connector whose pipelines change records makes this pipeline's data theirs to change too.
+      const head = { consumer: next, mutates: mutates || targets.some((t) => t.mutates) };
+      heads.set(pid, head);
+      return head;
+    };
+    const connectorOf = (id: string): ConnectorTarget => {
+      const built = connectors.get(id);
+      if (built) return built;
+      const cc = c.connectors.get(id)!;
+      const fed = new Map(c.service.pipelines.filter((p) => p.receivers.includes(id)).map((p) => [p.id, headOf(p.id)] as const));
+      const conn = (cc.factory as ConnectorFactory).create(this.settings(id, 'connector'), cc.config, fed);
+      this.ordered.push({ id, kind: 'connector', component: conn });
+      const target = { consumer: conn, mutates: [...fed.values()].some((h) => h.mutates) };
+      connectors.set(id, target);
+      return target;
+    };
+    for (const p of c.service.pipelines) headOf(p.id);
 
     for (const id of used('receivers')) {
-      const cc = c.receivers.get(id)!;
+      const cc = c.receivers.get(id);
+      if (!cc) continue; // a connector: built with the pipeline it is an exporter of
+
       const targets = c.service.pipelines.filter((p) => p.receivers.includes(id)).map((p) => heads.get(p.id)!);
       const rec = (cc.factory as ReceiverFactory).create(this.settings(id, 'receiver'), cc.config, new FanOut(targets));
       this.receivers.set(id, rec);

@@ -21,6 +21,9 @@ export class Telemetry {
   readonly filterDropped = this.counter('gateway_processor_filter_dropped_log_records_total', 'Log records dropped on purpose by a filter.', ['processor']);
   readonly statementErrors = this.counter('gateway_processor_statement_errors_total', 'OTTL statement or condition evaluation errors.', ['processor']);
 
+  // --- connectors ------------------------------------------------------------------------------
+  readonly connectorUnrouted = this.counter('gateway_connector_unrouted_log_records_total', 'Log records a routing connector matched to no route and no default pipeline (not passed on).', ['connector']);
+
   // --- exporters and queues --------------------------------------------------------------------
   readonly exporterSent = this.counter('otelcol_exporter_sent_log_records_total', 'Log records the backend acknowledged.', ['exporter']);
   readonly exporterSendFailed = this.counter('otelcol_exporter_send_failed_log_records_total', 'Log records whose send attempt failed (retried or dead-lettered).', ['exporter']);

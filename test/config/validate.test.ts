@@ -124,6 +124,6 @@ describe('config validation', () => {
   });
 
   it('refuses unknown top-level keys', () => {
-    expect(errorsOf(GOOD + '\nrecievers: {}\n')).toEqual(['recievers: unknown key (expected receivers, processors, exporters, extensions, service)']);
+    expect(errorsOf(GOOD + '\nrecievers: {}\n')).toEqual(['recievers: unknown key (expected receivers, processors, exporters, extensions, connectors, service)']);
   });
 });

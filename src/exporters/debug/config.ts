@@ -13,6 +13,8 @@ export const debugConfigSchema = z.strictObject({
   sampling_thereafter: z.number().int().min(1).default(DEFAULT_SAMPLING_THEREAFTER),
   /** true: output goes to stderr with the gateway's own logs; false: to stdout (as the Collector does). */
   use_internal_logger: z.boolean().default(true),
+  /** Where the output goes when not through the internal logger: `stdout` (the default) or `stderr`. */
+  output_paths: z.array(z.enum(['stdout', 'stderr'], { message: 'expected "stdout" or "stderr" (files: use the file exporter)' })).max(1).optional(),
   ...exporterHelperShape(),
 });
 

@@ -8,7 +8,7 @@ export const debugExporterFactory: ExporterFactory<DebugConfig> = {
   type: 'debug',
   schema: debugConfigSchema,
   create: (settings, config) =>
-    createExporter(settings, config, new DebugSender(settings, config, config.use_internal_logger ? process.stderr : process.stdout)),
+    createExporter(settings, config, new DebugSender(settings, config, config.use_internal_logger || config.output_paths?.[0] === 'stderr' ? process.stderr : process.stdout)),
 };
 
 export type { DebugConfig } from './config.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch, ProxyAgent, request, type Dispatcher } from 'undici';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
 import { httpUrl, TLS_VERSIONS, tlsClient } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
@@ -26,6 +26,9 @@ export const httpClientShape = () => ({
       return url;
     })
     .optional(),
+  // confighttp's socket buffer sizes: accepted so Collector configs load; Node sizes its own buffers.
+  read_buffer_size: z.number().int().min(0).optional(),
+  write_buffer_size: z.number().int().min(0).optional(),
 });
 
 /** The proxy password, and the Basic value it is sent as, are secrets like any other credential. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseHostPort } from '../../config/types.js';
-import { clientAuth, tlsClient } from '../../config/types.js';
+import { clientAuth, duration, tlsClient } from '../../config/types.js';
 import { exporterHelperShape } from '../helper/config.js';
 import { secretHeaders } from '../otlphttp/config.js';
 
@@ -21,6 +21,12 @@ export const otlpConfigSchema = z
       .enum(['gzip', 'none', ''])
       .default('gzip')
       .transform((c) => (c === '' ? 'none' : c)),
+    /** configgrpc's client keepalive, handed to grpc-js as its keepalive channel options. */
+    keepalive: z
+      .strictObject({ time: duration().optional(), timeout: duration().optional(), permit_without_stream: z.boolean().default(false) })
+      .optional(),
+    /** configgrpc's load balancer over the addresses the endpoint resolves to (grpc-js knows both). */
+    balancer_name: z.enum(['pick_first', 'round_robin']).optional(),
     ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
   })
   .superRefine((c, ctx) => {

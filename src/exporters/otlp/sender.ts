@@ -11,7 +11,7 @@ import { resolveClientAuthenticator, type ClientAuthenticator } from '../../exte
 import type { Host } from '../../pipeline/component.js';
 import { classifyGrpcFailure } from '../helper/classify.js';
 import { TokenError } from '../helper/token-cache.js';
-import { retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { grpcTarget, type OtlpGrpcConfig } from './config.js';
 
 /** grpc-js compression algorithm ids (its CompressionAlgorithms enum). */
@@ -25,7 +25,7 @@ const MAX_RECONNECT_BACKOFF_MS = 5_000;
 const USER_AGENT = 'make-otel-gateway';
 
 export interface OtlpGrpcSenderOptions {
-  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'> & Partial<Pick<OtlpGrpcConfig, 'auth'>>;
+  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'> & Partial<Pick<OtlpGrpcConfig, 'auth' | 'keepalive' | 'balancer_name'>>;
   logger: Logger;
   /** The exporter's id, for messages that name its config keys. */
   id?: string;
@@ -48,18 +48,29 @@ export class OtlpGrpcLogsSender implements LogsSender {
   private client?: grpc.Client;
   private readonly metadata = new grpc.Metadata();
   private auth?: ClientAuthenticator;
+  /**
+   * A header gRPC cannot carry (`can you have a . here?` in the Collector's own testdata): like the
+   * Collector, the exporter still starts and every send fails permanently with the reason, so the
+   * requests are dead-lettered, visible and replayable, rather than the whole gateway refusing to start.
+   */
+  private readonly badHeader?: string;
 
   constructor(private readonly options: OtlpGrpcSenderOptions) {
     for (const [name, value] of Object.entries(options.config.headers)) {
       const key = name.toLowerCase();
-      if (key.endsWith('-bin')) this.metadata.set(key, Buffer.from(value));
-      else this.metadata.set(key, value);
+      try {
+        if (key.endsWith('-bin')) this.metadata.set(key, Buffer.from(value));
+        else this.metadata.set(key, value);
+      } catch (err) {
+        this.badHeader ??= `headers: ${JSON.stringify(name)} cannot be sent as gRPC metadata (${(err as Error).message})`;
+      }
     }
   }
 
   /** Reads TLS files, finds the authenticator and opens the channel (it connects lazily, on the first call). */
   async start(host?: Host): Promise<void> {
     const { config } = this.options;
+    if (this.badHeader && host) this.options.logger.warn(`every send will fail: ${this.badHeader}`, { exporter: this.options.id ?? 'otlp' });
     if (config.auth && host) this.auth = resolveClientAuthenticator(host, config.auth.authenticator, `exporters.${this.options.id ?? 'otlp'}.auth.authenticator`);
     const target = grpcTarget(config);
     if (!target) throw new Error(`otlp: invalid endpoint ${JSON.stringify(config.endpoint)}`);
@@ -84,6 +95,11 @@ export class OtlpGrpcLogsSender implements LogsSender {
       'grpc.primary_user_agent': USER_AGENT,
     };
     if (config.compression === 'gzip') options['grpc.default_compression_algorithm'] = GRPC_GZIP;
+    const keepalive = config.keepalive;
+    if (keepalive?.time !== undefined) options['grpc.keepalive_time_ms'] = Math.max(1, Math.round(keepalive.time));
+    if (keepalive?.timeout !== undefined) options['grpc.keepalive_timeout_ms'] = Math.max(1, Math.round(keepalive.timeout));
+    if (keepalive?.permit_without_stream) options['grpc.keepalive_permit_without_calls'] = 1;
+    if (config.balancer_name) options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ [config.balancer_name]: {} }] });
     if (!target.plaintext && config.tls?.server_name_override) options['grpc.ssl_target_name_override'] = config.tls.server_name_override;
     this.client = new grpc.Client(target.address, credentials, options);
   }
@@ -95,6 +111,7 @@ export class OtlpGrpcLogsSender implements LogsSender {
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     if (request.records === 0) return success();
+    if (this.badHeader) return permanent(this.badHeader);
     if (!this.client) await this.start();
     if (signal.aborted) return retryable('request timed out');
     const client = this.client!;

@@ -22,6 +22,8 @@ export const otlphttpConfigSchema = z
     endpoint: httpUrl().optional(),
     /** Full URL for logs; wins over `endpoint`. */
     logs_endpoint: httpUrl().optional(),
+    /** The profiles signal's URL: accepted (Collector configs set it), unused: the gateway carries no profiles. */
+    profiles_endpoint: httpUrl().optional(),
     headers: secretHeaders(),
     // "" is the Collector's spelling of "no compression" too.
     compression: z

@@ -137,6 +137,15 @@ describe('otlp (gRPC) sender', () => {
     expect(JSON.stringify(result)).not.toContain('grpc-t0ken');
   });
 
+  it('starts with a header gRPC cannot carry, as the Collector does, and fails each send permanently naming it', async () => {
+    const s = sender({ headers: { 'can you have a . here?': 'x' } });
+    await s.start();
+    const result = await send(s);
+    expect(result).toMatchObject({ kind: 'permanent' });
+    expect((result as { reason: string }).reason).toContain('can you have a . here?');
+    expect(backend.requests).toHaveLength(0);
+  });
+
   it('retries when the backend is down (connection refused)', async () => {
     await backend.goDown();
     expect(await send(sender())).toMatchObject({ kind: 'retryable', reason: expect.stringContaining('gRPC status 14') });

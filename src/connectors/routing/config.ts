@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { errorModeSchema, type ErrorMode } from '../../ottl/error-mode.js';
+import { compileConditions, OttlConfigError, OttlParseError, type ContextKind, type Predicate } from '../../ottl/index.js';
+
+/**
+ * The contrib routing connector's keys (connector/routingconnector): a `table` of routes, each an
+ * OTTL `condition` (or a `route() where ...` `statement`) and the `pipelines` that get what it
+ * matches; `default_pipelines` for what matches no route; `error_mode`. Routes are tried in order.
+ * `context` is `resource` (the default: a whole ResourceLogs goes one way) or `log` (each record
+ * on its own). `match_once` (deprecated upstream, where first-match became the only behaviour) is
+ * accepted: `false` still sends a resource to every route that matches, as it used to.
+ */
+
+/** contrib's default: a condition that fails to evaluate refuses the request. */
+const DEFAULT_ERROR_MODE: ErrorMode = 'propagate';
+
+/** The only statement the connector takes: `route()`, optionally with a `where` clause. */
+const ROUTE_STATEMENT = /^\s*route\(\s*\)\s*(?:where\s+([\s\S]+))?$/;
+
+const routeSchema = z.strictObject({
+  statement: z.string().optional(),
+  condition: z.string().optional(),
+  context: z.string().default('resource'),
+  pipelines: z.array(z.string()).default([]),
+});
+
+export const routingConfigSchema = z
+  .strictObject({
+    table: z.array(routeSchema).default([]),
+    default_pipelines: z.array(z.string()).default([]),
+    error_mode: errorModeSchema.default(DEFAULT_ERROR_MODE),
+    match_once: z.boolean().default(true),
+  })
+  .superRefine((c, ctx) => {
+    if (c.table.length === 0) ctx.addIssue({ code: 'custom', path: ['table'], message: 'invalid routing table: the routing table is empty' });
+    c.table.forEach((r, i) => {
+      const issue = (message: string, key?: string) => ctx.addIssue({ code: 'custom', path: key ? ['table', i, key] : ['table', i], message });
+      if (r.statement !== undefined && r.condition !== undefined) issue('invalid route: both condition and statement provided');
+      else if (r.statement === undefined && r.condition === undefined) issue('invalid route: no condition or statement provided');
+      if (r.pipelines.length === 0) issue('invalid route: no pipelines defined', 'pipelines');
+      if (r.context !== 'resource' && r.context !== 'log') {
+        issue(
+          r.context === 'request'
+            ? 'context "request" is not supported yet: request metadata does not reach connectors (route on resource attributes, see docs/connectors.md)'
+            : `expected "resource" or "log" for a logs pipeline, got ${JSON.stringify(r.context)}`,
+          'context',
+        );
+      }
+    });
+    if (c.table.some((r) => (r.statement === undefined) === (r.condition === undefined))) return;
+    try {
+      compileRoutes(c);
+    } catch (err) {
+      if (!(err instanceof OttlConfigError)) throw err;
+      ctx.addIssue({ code: 'custom', path: err.path, message: err.parseError.message });
+    }
+  });
+
+export type RoutingConfig = z.output<typeof routingConfigSchema>;
+
+export interface CompiledRoute {
+  readonly kind: ContextKind;
+  readonly predicate: Predicate;
+  readonly source: string;
+  readonly pipelines: readonly string[];
+}
+
+/** The condition a route's `statement` stands for. */
+function conditionOfStatement(statement: string, path: (string | number)[]): string {
+  const m = ROUTE_STATEMENT.exec(statement);
+  if (!m) throw new OttlConfigError(path, new OttlParseError(`expected a route() statement like 'route() where resource.attributes["tenant"] == "acme"'`, 1, statement));
+  return m[1]?.trim() || 'true';
+}
+
+/** Each route's condition compiled in its context (resource unless the route says log). */
+export function compileRoutes(c: RoutingConfig): CompiledRoute[] {
+  return c.table.map((r, i) => {
+    const path = ['table', i, r.statement !== undefined ? 'statement' : 'condition'];
+    const source = r.statement !== undefined ? conditionOfStatement(r.statement, path) : (r.condition ?? 'false');
+    const kind: ContextKind = r.context === 'log' ? 'log' : 'resource';
+    const [compiled] = compileConditions([{ source, path }], kind);
+    return { kind, predicate: compiled!.predicate, source, pipelines: r.pipelines };
+  });
+}
