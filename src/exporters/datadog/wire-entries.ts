@@ -1,0 +1,432 @@
+import type { ResourceLogs, ScopeLogs } from '../../pdata/model.js';
+import { decodeAnyValue, decodeLogRecord, decodeResource } from '../../pdata/proto-decode.js';
+import { ProtoReader } from '../../pdata/proto-wire.js';
+import { anyValueToPlainJson, anyValueToString } from '../../pdata/values.js';
+import { resourceFields, statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
+import { MAX_ENTRY_BYTES, serializeEntry } from './payload.js';
+
+/**
+ * Datadog JSON entries written straight from the queued protobuf bytes (docs/architecture.md §10:
+ * vendor JSON from the wire walk). Mapping a decoded tree built an object per record by spreading
+ * the resource's attributes and then JSON.stringify'd it: with the decode, that was most of the
+ * exporter's CPU per record (BENCHMARKS.md, issue 23). Here each record's fields are read from its
+ * bytes and its entry is concatenated as text, the resource's part once per resource.
+ *
+ * The output must equal mapping.ts's field for field (test/exporters/datadog/wire-entries.test.ts
+ * checks it on the corpus). Where the text could not simply be appended — a record key that a
+ * resource key, a reserved field or another key of the record also writes (the object keeps one,
+ * the text would hold both), or an entry above Datadog's 1 MB that needs its message cut — that
+ * record alone is decoded and goes through mapping.ts and payload.ts as before.
+ */
+
+export interface WireEntry {
+  /** Position of the record in the request (resource → scope → record order, as flattenRecords). */
+  readonly index: number;
+  readonly json: string;
+  /** UTF-8 bytes of `json`. */
+  readonly bytes: number;
+}
+
+export interface WireEntries {
+  entries: WireEntry[];
+  /** Records whose entry cannot fit Datadog's 1 MB even with an empty message. */
+  unfit: number[];
+  records: number;
+}
+
+/** Fields mapping.ts writes after the attributes: a record attribute with one of these names takes the slow path. */
+const RESERVED = new Set([
+  'message',
+  'status',
+  'timestamp',
+  'otel.timestamp',
+  'hostname',
+  'service',
+  'ddsource',
+  'ddtags',
+  'otel.severity_number',
+  'otel.severity_text',
+  'otel.trace_id',
+  'dd.trace_id',
+  'otel.span_id',
+  'dd.span_id',
+  // An object cannot hold this key as data: mapping.ts's assignment sets the prototype instead.
+  '__proto__',
+]);
+
+// Tags as (field << 3 | wire type), as in proto-decode.ts.
+const LEN1 = 10, LEN2 = 18, LEN3 = 26, LEN5 = 42, LEN6 = 50, LEN7 = 58, LEN9 = 74, LEN10 = 82;
+const VARINT2 = 16, VARINT3 = 24, I64_1 = 9, I64_4 = 33, I64_11 = 89;
+
+/** Past this many keys a record's duplicate check uses a Set instead of a scan. */
+const LINEAR_KEY_CHECK = 16;
+
+/** What every record of one resource shares. */
+interface ResourcePart {
+  rl: ResourceLogs;
+  /** `{` and the resource's attributes, without the closing brace. */
+  head: string;
+  /** `,"hostname":…,"service":…,"ddsource":…,"ddtags":…`. */
+  tail: string;
+  /** The resource's flattened keys: a record key among them takes the slow path. */
+  keys: Record<string, unknown>;
+  /** A resource key is also a reserved field: every record of it takes the slow path. */
+  slow: boolean;
+}
+
+const SCOPE_STUB: ScopeLogs = { logRecords: [], schemaUrl: '' };
+
+export function datadogEntriesFromWire(bytes: Uint8Array, options: MappingOptions): WireEntries {
+  const walk = new EntryWalk(new ProtoReader(bytes), options);
+  walk.request();
+  return { entries: walk.entries, unfit: walk.unfit, records: walk.index };
+}
+
+class EntryWalk {
+  entries: WireEntry[] = [];
+  unfit: number[] = [];
+  index = 0;
+  /** The record's flattened keys so far (reused across records). */
+  private keys: string[] = [];
+  private keySet: Set<string> | undefined;
+  private part!: ResourcePart;
+  private readonly text: Buffer;
+
+  constructor(
+    private readonly r: ProtoReader,
+    private readonly options: MappingOptions,
+  ) {
+    this.text = Buffer.from(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
+  }
+
+  request(): void {
+    const r = this.r;
+    while (r.pos < r.length) {
+      const t = r.tag();
+      if (t === LEN1) this.resourceLogs(r.lengthEnd());
+      else r.skip(t);
+    }
+  }
+
+  private resourceLogs(end: number): void {
+    const r = this.r;
+    // The resource may come after its scope logs on the wire: find it first (the last one wins).
+    const scopes: number[] = [];
+    let resourceAt = -1;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === LEN1 || t === LEN2) {
+        const start = r.pos;
+        const fieldEnd = r.lengthEnd();
+        if (t === LEN1) resourceAt = start;
+        else scopes.push(start);
+        r.pos = fieldEnd;
+      } else r.skip(t);
+    }
+    r.expectEnd(end);
+    const rl: ResourceLogs = { scopeLogs: [], schemaUrl: '' };
+    if (resourceAt >= 0) {
+      r.pos = resourceAt;
+      const resourceEnd = r.lengthEnd();
+      rl.resource = decodeResource(r, resourceEnd);
+    }
+    this.part = resourcePart(rl, this.options);
+    for (const at of scopes) {
+      r.pos = at;
+      this.scopeLogs(r.lengthEnd());
+    }
+    r.pos = end;
+  }
+
+  private scopeLogs(end: number): void {
+    const r = this.r;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === LEN2) {
+        const recordEnd = r.lengthEnd();
+        const start = r.pos;
+        this.record(start, recordEnd);
+        this.index++;
+        r.pos = recordEnd;
+      } else r.skip(t);
+    }
+    r.expectEnd(end);
+  }
+
+  private record(start: number, end: number): void {
+    const r = this.r;
+    const part = this.part;
+    let time = -1;
+    let observed = -1;
+    let severityNumber = 0;
+    let severityText = '';
+    let bodyAt = -1;
+    let traceAt = -1;
+    let spanAt = -1;
+    let json = part.head;
+    let first = json.length === 1;
+    let slow = part.slow;
+    this.keys.length = 0;
+    this.keySet = undefined;
+    while (r.pos < end) {
+      const t = r.tag();
+      switch (t) {
+        case I64_1:
+          time = r.pos;
+          r.skip(t);
+          break;
+        case VARINT2:
+          severityNumber = r.int32();
+          break;
+        case LEN3:
+          severityText = r.string();
+          break;
+        case LEN5:
+          bodyAt = r.pos;
+          r.pos = r.lengthEnd();
+          break;
+        case LEN6: {
+          const kvEnd = r.lengthEnd();
+          if (!slow) {
+            const fields = this.keyValue(kvEnd, '');
+            if (fields === undefined) slow = true;
+            else if (fields !== '') {
+              json += first ? fields : ',' + fields;
+              first = false;
+            }
+          }
+          r.pos = kvEnd;
+          break;
+        }
+        case LEN9:
+          traceAt = r.pos;
+          r.pos = r.lengthEnd();
+          break;
+        case LEN10:
+          spanAt = r.pos;
+          r.pos = r.lengthEnd();
+          break;
+        case I64_11:
+          observed = r.pos;
+          r.skip(t);
+          break;
+        default:
+          r.skip(t);
+      }
+    }
+    r.expectEnd(end);
+    if (slow) return this.slowRecord(start, end);
+
+    json += (first ? '"message":' : ',"message":') + this.message(bodyAt);
+    const status = statusFromSeverity(severityNumber, severityText);
+    if (status !== undefined) json += ',"status":' + JSON.stringify(status);
+    let nanos = time >= 0 ? this.fixed64(time) : 0n;
+    if (nanos === 0n && observed >= 0) nanos = this.fixed64(observed);
+    if (nanos > 0n) json += ',"timestamp":' + String(nanos / 1_000_000n) + ',"otel.timestamp":"' + String(nanos) + '"';
+    json += part.tail + ',"otel.severity_number":"' + String(severityNumber) + '"';
+    if (severityText !== '') json += ',"otel.severity_text":' + JSON.stringify(severityText);
+    if (traceAt >= 0) json += this.id(traceAt, 'trace');
+    if (spanAt >= 0) json += this.id(spanAt, 'span');
+    json += '}';
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_ENTRY_BYTES) return this.slowRecord(start, end);
+    this.entries.push({ index: this.index, json, bytes });
+  }
+
+  /** The record decoded and mapped by mapping.ts, its message cut to fit if needed (payload.ts). */
+  private slowRecord(start: number, end: number): void {
+    const r = this.r;
+    r.pos = start;
+    const record = decodeLogRecord(r, end);
+    const ref = { resourceLogs: this.part.rl, scopeLogs: SCOPE_STUB, record };
+    const entry = serializeEntry(ref, toDatadogEntry(ref, this.options));
+    if (entry) this.entries.push({ index: this.index, json: entry.json, bytes: entry.bytes });
+    else this.unfit.push(this.index);
+  }
+
+  /**
+   * One attribute as `"key":value` pairs (a map flattened to dotted keys, none for an empty map),
+   * or undefined when a key collides and the record must take the slow path.
+   */
+  private keyValue(end: number, prefix: string): string | undefined {
+    const r = this.r;
+    let key = '';
+    let valueAt = -1;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === LEN1) key = r.string();
+      else if (t === LEN2) {
+        valueAt = r.pos;
+        r.pos = r.lengthEnd();
+      } else r.skip(t);
+    }
+    r.expectEnd(end);
+    const full = prefix === '' ? key : prefix + '.' + key;
+    if (valueAt >= 0) {
+      r.pos = valueAt;
+      const valueEnd = r.lengthEnd();
+      const member = lastMember(r, valueEnd);
+      if (member === LEN6) {
+        // A map: its entries flattened under this key, as mapping.ts's flattenInto.
+        r.pos = lastMemberAt;
+        const listEnd = r.lengthEnd();
+        let out = '';
+        while (r.pos < listEnd) {
+          const t = r.tag();
+          if (t === LEN1) {
+            const entryEnd = r.lengthEnd();
+            const fields = this.keyValue(entryEnd, full);
+            if (fields === undefined) return undefined;
+            if (fields !== '') out += out === '' ? fields : ',' + fields;
+            r.pos = entryEnd;
+          } else r.skip(t);
+        }
+        r.expectEnd(listEnd);
+        r.pos = end;
+        return out;
+      }
+      if (!this.claim(full)) return undefined;
+      const value = this.value(member, valueAt);
+      r.pos = end;
+      return JSON.stringify(full) + ':' + value;
+    }
+    if (!this.claim(full)) return undefined;
+    return JSON.stringify(full) + ':null';
+  }
+
+  /** Records a key of this record; false when anything else in the entry also writes it. */
+  private claim(key: string): boolean {
+    if (RESERVED.has(key) || Object.hasOwn(this.part.keys, key)) return false;
+    const keys = this.keys;
+    if (this.keySet !== undefined) {
+      if (this.keySet.has(key)) return false;
+      this.keySet.add(key);
+      return true;
+    }
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return false;
+    keys.push(key);
+    if (keys.length > LINEAR_KEY_CHECK) this.keySet = new Set(keys);
+    return true;
+  }
+
+  /** An attribute value as anyValueToPlainJson + JSON.stringify would write it. */
+  private value(member: number, valueAt: number): string {
+    const r = this.r;
+    switch (member) {
+      case 0:
+        return 'null';
+      case LEN1:
+        r.pos = lastMemberAt;
+        return JSON.stringify(r.string());
+      case VARINT2:
+        r.pos = lastMemberAt;
+        return r.bool() ? 'true' : 'false';
+      case VARINT3: {
+        r.pos = lastMemberAt;
+        const big = r.int64();
+        const n = Number(big);
+        return Number.isSafeInteger(n) ? String(n) : '"' + String(big) + '"';
+      }
+      case I64_4: {
+        r.pos = lastMemberAt;
+        const d = r.double();
+        return Number.isFinite(d) ? String(d) : '"' + String(d) + '"';
+      }
+      case LEN7: {
+        r.pos = lastMemberAt;
+        const end = r.lengthEnd();
+        const b64 = this.text.toString('base64', r.pos, end);
+        r.pos = end;
+        return '"' + b64 + '"';
+      }
+    }
+    // Lists (and anything rarer): decoded, as mapping.ts does.
+    r.pos = valueAt;
+    const v = decodeAnyValue(r, r.lengthEnd(), 0);
+    return JSON.stringify(anyValueToPlainJson(v));
+  }
+
+  /** The body as mapping.ts's `message`: a string as is, anything else as anyValueToString. */
+  private message(bodyAt: number): string {
+    if (bodyAt < 0) return '""';
+    const r = this.r;
+    r.pos = bodyAt;
+    const end = r.lengthEnd();
+    const member = lastMember(r, end);
+    if (member === LEN1) {
+      r.pos = lastMemberAt;
+      return JSON.stringify(r.string());
+    }
+    r.pos = bodyAt;
+    return JSON.stringify(anyValueToString(decodeAnyValue(r, r.lengthEnd(), 0)));
+  }
+
+  private fixed64(at: number): bigint {
+    return this.text.readBigUInt64LE(at);
+  }
+
+  /** `otel.trace_id`/`dd.trace_id` (or span) for an id that is set: not empty, not all zero. */
+  private id(at: number, kind: 'trace' | 'span'): string {
+    const r = this.r;
+    r.pos = at;
+    const end = r.lengthEnd();
+    const start = r.pos;
+    let set = false;
+    for (let i = start; i < end; i++) {
+      if (r.buf[i] !== 0) {
+        set = true;
+        break;
+      }
+    }
+    if (!set) return '';
+    const hex = this.text.toString('hex', start, end);
+    const low = end - start < 8 ? BigInt('0x' + hex).toString() : this.text.readBigUInt64BE(end - 8).toString();
+    return ',"otel.' + kind + '_id":"' + hex + '","dd.' + kind + '_id":"' + low + '"';
+  }
+}
+
+/** Where the last member lastMember found starts (its value, after the tag). */
+let lastMemberAt = -1;
+
+/**
+ * The AnyValue's member that decoding keeps (the last one on the wire, protobuf's oneof rule), as
+ * its tag, or 0 for none; its position is left in `lastMemberAt`. The reader ends at `end`.
+ */
+function lastMember(r: ProtoReader, end: number): number {
+  let member = 0;
+  while (r.pos < end) {
+    const t = r.tag();
+    switch (t) {
+      case LEN1:
+      case VARINT2:
+      case VARINT3:
+      case I64_4:
+      case LEN5:
+      case LEN6:
+      case LEN7:
+        member = t;
+        lastMemberAt = r.pos;
+        break;
+    }
+    r.skip(t);
+  }
+  r.expectEnd(end);
+  return member;
+}
+
+function resourcePart(rl: ResourceLogs, options: MappingOptions): ResourcePart {
+  const fields = resourceFields(rl, options);
+  const attrs = JSON.stringify(fields.attributes);
+  let tail = '';
+  if (fields.hostname !== undefined) tail += ',"hostname":' + JSON.stringify(fields.hostname);
+  if (fields.service !== undefined) tail += ',"service":' + JSON.stringify(fields.service);
+  tail += ',"ddsource":' + JSON.stringify(options.source);
+  if (fields.ddtags !== undefined) tail += ',"ddtags":' + JSON.stringify(fields.ddtags);
+  return {
+    rl,
+    head: attrs.slice(0, -1),
+    tail,
+    keys: fields.attributes,
+    slow: Object.keys(fields.attributes).some((k) => RESERVED.has(k)),
+  };
+}
