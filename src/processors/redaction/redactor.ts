@@ -3,7 +3,7 @@ import type { AnyValue, KeyValue } from '../../pdata/model.js';
 import { anyValueToString } from '../../pdata/values.js';
 import { compileGoRegex, globalOf } from '../../ottl/regex.js';
 import type { RedactionConfig } from './config.js';
-import { forTest, prefiltered, requiredLiteral } from './match-plan.js';
+import { forTest, prefiltered, requiredLiteral } from '../../ottl/regex-plan.js';
 
 type Test = (text: string) => boolean;
 
@@ -51,7 +51,7 @@ export class Redactor {
     // The summary attributes a previous redaction step added must survive this one.
     this.allowed = new Set([...config.allowed_keys, ...SUMMARY_KEYS]);
     this.ignored = new Set(config.ignored_keys);
-    // Same answers as the patterns as written, without their backtracking (match-plan.ts).
+    // Same answers as the patterns as written, without their backtracking (regex-plan.ts).
     const test = (p: string) => prefiltered(forTest(compileGoRegex(p)));
     this.ignoredKeys = config.ignored_key_patterns.map(test);
     this.blockedValues = config.blocked_values.map((p) => {

@@ -1,6 +1,6 @@
 /**
  * Cheaper ways to ask the redaction regexes the same questions (docs/architecture.md §10: regex
- * backtracking in redaction was the largest cost of the Make example's pipeline, BENCHMARKS.md).
+ * backtracking in redaction and replace_pattern was the largest cost of the Make example's pipeline, BENCHMARKS.md).
  *
  * - A pattern used to *test* a key (`blocked_key_patterns: [".*token.*"]`) may drop a leading and
  *   a trailing `.*`: an unanchored search finds `.*X.*` exactly where it finds `X` (`.*` may match

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileGoRegex, globalOf } from '../../../src/ottl/regex.js';
-import { forTest, prefiltered, requiredLiteral } from '../../../src/processors/redaction/match-plan.js';
+import { compileGoRegex, globalOf } from '../../src/ottl/regex.js';
+import { forTest, prefiltered, requiredLiteral } from '../../src/ottl/regex-plan.js';
 
 const PATTERNS = [
   '.*token.*',
@@ -29,7 +29,7 @@ const PATTERNS = [
 
 const TEXTS = ['', 'token', 'my_token_here', 'TOKEN', 'api_key', 'X-API_KEY', 'jane.doe@example.com', 'mail me at a@b.co now', 'Bearer abc.def=', 'bearer x', 'secret', 'Top SECRET', 'ab', 'b', 'a\nb', '..', 'x\\', 'x\\\\yy', 'lazy', 'ac', 'abc', 'aabc', 'bc', 'color', 'colour', '2026-12', 'ABC', 'été', 'password', 'pwdword', '4111111111111111', 'hello hello', 'ééü', 'xy', 'xyz', 'x'.repeat(2000) + 'token', 'a'.repeat(3000)];
 
-describe('redaction match plan', () => {
+describe('regex plans (redaction key tests, literal prefilters)', () => {
   for (const pattern of PATTERNS) {
     it(`answers as the pattern does: ${pattern}`, () => {
       const re = compileGoRegex(pattern);
