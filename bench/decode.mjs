@@ -9,7 +9,7 @@
 // buffering on the transform workload (opentelemetry output) and on the datadog one (datadog output).
 // Reported per scenario: received records/s, CPU µs per record of the target process (utime +
 // stime from /proc, load and drain included), peak RSS (VmHWM).
-// Usage: npm run bench:decode -- [--seconds 10] [--records 100] [--concurrency 16] [--scenarios a,b]
+// Usage: npm run bench:decode -- [--seconds 10] [--rounds 3] [--records 100] [--concurrency 16] [--scenarios a,b]
 //        [--gateway-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"]
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
@@ -27,6 +27,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     records: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '16' },
+    // Rounds of every scenario in turn (the order rotated each round): the machine's noise comes
+    // and goes over tens of seconds, so ratios are read from the medians of rounds run alternately.
+    rounds: { type: 'string', default: '3' },
     scenarios: { type: 'string', default: 'passthrough,transform,make,datadog' },
     'gateway-node-args': { type: 'string', default: '' },
     json: { type: 'string' },
@@ -201,7 +204,9 @@ if (fluentBit) {
 const bodies = { generic: await makeBody(recordsPerRequest), make: await makeExecutionsBody(recordsPerRequest) };
 const results = [];
 const started = new Date();
-for (const scenario of scenarios) {
+const rounds = Number(values.rounds);
+const order = (k) => scenarios.map((_, i) => scenarios[(i + k) % scenarios.length]);
+for (let round = 1; round <= rounds; round++) for (const scenario of order(round - 1)) {
   const datadogSink = scenario === 'datadog' || scenario === 'fluent-bit-datadog';
   const sink = datadogSink ? await startSink('bench/datadog-sink.mjs', [API_KEY]) : await startSink('bench/sink.mjs');
   const t = await startTarget(scenario, sink.port);
@@ -212,6 +217,7 @@ for (const scenario of scenarios) {
     const acked = r.load.ackedRecords;
     const row = {
       scenario,
+      round,
       recordsPerSec: acked / r.loadS,
       cpuUsPerRecord: (r.cpuS * 1e6) / acked,
       peakRssMb: peakRssMb(t.child.pid),
@@ -222,7 +228,7 @@ for (const scenario of scenarios) {
       statuses: r.load.statuses,
     };
     results.push(row);
-    console.error(`${scenario}: ${Math.round(row.recordsPerSec)} records/s, ${row.cpuUsPerRecord.toFixed(1)} µs CPU/record, ${row.peakRssMb.toFixed(0)} MiB, delivered ${row.delivered} of ${acked}`);
+    console.error(`round ${round} ${scenario}: ${Math.round(row.recordsPerSec)} records/s, ${row.cpuUsPerRecord.toFixed(1)} µs CPU/record, ${row.peakRssMb.toFixed(0)} MiB, delivered ${row.delivered} of ${acked}`);
   } finally {
     await stopTarget(t);
     sink.stop();
@@ -230,8 +236,23 @@ for (const scenario of scenarios) {
 }
 
 const f = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-console.log(`\n${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request (${bodies.generic.length} bytes; Make-shaped ${bodies.make.length}), ${concurrency} connections, ${seconds}s per scenario after ${WARMUP_MS / 1000}s warm-up, persistent queue with fsync\n`);
-console.log('| scenario | received records/s | CPU µs / record | peak RSS MiB | delivered / acked | ack p99 ms | statuses |');
-console.log('|---|---|---|---|---|---|---|');
-for (const r of results) console.log(`| ${r.scenario} | ${f(r.recordsPerSec)} | ${f(r.cpuUsPerRecord, 1)} | ${f(r.peakRssMb)} | ${r.delivered} / ${r.acked} | ${f(r.ackP99, 1)} | ${JSON.stringify(r.statuses)} |`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ started, recordsPerRequest, concurrency, seconds, results }, null, 2));
+const median = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const ended = new Date();
+console.log(`\n${started.toISOString().slice(0, 16).replace('T', ' ')}–${ended.toISOString().slice(11, 16)} UTC, node ${process.version}, ${cpus().length} CPUs, ${recordsPerRequest} records/request (${bodies.generic.length} bytes; Make-shaped ${bodies.make.length}), ${concurrency} connections, ${seconds}s per scenario after ${WARMUP_MS / 1000}s warm-up, ${rounds} round(s) alternating, persistent queue with fsync\n`);
+console.log('Medians over the rounds (× = CPU per record against the median of the gateway without processors):\n');
+console.log('| scenario | received records/s | CPU µs / record | × no-processor CPU | peak RSS MiB |');
+console.log('|---|---|---|---|---|');
+const base = median(results.filter((r) => r.scenario === 'passthrough').map((r) => r.cpuUsPerRecord));
+for (const scenario of scenarios) {
+  const rows = results.filter((r) => r.scenario === scenario);
+  const cpu = median(rows.map((r) => r.cpuUsPerRecord));
+  console.log(`| ${scenario} | ${f(median(rows.map((r) => r.recordsPerSec)))} | ${f(cpu, 1)} | ${f(cpu / base, 2)} | ${f(Math.max(...rows.map((r) => r.peakRssMb)))} |`);
+}
+console.log('\nEvery round:\n');
+console.log('| round | scenario | received records/s | CPU µs / record | peak RSS MiB | delivered / acked | ack p99 ms | statuses |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of results) console.log(`| ${r.round} | ${r.scenario} | ${f(r.recordsPerSec)} | ${f(r.cpuUsPerRecord, 1)} | ${f(r.peakRssMb)} | ${r.delivered} / ${r.acked} | ${f(r.ackP99, 1)} | ${JSON.stringify(r.statuses)} |`);
+if (values.json) writeFileSync(values.json, JSON.stringify({ started, ended, recordsPerRequest, concurrency, seconds, rounds, results }, null, 2));
