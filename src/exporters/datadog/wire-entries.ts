@@ -89,6 +89,9 @@ class EntryWalk {
   /** The record's flattened keys so far (reused across records). */
   private keys: string[] = [];
   private keySet: Set<string> | undefined;
+  /** Keys read by ordinal within the previous records (keyText). */
+  private keyCache: ({ start: number; end: number; bytes: Uint8Array; text: string } | undefined)[] = [];
+  private keyOrdinal = 0;
   private part!: ResourcePart;
   private readonly text: Buffer;
 
@@ -168,6 +171,7 @@ class EntryWalk {
     let slow = part.slow;
     this.keys.length = 0;
     this.keySet = undefined;
+    this.keyOrdinal = 0;
     while (r.pos < end) {
       const t = r.tag();
       switch (t) {
@@ -250,17 +254,22 @@ class EntryWalk {
    */
   private keyValue(end: number, prefix: string): string | undefined {
     const r = this.r;
-    let key = '';
+    let keyStart = -1;
+    let keyEnd = -1;
     let valueAt = -1;
     while (r.pos < end) {
       const t = r.tag();
-      if (t === LEN1) key = r.string();
-      else if (t === LEN2) {
+      if (t === LEN1) {
+        keyEnd = r.lengthEnd();
+        keyStart = r.pos;
+        r.pos = keyEnd;
+      } else if (t === LEN2) {
         valueAt = r.pos;
         r.pos = r.lengthEnd();
       } else r.skip(t);
     }
     r.expectEnd(end);
+    const key = keyStart < 0 ? '' : this.keyText(keyStart, keyEnd);
     const full = prefix === '' ? key : prefix + '.' + key;
     if (valueAt >= 0) {
       r.pos = valueAt;
@@ -294,6 +303,29 @@ class EntryWalk {
     return JSON.stringify(full) + ':null';
   }
 
+  /**
+   * A key's text. Records of one request mostly carry the same keys in the same order, so the key
+   * read at the same ordinal of the previous record is compared byte for byte before decoding.
+   */
+  private keyText(start: number, end: number): string {
+    const slot = this.keyOrdinal++;
+    const cached = this.keyCache[slot];
+    const buf = this.r.buf;
+    if (cached !== undefined && cached.end - cached.start === end - start) {
+      let same = true;
+      for (let i = 0, n = end - start; i < n; i++) {
+        if (cached.bytes[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached.text;
+    }
+    const text = this.text.toString('utf8', start, end);
+    this.keyCache[slot] = { start, end, bytes: buf.subarray(start, end), text };
+    return text;
+  }
+
   /** Records a key of this record; false when anything else in the entry also writes it. */
   private claim(key: string): boolean {
     if (RESERVED.has(key) || Object.hasOwn(this.part.keys, key)) return false;
@@ -315,9 +347,13 @@ class EntryWalk {
     switch (member) {
       case 0:
         return 'null';
-      case LEN1:
+      case LEN1: {
         r.pos = lastMemberAt;
-        return JSON.stringify(r.string());
+        const end = r.lengthEnd();
+        const text = this.text.toString('utf8', r.pos, end);
+        r.pos = end;
+        return JSON.stringify(text);
+      }
       case VARINT2:
         r.pos = lastMemberAt;
         return r.bool() ? 'true' : 'false';
@@ -355,7 +391,8 @@ class EntryWalk {
     const member = lastMember(r, end);
     if (member === LEN1) {
       r.pos = lastMemberAt;
-      return JSON.stringify(r.string());
+      const stringEnd = r.lengthEnd();
+      return JSON.stringify(this.text.toString('utf8', r.pos, stringEnd));
     }
     r.pos = bodyAt;
     return JSON.stringify(anyValueToString(decodeAnyValue(r, r.lengthEnd(), 0)));
