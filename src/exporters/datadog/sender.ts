@@ -18,6 +18,8 @@ const gzipAsync = promisify(gzip);
 const HTTP_PAYLOAD_TOO_LARGE = 413;
 /** How much of an error body goes into a reason: enough for Datadog's `{"errors":[…]}`. */
 const MAX_REASON_BODY_CHARS = 300;
+/** Datadog answers `{}` or a short `{"errors":[…]}`; a runaway answer is cut here. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface DatadogSenderOptions {
   config: Pick<DatadogConfig, 'api' | 'logs' | 'hostname' | 'tags' | 'tls' | 'proxy_url'>;
@@ -38,7 +40,6 @@ export class DatadogLogsSender implements LogsSender {
   private readonly url: string;
   private readonly apiKey: string;
   private readonly mapping: MappingOptions;
-  private readonly fetchFn: typeof fetch;
   private readonly http: HttpClient;
 
   constructor(private readonly options: DatadogSenderOptions) {
@@ -47,7 +48,6 @@ export class DatadogLogsSender implements LogsSender {
     this.apiKey = config.api.key;
     this.mapping = { source: config.logs.source, hostname: config.hostname, tags: config.tags };
     this.http = new HttpClient(config, `exporters.${options.id ?? 'datadog'}`);
-    this.fetchFn = options.fetch ?? this.http.fetch;
   }
 
   /** Reads the `tls` files now, so a wrong path fails the start, not every send. */
@@ -94,16 +94,29 @@ export class DatadogLogsSender implements LogsSender {
     const body = logs.use_compression ? await gzipAsync(json, { level: logs.compression_level }) : json;
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'DD-API-KEY': this.apiKey };
     if (logs.use_compression) headers['Content-Encoding'] = 'gzip';
-    let response: Response;
+    let status: number;
+    let responseHeaders: Headers;
+    let text: string;
     try {
-      response = await this.fetchFn(this.url, { method: 'POST', headers, body, signal });
+      if (this.options.fetch) {
+        const response = await this.options.fetch(this.url, { method: 'POST', headers, body, signal });
+        status = response.status;
+        responseHeaders = response.headers;
+        text = await response.text().catch(() => '');
+      } else {
+        // undici's request, not fetch: WHATWG fetch's Request/Response/stream objects cost more
+        // per call than building the entries (BENCHMARKS.md, issue 23).
+        const res = await this.http.post(this.url, { headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES });
+        status = res.status;
+        responseHeaders = res.headers;
+        text = res.body.toString('utf8');
+      }
     } catch (err) {
       return this.scrub(classifyNetworkError(err));
     }
-    const text = await response.text().catch(() => '');
-    if (response.ok) return success();
-    if (response.status === HTTP_PAYLOAD_TOO_LARGE) return { kind: 'too_large', reason: this.scrubText(`HTTP 413: ${text.slice(0, MAX_REASON_BODY_CHARS)}`) };
-    return this.scrub(classifyHttpFailure(response.status, response.headers, text, 'vendor'));
+    if (status >= 200 && status < 300) return success();
+    if (status === HTTP_PAYLOAD_TOO_LARGE) return { kind: 'too_large', reason: this.scrubText(`HTTP 413: ${text.slice(0, MAX_REASON_BODY_CHARS)}`) };
+    return this.scrub(classifyHttpFailure(status, responseHeaders, text, 'vendor'));
   }
 
   /** Reasons end up in logs and the dead-letter store: make sure the key cannot. */
