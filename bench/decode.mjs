@@ -32,6 +32,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     scenarios: { type: 'string', default: 'passthrough,transform,make,datadog' },
     'gateway-node-args': { type: 'string', default: '' },
+    // Another build's CLI (e.g. an older tree built elsewhere): every gateway scenario also runs
+    // on it, as "<scenario>@base", in the same rounds.
+    compare: { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -149,9 +152,10 @@ async function startTarget(scenario, sinkPort) {
   if (scenario.startsWith('fluent-bit')) {
     proc = startFluentBit(fluentBit, { port, sinkPort, output: scenario === 'fluent-bit-datadog' ? 'datadog' : 'otlp', apiKey: API_KEY });
   } else {
+    const [name, build] = scenario.split('@');
     const cfg = join(dir, 'config.yaml');
-    writeFileSync(cfg, gatewayYaml(scenario, port, sinkPort, join(dir, 'storage')));
-    proc = spawnNode([...values['gateway-node-args'].split(' ').filter(Boolean), 'dist/cli.js', '--config', cfg]);
+    writeFileSync(cfg, gatewayYaml(name, port, sinkPort, join(dir, 'storage')));
+    proc = spawnNode([...values['gateway-node-args'].split(' ').filter(Boolean), build === 'base' ? resolve(values.compare) : 'dist/cli.js', '--config', cfg]);
   }
   await until(async () => {
     if (proc.child.exitCode !== null) throw new Error(`${scenario} exited: ${proc.output()}`);
@@ -195,7 +199,7 @@ async function measure(t, sink, body, durationMs) {
 
 const fluentBit = fluentBitBinary();
 const requested = values.scenarios.split(',');
-const scenarios = [...requested];
+const scenarios = requested.flatMap((s) => (values.compare ? [s, `${s}@base`] : [s]));
 if (fluentBit) {
   if (requested.includes('transform')) scenarios.push('fluent-bit');
   if (requested.includes('datadog')) scenarios.push('fluent-bit-datadog');
@@ -207,11 +211,11 @@ const started = new Date();
 const rounds = Number(values.rounds);
 const order = (k) => scenarios.map((_, i) => scenarios[(i + k) % scenarios.length]);
 for (let round = 1; round <= rounds; round++) for (const scenario of order(round - 1)) {
-  const datadogSink = scenario === 'datadog' || scenario === 'fluent-bit-datadog';
+  const datadogSink = scenario.startsWith('datadog') || scenario === 'fluent-bit-datadog';
   const sink = datadogSink ? await startSink('bench/datadog-sink.mjs', [API_KEY]) : await startSink('bench/sink.mjs');
   const t = await startTarget(scenario, sink.port);
   try {
-    const body = scenario === 'make' ? bodies.make : bodies.generic;
+    const body = scenario.startsWith('make') ? bodies.make : bodies.generic;
     await measure(t, sink, body, WARMUP_MS);
     const r = await measure(t, sink, body, seconds * 1000);
     const acked = r.load.ackedRecords;
