@@ -43,6 +43,9 @@ function cornerRecords(): LogRecord[] {
     newLogRecord({ traceId: id(16, 0xf0), spanId: id(8, 0xf8), body: s('high ids'), severityText: 'Custom' }),
     newLogRecord({ attributes: [kv('dup', s('first')), kv('dup', s('second')), kv('x', { intValue: 3n })] }), // duplicate keys
     newLogRecord({ severityNumber: -3, severityText: 'neg' }),
+    newLogRecord({ timeUnixNano: 18_446_744_073_709_551_615n, traceId: new Uint8Array(16).fill(0xff), spanId: Uint8Array.from([0, 0, 0, 0, 0, 0x1f, 0xff, 0xff]), body: s('uint64 max time, ids at the 2^53 edge') }),
+    newLogRecord({ timeUnixNano: 999_999n, observedTimeUnixNano: T, body: s('time under a millisecond') }),
+    newLogRecord({ observedTimeUnixNano: 1_000_000n, spanId: Uint8Array.from([0, 0, 0, 0, 0, 0x20, 0, 0]), body: s('observed only, id just above 2^53') }),
     newLogRecord({ severityNumber: 99, severityText: 'WAY UP' }),
   ];
   // Every severity number, with and without text.

@@ -224,9 +224,8 @@ class EntryWalk {
     json += (first ? '"message":' : ',"message":') + this.message(bodyAt);
     const status = statusFromSeverity(severityNumber, severityText);
     if (status !== undefined) json += ',"status":' + JSON.stringify(status);
-    let nanos = time >= 0 ? this.fixed64(time) : 0n;
-    if (nanos === 0n && observed >= 0) nanos = this.fixed64(observed);
-    if (nanos > 0n) json += ',"timestamp":' + String(nanos / 1_000_000n) + ',"otel.timestamp":"' + String(nanos) + '"';
+    const at = time >= 0 && !this.zero64(time) ? time : observed >= 0 && !this.zero64(observed) ? observed : -1;
+    if (at >= 0) json += this.timestamps(this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at));
     json += part.tail + ',"otel.severity_number":"' + String(severityNumber) + '"';
     if (severityText !== '') json += ',"otel.severity_text":' + JSON.stringify(severityText);
     if (traceAt >= 0) json += this.id(traceAt, 'trace');
@@ -398,8 +397,15 @@ class EntryWalk {
     return JSON.stringify(anyValueToString(decodeAnyValue(r, r.lengthEnd(), 0)));
   }
 
-  private fixed64(at: number): bigint {
-    return this.text.readBigUInt64LE(at);
+  private zero64(at: number): boolean {
+    return this.text.readUInt32LE(at) === 0 && this.text.readUInt32LE(at + 4) === 0;
+  }
+
+  /** `timestamp` (ms) and `otel.timestamp` (ns, decimal) of a uint64 given as two uint32 halves. */
+  private timestamps(hi: number, lo: number): string {
+    const [msPart, rest] = divMillion(hi, lo);
+    const ns = msPart === 0 ? String(rest) : String(msPart) + String(rest).padStart(6, '0');
+    return ',"timestamp":' + String(msPart) + ',"otel.timestamp":"' + ns + '"';
   }
 
   /** `otel.trace_id`/`dd.trace_id` (or span) for an id that is set: not empty, not all zero. */
@@ -417,9 +423,26 @@ class EntryWalk {
     }
     if (!set) return '';
     const hex = this.text.toString('hex', start, end);
-    const low = end - start < 8 ? BigInt('0x' + hex).toString() : this.text.readBigUInt64BE(end - 8).toString();
+    const low = end - start < 8 ? BigInt('0x' + hex).toString() : uint64Decimal(this.text.readUInt32BE(end - 8), this.text.readUInt32BE(end - 4));
     return ',"otel.' + kind + '_id":"' + hex + '","dd.' + kind + '_id":"' + low + '"';
   }
+}
+
+/**
+ * A uint64 (hi, lo uint32 halves) divided by 10^6 without BigInt: hi·2^32 = hi·4294·10^6 +
+ * hi·967296, and hi·967296 + lo < 2^53 stays exact in a double. Returns [quotient, remainder].
+ */
+function divMillion(hi: number, lo: number): [number, number] {
+  const t = hi * 967296 + lo;
+  const r = t % 1_000_000;
+  return [hi * 4294 + (t - r) / 1_000_000, r];
+}
+
+/** A uint64's decimal text, exact, without BigInt. */
+function uint64Decimal(hi: number, lo: number): string {
+  if (hi < 0x200000) return String(hi * 4294967296 + lo); // below 2^53: exact as a double
+  const [q, r] = divMillion(hi, lo);
+  return String(q) + String(r).padStart(6, '0');
 }
 
 /** Where the last member lastMember found starts (its value, after the tag). */
