@@ -1,9 +1,9 @@
 import type { ResourceLogs, ScopeLogs } from '../../pdata/model.js';
-import { decodeAnyValue, decodeLogRecord, decodeResource } from '../../pdata/proto-decode.js';
+import { decodeLogRecord, decodeResource } from '../../pdata/proto-decode.js';
 import { ProtoReader } from '../../pdata/proto-wire.js';
-import { anyValueToPlainJson, anyValueToString } from '../../pdata/values.js';
 import { resourceFields, statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
 import { MAX_ENTRY_BYTES, serializeEntry } from './payload.js';
+import { idFields, lastMember, memberAt, messageJson, timestampFields, valueJson, zero64 } from './wire-json.js';
 
 /**
  * Datadog JSON entries written straight from the queued protobuf bytes (docs/architecture.md §10:
@@ -55,8 +55,8 @@ const RESERVED = new Set([
 ]);
 
 // Tags as (field << 3 | wire type), as in proto-decode.ts.
-const LEN1 = 10, LEN2 = 18, LEN3 = 26, LEN5 = 42, LEN6 = 50, LEN7 = 58, LEN9 = 74, LEN10 = 82;
-const VARINT2 = 16, VARINT3 = 24, I64_1 = 9, I64_4 = 33, I64_11 = 89;
+const LEN1 = 10, LEN2 = 18, LEN3 = 26, LEN5 = 42, LEN6 = 50, LEN9 = 74, LEN10 = 82;
+const VARINT2 = 16, I64_1 = 9, I64_11 = 89;
 
 /** Past this many keys a record's duplicate check uses a Set instead of a scan. */
 const LINEAR_KEY_CHECK = 16;
@@ -221,15 +221,15 @@ class EntryWalk {
     r.expectEnd(end);
     if (slow) return this.slowRecord(start, end);
 
-    json += (first ? '"message":' : ',"message":') + this.message(bodyAt);
+    json += (first ? '"message":' : ',"message":') + messageJson(r, this.text, bodyAt);
     const status = statusFromSeverity(severityNumber, severityText);
     if (status !== undefined) json += ',"status":' + JSON.stringify(status);
-    const at = time >= 0 && !this.zero64(time) ? time : observed >= 0 && !this.zero64(observed) ? observed : -1;
-    if (at >= 0) json += this.timestamps(this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at));
+    const at = time >= 0 && !zero64(this.text, time) ? time : observed >= 0 && !zero64(this.text, observed) ? observed : -1;
+    if (at >= 0) json += timestampFields(this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at));
     json += part.tail + ',"otel.severity_number":"' + String(severityNumber) + '"';
     if (severityText !== '') json += ',"otel.severity_text":' + JSON.stringify(severityText);
-    if (traceAt >= 0) json += this.id(traceAt, 'trace');
-    if (spanAt >= 0) json += this.id(spanAt, 'span');
+    if (traceAt >= 0) json += idFields(r, this.text, traceAt, 'trace');
+    if (spanAt >= 0) json += idFields(r, this.text, spanAt, 'span');
     json += '}';
     const bytes = Buffer.byteLength(json);
     if (bytes > MAX_ENTRY_BYTES) return this.slowRecord(start, end);
@@ -276,7 +276,7 @@ class EntryWalk {
       const member = lastMember(r, valueEnd);
       if (member === LEN6) {
         // A map: its entries flattened under this key, as mapping.ts's flattenInto.
-        r.pos = lastMemberAt;
+        r.pos = memberAt;
         const listEnd = r.lengthEnd();
         let out = '';
         while (r.pos < listEnd) {
@@ -294,7 +294,7 @@ class EntryWalk {
         return out;
       }
       if (!this.claim(full)) return undefined;
-      const value = this.value(member, valueAt);
+      const value = valueJson(r, this.text, member, valueAt);
       r.pos = end;
       return JSON.stringify(full) + ':' + value;
     }
@@ -340,140 +340,7 @@ class EntryWalk {
     return true;
   }
 
-  /** An attribute value as anyValueToPlainJson + JSON.stringify would write it. */
-  private value(member: number, valueAt: number): string {
-    const r = this.r;
-    switch (member) {
-      case 0:
-        return 'null';
-      case LEN1: {
-        r.pos = lastMemberAt;
-        const end = r.lengthEnd();
-        const text = this.text.toString('utf8', r.pos, end);
-        r.pos = end;
-        return JSON.stringify(text);
-      }
-      case VARINT2:
-        r.pos = lastMemberAt;
-        return r.bool() ? 'true' : 'false';
-      case VARINT3: {
-        r.pos = lastMemberAt;
-        const big = r.int64();
-        const n = Number(big);
-        return Number.isSafeInteger(n) ? String(n) : '"' + String(big) + '"';
-      }
-      case I64_4: {
-        r.pos = lastMemberAt;
-        const d = r.double();
-        return Number.isFinite(d) ? String(d) : '"' + String(d) + '"';
-      }
-      case LEN7: {
-        r.pos = lastMemberAt;
-        const end = r.lengthEnd();
-        const b64 = this.text.toString('base64', r.pos, end);
-        r.pos = end;
-        return '"' + b64 + '"';
-      }
-    }
-    // Lists (and anything rarer): decoded, as mapping.ts does.
-    r.pos = valueAt;
-    const v = decodeAnyValue(r, r.lengthEnd(), 0);
-    return JSON.stringify(anyValueToPlainJson(v));
-  }
-
-  /** The body as mapping.ts's `message`: a string as is, anything else as anyValueToString. */
-  private message(bodyAt: number): string {
-    if (bodyAt < 0) return '""';
-    const r = this.r;
-    r.pos = bodyAt;
-    const end = r.lengthEnd();
-    const member = lastMember(r, end);
-    if (member === LEN1) {
-      r.pos = lastMemberAt;
-      const stringEnd = r.lengthEnd();
-      return JSON.stringify(this.text.toString('utf8', r.pos, stringEnd));
-    }
-    r.pos = bodyAt;
-    return JSON.stringify(anyValueToString(decodeAnyValue(r, r.lengthEnd(), 0)));
-  }
-
-  private zero64(at: number): boolean {
-    return this.text.readUInt32LE(at) === 0 && this.text.readUInt32LE(at + 4) === 0;
-  }
-
-  /** `timestamp` (ms) and `otel.timestamp` (ns, decimal) of a uint64 given as two uint32 halves. */
-  private timestamps(hi: number, lo: number): string {
-    const [msPart, rest] = divMillion(hi, lo);
-    const ns = msPart === 0 ? String(rest) : String(msPart) + String(rest).padStart(6, '0');
-    return ',"timestamp":' + String(msPart) + ',"otel.timestamp":"' + ns + '"';
-  }
-
-  /** `otel.trace_id`/`dd.trace_id` (or span) for an id that is set: not empty, not all zero. */
-  private id(at: number, kind: 'trace' | 'span'): string {
-    const r = this.r;
-    r.pos = at;
-    const end = r.lengthEnd();
-    const start = r.pos;
-    let set = false;
-    for (let i = start; i < end; i++) {
-      if (r.buf[i] !== 0) {
-        set = true;
-        break;
-      }
-    }
-    if (!set) return '';
-    const hex = this.text.toString('hex', start, end);
-    const low = end - start < 8 ? BigInt('0x' + hex).toString() : uint64Decimal(this.text.readUInt32BE(end - 8), this.text.readUInt32BE(end - 4));
-    return ',"otel.' + kind + '_id":"' + hex + '","dd.' + kind + '_id":"' + low + '"';
-  }
 }
-
-/**
- * A uint64 (hi, lo uint32 halves) divided by 10^6 without BigInt: hi·2^32 = hi·4294·10^6 +
- * hi·967296, and hi·967296 + lo < 2^53 stays exact in a double. Returns [quotient, remainder].
- */
-function divMillion(hi: number, lo: number): [number, number] {
-  const t = hi * 967296 + lo;
-  const r = t % 1_000_000;
-  return [hi * 4294 + (t - r) / 1_000_000, r];
-}
-
-/** A uint64's decimal text, exact, without BigInt. */
-function uint64Decimal(hi: number, lo: number): string {
-  if (hi < 0x200000) return String(hi * 4294967296 + lo); // below 2^53: exact as a double
-  const [q, r] = divMillion(hi, lo);
-  return String(q) + String(r).padStart(6, '0');
-}
-
-/** Where the last member lastMember found starts (its value, after the tag). */
-let lastMemberAt = -1;
-
-/**
- * The AnyValue's member that decoding keeps (the last one on the wire, protobuf's oneof rule), as
- * its tag, or 0 for none; its position is left in `lastMemberAt`. The reader ends at `end`.
- */
-function lastMember(r: ProtoReader, end: number): number {
-  let member = 0;
-  while (r.pos < end) {
-    const t = r.tag();
-    switch (t) {
-      case LEN1:
-      case VARINT2:
-      case VARINT3:
-      case I64_4:
-      case LEN5:
-      case LEN6:
-      case LEN7:
-        member = t;
-        lastMemberAt = r.pos;
-        break;
-    }
-    r.skip(t);
-  }
-  r.expectEnd(end);
-  return member;
-}
-
 function resourcePart(rl: ResourceLogs, options: MappingOptions): ResourcePart {
   const fields = resourceFields(rl, options);
   const attrs = JSON.stringify(fields.attributes);
