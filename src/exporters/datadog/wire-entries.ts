@@ -74,6 +74,16 @@ interface ResourcePart {
   slow: boolean;
 }
 
+interface CachedKey {
+  /** The key's bytes in the request it was read from. */
+  bytes: Uint8Array;
+  text: string;
+  /** `"key":` */
+  quoted: string;
+}
+
+const EMPTY_KEY: CachedKey = { bytes: new Uint8Array(0), text: '', quoted: '"":' };
+
 const SCOPE_STUB: ScopeLogs = { logRecords: [], schemaUrl: '' };
 
 export function datadogEntriesFromWire(bytes: Uint8Array, options: MappingOptions): WireEntries {
@@ -89,8 +99,8 @@ class EntryWalk {
   /** The record's flattened keys so far (reused across records). */
   private keys: string[] = [];
   private keySet: Set<string> | undefined;
-  /** Keys read by ordinal within the previous records (keyText). */
-  private keyCache: ({ start: number; end: number; bytes: Uint8Array; text: string } | undefined)[] = [];
+  /** Keys read by ordinal within the previous records (keyOf). */
+  private keyCache: (CachedKey | undefined)[] = [];
   private keyOrdinal = 0;
   private part!: ResourcePart;
   private readonly text: Buffer;
@@ -268,8 +278,9 @@ class EntryWalk {
       } else r.skip(t);
     }
     r.expectEnd(end);
-    const key = keyStart < 0 ? '' : this.keyText(keyStart, keyEnd);
-    const full = prefix === '' ? key : prefix + '.' + key;
+    const key = keyStart < 0 ? EMPTY_KEY : this.keyOf(keyStart, keyEnd);
+    const full = prefix === '' ? key.text : prefix + '.' + key.text;
+    const quoted = prefix === '' ? key.quoted : JSON.stringify(full) + ':';
     if (valueAt >= 0) {
       r.pos = valueAt;
       const valueEnd = r.lengthEnd();
@@ -296,21 +307,22 @@ class EntryWalk {
       if (!this.claim(full)) return undefined;
       const value = valueJson(r, this.text, member, valueAt);
       r.pos = end;
-      return JSON.stringify(full) + ':' + value;
+      return quoted + value;
     }
     if (!this.claim(full)) return undefined;
-    return JSON.stringify(full) + ':null';
+    return quoted + 'null';
   }
 
   /**
-   * A key's text. Records of one request mostly carry the same keys in the same order, so the key
-   * read at the same ordinal of the previous record is compared byte for byte before decoding.
+   * A key, as text and as a JSON member name. Records of one request mostly carry the same keys in
+   * the same order, so the key read at the same ordinal of the previous record is compared byte for
+   * byte before decoding and quoting again.
    */
-  private keyText(start: number, end: number): string {
+  private keyOf(start: number, end: number): CachedKey {
     const slot = this.keyOrdinal++;
     const cached = this.keyCache[slot];
     const buf = this.r.buf;
-    if (cached !== undefined && cached.end - cached.start === end - start) {
+    if (cached !== undefined && cached.bytes.length === end - start) {
       let same = true;
       for (let i = 0, n = end - start; i < n; i++) {
         if (cached.bytes[i] !== buf[start + i]) {
@@ -318,11 +330,12 @@ class EntryWalk {
           break;
         }
       }
-      if (same) return cached.text;
+      if (same) return cached;
     }
     const text = this.text.toString('utf8', start, end);
-    this.keyCache[slot] = { start, end, bytes: buf.subarray(start, end), text };
-    return text;
+    const key: CachedKey = { bytes: buf.subarray(start, end), text, quoted: JSON.stringify(text) + ':' };
+    this.keyCache[slot] = key;
+    return key;
   }
 
   /** Records a key of this record; false when anything else in the entry also writes it. */
