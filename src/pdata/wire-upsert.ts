@@ -35,6 +35,7 @@ export class WireUpsert {
   constructor(upserts: readonly AttributeUpsert[]) {
     const byKey = new Map<string, AnyValue>();
     for (const u of upserts) byKey.set(u.key, u.value);
+    if (byKey.size > MAX_WIRE_UPSERTS) throw new Error(`WireUpsert: at most ${MAX_WIRE_UPSERTS} keys`);
     this.upserts = [...byKey].map(([key, value]) => ({ key: Buffer.from(key, 'utf8'), field: encodeAttributeField(key, value) }));
   }
 
