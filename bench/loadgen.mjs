@@ -20,7 +20,7 @@ export async function runLoad({ port, body, recordsPerRequest, concurrency = 8, 
           res.resume();
           res.on('end', () => {
             statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-            if (res.statusCode === 200) {
+            if (res.statusCode >= 200 && res.statusCode < 300) {
               ackedRequests++;
               latencies.push(performance.now() - t0);
             }

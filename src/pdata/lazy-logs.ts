@@ -54,6 +54,16 @@ export class LazyLogs implements Logs, WalkedLogs {
     return this.#bytes;
   }
 
+  /**
+   * Swaps the undecoded request for an edited copy of it with the same records (wire-upsert.ts: a
+   * processor that changed the bytes without reading the tree). Only while pristine: once read,
+   * the tree is what counts.
+   */
+  replacePristineBytes(bytes: Uint8Array): void {
+    if (this.#bytes === undefined) throw new Error('LazyLogs: the request was already decoded');
+    this.#bytes = bytes;
+  }
+
   /** Log records in the request, without decoding it (from the tree once decoded: it may have changed). */
   get recordCount(): number | undefined {
     return this.#bytes !== undefined ? this.#records : undefined;

@@ -51,7 +51,7 @@ function decodeResourceLogs(r: ProtoReader, end: number): ResourceLogs {
   return rl;
 }
 
-function decodeResource(r: ProtoReader, end: number): Resource {
+export function decodeResource(r: ProtoReader, end: number): Resource {
   const res: Resource = { attributes: [], droppedAttributesCount: 0 };
   while (r.pos < end) {
     const t = r.tag();
@@ -110,7 +110,7 @@ function decodeScope(r: ProtoReader, end: number): InstrumentationScope {
   return s;
 }
 
-function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
+export function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
   const lr: LogRecord = {
     timeUnixNano: 0n,
     observedTimeUnixNano: 0n,
@@ -180,7 +180,7 @@ function decodeKeyValue(r: ProtoReader, end: number, depth: number): KeyValue {
 }
 
 /** The oneof: when a sender sets several members, the last one on the wire wins (protobuf rule). */
-function decodeAnyValue(r: ProtoReader, end: number, depth: number): AnyValue {
+export function decodeAnyValue(r: ProtoReader, end: number, depth: number): AnyValue {
   if (depth > MAX_ANY_VALUE_DEPTH) invalid(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH}`);
   let v: AnyValue = {};
   while (r.pos < end) {

@@ -38,7 +38,7 @@ const TAG_SOURCES: ReadonlyArray<[tag: string, attributes: string[]]> = [
   ['version', ['service.version']],
 ];
 
-interface ResourceFields {
+export interface ResourceFields {
   attributes: Record<string, unknown>;
   service?: string;
   hostname?: string;
@@ -48,7 +48,7 @@ interface ResourceFields {
 /** Per resource, computed once however many records it holds. */
 const resourceCache = new WeakMap<ResourceLogs, Map<MappingOptions, ResourceFields>>();
 
-function resourceFields(rl: ResourceLogs, options: MappingOptions): ResourceFields {
+export function resourceFields(rl: ResourceLogs, options: MappingOptions): ResourceFields {
   let byOptions = resourceCache.get(rl);
   if (!byOptions) resourceCache.set(rl, (byOptions = new Map()));
   const cached = byOptions.get(options);

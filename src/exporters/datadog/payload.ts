@@ -59,6 +59,6 @@ function truncateMessage(entry: DatadogEntry, maxBytes: number): string | undefi
 }
 
 /** The request body: a JSON array of already-serialized entries. */
-export function jsonArrayBody(entries: readonly SerializedEntry[]): string {
+export function jsonArrayBody(entries: readonly { readonly json: string }[]): string {
   return `[${entries.map((e) => e.json).join(',')}]`;
 }

@@ -1,14 +1,16 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { encodeLogs } from '../../pdata/proto.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
 import { HttpClient } from '../helper/http-client.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
-import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
+import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome } from '../helper/split.js';
 import { datadogLogsUrl, type DatadogConfig } from './config.js';
-import { toDatadogEntry, type MappingOptions } from './mapping.js';
-import { MAX_ITEMS_PER_REQUEST, MAX_REQUEST_BYTES, jsonArrayBody, serializeEntry, type SerializedEntry } from './payload.js';
+import type { MappingOptions } from './mapping.js';
+import { MAX_ITEMS_PER_REQUEST, MAX_REQUEST_BYTES, jsonArrayBody } from './payload.js';
+import { datadogEntriesFromWire, type WireEntry } from './wire-entries.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -16,6 +18,8 @@ const gzipAsync = promisify(gzip);
 const HTTP_PAYLOAD_TOO_LARGE = 413;
 /** How much of an error body goes into a reason: enough for Datadog's `{"errors":[…]}`. */
 const MAX_REASON_BODY_CHARS = 300;
+/** Datadog answers `{}` or a short `{"errors":[…]}`; a runaway answer is cut here. */
+const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface DatadogSenderOptions {
   config: Pick<DatadogConfig, 'api' | 'logs' | 'hostname' | 'tags' | 'tls' | 'proxy_url'>;
@@ -36,7 +40,6 @@ export class DatadogLogsSender implements LogsSender {
   private readonly url: string;
   private readonly apiKey: string;
   private readonly mapping: MappingOptions;
-  private readonly fetchFn: typeof fetch;
   private readonly http: HttpClient;
 
   constructor(private readonly options: DatadogSenderOptions) {
@@ -45,7 +48,6 @@ export class DatadogLogsSender implements LogsSender {
     this.apiKey = config.api.key;
     this.mapping = { source: config.logs.source, hostname: config.hostname, tags: config.tags };
     this.http = new HttpClient(config, `exporters.${options.id ?? 'datadog'}`);
-    this.fetchFn = options.fetch ?? this.http.fetch;
   }
 
   /** Reads the `tls` files now, so a wrong path fails the start, not every send. */
@@ -57,16 +59,13 @@ export class DatadogLogsSender implements LogsSender {
     await this.http.close();
   }
 
+  /** `send` reads only the queued bytes (wire-entries.ts), so the in-memory queue need not keep the decoded request. */
+  readonly sendsBytes = true;
+
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
-    const refs = flattenRecords(request.logs());
-    if (refs.length === 0) return success();
-    const entries: SerializedEntry[] = [];
-    const unfit: RecordRef[] = [];
-    for (const ref of refs) {
-      const entry = serializeEntry(ref, toDatadogEntry(ref, this.mapping));
-      if (entry) entries.push(entry);
-      else unfit.push(ref);
-    }
+    if (request.records === 0) return success();
+    const { entries, unfit, records } = datadogEntriesFromWire(protobufOf(request), this.mapping);
+    if (records === 0) return success();
     const { batches } = packBySize(entries, (e) => e.bytes, {
       maxItems: MAX_ITEMS_PER_REQUEST,
       maxBytes: MAX_REQUEST_BYTES,
@@ -76,33 +75,48 @@ export class DatadogLogsSender implements LogsSender {
     const outcome = await sendInBatches(batches, (batch) => this.post(batch, signal));
     if (outcome.failure) return outcome.failure;
 
-    const rejected = [...unfit, ...outcome.tooLarge.map((e) => e.ref)];
-    if (rejected.length === 0) return success();
+    const rejectedAt = [...unfit, ...outcome.tooLarge.map((e) => e.index)];
+    if (rejectedAt.length === 0) return success();
     const reason =
       unfit.length > 0
-        ? `${rejected.length} log record(s) exceed Datadog's 1 MB per-log limit even with an empty message`
-        : `${rejected.length} log record(s) refused as too large by Datadog: ${outcome.tooLargeReason ?? 'HTTP 413'}`;
-    if (rejected.length === refs.length) return permanent(reason);
-    this.options.logger.warn('datadog: log records can never be accepted; dead-lettering them', { records: rejected.length });
-    return success(rejected.length, reason, regroupRecords(rejected));
+        ? `${rejectedAt.length} log record(s) exceed Datadog's 1 MB per-log limit even with an empty message`
+        : `${rejectedAt.length} log record(s) refused as too large by Datadog: ${outcome.tooLargeReason ?? 'HTTP 413'}`;
+    if (rejectedAt.length === records) return permanent(reason);
+    this.options.logger.warn('datadog: log records can never be accepted; dead-lettering them', { records: rejectedAt.length });
+    // Rare: only now is the request decoded, to hand the refused records back by position.
+    const refs = flattenRecords(request.logs());
+    return success(rejectedAt.length, reason, regroupRecords(rejectedAt.sort((a, b) => a - b).map((i) => refs[i]!)));
   }
 
-  private async post(batch: SerializedEntry[], signal: AbortSignal): Promise<BatchOutcome> {
+  private async post(batch: readonly WireEntry[], signal: AbortSignal): Promise<BatchOutcome> {
     const { logs } = this.options.config;
     const json = Buffer.from(jsonArrayBody(batch), 'utf8');
     const body = logs.use_compression ? await gzipAsync(json, { level: logs.compression_level }) : json;
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'DD-API-KEY': this.apiKey };
     if (logs.use_compression) headers['Content-Encoding'] = 'gzip';
-    let response: Response;
+    let status: number;
+    let responseHeaders: Headers;
+    let text: string;
     try {
-      response = await this.fetchFn(this.url, { method: 'POST', headers, body, signal });
+      if (this.options.fetch) {
+        const response = await this.options.fetch(this.url, { method: 'POST', headers, body, signal });
+        status = response.status;
+        responseHeaders = response.headers;
+        text = await response.text().catch(() => '');
+      } else {
+        // undici's request, not fetch: WHATWG fetch's Request/Response/stream objects cost more
+        // per call than building the entries (BENCHMARKS.md, issue 23).
+        const res = await this.http.post(this.url, { headers, body, signal, maxResponseBytes: MAX_RESPONSE_BYTES });
+        status = res.status;
+        responseHeaders = res.headers;
+        text = res.body.toString('utf8');
+      }
     } catch (err) {
       return this.scrub(classifyNetworkError(err));
     }
-    const text = await response.text().catch(() => '');
-    if (response.ok) return success();
-    if (response.status === HTTP_PAYLOAD_TOO_LARGE) return { kind: 'too_large', reason: this.scrubText(`HTTP 413: ${text.slice(0, MAX_REASON_BODY_CHARS)}`) };
-    return this.scrub(classifyHttpFailure(response.status, response.headers, text, 'vendor'));
+    if (status >= 200 && status < 300) return success();
+    if (status === HTTP_PAYLOAD_TOO_LARGE) return { kind: 'too_large', reason: this.scrubText(`HTTP 413: ${text.slice(0, MAX_REASON_BODY_CHARS)}`) };
+    return this.scrub(classifyHttpFailure(status, responseHeaders, text, 'vendor'));
   }
 
   /** Reasons end up in logs and the dead-letter store: make sure the key cannot. */
@@ -112,5 +126,17 @@ export class DatadogLogsSender implements LogsSender {
 
   private scrubText(text: string): string {
     return redact(text).split(this.apiKey).join('[REDACTED]');
+  }
+}
+
+/**
+ * The queued bytes. A request built by hand with records only (a sender driven directly, not
+ * through the exporter helper, whose requests always carry their bytes) is encoded from them.
+ */
+function protobufOf(request: ExportRequest): Uint8Array {
+  try {
+    return request.bytes();
+  } catch {
+    return encodeLogs(request.logs());
   }
 }

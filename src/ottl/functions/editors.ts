@@ -4,6 +4,7 @@ import { OttlRuntimeError } from '../errors.js';
 import type { Accessor, Getter } from '../paths.js';
 import { putKv } from '../paths.js';
 import { compileGoRegex, globalOf, globToRegex, goReplacer } from '../regex.js';
+import { requiredLiteral } from '../regex-plan.js';
 import { copyAny, OttlMap, typeName } from '../value.js';
 import { applyFunction, checkFormatLiteral, replaceThroughFunction } from './replace-function.js';
 import type { Editor, FunctionDef, StringFunction } from './types.js';
@@ -104,6 +105,8 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
     build: ([target, regex, replacement, fn, format]) => {
       const t = target as Accessor;
       const re = globalOf(compileGoRegex(regex as string));
+      // A text without the literal every match needs is left without running the regex (regex-plan.ts).
+      const literal = requiredLiteral(re);
       const r = replacement as Getter;
       const f = fn as StringFunction | undefined;
       const fmt = format as Getter | undefined;
@@ -112,6 +115,7 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
         if (typeof v !== 'string') return;
         const rep = r(ctx);
         if (typeof rep !== 'string') throw new OttlRuntimeError(`replacement must be a string, got ${typeName(rep)}`);
+        if (literal !== undefined && !v.includes(literal)) return;
         re.lastIndex = 0;
         if (!re.test(v)) return;
         re.lastIndex = 0;

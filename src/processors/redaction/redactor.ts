@@ -3,6 +3,9 @@ import type { AnyValue, KeyValue } from '../../pdata/model.js';
 import { anyValueToString } from '../../pdata/values.js';
 import { compileGoRegex, globalOf } from '../../ottl/regex.js';
 import type { RedactionConfig } from './config.js';
+import { forTest, prefiltered, requiredLiteral } from '../../ottl/regex-plan.js';
+
+type Test = (text: string) => boolean;
 
 /**
  * The redaction rules, applied to one attribute map (or map body) at a time:
@@ -38,20 +41,25 @@ export const SUMMARY_KEYS = [
 export class Redactor {
   private readonly allowed: Set<string>;
   private readonly ignored: Set<string>;
-  private readonly ignoredKeys: RegExp[];
-  private readonly blockedValues: RegExp[];
-  private readonly allowedValues: RegExp[];
-  private readonly blockedKeys: RegExp[];
+  private readonly ignoredKeys: Test[];
+  private readonly blockedValues: { re: RegExp; literal: string | undefined }[];
+  private readonly allowedValues: Test[];
+  private readonly blockedKeys: Test[];
   private readonly hash: string | undefined;
 
   constructor(private readonly config: RedactionConfig) {
     // The summary attributes a previous redaction step added must survive this one.
     this.allowed = new Set([...config.allowed_keys, ...SUMMARY_KEYS]);
     this.ignored = new Set(config.ignored_keys);
-    this.ignoredKeys = config.ignored_key_patterns.map((p) => compileGoRegex(p));
-    this.blockedValues = config.blocked_values.map((p) => globalOf(compileGoRegex(p)));
-    this.allowedValues = config.allowed_values.map((p) => compileGoRegex(p));
-    this.blockedKeys = config.blocked_key_patterns.map((p) => compileGoRegex(p));
+    // Same answers as the patterns as written, without their backtracking (regex-plan.ts).
+    const test = (p: string) => prefiltered(forTest(compileGoRegex(p)));
+    this.ignoredKeys = config.ignored_key_patterns.map(test);
+    this.blockedValues = config.blocked_values.map((p) => {
+      const re = globalOf(compileGoRegex(p));
+      return { re, literal: requiredLiteral(re) };
+    });
+    this.allowedValues = config.allowed_values.map(test);
+    this.blockedKeys = config.blocked_key_patterns.map(test);
     this.hash = HASHES[config.hash_function];
   }
 
@@ -62,9 +70,10 @@ export class Redactor {
   /** Masks blocked-value matches in a string; undefined when nothing matched or the value is allowed. */
   maskValue(text: string): string | undefined {
     if (this.blockedValues.length === 0) return undefined;
-    for (const re of this.allowedValues) if (re.test(text)) return undefined;
+    for (const allowed of this.allowedValues) if (allowed(text)) return undefined;
     let out = text;
-    for (const re of this.blockedValues) {
+    for (const { re, literal } of this.blockedValues) {
+      if (literal !== undefined && !out.includes(literal)) continue;
       re.lastIndex = 0;
       out = out.replace(re, (m) => this.mask(m));
     }
@@ -86,7 +95,7 @@ export class Redactor {
     for (let r = 0; r < kvs.length; r++) {
       const kv = kvs[r];
       const name = prefix + kv.key;
-      if (this.ignored.has(kv.key) || this.ignoredKeys.some((re) => re.test(kv.key))) {
+      if (this.ignored.has(kv.key) || this.ignoredKeys.some((matches) => matches(kv.key))) {
         out.ignored.push(name);
         kvs[w++] = kv;
         continue;
@@ -97,7 +106,7 @@ export class Redactor {
       }
       kvs[w++] = kv;
       if (!kv.value) continue;
-      if (this.blockedKeys.some((re) => re.test(kv.key))) {
+      if (this.blockedKeys.some((matches) => matches(kv.key))) {
         kv.value = { stringValue: this.mask(anyValueToString(kv.value)) };
         out.masked.push(name);
         continue;

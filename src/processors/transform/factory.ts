@@ -3,6 +3,7 @@ import { formatPath, OttlConfigError } from '../../ottl/index.js';
 import type { ProcessorFactory } from '../../pipeline/factory.js';
 import { compileTransformGroups, transformConfigSchema, type TransformConfig } from './config.js';
 import { TransformProcessor } from './processor.js';
+import { wireUpsertPlan } from './wire-plan.js';
 
 export const transformProcessorFactory: ProcessorFactory<TransformConfig> = {
   kind: 'processor',
@@ -11,7 +12,7 @@ export const transformProcessorFactory: ProcessorFactory<TransformConfig> = {
   mutatesData: true,
   create: (settings, config, next) => {
     try {
-      return new TransformProcessor(settings, compileTransformGroups(config), next);
+      return new TransformProcessor(settings, compileTransformGroups(config), next, wireUpsertPlan(config));
     } catch (err) {
       if (err instanceof OttlConfigError) throw new ConfigError(`processors.${settings.id}.${formatPath(err.path)}: ${err.parseError.message}`);
       throw err;

@@ -1,5 +1,7 @@
 import type { Logs } from '../../pdata/model.js';
 import { countLogRecords } from '../../pdata/model.js';
+import { LazyLogs } from '../../pdata/lazy-logs.js';
+import type { WireUpsert } from '../../pdata/wire-upsert.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
 import { StatementErrors } from '../../ottl/error-mode.js';
 import { newContext, type TransformContext } from '../../ottl/index.js';
@@ -18,6 +20,8 @@ export class TransformProcessor implements Component, LogsConsumer {
     private readonly settings: CreateSettings,
     private readonly groups: RunnableGroup[],
     private readonly next: LogsConsumer,
+    /** The statements as a splice into undecoded requests, when they allow it (wire-plan.ts). */
+    private readonly wire?: WireUpsert,
   ) {
     this.errors = new StatementErrors(settings);
     this.label = { processor: settings.id };
@@ -30,10 +34,15 @@ export class TransformProcessor implements Component, LogsConsumer {
     const n = countLogRecords(logs);
     const { telemetry } = this.settings;
     telemetry.processorIncoming.inc(this.label, n);
-    try {
-      for (const group of this.groups) this.runGroup(group, logs);
-    } finally {
-      this.errors.flush();
+    if (this.wire !== undefined && logs instanceof LazyLogs && logs.pristine) {
+      // Only constant attribute sets: spliced into the bytes, the request stays undecoded.
+      logs.replacePristineBytes(this.wire.apply(logs.pristineBytes!));
+    } else {
+      try {
+        for (const group of this.groups) this.runGroup(group, logs);
+      } finally {
+        this.errors.flush();
+      }
     }
     telemetry.processorOutgoing.inc(this.label, n);
     await this.next.consume(logs, signal);

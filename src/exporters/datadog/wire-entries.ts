@@ -1,0 +1,372 @@
+import type { ResourceLogs, ScopeLogs } from '../../pdata/model.js';
+import { decodeLogRecord, decodeResource } from '../../pdata/proto-decode.js';
+import { ProtoReader } from '../../pdata/proto-wire.js';
+import { resourceFields, statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
+import { MAX_ENTRY_BYTES, serializeEntry } from './payload.js';
+import { idFields, lastMember, memberAt, messageJson, timestampFields, valueJson, zero64 } from './wire-json.js';
+
+/**
+ * Datadog JSON entries written straight from the queued protobuf bytes (docs/architecture.md §10:
+ * vendor JSON from the wire walk). Mapping a decoded tree built an object per record by spreading
+ * the resource's attributes and then JSON.stringify'd it: with the decode, that was most of the
+ * exporter's CPU per record (BENCHMARKS.md, issue 23). Here each record's fields are read from its
+ * bytes and its entry is concatenated as text, the resource's part once per resource.
+ *
+ * The output must equal mapping.ts's field for field (test/exporters/datadog/wire-entries.test.ts
+ * checks it on the corpus). Where the text could not simply be appended — a record key that a
+ * resource key, a reserved field or another key of the record also writes (the object keeps one,
+ * the text would hold both), or an entry above Datadog's 1 MB that needs its message cut — that
+ * record alone is decoded and goes through mapping.ts and payload.ts as before.
+ */
+
+export interface WireEntry {
+  /** Position of the record in the request (resource → scope → record order, as flattenRecords). */
+  readonly index: number;
+  readonly json: string;
+  /** UTF-8 bytes of `json`. */
+  readonly bytes: number;
+}
+
+export interface WireEntries {
+  entries: WireEntry[];
+  /** Records whose entry cannot fit Datadog's 1 MB even with an empty message. */
+  unfit: number[];
+  records: number;
+}
+
+/** Fields mapping.ts writes after the attributes: a record attribute with one of these names takes the slow path. */
+const RESERVED = new Set([
+  'message',
+  'status',
+  'timestamp',
+  'otel.timestamp',
+  'hostname',
+  'service',
+  'ddsource',
+  'ddtags',
+  'otel.severity_number',
+  'otel.severity_text',
+  'otel.trace_id',
+  'dd.trace_id',
+  'otel.span_id',
+  'dd.span_id',
+  // An object cannot hold this key as data: mapping.ts's assignment sets the prototype instead.
+  '__proto__',
+]);
+
+// Tags as (field << 3 | wire type), as in proto-decode.ts.
+const LEN1 = 10, LEN2 = 18, LEN3 = 26, LEN5 = 42, LEN6 = 50, LEN9 = 74, LEN10 = 82;
+const VARINT2 = 16, I64_1 = 9, I64_11 = 89;
+
+/** Past this many keys a record's duplicate check uses a Set instead of a scan. */
+const LINEAR_KEY_CHECK = 16;
+
+/** What every record of one resource shares. */
+interface ResourcePart {
+  rl: ResourceLogs;
+  /** `{` and the resource's attributes, without the closing brace. */
+  head: string;
+  /** `,"hostname":…,"service":…,"ddsource":…,"ddtags":…`. */
+  tail: string;
+  /** The resource's flattened keys: a record key among them takes the slow path. */
+  keys: Record<string, unknown>;
+  /** A resource key is also a reserved field: every record of it takes the slow path. */
+  slow: boolean;
+}
+
+interface CachedKey {
+  /** The key's bytes in the request it was read from. */
+  bytes: Uint8Array;
+  text: string;
+  /** `"key":` */
+  quoted: string;
+}
+
+const EMPTY_KEY: CachedKey = { bytes: new Uint8Array(0), text: '', quoted: '"":' };
+
+const SCOPE_STUB: ScopeLogs = { logRecords: [], schemaUrl: '' };
+
+export function datadogEntriesFromWire(bytes: Uint8Array, options: MappingOptions): WireEntries {
+  const walk = new EntryWalk(new ProtoReader(bytes), options);
+  walk.request();
+  return { entries: walk.entries, unfit: walk.unfit, records: walk.index };
+}
+
+class EntryWalk {
+  entries: WireEntry[] = [];
+  unfit: number[] = [];
+  index = 0;
+  /** The record's flattened keys so far (reused across records). */
+  private keys: string[] = [];
+  private keySet: Set<string> | undefined;
+  /** Keys read by ordinal within the previous records (keyOf). */
+  private keyCache: (CachedKey | undefined)[] = [];
+  private keyOrdinal = 0;
+  private part!: ResourcePart;
+  private readonly text: Buffer;
+
+  constructor(
+    private readonly r: ProtoReader,
+    private readonly options: MappingOptions,
+  ) {
+    this.text = Buffer.from(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
+  }
+
+  request(): void {
+    const r = this.r;
+    while (r.pos < r.length) {
+      const t = r.tag();
+      if (t === LEN1) this.resourceLogs(r.lengthEnd());
+      else r.skip(t);
+    }
+  }
+
+  private resourceLogs(end: number): void {
+    const r = this.r;
+    // The resource may come after its scope logs on the wire: find it first (the last one wins).
+    const scopes: number[] = [];
+    let resourceAt = -1;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === LEN1 || t === LEN2) {
+        const start = r.pos;
+        const fieldEnd = r.lengthEnd();
+        if (t === LEN1) resourceAt = start;
+        else scopes.push(start);
+        r.pos = fieldEnd;
+      } else r.skip(t);
+    }
+    r.expectEnd(end);
+    const rl: ResourceLogs = { scopeLogs: [], schemaUrl: '' };
+    if (resourceAt >= 0) {
+      r.pos = resourceAt;
+      const resourceEnd = r.lengthEnd();
+      rl.resource = decodeResource(r, resourceEnd);
+    }
+    this.part = resourcePart(rl, this.options);
+    for (const at of scopes) {
+      r.pos = at;
+      this.scopeLogs(r.lengthEnd());
+    }
+    r.pos = end;
+  }
+
+  private scopeLogs(end: number): void {
+    const r = this.r;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === LEN2) {
+        const recordEnd = r.lengthEnd();
+        const start = r.pos;
+        this.record(start, recordEnd);
+        this.index++;
+        r.pos = recordEnd;
+      } else r.skip(t);
+    }
+    r.expectEnd(end);
+  }
+
+  private record(start: number, end: number): void {
+    const r = this.r;
+    const part = this.part;
+    let time = -1;
+    let observed = -1;
+    let severityNumber = 0;
+    let severityText = '';
+    let bodyAt = -1;
+    let traceAt = -1;
+    let spanAt = -1;
+    let json = part.head;
+    let first = json.length === 1;
+    let slow = part.slow;
+    this.keys.length = 0;
+    this.keySet = undefined;
+    this.keyOrdinal = 0;
+    while (r.pos < end) {
+      const t = r.tag();
+      switch (t) {
+        case I64_1:
+          time = r.pos;
+          r.skip(t);
+          break;
+        case VARINT2:
+          severityNumber = r.int32();
+          break;
+        case LEN3:
+          severityText = r.string();
+          break;
+        case LEN5:
+          bodyAt = r.pos;
+          r.pos = r.lengthEnd();
+          break;
+        case LEN6: {
+          const kvEnd = r.lengthEnd();
+          if (!slow) {
+            const fields = this.keyValue(kvEnd, '');
+            if (fields === undefined) slow = true;
+            else if (fields !== '') {
+              json += first ? fields : ',' + fields;
+              first = false;
+            }
+          }
+          r.pos = kvEnd;
+          break;
+        }
+        case LEN9:
+          traceAt = r.pos;
+          r.pos = r.lengthEnd();
+          break;
+        case LEN10:
+          spanAt = r.pos;
+          r.pos = r.lengthEnd();
+          break;
+        case I64_11:
+          observed = r.pos;
+          r.skip(t);
+          break;
+        default:
+          r.skip(t);
+      }
+    }
+    r.expectEnd(end);
+    if (slow) return this.slowRecord(start, end);
+
+    json += (first ? '"message":' : ',"message":') + messageJson(r, this.text, bodyAt);
+    const status = statusFromSeverity(severityNumber, severityText);
+    if (status !== undefined) json += ',"status":' + JSON.stringify(status);
+    const at = time >= 0 && !zero64(this.text, time) ? time : observed >= 0 && !zero64(this.text, observed) ? observed : -1;
+    if (at >= 0) json += timestampFields(this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at));
+    json += part.tail + ',"otel.severity_number":"' + String(severityNumber) + '"';
+    if (severityText !== '') json += ',"otel.severity_text":' + JSON.stringify(severityText);
+    if (traceAt >= 0) json += idFields(r, this.text, traceAt, 'trace');
+    if (spanAt >= 0) json += idFields(r, this.text, spanAt, 'span');
+    json += '}';
+    const bytes = Buffer.byteLength(json);
+    if (bytes > MAX_ENTRY_BYTES) return this.slowRecord(start, end);
+    this.entries.push({ index: this.index, json, bytes });
+  }
+
+  /** The record decoded and mapped by mapping.ts, its message cut to fit if needed (payload.ts). */
+  private slowRecord(start: number, end: number): void {
+    const r = this.r;
+    r.pos = start;
+    const record = decodeLogRecord(r, end);
+    const ref = { resourceLogs: this.part.rl, scopeLogs: SCOPE_STUB, record };
+    const entry = serializeEntry(ref, toDatadogEntry(ref, this.options));
+    if (entry) this.entries.push({ index: this.index, json: entry.json, bytes: entry.bytes });
+    else this.unfit.push(this.index);
+  }
+
+  /**
+   * One attribute as `"key":value` pairs (a map flattened to dotted keys, none for an empty map),
+   * or undefined when a key collides and the record must take the slow path.
+   */
+  private keyValue(end: number, prefix: string): string | undefined {
+    const r = this.r;
+    let keyStart = -1;
+    let keyEnd = -1;
+    let valueAt = -1;
+    while (r.pos < end) {
+      const t = r.tag();
+      if (t === LEN1) {
+        keyEnd = r.lengthEnd();
+        keyStart = r.pos;
+        r.pos = keyEnd;
+      } else if (t === LEN2) {
+        valueAt = r.pos;
+        r.pos = r.lengthEnd();
+      } else r.skip(t);
+    }
+    r.expectEnd(end);
+    const key = keyStart < 0 ? EMPTY_KEY : this.keyOf(keyStart, keyEnd);
+    const full = prefix === '' ? key.text : prefix + '.' + key.text;
+    const quoted = prefix === '' ? key.quoted : JSON.stringify(full) + ':';
+    if (valueAt >= 0) {
+      r.pos = valueAt;
+      const valueEnd = r.lengthEnd();
+      const member = lastMember(r, valueEnd);
+      if (member === LEN6) {
+        // A map: its entries flattened under this key, as mapping.ts's flattenInto.
+        r.pos = memberAt;
+        const listEnd = r.lengthEnd();
+        let out = '';
+        while (r.pos < listEnd) {
+          const t = r.tag();
+          if (t === LEN1) {
+            const entryEnd = r.lengthEnd();
+            const fields = this.keyValue(entryEnd, full);
+            if (fields === undefined) return undefined;
+            if (fields !== '') out += out === '' ? fields : ',' + fields;
+            r.pos = entryEnd;
+          } else r.skip(t);
+        }
+        r.expectEnd(listEnd);
+        r.pos = end;
+        return out;
+      }
+      if (!this.claim(full)) return undefined;
+      const value = valueJson(r, this.text, member, valueAt);
+      r.pos = end;
+      return quoted + value;
+    }
+    if (!this.claim(full)) return undefined;
+    return quoted + 'null';
+  }
+
+  /**
+   * A key, as text and as a JSON member name. Records of one request mostly carry the same keys in
+   * the same order, so the key read at the same ordinal of the previous record is compared byte for
+   * byte before decoding and quoting again.
+   */
+  private keyOf(start: number, end: number): CachedKey {
+    const slot = this.keyOrdinal++;
+    const cached = this.keyCache[slot];
+    const buf = this.r.buf;
+    if (cached !== undefined && cached.bytes.length === end - start) {
+      let same = true;
+      for (let i = 0, n = end - start; i < n; i++) {
+        if (cached.bytes[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const text = this.text.toString('utf8', start, end);
+    const key: CachedKey = { bytes: buf.subarray(start, end), text, quoted: JSON.stringify(text) + ':' };
+    this.keyCache[slot] = key;
+    return key;
+  }
+
+  /** Records a key of this record; false when anything else in the entry also writes it. */
+  private claim(key: string): boolean {
+    if (RESERVED.has(key) || Object.hasOwn(this.part.keys, key)) return false;
+    const keys = this.keys;
+    if (this.keySet !== undefined) {
+      if (this.keySet.has(key)) return false;
+      this.keySet.add(key);
+      return true;
+    }
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return false;
+    keys.push(key);
+    if (keys.length > LINEAR_KEY_CHECK) this.keySet = new Set(keys);
+    return true;
+  }
+
+}
+function resourcePart(rl: ResourceLogs, options: MappingOptions): ResourcePart {
+  const fields = resourceFields(rl, options);
+  const attrs = JSON.stringify(fields.attributes);
+  let tail = '';
+  if (fields.hostname !== undefined) tail += ',"hostname":' + JSON.stringify(fields.hostname);
+  if (fields.service !== undefined) tail += ',"service":' + JSON.stringify(fields.service);
+  tail += ',"ddsource":' + JSON.stringify(options.source);
+  if (fields.ddtags !== undefined) tail += ',"ddtags":' + JSON.stringify(fields.ddtags);
+  return {
+    rl,
+    head: attrs.slice(0, -1),
+    tail,
+    keys: fields.attributes,
+    slow: Object.keys(fields.attributes).some((k) => RESERVED.has(k)),
+  };
+}

@@ -1,0 +1,145 @@
+import { decodeAnyValue } from '../../pdata/proto-decode.js';
+import type { ProtoReader } from '../../pdata/proto-wire.js';
+import { anyValueToPlainJson, anyValueToString } from '../../pdata/values.js';
+
+/**
+ * JSON text of single values read from protobuf bytes, for wire-entries.ts: the same text
+ * mapping.ts's objects give through JSON.stringify (anyValueToPlainJson, anyValueToString, the
+ * timestamp and id fields), without building the objects. Numbers too large for a double's exact
+ * range are computed from their uint32 halves instead of with BigInt.
+ */
+
+// Tags as (field << 3 | wire type), as in proto-decode.ts.
+const LEN1 = 10, LEN5 = 42, LEN6 = 50, LEN7 = 58;
+const VARINT2 = 16, VARINT3 = 24, I64_4 = 33;
+
+/** An attribute value as anyValueToPlainJson + JSON.stringify would write it. */
+export function valueJson(r: ProtoReader, text: Buffer, member: number, valueAt: number): string {
+  switch (member) {
+    case 0:
+      return 'null';
+    case LEN1: {
+      r.pos = memberAt;
+      const end = r.lengthEnd();
+      const value = text.toString('utf8', r.pos, end);
+      r.pos = end;
+      return JSON.stringify(value);
+    }
+    case VARINT2:
+      r.pos = memberAt;
+      return r.bool() ? 'true' : 'false';
+    case VARINT3: {
+      r.pos = memberAt;
+      const big = r.int64();
+      const n = Number(big);
+      return Number.isSafeInteger(n) ? String(n) : '"' + String(big) + '"';
+    }
+    case I64_4: {
+      r.pos = memberAt;
+      const d = r.double();
+      return Number.isFinite(d) ? String(d) : '"' + String(d) + '"';
+    }
+    case LEN7: {
+      r.pos = memberAt;
+      const end = r.lengthEnd();
+      const b64 = text.toString('base64', r.pos, end);
+      r.pos = end;
+      return '"' + b64 + '"';
+    }
+  }
+  // Lists (and anything rarer): decoded, as mapping.ts does.
+  r.pos = valueAt;
+  const v = decodeAnyValue(r, r.lengthEnd(), 0);
+  return JSON.stringify(anyValueToPlainJson(v));
+}
+
+/** The body as mapping.ts's `message`: a string as is, anything else as anyValueToString. */
+export function messageJson(r: ProtoReader, text: Buffer, bodyAt: number): string {
+  if (bodyAt < 0) return '""';
+  r.pos = bodyAt;
+  const end = r.lengthEnd();
+  const member = lastMember(r, end);
+  if (member === LEN1) {
+    r.pos = memberAt;
+    const stringEnd = r.lengthEnd();
+    return JSON.stringify(text.toString('utf8', r.pos, stringEnd));
+  }
+  r.pos = bodyAt;
+  return JSON.stringify(anyValueToString(decodeAnyValue(r, r.lengthEnd(), 0)));
+}
+
+/** The fixed64 at `at` is 0 (an unset timestamp). */
+export function zero64(text: Buffer, at: number): boolean {
+  return text.readUInt32LE(at) === 0 && text.readUInt32LE(at + 4) === 0;
+}
+
+/** `timestamp` (ms) and `otel.timestamp` (ns, decimal) of a uint64 given as two uint32 halves. */
+export function timestampFields(hi: number, lo: number): string {
+  const [msPart, rest] = divMillion(hi, lo);
+  const ns = msPart === 0 ? String(rest) : String(msPart) + String(rest).padStart(6, '0');
+  return ',"timestamp":' + String(msPart) + ',"otel.timestamp":"' + ns + '"';
+}
+
+/** `otel.trace_id`/`dd.trace_id` (or span) for an id that is set: not empty, not all zero. */
+export function idFields(r: ProtoReader, text: Buffer, at: number, kind: 'trace' | 'span'): string {
+  r.pos = at;
+  const end = r.lengthEnd();
+  const start = r.pos;
+  let set = false;
+  for (let i = start; i < end; i++) {
+    if (r.buf[i] !== 0) {
+      set = true;
+      break;
+    }
+  }
+  if (!set) return '';
+  const hex = text.toString('hex', start, end);
+  const low = end - start < 8 ? BigInt('0x' + hex).toString() : uint64Decimal(text.readUInt32BE(end - 8), text.readUInt32BE(end - 4));
+  return ',"otel.' + kind + '_id":"' + hex + '","dd.' + kind + '_id":"' + low + '"';
+}
+
+/**
+ * A uint64 (hi, lo uint32 halves) divided by 10^6 without BigInt: hi·2^32 = hi·4294·10^6 +
+ * hi·967296, and hi·967296 + lo < 2^53 stays exact in a double. Returns [quotient, remainder].
+ */
+function divMillion(hi: number, lo: number): [number, number] {
+  const t = hi * 967296 + lo;
+  const r = t % 1_000_000;
+  return [hi * 4294 + (t - r) / 1_000_000, r];
+}
+
+/** A uint64's decimal text, exact, without BigInt. */
+function uint64Decimal(hi: number, lo: number): string {
+  if (hi < 0x200000) return String(hi * 4294967296 + lo); // below 2^53: exact as a double
+  const [q, r] = divMillion(hi, lo);
+  return String(q) + String(r).padStart(6, '0');
+}
+
+/** Where the member lastMember found last starts (its value, after the tag). */
+export let memberAt = -1;
+
+/**
+ * The AnyValue's member that decoding keeps (the last one on the wire, protobuf's oneof rule), as
+ * its tag, or 0 for none; its position is left in `memberAt`. The reader ends at `end`.
+ */
+export function lastMember(r: ProtoReader, end: number): number {
+  let member = 0;
+  while (r.pos < end) {
+    const t = r.tag();
+    switch (t) {
+      case LEN1:
+      case VARINT2:
+      case VARINT3:
+      case I64_4:
+      case LEN5:
+      case LEN6:
+      case LEN7:
+        member = t;
+        memberAt = r.pos;
+        break;
+    }
+    r.skip(t);
+  }
+  r.expectEnd(end);
+  return member;
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { toDatadogEntry, type MappingOptions } from '../../../src/exporters/datadog/mapping.js';
+import { MAX_ENTRY_BYTES, TRUNCATED_KEY, serializeEntry } from '../../../src/exporters/datadog/payload.js';
+import { datadogEntriesFromWire } from '../../../src/exporters/datadog/wire-entries.js';
+import { flattenRecords } from '../../../src/exporters/helper/split.js';
+import { newLogRecord } from '../../../src/pdata/model.js';
+import { decodeLogs, encodeLogs } from '../../../src/pdata/proto.js';
+import { attr } from '../../../src/pdata/values.js';
+import { corpus } from '../../pdata/corpus.js';
+import { logsOf } from './build-logs.js';
+
+/** The slow path: decode, map each record to an object, serialize (mapping.ts, payload.ts). */
+function slowEntries(bytes: Uint8Array, options: MappingOptions) {
+  return flattenRecords(decodeLogs(bytes)).map((ref, index) => {
+    const e = serializeEntry(ref, toDatadogEntry(ref, options));
+    return e === undefined ? { index, unfit: true } : { index, entry: JSON.parse(e.json) as unknown, bytes: e.bytes };
+  });
+}
+
+const OPTIONS: MappingOptions[] = [
+  { source: 'otlp_log_ingestion', tags: [] },
+  { source: 'bench', hostname: 'fallback-host', tags: ['team:core', 'region:eu'] },
+];
+
+describe('Datadog entries from the wire walk', () => {
+  for (const options of OPTIONS) {
+    for (const { name, bytes } of corpus()) {
+      it(`equal the decoded mapping field for field: ${name}, tags [${options.tags.join(' ')}]`, () => {
+        const slow = slowEntries(bytes, options);
+        const fast = datadogEntriesFromWire(bytes, options);
+        expect(fast.records).toBe(slow.length);
+        expect(fast.unfit).toEqual(slow.filter((s) => s.unfit).map((s) => s.index));
+        const expected = slow.filter((s) => !s.unfit);
+        expect(fast.entries.map((e) => e.index)).toEqual(expected.map((s) => s.index));
+        fast.entries.forEach((e, i) => {
+          expect(JSON.parse(e.json), `record ${e.index}`).toEqual(expected[i]!.entry);
+          expect(e.bytes).toBe(Buffer.byteLength(e.json));
+        });
+      });
+    }
+  }
+
+  it('writes no key twice where a record key meets a resource key or a reserved field', () => {
+    const logs = logsOf([newLogRecord({ attributes: [attr('service.name', 'record'), attr('status', 'attr'), attr('a', 1), attr('a', 2)], severityNumber: 9 })], [attr('service.name', 'res'), attr('x', 1)]);
+    const [entry] = datadogEntriesFromWire(encodeLogs(logs), OPTIONS[0]!).entries;
+    const keys = [...entry!.json.matchAll(/"([^"]+)":/g)].map((m) => m[1]);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(JSON.parse(entry!.json)).toMatchObject({ 'service.name': 'record', status: 'info', a: 2, x: 1, service: 'res' });
+  });
+
+  it('cuts a message above 1 MB as the decoded path does, and hands back a record that cannot fit', () => {
+    const logs = logsOf([
+      newLogRecord({ body: { stringValue: 'é'.repeat(MAX_ENTRY_BYTES) }, attributes: [attr('k', 'v')] }),
+      newLogRecord({ body: { stringValue: 'small' }, attributes: [attr('huge', 'x'.repeat(MAX_ENTRY_BYTES + 10))] }),
+      newLogRecord({ body: { stringValue: 'fine' } }),
+    ]);
+    const fast = datadogEntriesFromWire(encodeLogs(logs), OPTIONS[0]!);
+    expect(fast.unfit).toEqual([1]);
+    expect(fast.entries.map((e) => e.index)).toEqual([0, 2]);
+    const cut = JSON.parse(fast.entries[0]!.json);
+    expect(cut[TRUNCATED_KEY]).toBe(true);
+    expect(fast.entries[0]!.bytes).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+    expect(cut).toEqual(slowEntries(encodeLogs(logs), OPTIONS[0]!)[0]!.entry);
+  });
+});
