@@ -71,8 +71,12 @@ export function createExporter(
   let shutdownPromise: Promise<void> | undefined;
   let closing = false;
   let droppedSinceWarn = 0;
-  /** The last delivery's outcome was a success: only then do workers merge (merge.ts). */
-  let backendHealthy = true;
+  /**
+   * The last delivery's outcome was a success: only then do workers merge (merge.ts). False at
+   * start: a gateway restarted during an outage must not take its whole backlog into merges (each
+   * request taken is marked, and after a crash counted as a possible redelivery).
+   */
+  let backendHealthy = false;
   let lastDropWarnAt = 0;
   /** Aborts when shutdown's grace period has passed (the host's; absent in unit tests). */
   let shutdownGrace: AbortSignal | undefined;
