@@ -5,7 +5,7 @@
 // gateway's CPU µs per record (from /proc: every thread), and whether the sink got every record.
 // The check: cost should be linear, CPU per request = a + b·records (a per-request part, a
 // per-record part) and CPU per record = c + d·exporters. Each point is compared with the line
-// fitted by least squares to the OTHER points of its series (leave one out); "× model" is measured
+// fitted by least squares (on relative residuals) to the OTHER points of its series (leave one out); "× model" is measured
 // over predicted and should lie within 1/1.3 and 1.3 (no quadratic corner).
 // Usage: npm run bench:linear -- [--seconds 4] [--sizes 10,100,1000,10000] [--exporters 1,2,4]
 import { cpus } from 'node:os';
@@ -64,13 +64,18 @@ const fanRows = [];
 for (const k of fanouts) fanRows.push(k === 1 && sizes.includes(fanoutRecords) ? sizeRows[sizes.indexOf(fanoutRecords)] : await measure(fanoutRecords, k));
 sink.stop();
 
-/** Least-squares line through (x, y); returns y at `at`. */
+/**
+ * The line through (x, y) by least squares on relative residuals (weights 1/y²): the points span
+ * three orders of magnitude, and plain least squares would fit the 10,000-record point and ignore
+ * the 10-record one. Returns y at `at`.
+ */
 function predict(points, at) {
-  const n = points.length;
-  const mx = points.reduce((s, p) => s + p.x, 0) / n;
-  const my = points.reduce((s, p) => s + p.y, 0) / n;
-  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
-  const slope = sxx === 0 ? 0 : points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx;
+  const w = points.map((p) => 1 / p.y ** 2);
+  const sw = w.reduce((s, v) => s + v, 0);
+  const mx = points.reduce((s, p, i) => s + w[i] * p.x, 0) / sw;
+  const my = points.reduce((s, p, i) => s + w[i] * p.y, 0) / sw;
+  const sxx = points.reduce((s, p, i) => s + w[i] * (p.x - mx) ** 2, 0);
+  const slope = sxx === 0 ? 0 : points.reduce((s, p, i) => s + w[i] * (p.x - mx) * (p.y - my), 0) / sxx;
   return my + slope * (at - mx);
 }
 /** Measured over predicted by the line through the other points. */
