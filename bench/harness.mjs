@@ -91,8 +91,9 @@ export async function startSink() {
 }
 
 /**
- * `passthrough` (bench/passthrough.mjs) or `gateway` (dist/cli.js on the shipped config with the
- * persistent queue, `exporters` of them in fan-out); resolves once it answers on /v1/logs.
+ * `passthrough` (bench/passthrough.mjs), `gateway` (dist/cli.js on the shipped config with the
+ * persistent queue, `exporters` of them in fan-out) or `baseline` (the
+ * same on BASELINE_CLI); resolves once it answers on /v1/logs.
  */
 export async function startTarget(name, sinkPort, { exporters = 1, processors = process.env.BENCH_PROCESSORS !== 'none' } = {}) {
   const port = await freePort();
@@ -103,7 +104,11 @@ export async function startTarget(name, sinkPort, { exporters = 1, processors = 
     dir = mkdtempSync(join(tmpdir(), 'bench-small-'));
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, defaultGatewayConfig({ port, healthPort: await freePort(), sinkPort, storageDir: join(dir, 'storage'), exporters, processors }));
-    proc = spawnNode([...(process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/cli.js', '--config', cfg]);
+    // Variant `baseline`: the same config on another build named by BASELINE_CLI (e.g. main's
+    // dist/cli.js), to compare before and after in one run.
+    const cli = name === 'baseline' ? process.env.BASELINE_CLI : 'dist/cli.js';
+    if (!cli) throw new Error('variant baseline needs BASELINE_CLI=<path to another build\'s dist/cli.js>');
+    proc = spawnNode([...(process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), cli, '--config', cfg]);
   }
   await until(async () => {
     if (proc.child.exitCode !== null) throw new Error(`${name} exited: ${proc.output()}`);

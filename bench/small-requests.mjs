@@ -7,6 +7,9 @@
 // both; ratios are from one run. Reported: acknowledged requests/s, × pass-through, every status
 // other than 200 (429 must be zero), ack p50/p99, CPU µs per request, and whether the sink received
 // every acknowledged record after the slice (each slice drains before the next).
+// BENCH_PROCESSORS=none drops the shipped processors (memory_limiter, batch): the bare pipeline,
+// where nothing batched before the send-side merge. `--variants passthrough,baseline,gateway` with
+// BASELINE_CLI=<another build's dist/cli.js> adds that build on the same config, in the same run.
 // Usage: npm run bench:small -- [--records 1,10] [--seconds 6] [--slices 3] [--concurrency 64]
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
