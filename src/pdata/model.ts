@@ -10,6 +10,7 @@
  * Exporters and the fan-out treat `Logs` as read-only; processors that change records own their
  * copy (the fan-out clones before a pipeline that mutates).
  */
+import type { ClientInfo } from './client-info.js';
 
 export interface AnyValue {
   stringValue?: string;
@@ -87,6 +88,8 @@ export interface WalkedLogs {
 /** ExportLogsServiceRequest / LogsData: the unit that flows through a pipeline. */
 export interface Logs {
   resourceLogs: ResourceLogs[];
+  /** Who sent the request, set by receivers (client-info.ts); absent on records made in-process. */
+  client?: ClientInfo;
 }
 
 /** OTLP SeverityNumber values used by name in code. */

@@ -79,4 +79,6 @@ export interface ExporterHelperConfig {
   timeout: number;
   sending_queue: SendingQueueConfig;
   retry_on_failure: RetryOnFailureConfig;
+  /** The exporter's client authenticator, where it has one: a headers_setter may need request metadata. */
+  auth?: { authenticator: string };
 }

@@ -16,6 +16,8 @@ import { oversizeParts } from './oversize.js';
 import { deliverHalving, RequestMerger, type AttemptResult } from './merge.js';
 import { FailureLog, failureLogIntervalMs } from './failure-log.js';
 import { cancelledError, linkSignals, untilAborted } from '../../pipeline/cancellation.js';
+import { attachRequestContext, pickRequestContext, withRequestContext } from '../../pipeline/request-context.js';
+import { contextKeysOf, inContextGroups } from './context-groups.js';
 
 type SentOutcome = Extract<DeliveryOutcome, { kind: 'sent' }>;
 import type { ExportRequest, LogsSender } from './sender.js';
@@ -80,6 +82,8 @@ export function createExporter(
   let lastDropWarnAt = 0;
   /** Aborts when shutdown's grace period has passed (the host's; absent in unit tests). */
   let shutdownGrace: AbortSignal | undefined;
+  /** Request metadata keys the exporter's headers_setter reads (`from_context`); usually none. */
+  let contextKeys: string[] = [];
   const failureLog = new FailureLog(logger, internals.failureLogIntervalMs ?? failureLogIntervalMs(), internals.now);
 
   const hooks = (records: number, onRetry?: () => Promise<void>, stop = stopController.signal): DeliveryHooks => ({
@@ -166,10 +170,16 @@ export function createExporter(
 
   /**
    * Deliver one queued request, or several as one (merged: merge.ts, or a send batch: batcher.ts),
-   * then ack or dead-letter each of them. A merged request the backend refuses for good is halved
-   * until only the requests it can never accept are left to dead-letter (merge.ts, deliverHalving).
+   * then ack or dead-letter each of them. Requests that carry request metadata are sent in groups
+   * of equal metadata, each group with its own (context-groups.ts). A merged request the backend
+   * refuses for good is halved until only the requests it can never accept are left to dead-letter
+   * (merge.ts, deliverHalving).
    */
-  async function handle(batch: QueuedRequest[]): Promise<boolean> {
+  function handle(batch: QueuedRequest[]): Promise<boolean> {
+    return contextKeys.length === 0 ? handleGroup(batch) : inContextGroups(batch, handleGroup);
+  }
+
+  async function handleGroup(batch: QueuedRequest[]): Promise<boolean> {
     const parts = batch.length === 1 ? oversizeParts(batch[0]!, queueConfig.batch) : undefined;
     if (parts) return handleParts(batch[0]!, parts);
     return deliverHalving(batch, handleOnce);
@@ -241,7 +251,8 @@ export function createExporter(
     const link = linkSignals(stopController.signal, signal, shutdownGrace);
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliver({ records, logs: () => logs, bytes: memo(() => protobufOf(logs)) }, hooks(records, undefined, link.signal));
+      const context = pickRequestContext(logs.client, contextKeys);
+      outcome = await withRequestContext(context, () => deliver({ records, logs: () => logs, bytes: memo(() => protobufOf(logs)) }, hooks(records, undefined, link.signal)));
     } finally {
       link.unlink();
     }
@@ -286,6 +297,7 @@ export function createExporter(
   return {
     async start(host: Host) {
       shutdownGrace = host.shutdownGrace;
+      contextKeys = contextKeysOf(host, config.auth?.authenticator);
       const limits = {
         sizer: queueConfig.sizer,
         capacity: queueConfig.queue_size,
@@ -322,7 +334,8 @@ export function createExporter(
         // A full blocking queue waits for room: the wait ends when the client goes away (the queue
         // drops the waiter) or shutdown's grace passes (the queue's close refuses the waiter soon
         // after; an enqueue admitted in between is stored: a duplicate of the resend, never a loss).
-        const enqueued = queue.enqueue({ bytes: protobufOf(logs), items: records, logs: sender.sendsBytes ? undefined : logs, signal });
+        const bytes = contextKeys.length === 0 ? protobufOf(logs) : attachRequestContext(protobufOf(logs), pickRequestContext(logs.client, contextKeys));
+        const enqueued = queue.enqueue({ bytes, items: records, logs: sender.sendsBytes ? undefined : logs, signal });
         outcome = await untilAborted(enqueued, [signal, shutdownGrace], abandonedEnqueue);
       } catch (err) {
         telemetry.exporterEnqueueFailed.inc(labels, records);

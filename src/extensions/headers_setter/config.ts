@@ -11,13 +11,16 @@ const headerRule = z
     action: z.enum(['insert', 'update', 'upsert', 'delete']).default('upsert'),
   })
   .superRefine((r, ctx) => {
-    // Request metadata does not travel through the durable queue yet, so a header taken from the
-    // incoming request could not be set reliably: refuse it rather than send without it.
-    if (r.from_context !== undefined || r.from_attribute !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'from_context and from_attribute are not supported yet (see docs/compatibility.md); use value' });
+    // from_attribute reads the server authenticator's attributes (oidc claims), which no
+    // authenticator of ours produces: refuse it rather than send without the header.
+    if (r.from_attribute !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'from_attribute is not supported (no server authenticator here sets attributes); use from_context or value' });
     }
-    if (r.action !== 'delete' && r.value === undefined && r.default_value === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'set value (or default_value)' });
+    if (r.value !== undefined && r.from_context !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'set either value or from_context, not both' });
+    }
+    if (r.action !== 'delete' && r.value === undefined && r.from_context === undefined && r.default_value === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'set value or from_context (with an optional default_value)' });
     }
   })
   .transform((r) => {

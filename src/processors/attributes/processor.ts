@@ -38,7 +38,7 @@ export class AttributesProcessor implements Component, LogsConsumer {
         for (const record of sl.logRecords) {
           if (this.include && !this.include(record, rl.resource, sl.scope)) continue;
           if (this.exclude && this.exclude(record, rl.resource, sl.scope)) continue;
-          applyActions(this.actions, record.attributes);
+          applyActions(this.actions, record.attributes, logs.client);
         }
       }
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isContextName } from '../../pdata/client-info.js';
 
 /**
  * The `actions` list shared by the attributes and resource processors, with the Collector's keys
@@ -28,6 +29,8 @@ export interface CompiledAction {
   key?: string;
   value?: unknown;
   fromAttribute?: string;
+  /** `metadata.<key>` or `client.address` (src/pdata/client-info.ts). */
+  fromContext?: string;
   defaultValue?: unknown;
   regex?: RegExp;
   /** extract: the named groups of `regex`, in order. */
@@ -57,8 +60,10 @@ export function compileActions(actions: ActionConfig[], listName = 'actions'): {
     const fail = (msg: string) => errors.push(`${where}: ${msg}`);
     const action = a.action.toLowerCase() as ActionName;
     if (!ACTION_NAMES.includes(action)) return fail(`unknown action "${a.action}" (expected one of ${ACTION_NAMES.join(', ')})`);
-    if (has(a.from_context)) return fail('from_context is not supported yet (client metadata is not carried through the pipeline)');
-    const sources = [has(a.value), has(a.from_attribute)].filter(Boolean).length;
+    if (has(a.from_context) && !isContextName(a.from_context!)) {
+      return fail(`from_context ${JSON.stringify(a.from_context)} is not supported (use metadata.<key>, with include_metadata: true on the receiver, or client.address)`);
+    }
+    const sources = [has(a.value), has(a.from_attribute), has(a.from_context)].filter(Boolean).length;
     const c: CompiledAction = { action, key: a.key || undefined };
     let regexError = false;
     const compile = (p: string) => {
@@ -76,24 +81,25 @@ export function compileActions(actions: ActionConfig[], listName = 'actions'): {
       case 'update':
       case 'upsert':
         if (!c.key) return fail(`${action} needs key`);
-        if (sources === 0) return fail(`${action} needs value or from_attribute`);
-        if (sources > 1) return fail(`${action} takes only one of value and from_attribute`);
+        if (sources === 0) return fail(`${action} needs value, from_attribute or from_context`);
+        if (sources > 1) return fail(`${action} takes only one of value, from_attribute and from_context`);
         if (has(a.pattern)) return fail(`${action} does not use pattern`);
         if (has(a.converted_type)) return fail(`${action} does not use converted_type`);
         c.value = has(a.value) ? a.value : undefined;
         c.fromAttribute = a.from_attribute;
+        c.fromContext = a.from_context;
         c.defaultValue = has(a.default_value) ? a.default_value : undefined;
         break;
       case 'delete':
       case 'hash':
         if (!c.key && !a.pattern) return fail(`${action} needs key or pattern`);
-        if (sources > 0) return fail(`${action} does not use value or from_attribute`);
+        if (sources > 0) return fail(`${action} does not use value, from_attribute or from_context`);
         if (has(a.converted_type)) return fail(`${action} does not use converted_type`);
         if (a.pattern) c.regex = compile(a.pattern);
         break;
       case 'extract': {
         if (!c.key) return fail('extract needs key');
-        if (sources > 0) return fail('extract does not use value or from_attribute');
+        if (sources > 0) return fail('extract does not use value, from_attribute or from_context');
         if (!a.pattern) return fail('extract needs pattern');
         if (has(a.converted_type)) return fail('extract does not use converted_type');
         c.regex = compile(a.pattern);
@@ -106,7 +112,7 @@ export function compileActions(actions: ActionConfig[], listName = 'actions'): {
       }
       case 'convert':
         if (!c.key) return fail('convert needs key');
-        if (sources > 0 || has(a.pattern)) return fail('convert does not use value, from_attribute or pattern');
+        if (sources > 0 || has(a.pattern)) return fail('convert does not use value, from_attribute, from_context or pattern');
         if (!a.converted_type) return fail('convert needs converted_type (int, double or string)');
         if (!(CONVERTED_TYPES as readonly string[]).includes(a.converted_type)) {
           return fail(`converted_type "${a.converted_type}" is not one of ${CONVERTED_TYPES.join(', ')}`);

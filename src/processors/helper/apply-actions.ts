@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { contextValue, type ClientInfo } from '../../pdata/client-info.js';
 import type { AnyValue, KeyValue } from '../../pdata/model.js';
 import { anyValueToString, toAnyValue } from '../../pdata/values.js';
 import type { CompiledAction } from './actions-config.js';
@@ -9,13 +10,13 @@ import type { CompiledAction } from './actions-config.js';
  * update only changes, upsert does both, a missing source attribute means no change, and a value
  * that cannot be converted is left as it is.
  */
-export function applyActions(actions: CompiledAction[], attrs: KeyValue[]): void {
+export function applyActions(actions: CompiledAction[], attrs: KeyValue[], client?: ClientInfo): void {
   for (const a of actions) {
     switch (a.action) {
       case 'insert':
       case 'update':
       case 'upsert': {
-        const value = sourceValue(a, attrs);
+        const value = sourceValue(a, attrs, client);
         if (!value) break;
         const i = a.key === undefined ? -1 : indexOf(attrs, a.key);
         if (i >= 0 && a.action !== 'insert') attrs[i] = { key: a.key!, value };
@@ -40,9 +41,13 @@ export function applyActions(actions: CompiledAction[], attrs: KeyValue[]): void
   }
 }
 
-function sourceValue(a: CompiledAction, attrs: KeyValue[]): AnyValue | undefined {
+function sourceValue(a: CompiledAction, attrs: KeyValue[], client: ClientInfo | undefined): AnyValue | undefined {
   let found: AnyValue | undefined;
   if (a.value !== undefined) found = toAnyValue(a.value);
+  else if (a.fromContext !== undefined) {
+    const text = contextValue(client, a.fromContext);
+    if (text !== undefined) found = { stringValue: text };
+  }
   else if (a.fromAttribute !== undefined) {
     const src = attrs.find((kv) => kv.key === a.fromAttribute)?.value;
     // Copy: the source and target must not share one object that a later action may change.

@@ -31,7 +31,7 @@ export class ResourceProcessor implements Component, LogsConsumer {
       rl.resource ??= { attributes: [], droppedAttributesCount: 0 };
       if (seen.has(rl.resource)) continue;
       seen.add(rl.resource);
-      applyActions(this.actions, rl.resource.attributes);
+      applyActions(this.actions, rl.resource.attributes, logs.client);
     }
     this.settings.telemetry.processorOutgoing.inc(id, n);
     await this.next.consume(logs, signal);

@@ -29,7 +29,6 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const IGNORED_KEYS = [
   'traces_url_path',
   'metrics_url_path',
-  'include_metadata',
   'cors',
   'keepalive',
   'max_concurrent_streams',
@@ -88,6 +87,8 @@ const grpcSchema = z.strictObject({
   tls: tlsServer(),
   auth: authSchema,
   max_connections: maxConnections(),
+  /** Keep the request's metadata for `from_context` in processors and headers_setter (client-info.ts). */
+  include_metadata: z.boolean().default(false),
   ...ignored,
 }).transform(withTransport(DEFAULT_GRPC_PORT));
 
@@ -112,6 +113,7 @@ const httpSchema = z.strictObject({
   idle_timeout: duration().optional(),
   response_headers: z.record(z.string().regex(HEADER_NAME, 'expected an HTTP header name'), z.string()).optional(),
   max_connections: maxConnections(),
+  include_metadata: z.boolean().default(false),
   ...ignored,
 }).transform(withTransport(DEFAULT_HTTP_PORT));
 

@@ -14,6 +14,7 @@ import { encodeRetryStatus } from '../../transport/rpc-status.js';
 import { ReceiverObsreport } from '../helper/obsreport.js';
 import { isAuthenticated, type ServerAuthenticator } from './auth.js';
 import type { OtlpGrpcConfig } from './config.js';
+import { metadataFromHeaders } from '../../pdata/client-info.js';
 import { acceptableFromProtobuf, type AcceptableLogs } from './partial-success.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { refusalFor, type Refusal } from './refusal.js';
@@ -58,7 +59,7 @@ export class OtlpGrpcServer {
     const exportMethod: UnaryMethod = {
       admit: this.auth ? (headers) => this.admit(headers) : undefined,
       reserve: (bytes, compressed) => this.reserveMemory(bytes, compressed),
-      handle: (message, call) => this.export(message, call.signal),
+      handle: (message, call) => this.export(message, call.signal, call.headers),
     };
     const server = new GrpcUnaryServer({
       methods: new Map([[LOGS_EXPORT_PATH, exportMethod]]),
@@ -107,7 +108,7 @@ export class OtlpGrpcServer {
   }
 
   /** `signal` aborts when the client cancels or the deadline passes: a waiting request then ends unacknowledged. */
-  private async export(message: Uint8Array, signal: AbortSignal): Promise<UnaryReply> {
+  private async export(message: Uint8Array, signal: AbortSignal, headers: CallHeaders): Promise<UnaryReply> {
     let filtered: AcceptableLogs;
     try {
       // Walked, not decoded: decoded later only if something downstream reads the records.
@@ -120,6 +121,7 @@ export class OtlpGrpcServer {
     // (the usual case) carries them itself; a WeakMap entry per request would only cost GC work.
     if (filtered.rejected === 0 && !(filtered.logs instanceof LazyLogs)) rememberWireBytes(filtered.logs, message);
 
+    if (this.config.include_metadata) filtered.logs.client = { metadata: metadataFromHeaders(headers) };
     this.obs.refused(filtered.rejected);
     if (filtered.accepted > 0) {
       try {

@@ -8,6 +8,7 @@ import { rememberWireBytes } from '../../pdata/wire-bytes.js';
 import { isAuthenticated, type ServerAuthenticator } from './auth.js';
 import { BodyAbortedError, BodyTooLargeError, parseContentEncoding, readBody } from './body.js';
 import type { OtlpHttpConfig } from './config.js';
+import { metadataFromHeaders } from '../../pdata/client-info.js';
 import { acceptableFromProtobuf, filterAcceptable, type AcceptableLogs } from './partial-success.js';
 import { refusalFor, retryAfterSeconds, type Refusal } from './refusal.js';
 import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type MediaKind } from './http-bodies.js';
@@ -152,6 +153,8 @@ export class OtlpHttpServer {
     // Unchanged request: OTLP exporters forward these bytes instead of encoding again, even after
     // something (a processor that only reads, another exporter) made the lazy request decode.
     if (kind === 'proto' && filtered.rejected === 0) rememberWireBytes(filtered.logs, body);
+    // Only on request: the default path stays free of a per-request object.
+    if (this.config.include_metadata) filtered.logs.client = { address: req.socket.remoteAddress, metadata: metadataFromHeaders(req.headers) };
     await this.accept(req, res, kind, filtered);
   }
 

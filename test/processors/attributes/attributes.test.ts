@@ -146,13 +146,14 @@ describe('attributes processor config errors', () => {
 
   it('names the action index and what is missing', () => {
     expect(issues({ actions: [{ key: 'a', value: 1, action: 'insert' }, { key: 'b', action: 'delete' }, { key: 'c', action: 'insert' }] })).toContain(
-      'actions[2]: insert needs value or from_attribute',
+      'actions[2]: insert needs value, from_attribute or from_context',
     );
     expect(issues({ actions: [{ action: 'delete' }] })).toContain('actions[0]: delete needs key or pattern');
     expect(issues({ actions: [{ key: 'a', action: 'explode' }] })).toContain('actions[0]: unknown action');
     expect(issues({ actions: [{ key: 'a', action: 'convert', converted_type: 'bool' }] })).toContain('converted_type "bool"');
     expect(issues({ actions: [{ key: 'a', action: 'extract', pattern: '(\\d+)' }] })).toContain('named groups');
-    expect(issues({ actions: [{ key: 'a', from_context: 'metadata.x', action: 'insert' }] })).toContain('from_context is not supported yet');
+    expect(issues({ actions: [{ key: 'a', from_context: 'auth.subject', action: 'insert' }] })).toContain('from_context "auth.subject" is not supported');
+    expect(issues({ actions: [{ key: 'a', from_context: 'metadata.x', value: 1, action: 'insert' }] })).toContain('takes only one of value, from_attribute and from_context');
   });
 
   it('refuses unknown keys and span-only match keys', () => {

@@ -56,7 +56,7 @@ describe('resource processor', () => {
 
   it('reports errors with the list name and index, and refuses both lists at once', () => {
     const r = resourceProcessorFactory.schema.safeParse({ attributes: [{ key: 'a', action: 'upsert' }] });
-    expect(JSON.stringify(r.error?.issues)).toContain('attributes[0]: upsert needs value or from_attribute');
+    expect(JSON.stringify(r.error?.issues)).toContain('attributes[0]: upsert needs value, from_attribute or from_context');
     const both = resourceProcessorFactory.schema.safeParse({ attributes: [{ key: 'a', value: 1, action: 'upsert' }], actions: [{ key: 'a', value: 1, action: 'upsert' }] });
     expect(both.success).toBe(false);
   });
