@@ -94,9 +94,15 @@ export class StageLog {
     return false;
   }
 
-  /** Largest payload the stage takes; bigger requests go to SQLite directly. */
+  /**
+   * Largest payload the stage takes: a whole segment; bigger requests go to SQLite directly. It was
+   * a quarter segment (1 MiB), which sent 10,000-record requests (3 MB) through SQLite, writing
+   * them twice (WAL and checkpoint): 1.6× the CPU per record of 1,000-record requests (issue 23,
+   * BENCHMARKS.md). A record that does not fit the active segment's rest opens the next segment;
+   * the rest stays unused until the segment is reused.
+   */
   static fits(exporterId: string, payloadBytes: number): boolean {
-    return recordBytes(exporterId, payloadBytes) <= SEGMENT_BYTES / 4;
+    return recordBytes(exporterId, payloadBytes) <= SEGMENT_BYTES;
   }
 
   /**

@@ -163,6 +163,29 @@ describe('persistent queue with the stage log', () => {
     expect(q.deadLetterSize()).toBe(1);
   });
 
+  it('stages a 3 MB request (10,000 records) rather than writing it into SQLite, and finds it after a crash', async () => {
+    const dir = tempDir();
+    const q = SqliteQueue.open({ directory: dir, fsync: true, exporterId: 'otlphttp/a', sizer: 'requests', capacity: 100, overflow: 'refuse' });
+    queues.push(q);
+    const big = (n: number) => {
+      const payload = Buffer.alloc(3 * 1024 * 1024, n);
+      return { bytes: payload, items: 10_000 };
+    };
+    // Two of them do not fit one segment: the second opens the next.
+    await q.enqueue(big(1));
+    await q.enqueue(big(2));
+    const staged = readLeftovers(dir).records;
+    expect(staged.map((r) => [r.payload.byteLength, r.payload[0]])).toEqual([
+      [3 * 1024 * 1024, 1],
+      [3 * 1024 * 1024, 2],
+    ]);
+    const raw = new Database(join(dir, QUEUE_DB_FILE), { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM "q_otlphttp_a"').pluck().get()).toBe(0);
+    raw.close();
+    const taken = (await q.take())!;
+    expect([taken.items, taken.bytes.byteLength, taken.bytes[0]]).toEqual([10_000, 3 * 1024 * 1024, 1]);
+  });
+
   it('moves its oldest staged requests into the table once the stage holds too much, and delivers each once, in order', async () => {
     const dir = tempDir();
     const q = SqliteQueue.open({ directory: dir, fsync: false, exporterId: 'otlphttp/a', sizer: 'requests', capacity: 100_000, overflow: 'refuse' });

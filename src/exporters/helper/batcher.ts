@@ -50,6 +50,10 @@ export async function runBatcher(options: BatcherOptions): Promise<void> {
       while (size < config.min_size) {
         let next = await queue.poll();
         if (!next) {
+          // Waiting for min_size while the queue is half full would fill it, and the receiver would
+          // refuse (429) while the backend keeps up: small requests (1000 of one record each fill
+          // the default queue and are an eighth of min_size 8192) go now.
+          if (halfFull(queue)) break;
           const remaining = deadline - now();
           if (remaining <= 0) break;
           window ??= new FillWindow(remaining, stop);
@@ -98,6 +102,11 @@ class FillWindow {
     clearTimeout(this.timer);
     this.unhook();
   }
+}
+
+/** Stored requests (held ones included) take half the queue's capacity or more. */
+function halfFull(queue: Queue): boolean {
+  return queue.size() * 2 >= queue.capacity;
 }
 
 /** The request bytes of a batch: concatenation is a merge for ExportLogsServiceRequest. */

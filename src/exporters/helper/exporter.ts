@@ -11,6 +11,7 @@ import { provideQueue, type ProvidedQueue } from './queue-provider.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
 import { concatRequests, runBatcher } from './batcher.js';
 import { oversizeParts } from './oversize.js';
+import { deliverHalving, RequestMerger, type AttemptResult } from './merge.js';
 import { FailureLog, failureLogIntervalMs } from './failure-log.js';
 import { cancelledError, linkSignals, untilAborted } from '../../pipeline/cancellation.js';
 import { attachRequestContext, pickRequestContext, withRequestContext } from '../../pipeline/request-context.js';
@@ -71,6 +72,12 @@ export function createExporter(
   let shutdownPromise: Promise<void> | undefined;
   let closing = false;
   let droppedSinceWarn = 0;
+  /**
+   * The last delivery's outcome was a success: only then do workers merge (merge.ts). False at
+   * start: a gateway restarted during an outage must not take its whole backlog into merges (each
+   * request taken is marked, and after a crash counted as a possible redelivery).
+   */
+  let backendHealthy = false;
   let lastDropWarnAt = 0;
   /** Aborts when shutdown's grace period has passed (the host's; absent in unit tests). */
   let shutdownGrace: AbortSignal | undefined;
@@ -87,6 +94,7 @@ export function createExporter(
     sleep: internals.sleep,
     now: internals.now,
     async onRetry(result, delayMs) {
+      backendHealthy = false;
       telemetry.exporterRetries.inc(labels);
       telemetry.exporterSendFailed.inc(labels, records);
       logger.debug('send failed, will retry', { reason: result.reason, delay_ms: delayMs });
@@ -143,6 +151,7 @@ export function createExporter(
       const outcome = await deliver({ records, logs: () => part, bytes: memo(() => encodeLogs(part)) }, hooks(records, () => queue!.recordAttempt(request.id)));
       if (outcome.kind === 'stopped') return false;
       if (outcome.kind === 'sent') {
+        backendHealthy = true;
         recordSent(records, outcome, await deadLetterRejected(outcome));
         continue;
       }
@@ -159,9 +168,11 @@ export function createExporter(
   }
 
   /**
-   * Deliver one queued request, or several as one batch, then ack or dead-letter each of them.
-   * Requests that carry request metadata are sent in groups of equal metadata, each group with its
-   * own (context-groups.ts).
+   * Deliver one queued request, or several as one (merged: merge.ts, or a send batch: batcher.ts),
+   * then ack or dead-letter each of them. Requests that carry request metadata are sent in groups
+   * of equal metadata, each group with its own (context-groups.ts). A merged request the backend
+   * refuses for good is halved until only the requests it can never accept are left to dead-letter
+   * (merge.ts, deliverHalving).
    */
   function handle(batch: QueuedRequest[]): Promise<boolean> {
     return contextKeys.length === 0 ? handleGroup(batch) : inContextGroups(batch, handleGroup);
@@ -170,15 +181,26 @@ export function createExporter(
   async function handleGroup(batch: QueuedRequest[]): Promise<boolean> {
     const parts = batch.length === 1 ? oversizeParts(batch[0]!, queueConfig.batch) : undefined;
     if (parts) return handleParts(batch[0]!, parts);
+    return deliverHalving(batch, handleOnce);
+  }
+
+  async function handleOnce(batch: readonly QueuedRequest[]): Promise<AttemptResult> {
     const records = batch.reduce((n, r) => n + r.items, 0);
     const outcome = await deliver(exportRequestOf(batch, records), hooks(records, () => Promise.all(batch.map((r) => queue!.recordAttempt(r.id))).then(() => {})));
-    if (outcome.kind === 'stopped') return false;
+    if (outcome.kind === 'stopped') return 'stopped';
+    if (outcome.kind === 'sent') backendHealthy = true;
+    // A request refused for good says nothing about the backend's health; an outage does.
+    else if (outcome.why !== 'permanent') backendHealthy = false;
     if (outcome.kind === 'sent') {
       const deadLettered = await deadLetterRejected(outcome);
       await Promise.all(batch.map((r) => queue!.ack(r.id)));
       recordSent(records, outcome, deadLettered);
       const redelivered = batch.reduce((n, r) => n + (r.redelivery ? r.items : 0), 0);
       if (redelivered > 0) telemetry.redelivered.inc(labels, redelivered);
+    } else if (outcome.why === 'permanent' && batch.length > 1) {
+      // Refused whole: nothing of it reached the backend, so its halves are no redelivery.
+      logger.debug('backend refused a merged request for good; sending its halves apart', { requests: batch.length, records, reason: outcome.reason });
+      return 'poison';
     } else {
       // The reason is stored and shown by `queue dead-letter list`: scrub secrets a backend echoed.
       // Each request of a batch keeps its own dead-letter entry, so it can be replayed alone.
@@ -190,7 +212,7 @@ export function createExporter(
       logger.warn('moved a request to the dead-letter store', { records, requests: batch.length, why: outcome.why, reason: outcome.reason });
     }
     updateGauges();
-    return true;
+    return 'done';
   }
 
   /** `handle` for a worker: a storage error must not end the worker. */
@@ -205,17 +227,18 @@ export function createExporter(
     }
   }
 
-  async function work(): Promise<void> {
+  /** A worker without `sending_queue.batch`: sends each request with those queued behind it (merge.ts). */
+  async function work(merger: RequestMerger): Promise<void> {
     for (;;) {
-      const item = await queue!.take(stopController.signal);
-      if (!item || stopController.signal.aborted) return;
-      if (!(await handleSafely([item]))) return;
+      const batch = await merger.next(stopController.signal);
+      if (!batch || stopController.signal.aborted) return;
+      if (!(await handleSafely(batch))) return;
     }
   }
 
   function startWorkers(q: Queue): Promise<void>[] {
     const batch = queueConfig.batch;
-    if (!batch) return Array.from({ length: queueConfig.num_consumers }, () => work());
+    if (!batch) return Array.from({ length: queueConfig.num_consumers }, () => work(new RequestMerger(q, () => backendHealthy)));
     return [runBatcher({ queue: q, config: batch, consumers: queueConfig.num_consumers, stop: stopController.signal, now: internals.now, send: (b) => handleSafely(b).then(() => {}) })];
   }
 
@@ -361,7 +384,7 @@ function protobufOf(logs: Logs): Uint8Array {
 }
 
 /** The sender's view of queued requests (one, or a batch): bytes as stored, decoded only if asked, once. */
-function exportRequestOf(batch: QueuedRequest[], records: number): ExportRequest {
+function exportRequestOf(batch: readonly QueuedRequest[], records: number): ExportRequest {
   const bytes = memo(() => concatRequests(batch));
   const logs = memo((): Logs => {
     if (batch.length === 1) return batch[0]!.logs ?? decodeLogs(batch[0]!.bytes);

@@ -36,4 +36,33 @@ describe('batcher', () => {
     await done;
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
   });
+
+  it('sends a batch short of min_size at once when the queue is half full, instead of filling the queue while waiting', async () => {
+    // 1-record requests, min_size 8192 (the Collector's), a queue of 10 requests: waiting for
+    // min_size would fill the queue and the receiver would refuse while the backend keeps up.
+    const queue = new MemoryQueue({ sizer: 'requests', capacity: 10, overflow: 'refuse' });
+    const stop = new AbortController();
+    const sent: number[] = [];
+    const done = runBatcher({
+      queue,
+      config: batchSchema.parse({ sizer: 'items', min_size: 8192, flush_timeout: '1h' }),
+      consumers: 1,
+      stop: stop.signal,
+      send: async (batch) => {
+        sent.push(batch.length);
+        await Promise.all(batch.map((r) => queue.ack(r.id)));
+      },
+    });
+    let refused = 0;
+    for (let i = 0; i < 40; i++) {
+      await queue.enqueue({ bytes: new Uint8Array([i]), items: 1 }).catch(() => refused++);
+      await new Promise((r) => setImmediate(r));
+    }
+    for (let i = 0; i < 200 && sent.reduce((a, b) => a + b, 0) < 40; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(refused).toBe(0);
+    expect(sent.reduce((a, b) => a + b, 0)).toBe(40);
+    for (const n of sent) expect(n).toBeLessThanOrEqual(5);
+    stop.abort();
+    await done;
+  });
 });

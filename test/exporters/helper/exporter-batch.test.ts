@@ -51,6 +51,24 @@ function received(...bodies: string[]) {
   return logs;
 }
 
+async function fileStorage() {
+  const dir = mkdtempSync(join(tmpdir(), 'exporter-batch-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const storage = fileStorageExtensionFactory.create(settingsFor('file_storage'), fileStorageExtensionFactory.schema.parse({ directory: dir })) as FileStorageExtension;
+  await storage.start(hostWith());
+  return { dir, storage };
+}
+
+/** Read after shutdown; the connection is closed (its checkpoint thread too) before the directory goes. */
+async function deadLettersIn(dir: string) {
+  const database = acquireDatabase(dir, false);
+  try {
+    return listDeadLetters(database, 'otlphttp/test');
+  } finally {
+    await releaseDatabase(database);
+  }
+}
+
 async function consumeAll(exporter: LogsConsumer, requests: string[][]) {
   for (const r of requests) await exporter.consume(received(...r));
 }
@@ -152,22 +170,40 @@ describe('sending_queue.batch', () => {
     expect(await metric(settings.telemetry.queueSize, ID)).toBe(0);
   });
 
-  it('dead-letters each request of a batch the backend refuses for good, with the reason', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'exporter-batch-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    const storage = fileStorageExtensionFactory.create(settingsFor('file_storage'), fileStorageExtensionFactory.schema.parse({ directory: dir })) as FileStorageExtension;
-    await storage.start(hostWith());
-    const sender = new RecordingSender([permanent('400 Bad Request: schema')]);
-    const { exporter, settings, started } = await start({ storage: 'file_storage', batch: batchSchema.parse({ min_size: 3, flush_timeout: '50ms' }) }, sender, { file_storage: storage });
+  it('dead-letters each request of a batch the backend refuses for good on its own, with the reason', async () => {
+    const { dir, storage } = await fileStorage();
+    const sender = new RecordingSender([], permanent('400 Bad Request: schema'));
+    const { exporter, settings, started } = await start({ storage: 'file_storage', batch: batchSchema.parse({ min_size: 3, flush_timeout: '10s' }) }, sender, { file_storage: storage });
     await started;
     await consumeAll(exporter, [['a'], ['b', 'c']]);
     await eventually(async () => (await metric(settings.telemetry.deadLettered, { ...ID, reason: 'permanent' })) === 3, 'dead-lettered');
-    expect(sender.requests.map((r) => r.records)).toEqual([3]);
+    // The batch, then each half alone: one refused request cannot spoil the others.
+    expect(sender.requests.map((r) => r.records)).toEqual([3, 1, 2]);
+    expect(await metric(settings.telemetry.exporterSendFailed, ID)).toBe(3);
     await exporter.shutdown();
     await storage.shutdown();
     const dead = await deadLettersIn(dir, 'otlphttp/test');
     expect(dead.map((d) => d.records)).toEqual([1, 2]);
     for (const d of dead) expect(d.reason).toBe('permanent: 400 Bad Request: schema');
+  });
+
+  it('halves a batch the backend refuses for good until only the poison request is dead-lettered; the rest is delivered once', async () => {
+    const { dir, storage } = await fileStorage();
+    const sender = new RecordingSender([], (request) => (bodiesOf(request).includes('poison') ? permanent('400 Bad Request: invalid record') : success()));
+    const { exporter, settings, started } = await start({ storage: 'file_storage', batch: batchSchema.parse({ min_size: 5, flush_timeout: '10s' }) }, sender, { file_storage: storage });
+    await started;
+    await consumeAll(exporter, [['a'], ['poison', 'b'], ['c'], ['d']]);
+    await eventually(async () => (await metric(settings.telemetry.exporterSent, ID)) === 3, 'the others delivered');
+    await eventually(async () => (await metric(settings.telemetry.deadLettered, { ...ID, reason: 'permanent' })) === 2, 'the poison request dead-lettered');
+    expect(sender.requests.map((r) => r.records)).toEqual([5, 3, 1, 2, 2]);
+    expect(sender.delivered.sort()).toEqual(['a', 'c', 'd']);
+    expect(await metric(settings.telemetry.exporterSendFailed, ID)).toBe(2);
+    expect(await metric(settings.telemetry.redelivered, ID)).toBe(0);
+    expect(await metric(settings.telemetry.queueSize, ID)).toBe(0);
+    await exporter.shutdown();
+    await storage.shutdown();
+    const dead = await deadLettersIn(dir, 'otlphttp/test');
+    expect(dead.map((d) => [d.records, d.reason])).toEqual([[2, 'permanent: 400 Bad Request: invalid record']]);
   });
 
   it('merges decoded requests for senders that read records rather than bytes', async () => {
