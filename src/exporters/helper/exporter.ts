@@ -4,6 +4,7 @@ import { countLogRecords, type Logs } from '../../pdata/model.js';
 import { decodeLogs, encodeLogs } from '../../pdata/proto.js';
 import { wireBytesOf } from '../../pdata/wire-bytes.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import type { Inspectable } from '../../pipeline/gateway-view.js';
 import { isStorageExtension } from '../../extensions/storage.js';
 import { redact } from '../../telemetry/secrets.js';
 import { MemoryQueue } from '../../queue/memory-queue.js';
@@ -56,7 +57,7 @@ export function createExporter(
   config: ExporterHelperConfig,
   sender: LogsSender,
   internals: ExporterInternals = {},
-): Component & LogsConsumer {
+): Component & LogsConsumer & Inspectable {
   const labels = { exporter: settings.id };
   const { telemetry } = settings;
   const logger = settings.logger.child({ exporter: settings.id });
@@ -306,6 +307,11 @@ export function createExporter(
       }
       if (outcome === 'dropped') noteDropped(records);
       updateGauges();
+    },
+
+    /** For the admin API (src/pipeline/gateway-view.ts). */
+    inspect() {
+      return { queue, persistent: queueConfig.enabled && queueConfig.storage !== undefined, delivery: failureLog.state() };
     },
 
     shutdown() {
