@@ -224,6 +224,7 @@ export function createExporter(
     switch (outcome.kind) {
       case 'sent':
         // Without a queue there is no dead-letter store: such records are counted as rejected.
+        telemetry.exporterAccepted.inc(labels, records);
         recordSent(records, outcome);
         if (outcome.rejectedLogs) logger.warn('dropped records the backend can never accept (no sending_queue, so no dead-letter store)', { records: countLogRecords(outcome.rejectedLogs), reason: redact(outcome.message ?? '') });
         return;
@@ -306,6 +307,7 @@ export function createExporter(
         throw new RetryableError(`exporter ${settings.id} could not queue the request: ${(err as Error).message}`);
       }
       if (outcome === 'dropped') noteDropped(records);
+      else telemetry.exporterAccepted.inc(labels, records);
       updateGauges();
     },
 

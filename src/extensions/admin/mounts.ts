@@ -1,4 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { mountDeadLetterRoutes } from './api/dead-letter-routes.js';
+import { mountExporterRoutes } from './api/exporter-routes.js';
+import { mountMcp } from './api/mcp-route.js';
+import { mountSeriesRoutes } from './api/series-routes.js';
+import { mountStatusRoutes } from './api/status-routes.js';
 import type { AdminContext } from './context.js';
 
 /**
@@ -11,4 +16,9 @@ export type Mount = (app: OpenAPIHono, ctx: AdminContext) => void;
 
 export const mounts: Mount[] = [
   /* api routes */
+  mountStatusRoutes,
+  mountExporterRoutes,
+  mountDeadLetterRoutes,
+  mountSeriesRoutes,
+  mountMcp,
 ];
