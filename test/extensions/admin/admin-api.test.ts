@@ -106,12 +106,9 @@ describe('admin API reads', () => {
   it('documents every route in the generated OpenAPI document', async () => {
     const doc = await (await h.api('/api/v1/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');
-    // Other mounts (the live tail) add theirs; these are the API's own.
-    expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/status', '/api/v1/pipelines/{id}/stats', '/api/v1/exporters/{id}/queue', '/api/v1/exporters/{id}/dead-letters', '/api/v1/exporters/{id}/dead-letters/replay', '/api/v1/series']),
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/api/v1/status', '/api/v1/pipelines/{id}/stats', '/api/v1/exporters/{id}/queue', '/api/v1/exporters/{id}/dead-letters', '/api/v1/exporters/{id}/dead-letters/replay', '/api/v1/series'].sort(),
     );
-    expect(doc.paths['/api/v1/exporters/{id}/dead-letters']).toHaveProperty('delete');
-    expect(doc.paths['/api/v1/exporters/{id}/dead-letters/replay']).toHaveProperty('post');
   });
 });
 
