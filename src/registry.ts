@@ -36,6 +36,7 @@ import { headersSetterExtensionFactory } from './extensions/headers_setter/facto
 import { makeExportsExtensionFactory } from './extensions/make_exports/factory.js';
 import { routingConnectorFactory } from './connectors/routing/factory.js';
 import { forwardConnectorFactory } from './connectors/forward/factory.js';
+import { adminExtensionFactory } from './extensions/admin/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
 export const factories: AnyFactory[] = [
@@ -75,6 +76,7 @@ export const factories: AnyFactory[] = [
   makeExportsExtensionFactory,
   routingConnectorFactory,
   forwardConnectorFactory,
+  adminExtensionFactory,
 ];
 
 export const defaultRegistry = new Registry(factories);

@@ -8,6 +8,8 @@ import { forgetWireBytes } from '../pdata/wire-bytes.js';
 import { FanOut } from './fanout.js';
 import { passThroughBatchConfig, planBatchPlacement, withQueueBatch, type BatchPlacement } from './batch-placement.js';
 import { CancelReason } from './cancellation.js';
+import { ServiceView } from './service-view.js';
+import type { ComponentState, GatewayView } from './gateway-view.js';
 
 /**
  * Builds the component graph from a validated config and runs its lifecycle.
@@ -27,6 +29,8 @@ interface Named {
   id: string;
   kind: 'extension' | 'exporter' | 'processor' | 'connector' | 'receiver';
   component: Component;
+  /** Lifecycle for the control plane (gateway-view.ts). */
+  state?: ComponentState;
 }
 
 export class Service implements Host {
@@ -40,6 +44,8 @@ export class Service implements Host {
   private stopping?: Promise<void>;
   private readonly grace = new AbortController();
   private readonly placement: BatchPlacement;
+  /** The control plane's view of this service (Host.gateway). */
+  readonly gateway: GatewayView;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -48,6 +54,7 @@ export class Service implements Host {
   ) {
     this.placement = planBatchPlacement(config);
     this.build();
+    this.gateway = new ServiceView(config, this.ordered, () => this.state, this.exporters);
   }
 
   get shutdownGrace(): AbortSignal {
@@ -78,14 +85,17 @@ export class Service implements Host {
       this.logger.info('batching happens behind the persistent sending queues: acknowledgements do not wait for the batch timeout', { pipeline: id });
     }
     for (const n of this.ordered) {
+      n.state = 'starting';
       try {
         await n.component.start(this);
       } catch (err) {
+        n.state = 'failed';
         const msg = `${n.kind} ${n.id} failed to start: ${(err as Error).message}`;
         this.logger.error(msg);
         await this.shutdown();
         throw new GatewayError('COMPONENT_START_FAILED', msg, { cause: err });
       }
+      n.state = 'running';
       this.started.push(n);
     }
     this.setState('ready');
@@ -107,9 +117,12 @@ export class Service implements Host {
       this.grace.abort(new CancelReason(`the gateway is shutting down (service.shutdown_grace_period of ${graceMs} ms passed)`));
     }, graceMs);
     const stop = async (n: Named) => {
+      n.state = 'stopping';
       try {
         await n.component.shutdown();
+        n.state = 'stopped';
       } catch (err) {
+        n.state = 'failed';
         this.logger.error(`${n.kind} ${n.id} failed to shut down cleanly: ${(err as Error).message}`);
       }
     };

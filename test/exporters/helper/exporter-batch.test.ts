@@ -59,16 +59,6 @@ async function fileStorage() {
   return { dir, storage };
 }
 
-/** Read after shutdown; the connection is closed (its checkpoint thread too) before the directory goes. */
-async function deadLettersIn(dir: string) {
-  const database = acquireDatabase(dir, false);
-  try {
-    return listDeadLetters(database, 'otlphttp/test');
-  } finally {
-    await releaseDatabase(database);
-  }
-}
-
 async function consumeAll(exporter: LogsConsumer, requests: string[][]) {
   for (const r of requests) await exporter.consume(received(...r));
 }
