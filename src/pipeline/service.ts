@@ -8,6 +8,8 @@ import { forgetWireBytes } from '../pdata/wire-bytes.js';
 import { FanOut } from './fanout.js';
 import { passThroughBatchConfig, planBatchPlacement, withQueueBatch, type BatchPlacement } from './batch-placement.js';
 import { CancelReason } from './cancellation.js';
+import { TailHub } from '../tail/hub.js';
+import { TailMetrics } from '../tail/tail-metrics.js';
 
 /**
  * Builds the component graph from a validated config and runs its lifecycle.
@@ -39,6 +41,8 @@ export class Service implements Host {
   private stopping?: Promise<void>;
   private readonly grace = new AbortController();
   private readonly placement: BatchPlacement;
+  /** The live tail's taps, at each pipeline's head and after each of its processors (src/tail/). */
+  readonly tail: TailHub;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -46,6 +50,7 @@ export class Service implements Host {
     private readonly logger: Logger,
   ) {
     this.placement = planBatchPlacement(config);
+    this.tail = new TailHub(undefined, new TailMetrics(telemetry.registry));
     this.build();
   }
 
@@ -100,6 +105,7 @@ export class Service implements Host {
 
   private async doShutdown(): Promise<void> {
     this.setState('stopping');
+    this.tail.shutdown();
     const graceMs = this.config.service.shutdown_grace_period;
     const graceTimer = setTimeout(() => {
       this.logger.warn('shutdown grace period passed; answering requests still waiting with 503 / UNAVAILABLE', { shutdown_grace_period_ms: graceMs });
@@ -169,14 +175,15 @@ export class Service implements Host {
         // Batching behind the persistent queues: the processor hands requests on at once.
         const behindQueue = factory.type === 'batch' && this.placement.behindQueue.has(p.id);
         const config = behindQueue ? passThroughBatchConfig(cc.config as Parameters<typeof passThroughBatchConfig>[0]) : cc.config;
-        const proc = factory.create(this.settings(id, 'processor'), config, next);
+        const proc = factory.create(this.settings(id, 'processor'), config, this.tail.tap(p.id, id, next));
         mutates ||= factory.mutatesData;
         this.ordered.push({ id: `${id} (pipeline ${p.id})`, kind: 'processor', component: proc });
         next = proc;
       }
       // Processors that may change records in place make the receiver's wire bytes stale.
       if (mutates) next = forgettingWireBytes(next);
-      heads.set(p.id, { consumer: next, mutates });
+      // The head tap looks before anything may change the records or forget the wire bytes.
+      heads.set(p.id, { consumer: this.tail.tap(p.id, undefined, next), mutates });
     }
 
     for (const id of used('receivers')) {
