@@ -90,6 +90,8 @@ export class TailHub {
     const labels = { pipeline };
     const sub = new TailSubscriber({
       ...this.limits,
+      pipeline,
+      processor: point.processor,
       where,
       limit,
       onDetach: (s) => {

@@ -43,6 +43,9 @@ export const DEFAULT_TAIL_BUFFER_RECORDS = 1000;
 export const DROPPED_REPORT_INTERVAL_MS = 1000;
 
 export interface SubscriberOptions extends SubscriberLimits {
+  /** The tap it is attached to. */
+  pipeline: string;
+  processor?: string;
   where?: Predicate;
   /** End after this many records (0 or absent: no limit). */
   limit?: number;
@@ -54,6 +57,8 @@ export interface SubscriberOptions extends SubscriberLimits {
 
 export class TailSubscriber {
   readonly where: Predicate | undefined;
+  readonly pipeline: string;
+  readonly processor: string | undefined;
   private readonly events: TailEvent[] = [];
   private head = 0;
   private tokens: number;
@@ -70,6 +75,8 @@ export class TailSubscriber {
 
   constructor(private readonly options: SubscriberOptions) {
     this.where = options.where;
+    this.pipeline = options.pipeline;
+    this.processor = options.processor;
     this.tokens = options.ratePerSecond;
   }
 
