@@ -54,7 +54,7 @@ afterEach(async () => {
   running.hub.shutdown();
   const s = running.server;
   running = undefined;
-  s.closeAllConnections?.();
+  (s as import("node:http").Server).closeAllConnections();
   await new Promise((r) => s.close(r));
 });
 
