@@ -1,6 +1,7 @@
 import type { Logs } from '../pdata/model.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import type { GatewayView } from './gateway-view.js';
 
 /** Every receiver, processor, exporter and extension. */
 export interface Component {
@@ -34,6 +35,11 @@ export interface Host {
    * waits for a client's request ends then, even when no `consume` signal reached it.
    */
   readonly shutdownGrace?: AbortSignal;
+  /**
+   * The running gateway as the control plane sees it (pipelines, component states, exporter
+   * queues): for the admin extension. Absent in unit tests that build a bare host.
+   */
+  readonly gateway?: GatewayView;
 }
 
 /** Given to every factory's `create`. */

@@ -10,6 +10,8 @@ import { passThroughBatchConfig, planBatchPlacement, withQueueBatch, type BatchP
 import { CancelReason } from './cancellation.js';
 import { TailHub } from '../tail/hub.js';
 import { TailMetrics } from '../tail/tail-metrics.js';
+import { ServiceView } from './service-view.js';
+import type { ComponentState, GatewayView } from './gateway-view.js';
 
 /**
  * Builds the component graph from a validated config and runs its lifecycle.
@@ -28,6 +30,8 @@ interface Named {
   id: string;
   kind: 'extension' | 'exporter' | 'processor' | 'receiver';
   component: Component;
+  /** Lifecycle for the control plane (gateway-view.ts). */
+  state?: ComponentState;
 }
 
 export class Service implements Host {
@@ -43,6 +47,8 @@ export class Service implements Host {
   private readonly placement: BatchPlacement;
   /** The live tail's taps, at each pipeline's head and after each of its processors (src/tail/). */
   readonly tail: TailHub;
+  /** The control plane's view of this service (Host.gateway). */
+  readonly gateway: GatewayView;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -52,6 +58,7 @@ export class Service implements Host {
     this.placement = planBatchPlacement(config);
     this.tail = new TailHub(undefined, new TailMetrics(telemetry.registry));
     this.build();
+    this.gateway = new ServiceView(config, this.ordered, () => this.state, this.exporters, this.tail);
   }
 
   get shutdownGrace(): AbortSignal {
@@ -82,14 +89,17 @@ export class Service implements Host {
       this.logger.info('batching happens behind the persistent sending queues: acknowledgements do not wait for the batch timeout', { pipeline: id });
     }
     for (const n of this.ordered) {
+      n.state = 'starting';
       try {
         await n.component.start(this);
       } catch (err) {
+        n.state = 'failed';
         const msg = `${n.kind} ${n.id} failed to start: ${(err as Error).message}`;
         this.logger.error(msg);
         await this.shutdown();
         throw new GatewayError('COMPONENT_START_FAILED', msg, { cause: err });
       }
+      n.state = 'running';
       this.started.push(n);
     }
     this.setState('ready');
@@ -112,9 +122,12 @@ export class Service implements Host {
       this.grace.abort(new CancelReason(`the gateway is shutting down (service.shutdown_grace_period of ${graceMs} ms passed)`));
     }, graceMs);
     const stop = async (n: Named) => {
+      n.state = 'stopping';
       try {
         await n.component.shutdown();
+        n.state = 'stopped';
       } catch (err) {
+        n.state = 'failed';
         this.logger.error(`${n.kind} ${n.id} failed to shut down cleanly: ${(err as Error).message}`);
       }
     };

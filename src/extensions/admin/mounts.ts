@@ -1,0 +1,16 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AdminContext } from './context.js';
+import { mountTail } from './tail-route.js';
+
+/**
+ * Everything the admin server serves is a mount: a function that adds routes to the Hono app.
+ * The API (`/api/v1/...`), the live tail and the status page each add theirs here; the server
+ * (server.ts) applies auth, CORS, body limits and error mapping around all of them.
+ * Routes registered with `app.openapi(...)` appear in `/api/v1/openapi.json` and docs/admin-api.md.
+ */
+export type Mount = (app: OpenAPIHono, ctx: AdminContext) => void;
+
+export const mounts: Mount[] = [
+  /* api routes */
+  (app, ctx) => mountTail(app, () => ctx.gateway.tail),
+];
