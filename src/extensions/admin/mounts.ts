@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AdminContext } from './context.js';
+import { mountStatusPage } from './status-page/status-route.js';
 import { mountTail } from './tail-route.js';
 
 /**
@@ -13,4 +14,5 @@ export type Mount = (app: OpenAPIHono, ctx: AdminContext) => void;
 export const mounts: Mount[] = [
   /* api routes */
   (app, ctx) => mountTail(app, () => ctx.gateway.tail),
+  (app, ctx) => mountStatusPage(app, ctx),
 ];
