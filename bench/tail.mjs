@@ -77,6 +77,7 @@ async function sinkCount() {
 
 const port = await freePort();
 const adminPort = await freePort();
+const metricsPort = await freePort();
 const dir = mkdtempSync(join(tmpdir(), 'bench-tail-'));
 const cfg = join(dir, 'gateway.yaml');
 writeFileSync(cfg, [
@@ -85,15 +86,14 @@ writeFileSync(cfg, [
   '    sending_queue:', '      queue_size: 1000', '      num_consumers: 10', '      block_on_overflow: true',
   'extensions:', '  admin:', `    endpoint: 127.0.0.1:${adminPort}`,
   'service:', '  extensions: [admin]', '  pipelines:', '    logs:', '      receivers: [otlp]', '      exporters: [otlphttp]',
-  '  telemetry:', '    logs:', '      level: warn', '',
+  '  telemetry:', '    logs:', '      level: warn', '    metrics:', `      address: 127.0.0.1:${metricsPort}`, '',
 ].join('\n'));
 const gw = spawnNode(['dist/cli.js', '--config', cfg]);
 const admin = `http://127.0.0.1:${adminPort}`;
 await until(async () => (await fetch(`${admin}/api/v1/tail?limit=1`).then((r) => { r.body?.cancel(); return r.status === 200; }, () => false)), `gateway (${gw.output()})`);
 
 async function metric(name) {
-  // The admin API's status needs no auth here; the counters come from the Prometheus text.
-  const text = await fetch(`${admin}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
+  const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => (r.ok ? r.text() : ''), () => '');
   return text.split('\n').filter((l) => l.startsWith(name)).reduce((a, l) => a + Number(l.split(' ').at(-1)), 0);
 }
 
