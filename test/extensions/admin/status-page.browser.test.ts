@@ -44,7 +44,7 @@ function backend() {
 }
 
 async function send(port: number, bodies: string[]): Promise<void> {
-  const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor(new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs` }))] });
+  const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs` }) })] });
   const logger = provider.getLogger('status-page-test');
   for (const body of bodies) logger.emit({ body, severityText: 'INFO', severityNumber: 9 });
   await provider.forceFlush();
