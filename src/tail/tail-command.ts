@@ -17,7 +17,7 @@ tail ended) go to stderr.
 
 Exit codes: 0 ended (limit, gateway shutdown, Ctrl-C), 1 refused, unreachable or cut off, 2 usage error.`;
 
-/** `make-otel-gateway tail`: a thin client of the admin API's live tail (docs/admin-api.md). */
+/** `make-otel-gateway tail`: a thin client of the admin API's live tail (README, "Live tail and status page"). */
 export async function tailCommand(argv: string[]): Promise<number> {
   let values;
   try {

@@ -1,7 +1,7 @@
 import type { TailEvent } from './subscriber.js';
 
 /**
- * The two ways a tail goes over HTTP (docs/admin-api.md, "Live tail"):
+ * The two ways a tail goes over HTTP (README, "Live tail and status page"):
  * - Server-Sent Events (default): `event: record|dropped|end|ready`, `data:` one JSON object.
  * - JSON lines (`format=jsonl`, for curl and jq): a record is its JSON object alone on a line;
  *   the other events are objects with an `event` key (`{"event":"end","code":...}`).
