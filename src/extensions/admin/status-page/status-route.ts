@@ -37,6 +37,8 @@ export function mountStatusPage(app: Hono<any>, ctx: Pick<AdminContext, 'version
   const html = pageHtml(ctx.version);
   const headers = (type: string) => ({ 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
   app.get('/', (c) => c.body(html, 200, headers('text/html; charset=utf-8')));
+  // Browsers ask for it on their own; an empty answer keeps the console and the logs quiet.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   for (const [path, asset] of files) app.get(path, (c) => c.body(asset.body, 200, headers(asset.type)));
   app.get('/api/v1/make/scenarios', async (c) => {
     const configured = ctx.gateway.pipelines().some((p) => p.receivers.some((r) => r.id.split('/')[0] === 'make'));
