@@ -31,6 +31,7 @@ import { basicAuthExtensionFactory } from './extensions/basicauth/factory.js';
 import { oauth2ClientExtensionFactory } from './extensions/oauth2client/factory.js';
 import { headersSetterExtensionFactory } from './extensions/headers_setter/factory.js';
 import { makeExportsExtensionFactory } from './extensions/make_exports/factory.js';
+import { adminExtensionFactory } from './extensions/admin/factory.js';
 
 /** Every component type the gateway ships. Adding a component = one line here. */
 export const factories: AnyFactory[] = [
@@ -65,6 +66,7 @@ export const factories: AnyFactory[] = [
   oauth2ClientExtensionFactory,
   headersSetterExtensionFactory,
   makeExportsExtensionFactory,
+  adminExtensionFactory,
 ];
 
 export const defaultRegistry = new Registry(factories);

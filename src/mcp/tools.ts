@@ -50,7 +50,13 @@ async function guarded<T>(fn: () => Promise<T> | T): Promise<T | { isError: true
   }
 }
 
-export function registerTools(server: McpServer, service: ExportService): void {
+/**
+ * `service` may be a getter: the admin extension's MCP endpoint opens the running gateway's export
+ * service at the first tool call, so listing tools works on a gateway without a make receiver, and
+ * a call there fails as a tool error saying why.
+ */
+export function registerTools(server: McpServer, serviceOrGetter: ExportService | (() => ExportService)): void {
+  const exports = typeof serviceOrGetter === 'function' ? serviceOrGetter : () => serviceOrGetter;
   server.registerTool(
     'export_logs_for_analysis',
     {
@@ -84,7 +90,7 @@ export function registerTools(server: McpServer, service: ExportService): void {
         if (d?.type === 'exporter' && !d.exporter) throw new Error('destination.exporter: required when destination.type is "exporter"');
         const status = args.filtering?.status;
         const where = args.filtering?.where;
-        const job = await service.startExport(
+        const job = await exports().startExport(
           {
             fromMs,
             toMs,
@@ -106,25 +112,25 @@ export function registerTools(server: McpServer, service: ExportService): void {
   server.registerTool(
     'get_export_status',
     { title: 'Export job status', description: 'State, progress and files of an export job.', inputSchema: { jobId: z.string() }, outputSchema: jobOutput },
-    ({ jobId }) => guarded(() => jobResult(service.status(jobId))),
+    ({ jobId }) => guarded(() => jobResult(exports().status(jobId))),
   );
 
   server.registerTool(
     'list_exports',
     { title: 'List export jobs', description: 'The most recent export jobs, newest first.', inputSchema: { limit: z.number().int().positive().max(500).optional() } },
-    ({ limit }) => guarded(() => json({ jobs: service.list(limit).map((j) => jobResult(j).structuredContent) })),
+    ({ limit }) => guarded(() => json({ jobs: exports().list(limit).map((j) => jobResult(j).structuredContent) })),
   );
 
   server.registerTool(
     'cancel_export',
     { title: 'Cancel an export job', description: 'Cancels a queued or running export job.', inputSchema: { jobId: z.string() }, outputSchema: jobOutput },
-    ({ jobId }) => guarded(() => jobResult(service.cancel(jobId))),
+    ({ jobId }) => guarded(() => jobResult(exports().cancel(jobId))),
   );
 
   server.registerTool(
     'list_scenarios',
     { title: 'List Make scenarios', description: 'Scenarios of the configured team/organization (or of teamId).', inputSchema: { teamId: z.number().int().positive().optional() } },
-    ({ teamId }) => guarded(async () => json({ scenarios: await service.scenarios(teamId) })),
+    ({ teamId }) => guarded(async () => json({ scenarios: await exports().scenarios(teamId) })),
   );
 
   server.registerTool(
@@ -134,6 +140,6 @@ export function registerTools(server: McpServer, service: ExportService): void {
       description: 'Per scenario over a time range: executions by status, operations, centicredits, p50/p95 duration (ms). Use it to decide what to export.',
       inputSchema: { timeRange, scenarioIds: z.array(z.number().int().positive()).optional() },
     },
-    ({ timeRange: r, scenarioIds }) => guarded(async () => json({ scenarios: await service.summarizeExecutions(parseRange(r.from, r.to), scenarioIds) })),
+    ({ timeRange: r, scenarioIds }) => guarded(async () => json({ scenarios: await exports().summarizeExecutions(parseRange(r.from, r.to), scenarioIds) })),
   );
 }

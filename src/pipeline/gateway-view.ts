@@ -1,5 +1,7 @@
+import type { GatewayConfig } from '../config/validate.js';
 import type { Queue } from '../queue/queue.js';
 import type { TailHub } from '../tail/hub.js';
+import type { Component } from './component.js';
 
 /**
  * What a running gateway shows of itself to the control plane (the admin extension's API, the
@@ -23,9 +25,9 @@ export interface ComponentView {
 export interface PipelineView {
   /** `logs`, `logs/audit`, … */
   readonly id: string;
-  readonly receivers: readonly ComponentView[];
-  readonly processors: readonly ComponentView[];
-  readonly exporters: readonly ComponentView[];
+  readonly receivers: ComponentView[];
+  readonly processors: ComponentView[];
+  readonly exporters: ComponentView[];
 }
 
 /** An exporter's delivery, for "retry state" and "last error" (reasons already scrubbed of secrets). */
@@ -57,6 +59,10 @@ export function isInspectable(x: unknown): x is Inspectable {
 }
 
 export interface GatewayView {
+  /** The validated configuration the gateway runs (holds secrets: never serve it as is). */
+  readonly config: GatewayConfig;
+  /** A built receiver or exporter by id (the MCP tools read through the running make receiver). */
+  component(kind: 'receiver' | 'exporter', id: string): Component | undefined;
   /** The service's lifecycle state. */
   state(): GatewayLifecycle;
   /** Every pipeline, in config order, with its components' states. */

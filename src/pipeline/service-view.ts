@@ -14,12 +14,16 @@ export interface TrackedComponent {
 /** The service's `GatewayView`: reads the service's own bookkeeping, never changes it. */
 export class ServiceView implements GatewayView {
   constructor(
-    private readonly config: GatewayConfig,
+    readonly config: GatewayConfig,
     private readonly tracked: readonly TrackedComponent[],
     private readonly lifecycle: () => GatewayLifecycle,
     private readonly exporters: ReadonlyMap<string, Component>,
     readonly tail?: TailHub,
   ) {}
+
+  component(kind: 'receiver' | 'exporter', id: string): Component | undefined {
+    return this.tracked.find((c) => c.kind === kind && c.id === id)?.component;
+  }
 
   state(): GatewayLifecycle {
     return this.lifecycle();

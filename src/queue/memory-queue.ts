@@ -1,9 +1,21 @@
 import { CapacityGate, closedError } from './capacity.js';
-import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import { deadLetterPreview } from './dead-letter-preview.js';
+import { emptyRequest, sizeOf, type DeadLetterEntry, type DeadLetterSelection, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
 import { Waiters } from './waiters.js';
 
 interface Entry extends HandedOut {
   attempts: number;
+}
+
+/**
+ * Dead letters an in-memory queue keeps with their bytes (the oldest go first past it): enough to
+ * look at and replay a burst of refusals, bounded so a backend refusing everything cannot fill the
+ * heap. They are lost at restart like the rest of the queue.
+ */
+export const MEMORY_DEAD_LETTERS_KEPT = 100;
+
+interface Kept extends Omit<DeadLetterEntry, 'preview'> {
+  payload: Uint8Array;
 }
 
 /**
@@ -18,6 +30,8 @@ export class MemoryQueue implements Queue {
   private readonly takers = new Waiters<QueuedRequest | undefined>();
   private nextId = 1;
   private deadLetters = 0;
+  private readonly kept: Kept[] = [];
+  private nextDeadLetterId = 1;
   private closed = false;
 
   constructor(private readonly limits: QueueLimits) {
@@ -73,13 +87,50 @@ export class MemoryQueue implements Queue {
     if (entry) entry.attempts++;
   }
 
-  async deadLetter(id: number, _reason: string): Promise<void> {
-    if (this.remove(id)) this.deadLetters++;
+  async deadLetter(id: number, reason: string): Promise<void> {
+    const entry = this.held.get(id);
+    if (!entry) return;
+    this.keep(entry.bytes, entry.items, entry.attempts, entry.enqueuedAtMs, reason);
+    this.remove(id);
   }
 
-  async deadLetterNew(_bytes: Uint8Array, _items: number, _reason: string): Promise<void> {
+  async deadLetterNew(bytes: Uint8Array, items: number, reason: string): Promise<void> {
     if (this.closed) throw closedError();
-    this.deadLetters++;
+    this.keep(bytes, items, 0, Date.now(), reason);
+  }
+
+  async listDeadLetters(opts: { limit: number; after?: number }): Promise<DeadLetterEntry[]> {
+    return this.kept
+      .filter((k) => k.id > (opts.after ?? 0))
+      .slice(0, opts.limit)
+      .map(({ payload, ...entry }) => ({ ...entry, preview: deadLetterPreview(payload) }));
+  }
+
+  async replayDeadLetters(sel: DeadLetterSelection): Promise<{ requests: number; records: number }> {
+    if (this.closed) throw closedError();
+    const taken = this.takeKept(sel);
+    for (const k of taken) {
+      this.gate.preload(sizeOf(this.limits.sizer, { items: k.records, bytes: k.payload }));
+      const entry: Entry = { id: this.nextId++, bytes: k.payload, items: k.records, attempts: 0, enqueuedAtMs: k.enqueuedAtMs, redelivery: false, logs: undefined };
+      if (this.takers.length > 0) {
+        this.held.set(entry.id, entry);
+        this.takers.resolveOne(entry);
+      } else this.pending.push(entry);
+    }
+    return { requests: taken.length, records: taken.reduce((n, k) => n + k.records, 0) };
+  }
+
+  async deleteDeadLetters(sel: DeadLetterSelection): Promise<{ requests: number; records: number }> {
+    const taken = this.takeKept(sel);
+    return { requests: taken.length, records: taken.reduce((n, k) => n + k.records, 0) };
+  }
+
+  oldestEnqueuedAtMs(): number | undefined {
+    let oldest: number | undefined;
+    for (const e of this.held.values()) oldest = oldest === undefined ? e.enqueuedAtMs : Math.min(oldest, e.enqueuedAtMs);
+    const first = this.pending[0]?.enqueuedAtMs;
+    if (first !== undefined) oldest = oldest === undefined ? first : Math.min(oldest, first);
+    return oldest;
   }
 
   size(): number {
@@ -103,6 +154,25 @@ export class MemoryQueue implements Queue {
     this.closed = true;
     this.gate.close();
     this.takers.resolveAll(undefined);
+  }
+
+  private keep(bytes: Uint8Array, records: number, attempts: number, enqueuedAtMs: number, reason: string): void {
+    this.deadLetters++;
+    const now = Date.now();
+    this.kept.push({ id: this.nextDeadLetterId++, reason, records, bytes: bytes.byteLength, attempts, enqueuedAtMs, deadLetteredAtMs: now, payload: bytes });
+    if (this.kept.length > MEMORY_DEAD_LETTERS_KEPT) this.kept.shift();
+  }
+
+  /** Removes the selected kept dead letters and returns them; the count goes down with them. */
+  private takeKept(sel: DeadLetterSelection): Kept[] {
+    const wanted = 'all' in sel ? undefined : new Set(sel.ids);
+    const taken: Kept[] = [];
+    for (let i = this.kept.length - 1; i >= 0; i--) {
+      if (wanted && !wanted.has(this.kept[i]!.id)) continue;
+      taken.unshift(...this.kept.splice(i, 1));
+    }
+    this.deadLetters = Math.max(0, this.deadLetters - taken.length);
+    return taken;
   }
 
   private remove(id: number): boolean {

@@ -53,6 +53,23 @@ export interface QueuedRequest {
   readonly logs?: Logs;
 }
 
+/** One request in the dead-letter store, as the admin API and the `queue` CLI show it. */
+export interface DeadLetterEntry {
+  id: number;
+  /** Why it was dead-lettered (scrubbed of secrets when it was stored). */
+  reason: string;
+  records: number;
+  bytes: number;
+  attempts: number;
+  enqueuedAtMs: number;
+  deadLetteredAtMs: number;
+  /** The first record's body, at most DEAD_LETTER_PREVIEW_CHARS characters. */
+  preview?: string;
+}
+
+/** Which dead letters a replay or delete acts on. */
+export type DeadLetterSelection = { ids: number[] } | { all: true };
+
 /** `committed`: stored. `dropped`: the queue was full and the overflow policy is drop_newest. */
 export type EnqueueOutcome = 'committed' | 'dropped';
 
@@ -89,6 +106,17 @@ export interface Queue {
   readonly capacity: number;
   /** Requests in the dead-letter store for this queue. */
   deadLetterSize(): number;
+  /** Dead letters with id > `after`, ordered by id, at most `limit`. */
+  listDeadLetters(opts: { limit: number; after?: number }): Promise<DeadLetterEntry[]>;
+  /**
+   * Moves the selected dead letters back to the end of the live queue, attempts reset, and wakes
+   * waiting takers: a running exporter sends them without a restart. Ids not found are skipped.
+   */
+  replayDeadLetters(sel: DeadLetterSelection): Promise<{ requests: number; records: number }>;
+  /** Removes the selected dead letters for good. Ids not found are skipped. */
+  deleteDeadLetters(sel: DeadLetterSelection): Promise<{ requests: number; records: number }>;
+  /** When the oldest request still stored was enqueued; undefined when the queue is empty. */
+  oldestEnqueuedAtMs(): number | undefined;
   /** Stop handing out requests, wake blocked callers, keep everything stored. Idempotent. */
   close(): Promise<void>;
 }

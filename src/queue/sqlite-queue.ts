@@ -7,7 +7,8 @@ import { acquireDatabase, releaseDatabase, type QueueDatabase } from './database
 import { isDiskFull } from './disk-reserve.js';
 import type { StageSlot } from './stage-log.js';
 import { StagedRequests, type Staged } from './staged-requests.js';
-import { emptyRequest, sizeOf, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import { emptyRequest, sizeOf, type DeadLetterEntry, type DeadLetterSelection, type EnqueueOutcome, type EnqueueRequest, type HandedOut, type Queue, type QueueLimits, type QueuedRequest } from './queue.js';
+import { deleteDeadLetterRows, listDeadLetterPage, moveDeadLettersToQueue } from './dead-letter-live.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -131,6 +132,7 @@ export class SqliteQueue implements Queue {
       totals: db.prepare(`SELECT count(*) AS n, coalesce(sum(items), 0) AS items, coalesce(sum(size_bytes), 0) AS bytes, coalesce(max(id), 0) AS maxId FROM ${t}`),
       deadLetterCount: db.prepare('SELECT count(*) FROM dead_letter WHERE exporter_id = ?').pluck(),
       deadLetterBytes: db.prepare('SELECT coalesce(sum(size_bytes), 0) FROM dead_letter WHERE exporter_id = ?').pluck(),
+      oldestEnqueued: db.prepare(`SELECT min(enqueued_at) FROM ${t}`).pluck(),
       oldestDeadLetters: db.prepare('SELECT id, items, size_bytes FROM dead_letter WHERE exporter_id = ? ORDER BY id'),
       evictDeadLetters: db.prepare('DELETE FROM dead_letter WHERE exporter_id = ? AND id <= ?'),
     };
@@ -538,6 +540,48 @@ export class SqliteQueue implements Queue {
 
   deadLetterSize(): number {
     return this.deadLetters;
+  }
+
+  async listDeadLetters(opts: { limit: number; after?: number }): Promise<DeadLetterEntry[]> {
+    return listDeadLetterPage(this.database.db, this.options.exporterId, opts);
+  }
+
+  /**
+   * The rows get new ids past every stored one, so the read cursor reaches them after what is
+   * queued now; the size counts them even past capacity (an operator asked for it), and waiting
+   * workers are woken.
+   */
+  async replayDeadLetters(sel: DeadLetterSelection): Promise<{ requests: number; records: number }> {
+    if (this.closed) throw closedError();
+    const db = this.database.db;
+    const moved = await this.database.write(() => db.transaction(() => moveDeadLettersToQueue(db, this.options.exporterId, this.table, sel))());
+    if (moved.requests === 0) return { requests: 0, records: 0 };
+    this.deadLetters -= moved.requests;
+    if (moved.maxRowId > this.maxId) this.maxId = moved.maxRowId;
+    this.gate.preload(this.options.sizer === 'requests' ? moved.requests : this.options.sizer === 'items' ? moved.records : moved.bytes);
+    this.takers.resolveAll();
+    return { requests: moved.requests, records: moved.records };
+  }
+
+  async deleteDeadLetters(sel: DeadLetterSelection): Promise<{ requests: number; records: number }> {
+    const db = this.database.db;
+    const deleted = await this.database.write(() => db.transaction(() => deleteDeadLetterRows(db, this.options.exporterId, sel))());
+    this.deadLetters -= deleted.requests;
+    if (deleted.requests > 0) await this.maybeReclaim();
+    return deleted;
+  }
+
+  oldestEnqueuedAtMs(): number | undefined {
+    if (this.gate.size() === 0) return undefined;
+    const staged = this.staged.enqueuedBefore(Infinity, 1)[0]?.enqueuedAt;
+    let row: number | null = null;
+    try {
+      row = this.sql.oldestEnqueued.get() as number | null;
+    } catch {
+      // Unreadable index: the staged requests still give an answer.
+    }
+    if (row === null) return staged;
+    return staged === undefined ? row : Math.min(row, staged);
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ export class Telemetry {
   readonly statementErrors = this.counter('gateway_processor_statement_errors_total', 'OTTL statement or condition evaluation errors.', ['processor']);
 
   // --- exporters and queues --------------------------------------------------------------------
+  readonly exporterAccepted = this.counter('gateway_exporter_accepted_log_records_total', 'Log records an exporter accepted: durably queued (or, without a queue, sent).', ['exporter']);
   readonly exporterSent = this.counter('otelcol_exporter_sent_log_records_total', 'Log records the backend acknowledged.', ['exporter']);
   readonly exporterSendFailed = this.counter('otelcol_exporter_send_failed_log_records_total', 'Log records whose send attempt failed (retried or dead-lettered).', ['exporter']);
   readonly exporterEnqueueFailed = this.counter('otelcol_exporter_enqueue_failed_log_records_total', 'Log records refused at enqueue (queue full, disk error).', ['exporter']);

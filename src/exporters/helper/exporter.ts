@@ -4,6 +4,7 @@ import { countLogRecords, type Logs } from '../../pdata/model.js';
 import { decodeLogs, encodeLogs } from '../../pdata/proto.js';
 import { wireBytesOf } from '../../pdata/wire-bytes.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import type { Inspectable } from '../../pipeline/gateway-view.js';
 import { isStorageExtension } from '../../extensions/storage.js';
 import { redact } from '../../telemetry/secrets.js';
 import { MemoryQueue } from '../../queue/memory-queue.js';
@@ -56,7 +57,7 @@ export function createExporter(
   config: ExporterHelperConfig,
   sender: LogsSender,
   internals: ExporterInternals = {},
-): Component & LogsConsumer {
+): Component & LogsConsumer & Inspectable {
   const labels = { exporter: settings.id };
   const { telemetry } = settings;
   const logger = settings.logger.child({ exporter: settings.id });
@@ -223,6 +224,7 @@ export function createExporter(
     switch (outcome.kind) {
       case 'sent':
         // Without a queue there is no dead-letter store: such records are counted as rejected.
+        telemetry.exporterAccepted.inc(labels, records);
         recordSent(records, outcome);
         if (outcome.rejectedLogs) logger.warn('dropped records the backend can never accept (no sending_queue, so no dead-letter store)', { records: countLogRecords(outcome.rejectedLogs), reason: redact(outcome.message ?? '') });
         return;
@@ -305,7 +307,13 @@ export function createExporter(
         throw new RetryableError(`exporter ${settings.id} could not queue the request: ${(err as Error).message}`);
       }
       if (outcome === 'dropped') noteDropped(records);
+      else telemetry.exporterAccepted.inc(labels, records);
       updateGauges();
+    },
+
+    /** For the admin API (src/pipeline/gateway-view.ts). */
+    inspect() {
+      return { queue, persistent: queueConfig.enabled && queueConfig.storage !== undefined, delivery: failureLog.state() };
     },
 
     shutdown() {

@@ -1,4 +1,6 @@
+import type { DeliveryState } from '../../pipeline/gateway-view.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { redact } from '../../telemetry/secrets.js';
 
 /**
  * Makes an exporter's delivery failures visible in the gateway's own logs without flooding them
@@ -31,6 +33,8 @@ export class FailureLog {
   private lastLineAt = 0;
   private failedSinceLine = 0;
   private failedTotal = 0;
+  private lastError: string | undefined;
+  private lastErrorAtMs: number | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -42,6 +46,8 @@ export class FailureLog {
   failed(reason: string, retryInMs: number | undefined): void {
     const now = this.now();
     this.failedTotal++;
+    this.lastError = reason;
+    this.lastErrorAtMs = now;
     const attrs = { reason, status: statusOf(reason), next_retry: retryInMs === undefined ? 'none' : new Date(now + retryInMs).toISOString() };
     if (this.failingSince === undefined) {
       this.failingSince = now;
@@ -55,6 +61,16 @@ export class FailureLog {
     this.logger.warn('sending still failing', { ...attrs, failed_attempts_since_last_line: this.failedSinceLine, failing_for_s: Math.round((now - this.failingSince) / 1000) });
     this.lastLineAt = now;
     this.failedSinceLine = 0;
+  }
+
+  /** For the admin API: the failing spell, if any, and the last error (kept after recovery), scrubbed of secrets. */
+  state(): DeliveryState {
+    return {
+      failingSinceMs: this.failingSince,
+      failedAttempts: this.failedTotal,
+      lastError: this.lastError === undefined ? undefined : redact(this.lastError),
+      lastErrorAtMs: this.lastErrorAtMs,
+    };
   }
 
   /** A send succeeded: ends a failing spell with one line. */

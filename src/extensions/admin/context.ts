@@ -32,4 +32,6 @@ export interface AdminContext {
    * page's assets) decides itself.
    */
   authenticate(headers: RequestHeaders): Promise<boolean>;
+  /** Runs `hook` when the admin server shuts down (after it stopped taking requests). */
+  onShutdown(hook: () => void | Promise<void>): void;
 }

@@ -1,4 +1,9 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { mountDeadLetterRoutes } from './api/dead-letter-routes.js';
+import { mountExporterRoutes } from './api/exporter-routes.js';
+import { mountMcp } from './api/mcp-route.js';
+import { mountSeriesRoutes } from './api/series-routes.js';
+import { mountStatusRoutes } from './api/status-routes.js';
 import type { AdminContext } from './context.js';
 import { mountStatusPage } from './status-page/status-route.js';
 import { mountTail } from './tail-route.js';
@@ -13,6 +18,11 @@ export type Mount = (app: OpenAPIHono, ctx: AdminContext) => void;
 
 export const mounts: Mount[] = [
   /* api routes */
+  mountStatusRoutes,
+  mountExporterRoutes,
+  mountDeadLetterRoutes,
+  mountSeriesRoutes,
+  mountMcp,
   (app, ctx) => mountTail(app, () => ctx.gateway.tail),
   (app, ctx) => mountStatusPage(app, ctx),
 ];

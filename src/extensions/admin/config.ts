@@ -1,0 +1,57 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseHostPort, tlsServer } from '../../config/types.js';
+import { maxConnections } from '../../net/config.js';
+
+/** The Collector's zpages port: the admin server takes its place. */
+export const DEFAULT_ADMIN_PORT = 55679;
+/** Loopback by default: the admin API can replay and delete data, so it is not on the network unless asked. */
+export const DEFAULT_ADMIN_ENDPOINT = `localhost:${DEFAULT_ADMIN_PORT}`;
+
+/** Whether a listen host is reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1';
+  return false;
+}
+
+export const adminConfigSchema = z
+  .strictObject({
+    endpoint: z
+      .string()
+      .default(DEFAULT_ADMIN_ENDPOINT)
+      .transform((v, ctx) => {
+        const parsed = parseHostPort(v);
+        if (!parsed) {
+          ctx.addIssue({ code: 'custom', message: `expected host:port like "${DEFAULT_ADMIN_ENDPOINT}", got ${JSON.stringify(v)}` });
+          return z.NEVER;
+        }
+        return parsed;
+      }),
+    /** A server authenticator extension (bearertokenauth, basicauth with htpasswd), as receivers name theirs. */
+    auth: z.strictObject({ authenticator: z.string().min(1) }).optional(),
+    tls: tlsServer(),
+    /** confighttp's server `cors` block. */
+    cors: z
+      .strictObject({
+        allowed_origins: z.array(z.string().min(1)).default([]),
+        allowed_headers: z.array(z.string().min(1)).default([]),
+        /** Seconds a browser may cache a preflight answer; unset: the browser's default. */
+        max_age: z.number().int().nonnegative().optional(),
+      })
+      .optional(),
+    max_connections: maxConnections(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.auth === undefined && !isLoopbackHost(c.endpoint.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth'],
+        message: `required when the endpoint is not loopback (${c.endpoint.host}): set auth.authenticator to a bearertokenauth or basicauth extension, or listen on localhost`,
+      });
+    }
+  });
+
+export type AdminConfig = z.output<typeof adminConfigSchema>;
