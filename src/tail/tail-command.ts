@@ -71,7 +71,7 @@ export async function tailCommand(argv: string[]): Promise<number> {
     const text = await res.text();
     let message = text;
     try {
-      message = (JSON.parse(text) as { message?: string }).message ?? text;
+      message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
     } catch {
       // not JSON: print as is
     }

@@ -1,7 +1,7 @@
 import { request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mountTail } from '../../src/extensions/admin/tail-route.js';
@@ -39,7 +39,7 @@ async function start(limits?: ConstructorParameters<typeof TailHub>[0]): Promise
   const registry = new Registry();
   const hub = new TailHub(limits, new TailMetrics(registry));
   const head = hub.tap('logs', undefined, { consume: async () => {} });
-  const app = new Hono();
+  const app = new OpenAPIHono();
   mountTail(app, () => hub);
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -127,9 +127,10 @@ describe('GET /api/v1/tail', () => {
     const { base } = await start();
     const res = await fetch(`${base}/api/v1/tail?where=${encodeURIComponent('severity_number >= >= 3')}`);
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { message: string; column: number };
-    expect(body.column).toBeGreaterThan(1);
-    expect(body.message).toContain(`column ${body.column}`);
+    const { error } = (await res.json()) as { error: { code: string; message: string; column: number } };
+    expect(error.code).toBe('bad_request');
+    expect(error.column).toBeGreaterThan(1);
+    expect(error.message).toContain(`column ${error.column}`);
   });
 
   it('refuses pipelines of other signals (400), unknown pipelines and processors (404), bad limits (400)', async () => {

@@ -71,8 +71,8 @@ service:
     expect((await fetch(`${admin}/api/v1/tail`)).status).toBe(401);
     const res = await fetch(`${admin}/api/v1/tail?where=${encodeURIComponent('attributes["n"] >>= 3')}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { column?: number };
-    expect(body.column).toBeGreaterThan(0);
+    const body = (await res.json()) as { error: { column?: number } };
+    expect(body.error.column).toBeGreaterThan(0);
   });
 
   it('tails with the CLI: JSON lines matching --where, after the chosen processor, ending at --limit', async () => {

@@ -29,7 +29,7 @@ async function api(path, init) {
   if (res.status === 401 || res.status === 403) throw new Unauthorized('unauthorized');
   const text = await res.text();
   const body = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw new Error((body && body.message) || res.status + ' ' + res.statusText);
+  if (!res.ok) throw new Error((body && body.error && body.error.message) || res.status + ' ' + res.statusText);
   return body;
 }
 
@@ -71,8 +71,8 @@ function renderPipelines(status) {
   const sel = $('tail-pipeline');
   const ids = (status.pipelines || []).map((p) => p.id).filter((id) => id.split('/')[0] === 'logs');
   if (sel.options.length !== ids.length) sel.replaceChildren(...ids.map((id) => el('option', { value: id }, id)));
-  const up = status.uptime_seconds !== undefined ? ' · up ' + Math.round(status.uptime_seconds) + ' s' : '';
-  $('summary').textContent = (status.state || '') + up + (status.config_hash ? ' · config ' + String(status.config_hash).slice(0, 12) : '');
+  const up = status.uptimeSeconds !== undefined ? ' · up ' + Math.round(status.uptimeSeconds) + ' s' : '';
+  $('summary').textContent = (status.state || '') + up + (status.configHash ? ' · config ' + String(status.configHash).slice(0, 12) : '');
 }
 
 // ---- charts -----------------------------------------------------------------------------------
@@ -82,10 +82,10 @@ const charts = new Map();
 function exporterSeries(body) {
   const out = {};
   for (const s of body.series || []) {
-    if (!s.exporter) continue;
-    const kind = s.kind === 'queue_size' || s.kind === 'queue' ? 'queue' : s.kind === 'sent_per_second' || s.kind === 'throughput' ? 'throughput' : undefined;
+    if (s.kind !== 'exporter') continue;
+    const kind = s.metric === 'queue_size' ? 'queue' : s.metric === 'sent_records_per_second' ? 'throughput' : undefined;
     if (!kind) continue;
-    (out[s.exporter] = out[s.exporter] || {})[kind] = s.points || [];
+    (out[s.id] = out[s.id] || {})[kind] = s.points || [];
   }
   return out;
 }
@@ -129,11 +129,11 @@ async function renderDeadLetters(status) {
   for (const id of exporters) {
     let body;
     try { body = await api('/api/v1/exporters/' + encodeURIComponent(id) + '/dead-letters?limit=50'); } catch (e) { if (e instanceof Unauthorized) throw e; continue; }
-    const items = body.items || body.dead_letters || [];
+    const items = body.deadLetters || [];
     const rows = items.map((d) => el('tr', { 'data-dead-letter': String(d.id) },
       el('td', {}, el('input', { type: 'checkbox', value: String(d.id), 'aria-label': 'select dead letter ' + d.id })),
-      el('td', {}, String(d.id)), el('td', {}, String(d.records ?? '')), el('td', {}, d.time || d.failed_at || ''),
-      el('td', {}, d.reason || ''), el('td', { class: 'preview' }, d.preview ?? d.body_preview ?? '')));
+      el('td', {}, String(d.id)), el('td', {}, String(d.records ?? '')), el('td', {}, d.time || ''),
+      el('td', {}, d.reason || ''), el('td', { class: 'preview' }, d.preview ?? '')));
     const selected = () => [...box.querySelectorAll('[data-exporter-dl="' + id + '"] input[type=checkbox]:checked')].map((c) => Number(c.value));
     const act = async (what) => {
       const ids = selected();
@@ -150,7 +150,7 @@ async function renderDeadLetters(status) {
     };
     const note = el('span', { class: 'muted', 'data-role': 'result' });
     parts.push(el('div', { 'data-exporter-dl': id },
-      el('h3', {}, 'exporter ' + id + ' · ' + items.length + ' dead letter' + (items.length === 1 ? '' : 's')),
+      el('h3', {}, 'exporter ' + id + ' · ' + (body.total ?? items.length) + ' dead letter' + ((body.total ?? items.length) === 1 ? '' : 's')),
       items.length ? el('table', {}, el('thead', {}, el('tr', {}, ['', 'id', 'records', 'failed', 'reason', 'first record'].map((h) => el('th', {}, h)))), el('tbody', {}, rows)) : el('p', { class: 'muted' }, 'none'),
       el('div', { class: 'row' },
         el('button', { type: 'button', 'data-action': 'replay', disabled: items.length ? undefined : '', onclick: () => act('replay') }, 'Replay (selected, or all)'),
@@ -196,7 +196,7 @@ $('tail-form').addEventListener('submit', async (e) => {
   try {
     // EventSource cannot send the token header: read the SSE stream through fetch instead.
     const res = await fetch('/api/v1/tail?' + q, { headers: authHeaders(), signal: tailAbort.signal });
-    if (!res.ok) { const b = await res.json().catch(() => ({})); throw new Error(b.message || res.status); }
+    if (!res.ok) { const b = await res.json().catch(() => ({})); throw new Error((b.error && b.error.message) || res.status); }
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let text = '';
