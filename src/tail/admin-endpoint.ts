@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseHostPort, type HostPort } from '../config/types.js';
 import type { GatewayConfig } from '../config/validate.js';
 
 /** Where a CLI finds the running gateway's admin API, and what to send to be let in. */
@@ -22,13 +23,14 @@ export const DEFAULT_ADMIN_ENDPOINT = 'localhost:55679';
 export function adminEndpointOf(config: GatewayConfig): AdminEndpoint {
   const id = config.service.extensions.find((e) => e.split('/')[0] === 'admin');
   if (id === undefined) throw new Error('the configuration has no admin extension in service.extensions: add `extensions: { admin: {} }` and list it there');
-  const admin = (config.extensions.get(id)?.config ?? {}) as { endpoint?: string; auth?: { authenticator?: string }; tls?: Record<string, unknown> };
-  const endpoint = admin.endpoint ?? DEFAULT_ADMIN_ENDPOINT;
+  const admin = (config.extensions.get(id)?.config ?? {}) as { endpoint?: string | HostPort; auth?: { authenticator?: string }; tls?: Record<string, unknown> };
+  const raw = admin.endpoint ?? DEFAULT_ADMIN_ENDPOINT;
+  const endpoint = typeof raw === 'string' ? parseHostPort(raw.replace(/^(https?:)?\/\//, '')) : raw;
+  if (endpoint === undefined) throw new Error(`extensions.${id}.endpoint: expected host:port, got ${JSON.stringify(raw)}`);
   const tls = admin.tls !== undefined && admin.tls !== null;
-  const hostPort = endpoint.replace(/^(https?:)?\/\//, '');
   // A server bound to every interface is reached on loopback from the same machine.
-  const reachable = hostPort.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:').replace(/^:/, '127.0.0.1:');
-  const out: AdminEndpoint = { baseUrl: `${tls ? 'https' : 'http'}://${reachable}`, headers: {} };
+  const host = endpoint.host === '0.0.0.0' || endpoint.host === '' ? '127.0.0.1' : endpoint.host === '::' ? '::1' : endpoint.host;
+  const out: AdminEndpoint = { baseUrl: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${endpoint.port}`, headers: {} };
   if (tls && typeof admin.tls?.ca_file === 'string') out.caFile = admin.tls.ca_file;
   const authId = admin.auth?.authenticator;
   if (authId !== undefined) {

@@ -16,7 +16,7 @@ describe('the tail CLI finds the admin API in the config', () => {
   });
 
   it('reaches a wildcard endpoint on loopback, over https when tls is set, with the bearer token', () => {
-    const e = adminEndpointOf(config({ 'admin/ops': { endpoint: '0.0.0.0:9000', tls: { cert_file: 'c', key_file: 'k', ca_file: '/ca.pem' }, auth: { authenticator: 'bearertokenauth/admin' } }, 'bearertokenauth/admin': { scheme: 'Bearer', header: 'Authorization', token: 's3cret' } }));
+    const e = adminEndpointOf(config({ 'admin/ops': { endpoint: { host: '0.0.0.0', port: 9000 }, tls: { cert_file: 'c', key_file: 'k', ca_file: '/ca.pem' }, auth: { authenticator: 'bearertokenauth/admin' } }, 'bearertokenauth/admin': { scheme: 'Bearer', header: 'Authorization', token: 's3cret' } }));
     expect(e).toEqual({ baseUrl: 'https://127.0.0.1:9000', headers: { Authorization: 'Bearer s3cret' }, caFile: '/ca.pem' });
   });
 

@@ -119,8 +119,8 @@ service:
     const auth = { authorization: `Bearer ${TOKEN}` };
     await until(async () => {
       const r = await fetch(`${adminUrl}/api/v1/exporters/otlphttp/dead-letters`, { headers: auth });
-      const b = (await r.json()) as { items?: unknown[] };
-      return (b.items?.length ?? 0) > 0 || undefined;
+      const b = (await r.json()) as { deadLetters?: unknown[] };
+      return (b.deadLetters?.length ?? 0) > 0 || undefined;
     }, 'a dead letter');
     // The backend is fixed; traffic flows so the throughput chart has something to show.
     sink.accept = true;
