@@ -28,5 +28,5 @@ button { cursor: pointer; }
 table { border-collapse: collapse; width: 100%; margin-bottom: .6rem; }
 th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 td.preview { font-family: ui-monospace, monospace; font-size: .8rem; max-width: 480px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#tail-output { background: var(--box); border: 1px solid var(--line); border-radius: 6px; padding: .5rem; height: 260px; overflow: auto; font-size: .8rem; }
+#tail-output { white-space: pre-wrap; word-break: break-all; background: var(--box); border: 1px solid var(--line); border-radius: 6px; padding: .5rem; height: 260px; overflow: auto; font-size: .8rem; }
 `;
