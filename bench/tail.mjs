@@ -4,7 +4,9 @@
 // everything they get (SSE, with a `where` matching 1 record in 20) and one that stops reading (a
 // paused socket) and must be cut off. Reports, per state, the records/s the sink received and the
 // gateway's CPU ms per 1000 records, and their ratio (tail on / tail off) from the same run.
-// Usage: npm run build && node bench/tail.mjs [--slice 6] [--pairs 2] [--rate 200] [--records 100]
+// A paused client is cut off once the kernel's socket buffers (a few MB on loopback) and its 1000
+// record buffer are full: ~5-8 s at the default rate, so slices are 10 s. About 25 s in all.
+// Usage: npm run build && node bench/tail.mjs [--slice 10] [--pairs 1] [--rate 200] [--records 100]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -17,8 +19,8 @@ import { makeBody } from './payload.mjs';
 
 const { values } = parseArgs({
   options: {
-    slice: { type: 'string', default: '6' },
-    pairs: { type: 'string', default: '2' },
+    slice: { type: 'string', default: '10' },
+    pairs: { type: 'string', default: '1' },
     rate: { type: 'string', default: '200' },
     records: { type: 'string', default: '100' },
   },

@@ -103,6 +103,18 @@ export class TailSubscriber {
     this.reportDroppedIfDue(nowMs);
   }
 
+  /**
+   * Whether a matching record would be taken now; if not, it is counted as dropped here, so the
+   * tap does not build a view nobody takes (building views was most of the tail's cost).
+   */
+  wants(nowMs: number): boolean {
+    if (this.ended) return false;
+    if (this.tokens >= 1) return true;
+    this.dropped++;
+    this.reportDroppedIfDue(nowMs);
+    return false;
+  }
+
   /** A matching record (the tap already built its view). Never waits. */
   accept(record: TailRecord, nowMs: number): void {
     if (this.ended) return;

@@ -48,6 +48,7 @@ export class TapPoint {
             if (!s.active) continue;
             ctx.cache = undefined;
             if (s.where !== undefined && !holds(s.where, ctx)) continue;
+            if (!s.wants(now)) continue;
             view ??= toTailRecord(rl, sl, r);
             s.accept(view, now);
           }
