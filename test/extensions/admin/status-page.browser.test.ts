@@ -157,8 +157,16 @@ service:
       await send(otlpPort, ['seen in the live tail']);
       await page.locator('#tail-output', { hasText: 'seen in the live tail' }).waitFor();
 
+      if (process.env.MOG_UPDATE_DOCS_SCREENSHOT === '1') {
+        // For the README: half a minute of varied traffic, so the chart has a shape.
+        for (let i = 0; i < 30; i++) {
+          await send(otlpPort, Array.from({ length: 20 + ((i * 37) % 90) }, (_, j) => `docs record ${i}.${j}`));
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        await page.waitForTimeout(5500);
+        await page.screenshot({ path: join(ROOT, 'docs/status-page.png'), fullPage: true });
+      }
       await page.screenshot({ path: join(RESULTS, 'status-page.png'), fullPage: true });
-      if (process.env.MOG_UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: join(ROOT, 'docs/status-page.png'), fullPage: true });
 
       // Replay by clicking: the dead letter reaches the (now fixed) backend without a restart.
       const dl = page.locator('[data-exporter-dl="otlphttp"]');
