@@ -24,7 +24,8 @@ Usage:
   make-otel-gateway print-config --config FILE [--mode redacted|unredacted] [--format yaml|json]
                                                                the resolved configuration; secrets as [REDACTED]
   make-otel-gateway queue stats --config FILE                  show persistent queue sizes
-  make-otel-gateway queue dead-letter list|replay|purge --config FILE [--exporter ID]
+  make-otel-gateway queue dead-letter list|replay --config FILE [--exporter ID]
+  make-otel-gateway queue dead-letter purge --config FILE (--exporter ID | --all)
   make-otel-gateway export --config FILE --from T --to T ... (--out DIR | --exporter ID)
   make-otel-gateway export list|status ID|cancel ID|resume ID --config FILE
   make-otel-gateway mcp --config FILE                          serve the MCP tools (export_logs_for_analysis, ...) on stdio
@@ -155,6 +156,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string', multiple: true, short: 'c' },
         set: { type: 'string', multiple: true },
         exporter: { type: 'string' },
+        all: { type: 'boolean' },
         mode: { type: 'string' },
         format: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
@@ -192,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
   const sets = values.set ?? [];
   if (command === 'validate') return validate(configs, sets);
   if (command === 'print-config') return printConfigCommand(configs, sets, values.mode ?? 'redacted', values.format ?? 'yaml');
-  if (command === 'queue') return queueCommand(rest, configs, values.exporter);
+  if (command === 'queue') return queueCommand(rest, configs, values.exporter, values.all);
   return run(configs, sets);
 }
 

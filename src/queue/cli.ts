@@ -11,18 +11,22 @@ import { listDeadLetters, purgeDeadLetters, queueStats, replayDeadLetters } from
  * exporters keep a persistent queue in which directory.
  */
 
-export const QUEUE_USAGE = `usage: make-otel-gateway queue <command> [--exporter ID]
+export const QUEUE_USAGE = `usage: make-otel-gateway queue <command> [--exporter ID] [--all]
   stats                     queued and dead-lettered requests per exporter
   dead-letter list          every dead-lettered request with its reason
-  dead-letter replay        move dead letters back to the queue; delivered at the next start
-  dead-letter purge         delete dead letters for good`;
+  dead-letter replay        move dead letters back to the queue; a running gateway sends them now
+                            (through its admin API), a stopped one at its next start
+  dead-letter purge         delete dead letters for good: needs --exporter ID, or --all for every exporter`;
+
+/** Why a bare purge is refused: it would wipe every exporter's dead letters without asking. */
+export const PURGE_NEEDS_SELECTION = 'refusing "queue dead-letter purge" without a selection: it deletes dead letters for good; name one exporter with --exporter ID, or pass --all for every exporter';
 
 export interface QueueTarget {
   exporterId: string;
   directory: string;
 }
 
-type Action = 'stats' | 'list' | 'replay' | 'purge';
+export type Action = 'stats' | 'list' | 'replay' | 'purge';
 
 /** What each action reports for an exporter whose database does not exist yet. */
 const NOTHING_STORED: Record<Action, string> = {
@@ -49,7 +53,7 @@ export function queueTargets(config: GatewayConfig): QueueTarget[] {
 }
 
 export async function runQueueCommand(args: string[], targets: QueueTarget[], out: (line: string) => void): Promise<number> {
-  const parsed = parseArgs(args);
+  const parsed = parseQueueArgs(args);
   if (typeof parsed === 'string') {
     out(parsed);
     out(QUEUE_USAGE);
@@ -136,8 +140,9 @@ function ownerLockIfFree(directory: string): (() => void) | undefined {
   }
 }
 
-function parseArgs(args: string[]): { action: Action; exporter?: string } | string {
-  const rest = [...args];
+export function parseQueueArgs(args: string[]): { action: Action; exporter?: string; all: boolean } | string {
+  const all = args.includes('--all');
+  const rest = args.filter((a) => a !== '--all');
   let exporter: string | undefined;
   const flag = rest.findIndex((a) => a === '--exporter' || a.startsWith('--exporter='));
   if (flag >= 0) {
@@ -147,8 +152,9 @@ function parseArgs(args: string[]): { action: Action; exporter?: string } | stri
   }
   const [command, sub, ...extra] = rest;
   if (extra.length > 0) return `unexpected argument: ${extra[0]}`;
-  if (command === 'stats' && sub === undefined) return { action: 'stats', exporter };
-  if (command === 'dead-letter' && (sub === 'list' || sub === 'replay' || sub === 'purge')) return { action: sub, exporter };
+  if (command === 'stats' && sub === undefined) return { action: 'stats', exporter, all };
+  if (command === 'dead-letter' && sub === 'purge' && exporter === undefined && !all) return PURGE_NEEDS_SELECTION;
+  if (command === 'dead-letter' && (sub === 'list' || sub === 'replay' || sub === 'purge')) return { action: sub, exporter, all };
   return `unknown queue command: ${rest.join(' ') || '(none)'}`;
 }
 

@@ -106,6 +106,16 @@ function isAlive(pid: number, start?: string): boolean {
   return now === undefined || now === start;
 }
 
+/**
+ * The live gateway that holds the directory's lock, if any (a `queue` command holding it, a stale
+ * lock or no lock: undefined). The `queue` command asks it to find a running gateway's admin API.
+ */
+export function runningGatewayPid(directory: string): number | undefined {
+  const { owner, ownerStart, mark } = parseOwner(readOwner(join(directory, OWNER_LOCK_FILE)));
+  if (!Number.isInteger(owner) || owner <= 0 || mark === COMMAND_MARK || owner === process.pid) return undefined;
+  return isAlive(owner, ownerStart) ? owner : undefined;
+}
+
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined. */
 export function processStartTime(pid: number): string | undefined {
   try {

@@ -11,7 +11,7 @@ import { isLoopbackHost, type AdminConfig } from './config.js';
 import type { AdminContext } from './context.js';
 import { SeriesSampler } from './sampler.js';
 import { RollingSeries } from './series.js';
-import { ADMIN_MAX_BODY_BYTES, buildAdminApp } from './server.js';
+import { ADMIN_MAX_BODY_BYTES, buildAdminApp, withBodyLimit } from './server.js';
 
 /**
  * `admin`: the control plane of a running gateway on one HTTP server (the server kit,
@@ -66,7 +66,7 @@ export class AdminExtension implements Component {
       maxBodyBytes: ADMIN_MAX_BODY_BYTES,
       telemetry: this.settings.telemetry,
       logger: this.settings.logger,
-      handler: (req, res) => listener(req, res),
+      handler: withBodyLimit(listener, ADMIN_MAX_BODY_BYTES),
     });
     this.sampler = new SeriesSampler(gateway, this.settings.telemetry, series);
     this.sampler.start();

@@ -10,7 +10,7 @@ export const API_PREFIX = '/api/v1';
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum(['bad_request', 'unauthorized', 'not_found', 'conflict', 'payload_too_large', 'unavailable']),
+      code: z.enum(['bad_request', 'unauthorized', 'not_found', 'conflict', 'length_required', 'payload_too_large', 'unavailable']),
       message: z.string(),
     }),
   })
