@@ -80,6 +80,16 @@ describe('admin extension config', () => {
     expect(gateway.service.status).toBe('ready');
   });
 
+  it('takes basicauth (htpasswd) as its authenticator', async () => {
+    const path = writeConfig(`${pipeline}extensions:\n  basicauth: { htpasswd: { inline: "ops:0ps-pass" } }\n  admin: { endpoint: 127.0.0.1:0, auth: { authenticator: basicauth } }\n${service('basicauth, admin')}`);
+    gateway = new Gateway(loadConfig([path]), { stderrLogs: false, metricsServer: false });
+    await gateway.start();
+    const url = `http://127.0.0.1:${(gateway.service.getExtension('admin') as AdminExtension).port}/api/v1/status`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: `Basic ${Buffer.from('ops:wrong').toString('base64')}` } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: `Basic ${Buffer.from('ops:0ps-pass').toString('base64')}` } })).status).toBe(200);
+  });
+
   it('fails the start with COMPONENT_START_FAILED when its port is taken', async () => {
     blocker = createServer();
     const port = await new Promise<number>((r) => blocker!.listen(0, '127.0.0.1', () => r((blocker!.address() as { port: number }).port)));
