@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Agent, fetch, type Response } from 'undici';
+import { fetch, type Response } from 'undici';
 import { loadConfig } from '../gateway.js';
+import { ADMIN_TOKEN_ENV, adminEndpointOf } from '../queue/remote.js';
 import { redact } from '../telemetry/secrets.js';
-import { adminEndpointOf } from './admin-endpoint.js';
 
 const USAGE = `Usage: make-otel-gateway tail --config FILE [--where COND] [--pipeline ID] [--processor ID] [--limit N]
 
@@ -49,7 +48,13 @@ export async function tailCommand(argv: string[]): Promise<number> {
     process.stderr.write(`--limit: expected a whole number, got "${values.limit}"\n`);
     return 2;
   }
+  // The same lookup as the queue CLI's: endpoint of the admin extension, token from its
+  // bearertokenauth extension or MAKE_OTEL_GATEWAY_ADMIN_TOKEN.
   const endpoint = adminEndpointOf(loadConfig(values.config, process.env, values.set ?? []));
+  if (endpoint === undefined) {
+    process.stderr.write('tail: the configuration has no admin extension in service.extensions (the live tail is served by it)\n');
+    return 1;
+  }
   const query = new URLSearchParams({ format: 'jsonl' });
   for (const k of ['pipeline', 'processor', 'where', 'limit'] as const) if (values[k] !== undefined) query.set(k, values[k]!);
   const url = `${endpoint.baseUrl}/api/v1/tail?${query}`;
@@ -57,10 +62,9 @@ export async function tailCommand(argv: string[]): Promise<number> {
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const dispatcher = endpoint.caFile ? new Agent({ connect: { ca: readFileSync(endpoint.caFile) } }) : undefined;
   let res: Response;
   try {
-    res = await fetch(url, { headers: endpoint.headers, signal: abort.signal, dispatcher });
+    res = await fetch(url, { headers: endpoint.headers, signal: abort.signal });
   } catch (err) {
     if (abort.signal.aborted) return 0;
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -75,7 +79,8 @@ export async function tailCommand(argv: string[]): Promise<number> {
     } catch {
       // not JSON: print as is
     }
-    process.stderr.write(redact(`tail: refused (${res.status}): ${message}`) + '\n');
+    const hint = res.status === 401 ? ` (set ${ADMIN_TOKEN_ENV}, or configure the token in the bearertokenauth extension the admin extension names)` : '';
+    process.stderr.write(redact(`tail: refused (${res.status}): ${message}${hint}`) + '\n');
     return 1;
   }
   try {
