@@ -50,6 +50,9 @@ service:
       receivers: [otlp]
       processors: [attributes/mark]
       exporters: [otlphttp]
+  telemetry:
+    metrics:
+      level: none
 `);
     gateway = await startGateway(config);
   }, 60_000);

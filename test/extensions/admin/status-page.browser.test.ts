@@ -103,6 +103,9 @@ service:
     logs:
       receivers: [otlp]
       exporters: [otlphttp]
+  telemetry:
+    metrics:
+      level: none
 `));
   }, 60_000);
 

@@ -23,7 +23,7 @@ export function pageHtml(version: string): string {
 <main>
   <form id="login" hidden>
     <h2>Log in</h2>
-    <p class="muted">The admin API asks for a token (the bearer token of the admin extension's authenticator).</p>
+    <p class="muted">The admin API asks for credentials: the bearer token of the admin extension's authenticator, or user:password when it is basicauth.</p>
     <label>Token <input id="token" name="token" type="password" autocomplete="current-password" required></label>
     <button type="submit">Log in</button>
     <p id="login-error" class="error" role="alert"></p>

@@ -19,9 +19,13 @@ const el = (tag, attrs, ...children) => {
 
 class Unauthorized extends Error {}
 
+/** A bearer token, or user:password for a basicauth authenticator (sent as Basic). */
 function authHeaders() {
   const t = sessionStorage.getItem(TOKEN_KEY);
-  return t ? { authorization: 'Bearer ' + t } : {};
+  if (!t) return {};
+  if (/^(Bearer|Basic) /.test(t)) return { authorization: t };
+  if (/^[^\s:]+:[^\s]*$/.test(t) && !/^[A-Za-z0-9._~+\/-]+=*$/.test(t)) return { authorization: 'Basic ' + btoa(t) };
+  return { authorization: 'Bearer ' + t };
 }
 
 async function api(path, init) {
