@@ -22,7 +22,7 @@ export async function queueCommand(args: string[], configs: string[], exporter?:
   if (typeof parsed === 'string' || !endpoint) return runQueueCommand(fullArgs, targets, print);
   const chosen = parsed.exporter ? targets.filter((t) => t.exporterId === parsed.exporter) : targets;
   const remote = chosen.flatMap((t) => {
-    const pid = runningGatewayPid(t.directory);
+    const pid = runningGatewayPid(directoryOf(t));
     return pid === undefined ? [] : [{ id: t.exporterId, pid }];
   });
   if (remote.length === 0) return runQueueCommand(fullArgs, targets, print);
@@ -31,4 +31,10 @@ export async function queueCommand(args: string[], configs: string[], exporter?:
   const local = targets.filter((t) => chosen.includes(t) && !remote.some((r) => r.id === t.exporterId));
   if (local.length > 0) status = Math.max(status, await runQueueCommand(fullArgs, local, print));
   return status;
+}
+
+/** The queue directory of a target (a path, or the storage extension that owns it). */
+function directoryOf(t: object): string {
+  const target = t as { directory?: string; storage?: { directory: string } };
+  return target.directory ?? target.storage!.directory;
 }
