@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, GatewayError } from './errors.js';
 import { exportCommand } from './export/cli-command.js';
 import { mcpCommand } from './mcp/command.js';
+import { tailCommand } from './tail/tail-command.js';
 import { Gateway, loadConfig } from './gateway.js';
 import { tuneHeap } from './heap-tuning.js';
 import { planBatchPlacement } from './pipeline/batch-placement.js';
@@ -28,6 +29,8 @@ Usage:
   make-otel-gateway export --config FILE --from T --to T ... (--out DIR | --exporter ID)
   make-otel-gateway export list|status ID|cancel ID|resume ID --config FILE
   make-otel-gateway mcp --config FILE                          serve the MCP tools (export_logs_for_analysis, ...) on stdio
+  make-otel-gateway tail --config FILE [--where COND] [--pipeline ID] [--limit N]
+                                                               live records of a running gateway as JSON lines
   make-otel-gateway components                                 list the component types this build ships
   make-otel-gateway --version | --help
 
@@ -143,6 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   // These commands have flags of their own.
   if (argv[0] === 'export') return exportCommand(argv.slice(1));
   if (argv[0] === 'mcp') return mcpCommand(argv.slice(1));
+  if (argv[0] === 'tail') return tailCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

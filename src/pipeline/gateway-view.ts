@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/validate.js';
 import type { Queue } from '../queue/queue.js';
+import type { TailHub } from '../tail/hub.js';
 import type { Component } from './component.js';
 
 /**
@@ -70,4 +71,6 @@ export interface GatewayView {
   extensions(): ComponentView[];
   /** A configured exporter's inspection, or undefined for an unknown id (or one that cannot be inspected). */
   exporter(id: string): ExporterInspection | undefined;
+  /** The live tail's taps (src/tail/); absent where no service runs (unit tests). */
+  readonly tail?: TailHub;
 }

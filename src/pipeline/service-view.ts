@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/validate.js';
 import type { Component } from './component.js';
+import type { TailHub } from '../tail/hub.js';
 import { isInspectable, type ComponentState, type ComponentView, type ExporterInspection, type GatewayLifecycle, type GatewayView, type PipelineView } from './gateway-view.js';
 
 /** A component as the service keeps it (service.ts): processors are named `ID (pipeline P)`. */
@@ -17,6 +18,7 @@ export class ServiceView implements GatewayView {
     private readonly tracked: readonly TrackedComponent[],
     private readonly lifecycle: () => GatewayLifecycle,
     private readonly exporters: ReadonlyMap<string, Component>,
+    readonly tail?: TailHub,
   ) {}
 
   component(kind: 'receiver' | 'exporter', id: string): Component | undefined {

@@ -8,6 +8,8 @@ import { forgetWireBytes } from '../pdata/wire-bytes.js';
 import { FanOut } from './fanout.js';
 import { passThroughBatchConfig, planBatchPlacement, withQueueBatch, type BatchPlacement } from './batch-placement.js';
 import { CancelReason } from './cancellation.js';
+import { TailHub } from '../tail/hub.js';
+import { TailMetrics } from '../tail/tail-metrics.js';
 import { ServiceView } from './service-view.js';
 import type { ComponentState, GatewayView } from './gateway-view.js';
 
@@ -44,6 +46,8 @@ export class Service implements Host {
   private stopping?: Promise<void>;
   private readonly grace = new AbortController();
   private readonly placement: BatchPlacement;
+  /** The live tail's taps, at each pipeline's head and after each of its processors (src/tail/). */
+  readonly tail: TailHub;
   /** The control plane's view of this service (Host.gateway). */
   readonly gateway: GatewayView;
 
@@ -53,8 +57,9 @@ export class Service implements Host {
     private readonly logger: Logger,
   ) {
     this.placement = planBatchPlacement(config);
+    this.tail = new TailHub(undefined, new TailMetrics(telemetry.registry));
     this.build();
-    this.gateway = new ServiceView(config, this.ordered, () => this.state, this.exporters);
+    this.gateway = new ServiceView(config, this.ordered, () => this.state, this.exporters, this.tail);
   }
 
   get shutdownGrace(): AbortSignal {
@@ -111,6 +116,7 @@ export class Service implements Host {
 
   private async doShutdown(): Promise<void> {
     this.setState('stopping');
+    this.tail.shutdown();
     const graceMs = this.config.service.shutdown_grace_period;
     const graceTimer = setTimeout(() => {
       this.logger.warn('shutdown grace period passed; answering requests still waiting with 503 / UNAVAILABLE', { shutdown_grace_period_ms: graceMs });
@@ -192,7 +198,7 @@ export class Service implements Host {
         // Batching behind the persistent queues: the processor hands requests on at once.
         const behindQueue = factory.type === 'batch' && this.placement.behindQueue.has(p.id);
         const config = behindQueue ? passThroughBatchConfig(cc.config as Parameters<typeof passThroughBatchConfig>[0]) : cc.config;
-        const proc = factory.create(this.settings(id, 'processor'), config, next);
+        const proc = factory.create(this.settings(id, 'processor'), config, this.tail.tap(p.id, id, next));
         mutates ||= factory.mutatesData;
         this.ordered.push({ id: `${id} (pipeline ${p.id})`, kind: 'processor', component: proc });
         next = proc;
@@ -200,7 +206,8 @@ export class Service implements Host {
       // Processors that may change records in place make the receiver's wire bytes stale.
       if (mutates) next = forgettingWireBytes(next);
       // A connector whose pipelines change records makes this pipeline's data theirs to change too.
-      const head = { consumer: next, mutates: mutates || targets.some((t) => t.mutates) };
+      // The head tap looks before anything may change the records or forget the wire bytes.
+      const head = { consumer: this.tail.tap(pid, undefined, next), mutates: mutates || targets.some((t) => t.mutates) };
       heads.set(pid, head);
       return head;
     };

@@ -43,6 +43,7 @@ export class Telemetry {
   // --- Make receiver ---------------------------------------------------------------------------
   readonly makeExecutions = this.counter('gateway_make_executions_ingested_total', 'Make scenario executions turned into log records.', ['receiver', 'scenario_id']);
   readonly makeApiRequests = this.counter('gateway_make_api_requests_total', 'Make API calls by HTTP status (or "network").', ['receiver', 'status']);
+  readonly makeExecutionErrors = this.counter('gateway_make_execution_errors_total', 'Make scenario executions that ended in error (status 3), per scenario.', ['receiver', 'scenario_id']);
   readonly makePollLag = this.gauge('gateway_make_poll_lag_seconds', 'Now minus the newest execution seen, per scenario.', ['receiver', 'scenario_id']);
 
   // --- process ---------------------------------------------------------------------------------

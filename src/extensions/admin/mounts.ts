@@ -5,6 +5,8 @@ import { mountMcp } from './api/mcp-route.js';
 import { mountSeriesRoutes } from './api/series-routes.js';
 import { mountStatusRoutes } from './api/status-routes.js';
 import type { AdminContext } from './context.js';
+import { mountStatusPage } from './status-page/status-route.js';
+import { mountTail } from './tail-route.js';
 
 /**
  * Everything the admin server serves is a mount: a function that adds routes to the Hono app.
@@ -21,4 +23,6 @@ export const mounts: Mount[] = [
   mountDeadLetterRoutes,
   mountSeriesRoutes,
   mountMcp,
+  (app, ctx) => mountTail(app, () => ctx.gateway.tail),
+  (app, ctx) => mountStatusPage(app, ctx),
 ];

@@ -185,6 +185,8 @@ export class ScenarioPoller {
       return;
     }
     this.o.telemetry.makeExecutions.inc(labels, executions.length);
+    const errors = executions.filter((e) => e.status === 3).length;
+    if (errors > 0) this.o.telemetry.makeExecutionErrors.inc(labels, errors);
   }
 
   private onScenarioFailure(state: ScenarioState, err: unknown): void {

@@ -107,7 +107,7 @@ describe('admin API reads', () => {
     const doc = await (await h.api('/api/v1/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/v1/status', '/api/v1/pipelines/{id}/stats', '/api/v1/exporters/{id}/queue', '/api/v1/exporters/{id}/dead-letters', '/api/v1/exporters/{id}/dead-letters/replay', '/api/v1/series'].sort(),
+      ['/api/v1/status', '/api/v1/pipelines/{id}/stats', '/api/v1/exporters/{id}/queue', '/api/v1/exporters/{id}/dead-letters', '/api/v1/exporters/{id}/dead-letters/replay', '/api/v1/series', '/api/v1/tail'].sort(),
     );
   });
 });

@@ -86,6 +86,9 @@ describe('make receiver: polling the Make API', () => {
     const metrics = await telemetry.metrics();
     expect(metrics).toContain(`gateway_make_executions_ingested_total{receiver="make",scenario_id="${s1.id}"} 2`);
     expect(metrics).toContain(`gateway_make_executions_ingested_total{receiver="make",scenario_id="${s2.id}"} 1`);
+    // One of s1's two executions ended in error (status 3); s2's did not.
+    expect(metrics).toContain(`gateway_make_execution_errors_total{receiver="make",scenario_id="${s1.id}"} 1`);
+    expect(metrics).not.toContain(`gateway_make_execution_errors_total{receiver="make",scenario_id="${s2.id}"}`);
     expect(metrics).toMatch(new RegExp(`gateway_make_poll_lag_seconds\\{receiver="make",scenario_id="${s2.id}"\\} 6\\d\\d`));
     expect(metrics).toMatch(/gateway_make_api_requests_total\{receiver="make",status="200"\} \d+/);
     expect(api.requests.every((r) => r.status === 200)).toBe(true);
