@@ -340,7 +340,18 @@ function overflowOf(config: ExporterHelperConfig['sending_queue']): OverflowPoli
   return config.overflow_policy === 'drop_newest' ? 'drop_newest' : 'refuse';
 }
 
-function openQueue(settings: CreateSettings, host: Host, config: ExporterHelperConfig['sending_queue'], limits: { sizer: 'requests' | 'items' | 'bytes'; capacity: number; overflow: OverflowPolicy }): Queue {
+/**
+ * The exporter's queue: in memory, or in its storage extension's database under `ownerId` (the
+ * exporter's id; `EXPORTERID#traces` / `EXPORTERID#metrics` for its other signals, one queue per
+ * signal, signal-exporter.ts).
+ */
+export function openQueue(
+  settings: CreateSettings,
+  host: Host,
+  config: ExporterHelperConfig['sending_queue'],
+  limits: { sizer: 'requests' | 'items' | 'bytes'; capacity: number; overflow: OverflowPolicy },
+  ownerId = settings.id,
+): Queue {
   const storageId = config.storage;
   if (storageId === undefined) return new MemoryQueue(limits);
   const extension = host.getExtension(storageId);
@@ -353,8 +364,8 @@ function openQueue(settings: CreateSettings, host: Host, config: ExporterHelperC
     directory: extension.directory,
     fsync: extension.fsync,
     lockTimeoutMs: extension.lockTimeoutMs,
-    exporterId: settings.id,
-    logger: settings.logger.child({ exporter: settings.id }),
+    exporterId: ownerId,
+    logger: settings.logger.child({ exporter: ownerId }),
     onCorrupt: () => telemetry.queueCorrupt.inc({ exporter: settings.id }),
     deadLetterMaxBytes: config.dead_letter_max_bytes,
     onDeadLetterEvicted: (_requests, records) => telemetry.deadLetterEvicted.inc({ exporter: settings.id }, records),
