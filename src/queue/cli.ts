@@ -43,7 +43,12 @@ export function queueTargets(config: GatewayConfig): QueueTarget[] {
     if (!queue?.storage || queue.enabled === false) continue;
     const storage = config.extensions.get(queue.storage);
     const directory = (storage?.config as { directory?: unknown } | undefined)?.directory;
-    if (storage?.type === 'file_storage' && typeof directory === 'string') targets.push({ exporterId, directory: resolve(directory) });
+    if (storage?.type !== 'file_storage' || typeof directory !== 'string') continue;
+    targets.push({ exporterId, directory: resolve(directory) });
+    // Its traces and metrics sides keep queues of their own (exporters/helper/signal-exporter.ts).
+    for (const signal of ['traces', 'metrics'] as const) {
+      if (config.service.pipelines.some((p) => p.signal === signal && p.exporters.includes(exporterId))) targets.push({ exporterId: `${exporterId}#${signal}`, directory: resolve(directory) });
+    }
   }
   return targets;
 }
