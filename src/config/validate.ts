@@ -9,6 +9,7 @@ import { checkListenPorts, checkReferences, checkTlsFiles } from './references.j
 import { checkStorageDirectories } from './storage-directories.js';
 import { metricsListenAddress, serviceSchema, type ServiceConfig } from './service.js';
 import { registerSecretsIn } from './secrets.js';
+import { SIGNALS, type Signal } from '../pdata/signal.js';
 
 /**
  * Validates a merged, env-expanded config map against the registry: every component block by its
@@ -25,8 +26,10 @@ export interface ComponentConfig {
 }
 
 export interface PipelineConfig {
-  /** `logs` or `logs/<name>`. */
+  /** `logs`, `traces`, `metrics`, or one of them + `/<name>`. */
   readonly id: string;
+  /** The pipeline's signal, from its id (absent in pipelines built in code: logs). */
+  readonly signal?: Signal;
   readonly receivers: readonly string[];
   readonly processors: readonly string[];
   readonly exporters: readonly string[];
@@ -87,12 +90,13 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
       if (!defined.extension.has(id)) errors.push(`service.extensions[${i}]: extension "${id}" is not defined under extensions`);
     });
     const entries = Object.entries(service.pipelines);
-    if (entries.length === 0) errors.push('service.pipelines: at least one logs pipeline is required');
+    if (entries.length === 0) errors.push('service.pipelines: at least one pipeline is required');
     for (const [pid, p] of entries) {
       const base = `service.pipelines.${pid}`;
       const m = ID_RE.exec(pid);
-      if (!m || m[1] !== 'logs') {
-        errors.push(`${base}: only logs pipelines are supported ("logs" or "logs/<name>"), got "${pid}"`);
+      const signal = SIGNALS.find((s) => s === m?.[1]);
+      if (!m || !signal) {
+        errors.push(`${base}: unknown pipeline type "${m?.[1] ?? pid}" (expected logs, traces or metrics, or one of them + "/<name>"; see docs/compatibility.md)`);
         continue;
       }
       const check = (kind: Kind, list: string[], key: string) => {
@@ -101,6 +105,10 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
           // A connector is both: the exporter of one pipeline and the receiver of another.
           const isConnector = kind !== 'processor' && defined.connector.has(id);
           if (!defined[kind].has(id) && !isConnector) errors.push(`${base}.${key}[${i}]: ${kind} "${id}" is not defined under ${SECTION[kind]}`);
+          else if (!isConnector) {
+            const unsupported = signalRefusal(registry, kind, id, signal);
+            if (unsupported) errors.push(`${base}.${key}[${i}]: ${unsupported}`);
+          }
           if (seen.has(id)) errors.push(`${base}.${key}[${i}]: "${id}" is listed twice`);
           seen.add(id);
         });
@@ -108,7 +116,7 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
       check('receiver', p.receivers, 'receivers');
       check('processor', p.processors, 'processors');
       check('exporter', p.exporters, 'exporters');
-      pipelines.push(Object.freeze({ id: pid, receivers: p.receivers, processors: p.processors, exporters: p.exporters }));
+      pipelines.push(Object.freeze({ id: pid, signal, receivers: p.receivers, processors: p.processors, exporters: p.exporters }));
     }
   }
 
@@ -135,6 +143,20 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
     service: { extensions: service!.extensions, pipelines, telemetry: service!.telemetry, shutdown_grace_period: service!.shutdown_grace_period },
     warnings: [...warnings],
   });
+}
+
+/**
+ * Why a component cannot serve a pipeline of `signal` (its factory's `signals`), or undefined when
+ * it can or its type is unknown (that has its own error line).
+ */
+function signalRefusal(registry: Registry, kind: Kind, id: string, signal: Signal): string | undefined {
+  const factory = registry.get(kind, ID_RE.exec(id)?.[1] ?? id);
+  if (!factory || (factory.signals ?? ['logs']).includes(signal)) return undefined;
+  const able = registry
+    .types(kind)
+    .filter((t) => (registry.get(kind, t)?.signals ?? ['logs']).includes(signal))
+    .join(', ');
+  return `${kind} "${id}" is not supported for ${signal} (${kind}s that are: ${able || 'none'}; see docs/compatibility.md)`;
 }
 
 /** References, ports and TLS files of the components the pipelines use, as start would meet them. */

@@ -38,6 +38,8 @@ export function planBatchPlacement(config: GatewayConfig): BatchPlacement {
   const exporterBatch = new Map<string, QueueBatchConfig>();
   const warnings: string[] = [];
   for (const p of config.service.pipelines) {
+    // Traces and metrics batch behind the queue always (processors/batch/signal-processor.ts).
+    if ((p.signal ?? 'logs') !== 'logs') continue;
     const batchIds = p.processors.filter((id) => config.processors.get(id)?.factory.type === 'batch');
     if (batchIds.length === 0) continue;
     const notPersistent = p.exporters.filter((id) => !hasPersistentQueue(config.exporters.get(id)));
@@ -77,13 +79,13 @@ export function withQueueBatch<C extends { sending_queue: SendingQueueConfig }>(
   return { ...config, sending_queue: { ...config.sending_queue, batch } };
 }
 
-function queueBatchOf(c: ProcessorBatchConfig): QueueBatchConfig {
+export function queueBatchOf(c: ProcessorBatchConfig): QueueBatchConfig {
   // send_batch_size 0 means "only the timeout sends": no size reaches it.
   const minSize = c.send_batch_size > 0 ? c.send_batch_size : c.send_batch_max_size > 0 ? c.send_batch_max_size : Number.MAX_SAFE_INTEGER;
   return { flush_timeout: c.timeout, sizer: 'items', min_size: minSize, max_size: c.send_batch_max_size };
 }
 
-function sendingQueueOf(exporter: ComponentConfig | undefined): SendingQueueConfig | undefined {
+export function sendingQueueOf(exporter: ComponentConfig | undefined): SendingQueueConfig | undefined {
   return (exporter?.config as { sending_queue?: SendingQueueConfig } | undefined)?.sending_queue;
 }
 

@@ -1,4 +1,5 @@
 import type { Logs } from '../pdata/model.js';
+import type { SignalRequest } from '../pdata/signal.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import type { GatewayView } from './gateway-view.js';
@@ -24,6 +25,22 @@ export interface LogsConsumer {
    * is answered 503 / UNAVAILABLE and resends). A consumer that hands on must pass it along.
    */
   consume(logs: Logs, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * Where a component hands traces or metrics on: the same contract as `LogsConsumer` (resolves once
+ * every exporter queue committed the request; rejects with `RetryableError` / `PermanentError`),
+ * for a request that stays the protobuf bytes it arrived in (src/pdata/signal.ts).
+ */
+export interface SignalConsumer {
+  consume(request: SignalRequest, signal?: AbortSignal): Promise<void>;
+}
+
+/** The pipelines' heads a receiver feeds, by signal; absent when no pipeline of that signal lists it. */
+export interface ReceiverConsumers {
+  readonly logs?: LogsConsumer;
+  readonly traces?: SignalConsumer;
+  readonly metrics?: SignalConsumer;
 }
 
 /** What components can reach at start. */

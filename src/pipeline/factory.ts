@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
-import type { Component, CreateSettings, LogsConsumer } from './component.js';
+import type { BytesSignal, Signal } from '../pdata/signal.js';
+import type { Component, CreateSettings, LogsConsumer, ReceiverConsumers, SignalConsumer } from './component.js';
 
 /**
  * A component type's entry in the registry (src/pipeline/registry.ts). `schema` validates and
@@ -11,11 +12,20 @@ interface FactoryBase<C> {
   /** Other names accepted for the same type (the Collector's `otlp_http` for `otlphttp`). */
   readonly aliases?: readonly string[];
   readonly schema: ZodType<C>;
+  /**
+   * The pipeline signals the type takes (`logs` when absent). `validate` refuses the type in a
+   * pipeline of any other signal, naming both (docs/compatibility.md).
+   */
+  readonly signals?: readonly Signal[];
 }
 
 export interface ReceiverFactory<C = any> extends FactoryBase<C> {
   readonly kind: 'receiver';
-  create(settings: CreateSettings, config: C, next: LogsConsumer): Component;
+  /**
+   * `next` is the logs pipelines' fan-out (empty when no logs pipeline lists the receiver);
+   * `consumers` says which signals have pipelines, for a receiver that takes more than logs.
+   */
+  create(settings: CreateSettings, config: C, next: LogsConsumer, consumers?: ReceiverConsumers): Component;
 }
 
 export interface ProcessorFactory<C = any> extends FactoryBase<C> {
@@ -23,11 +33,18 @@ export interface ProcessorFactory<C = any> extends FactoryBase<C> {
   /** true when the processor changes records in place: the fan-out gives it its own copy. */
   readonly mutatesData: boolean;
   create(settings: CreateSettings, config: C, next: LogsConsumer): Component & LogsConsumer;
+  /** The processor in a traces or metrics pipeline (required when `signals` lists one). */
+  createSignal?(settings: CreateSettings, config: C, next: SignalConsumer, signal: BytesSignal): Component & SignalConsumer;
 }
 
 export interface ExporterFactory<C = any> extends FactoryBase<C> {
   readonly kind: 'exporter';
   create(settings: CreateSettings, config: C): Component & LogsConsumer;
+  /**
+   * The exporter's instance for one more signal (required when `signals` lists traces or
+   * metrics): its own queue, owned as `EXPORTERID#traces` / `EXPORTERID#metrics`.
+   */
+  createSignal?(settings: CreateSettings, config: C, signal: BytesSignal): Component & SignalConsumer;
 }
 
 /**

@@ -2,11 +2,13 @@ import type { GatewayConfig } from '../config/validate.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import type { Component, CreateSettings, Host, LogsConsumer } from './component.js';
+import type { Component, CreateSettings, Host, LogsConsumer, SignalConsumer } from './component.js';
 import type { ConnectorFactory, ConnectorTarget, ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory } from './factory.js';
 import { forgetWireBytes } from '../pdata/wire-bytes.js';
 import { FanOut } from './fanout.js';
-import { passThroughBatchConfig, planBatchPlacement, withQueueBatch, type BatchPlacement } from './batch-placement.js';
+import { passThroughBatchConfig, planBatchPlacement, queueBatchOf, sendingQueueOf, withQueueBatch, type BatchPlacement } from './batch-placement.js';
+import { SignalFanOut } from './signal-fanout.js';
+import type { BytesSignal } from '../pdata/signal.js';
 import { CancelReason } from './cancellation.js';
 import { TailHub } from '../tail/hub.js';
 import { TailMetrics } from '../tail/tail-metrics.js';
@@ -170,7 +172,8 @@ export class Service implements Host {
       this.ordered.push({ id, kind: 'extension', component: ext });
     }
 
-    const used = (key: 'exporters' | 'receivers') => [...new Set(c.service.pipelines.flatMap((p) => p[key]))];
+    const logsPipelines = c.service.pipelines.filter((p) => (p.signal ?? 'logs') === 'logs');
+    const used = (key: 'exporters' | 'receivers', pipelines: readonly typeof logsPipelines[number][] = logsPipelines) => [...new Set(pipelines.flatMap((p) => p[key]))];
     for (const id of used('exporters')) {
       const cc = c.exporters.get(id);
       if (!cc) continue; // a connector: built with the pipelines it feeds
@@ -181,6 +184,7 @@ export class Service implements Host {
       this.ordered.push({ id, kind: 'exporter', component: exp });
     }
 
+    const signalHeads = this.buildSignalPipelines();
     const heads = new Map<string, ConnectorTarget>();
     const connectors = new Map<string, ConnectorTarget>();
     // Built on demand, downstream first: a connector needs the heads of the pipelines it feeds.
@@ -188,7 +192,7 @@ export class Service implements Host {
     const headOf = (pid: string): ConnectorTarget => {
       const built = heads.get(pid);
       if (built) return built;
-      const p = c.service.pipelines.find((x) => x.id === pid)!;
+      const p = logsPipelines.find((x) => x.id === pid)!;
       const targets = p.exporters.map((id) => this.exporters.get(id) ? { consumer: this.exporters.get(id)!, mutates: false } : connectorOf(id));
       let next: LogsConsumer = new FanOut(targets);
       let mutates = false;
@@ -222,17 +226,61 @@ export class Service implements Host {
       connectors.set(id, target);
       return target;
     };
-    for (const p of c.service.pipelines) headOf(p.id);
+    for (const p of logsPipelines) headOf(p.id);
 
-    for (const id of used('receivers')) {
+    for (const id of used('receivers', c.service.pipelines)) {
       const cc = c.receivers.get(id);
       if (!cc) continue; // a connector: built with the pipeline it is an exporter of
-
-      const targets = c.service.pipelines.filter((p) => p.receivers.includes(id)).map((p) => heads.get(p.id)!);
-      const rec = (cc.factory as ReceiverFactory).create(this.settings(id, 'receiver'), cc.config, new FanOut(targets));
+      const targets = logsPipelines.filter((p) => p.receivers.includes(id)).map((p) => heads.get(p.id)!);
+      const logs = new FanOut(targets);
+      const consumers = { logs: targets.length > 0 ? logs : undefined, traces: signalHeads.traces(id), metrics: signalHeads.metrics(id) };
+      const rec = (cc.factory as ReceiverFactory).create(this.settings(id, 'receiver'), cc.config, logs, consumers);
       this.receivers.set(id, rec);
       this.ordered.push({ id, kind: 'receiver', component: rec });
     }
+  }
+  /**
+   * Traces and metrics pipelines (src/pdata/signal.ts): each exporter gets one instance per signal
+   * with its own queue (`EXPORTERID#traces`); a batch processor's settings shape those exporters'
+   * send batches (processors/batch/signal-processor.ts). Returns each receiver's fan-out per signal.
+   */
+  private buildSignalPipelines(): Record<BytesSignal, (receiverId: string) => SignalConsumer | undefined> {
+    const c = this.config;
+    const heads = new Map<string, SignalConsumer>();
+    const exporters = new Map<string, Component & SignalConsumer>();
+    for (const p of c.service.pipelines) {
+      const signal = p.signal ?? 'logs';
+      if (signal === 'logs') continue;
+      const batchId = [...p.processors].reverse().find((id) => c.processors.get(id)?.factory.type === 'batch');
+      const shape = batchId ? queueBatchOf(c.processors.get(batchId)!.config as Parameters<typeof queueBatchOf>[0]) : undefined;
+      const targets = p.exporters.map((id) => {
+        const key = `${id}#${signal}`;
+        let exp = exporters.get(key);
+        if (!exp) {
+          const cc = c.exporters.get(id)!;
+          const own = sendingQueueOf(cc)?.batch;
+          const config = shape && own === undefined ? withQueueBatch(cc.config as Parameters<typeof withQueueBatch>[0], shape) : cc.config;
+          exp = (cc.factory as ExporterFactory).createSignal!(this.settings(id, 'exporter'), config, signal);
+          exporters.set(key, exp);
+          // Built right after the logs exporters: every exporter starts before any processor.
+          this.ordered.push({ id: key, kind: 'exporter', component: exp });
+        }
+        return exp;
+      });
+      let next: SignalConsumer = new SignalFanOut(targets);
+      for (const id of [...p.processors].reverse()) {
+        const cc = c.processors.get(id)!;
+        const proc = (cc.factory as ProcessorFactory).createSignal!(this.settings(id, 'processor'), cc.config, next, signal);
+        this.ordered.push({ id: `${id} (pipeline ${p.id})`, kind: 'processor', component: proc });
+        next = proc;
+      }
+      heads.set(p.id, next);
+    }
+    const forReceiver = (signal: BytesSignal) => (receiverId: string) => {
+      const targets = c.service.pipelines.filter((p) => p.signal === signal && p.receivers.includes(receiverId)).map((p) => heads.get(p.id)!);
+      return targets.length > 0 ? new SignalFanOut(targets) : undefined;
+    };
+    return { traces: forReceiver('traces'), metrics: forReceiver('metrics') };
   }
 }
 

@@ -68,6 +68,10 @@ export function queueTargets(config: GatewayConfig): QueueTarget[] {
     if (!queue?.storage || queue.enabled === false) continue;
     const storage = storageOf(queue.storage);
     if (storage) targets.push({ exporterId, storage });
+    // Its traces and metrics sides keep queues of their own (exporters/helper/signal-exporter.ts).
+    for (const signal of ['traces', 'metrics'] as const) {
+      if (storage && config.service.pipelines.some((p) => p.signal === signal && p.exporters.includes(exporterId))) targets.push({ exporterId: `${exporterId}#${signal}`, storage });
+    }
   }
   return targets;
 }

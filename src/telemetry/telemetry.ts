@@ -29,16 +29,21 @@ export class Telemetry {
   readonly exporterSent = this.counter('otelcol_exporter_sent_log_records_total', 'Log records the backend acknowledged.', ['exporter']);
   readonly exporterSendFailed = this.counter('otelcol_exporter_send_failed_log_records_total', 'Log records whose send attempt failed (retried or dead-lettered).', ['exporter']);
   readonly exporterEnqueueFailed = this.counter('otelcol_exporter_enqueue_failed_log_records_total', 'Log records refused at enqueue (queue full, disk error).', ['exporter']);
-  readonly queueSize = this.gauge('otelcol_exporter_queue_size', 'Current queue size, in the unit of the queue sizer.', ['exporter']);
-  readonly queueCapacity = this.gauge('otelcol_exporter_queue_capacity', 'Queue capacity, in the unit of the queue sizer.', ['exporter']);
+  // `data_type` (the Collector's label) is set on the traces and metrics queues only: a logs
+  // queue's series keep the labels they always had.
+  readonly queueSize = this.gauge('otelcol_exporter_queue_size', 'Current queue size, in the unit of the queue sizer.', ['exporter', 'data_type']);
+  readonly queueCapacity = this.gauge('otelcol_exporter_queue_capacity', 'Queue capacity, in the unit of the queue sizer.', ['exporter', 'data_type']);
   readonly exporterRetries = this.counter('gateway_exporter_retries_total', 'Send attempts that will be retried.', ['exporter']);
-  readonly deadLetterSize = this.gauge('gateway_exporter_dead_letter_size', 'Requests in the dead-letter store.', ['exporter']);
+  readonly deadLetterSize = this.gauge('gateway_exporter_dead_letter_size', 'Requests in the dead-letter store.', ['exporter', 'data_type']);
   readonly deadLettered = this.counter('gateway_exporter_dead_lettered_log_records_total', 'Log records moved to the dead-letter store.', ['exporter', 'reason']);
   readonly deadLetterEvicted = this.counter('gateway_exporter_dead_letter_evicted_log_records_total', 'Log records removed from a full dead-letter store (oldest first) to make room.', ['exporter']);
   readonly redelivered = this.counter('gateway_exporter_redelivered_log_records_total', 'Log records sent again after a restart (possible duplicates).', ['exporter']);
   readonly partialRejected = this.counter('gateway_exporter_partial_rejected_log_records_total', 'Log records a backend rejected through partial_success.', ['exporter']);
   readonly queueCorrupt = this.counter('gateway_queue_corrupt_records_total', 'Stored queue records that failed their checksum and were skipped.', ['exporter']);
   readonly droppedOnOverflow = this.counter('gateway_exporter_dropped_log_records_total', 'Log records dropped by an explicit drop policy.', ['exporter', 'reason']);
+
+  // --- traces and metrics (the Collector's names; items are spans or metric data points) --------
+  readonly signals = { traces: this.signalCounters('spans', 'Spans'), metrics: this.signalCounters('metric_points', 'Metric data points') };
 
   // --- Make receiver ---------------------------------------------------------------------------
   readonly makeExecutions = this.counter('gateway_make_executions_ingested_total', 'Make scenario executions turned into log records.', ['receiver', 'scenario_id']);
@@ -85,6 +90,17 @@ export class Telemetry {
 
   metrics(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  private signalCounters(unit: string, what: string) {
+    return {
+      receiverAccepted: this.counter(`otelcol_receiver_accepted_${unit}_total`, `${what} accepted and acknowledged to the client.`, ['receiver', 'transport']),
+      receiverRefused: this.counter(`otelcol_receiver_refused_${unit}_total`, `${what} refused (the client got an error status).`, ['receiver', 'transport']),
+      exporterSent: this.counter(`otelcol_exporter_sent_${unit}_total`, `${what} the backend acknowledged.`, ['exporter']),
+      exporterSendFailed: this.counter(`otelcol_exporter_send_failed_${unit}_total`, `${what} whose send attempt failed (retried or dead-lettered).`, ['exporter']),
+      exporterEnqueueFailed: this.counter(`otelcol_exporter_enqueue_failed_${unit}_total`, `${what} refused at enqueue (queue full, disk error).`, ['exporter']),
+      deadLettered: this.counter(`gateway_exporter_dead_lettered_${unit}_total`, `${what} moved to the dead-letter store.`, ['exporter', 'reason']),
+    };
   }
 
   private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {

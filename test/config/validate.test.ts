@@ -105,10 +105,16 @@ describe('config validation', () => {
     ]);
   });
 
-  it('refuses traces and metrics pipelines with a clear message', () => {
-    expect(errorsOf(GOOD.replace('    logs/raw:', '    traces:'))).toEqual([
-      'service.pipelines.traces: only logs pipelines are supported ("logs" or "logs/<name>"), got "traces"',
+  it('refuses an unknown pipeline type with a clear message', () => {
+    expect(errorsOf(GOOD.replace('    logs/raw:', '    profiles:'))).toEqual([
+      'service.pipelines.profiles: unknown pipeline type "profiles" (expected logs, traces or metrics, or one of them + "/<name>"; see docs/compatibility.md)',
     ]);
+  });
+
+  it('refuses a component on a traces pipeline that does not support traces, naming it and the signal', () => {
+    const errors = errorsOf(GOOD.replace('    logs/raw:', '    traces:'));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(e).toMatch(/^service\.pipelines\.traces\.\w+\[\d+\]: \w+ "[^"]+" is not supported for traces/);
   });
 
   it('refuses a pipeline without exporters and a missing service section', () => {

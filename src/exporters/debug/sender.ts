@@ -1,6 +1,7 @@
 import type { CreateSettings } from '../../pipeline/component.js';
 import { success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import type { DebugConfig } from './config.js';
+import { formatSignal } from './signal-format.js';
 import { formatBasic, formatDetailed, formatNormal } from './format.js';
 
 export interface TextSink {
@@ -28,6 +29,10 @@ export class DebugSender implements LogsSender {
 
   async send(request: ExportRequest, _signal: AbortSignal): Promise<SendResult> {
     if (!this.sampled()) return success();
+    if (request.signal) {
+      this.out.write(formatSignal(this.settings.id, request.signal, request.bytes(), request.records, this.config.verbosity));
+      return success();
+    }
     const logs = request.logs();
     let text = formatBasic(this.settings.id, logs);
     if (this.config.verbosity === 'normal') text += formatNormal(logs);

@@ -7,6 +7,8 @@ import type { Column } from '../../export/columns.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import type { FileConfig } from './config.js';
+import { protoToJson } from '../../pdata/schema-codec.js';
+import { REQUEST_DEF } from '../../pdata/signal.js';
 import { csvHeader, csvRows, fileColumns, parquetFilePath, renderParquetFile, rowsOf, writeFileAtomically } from './flat-formats.js';
 import { maxBytes, pruneBackups, rotate } from './rotation.js';
 
@@ -25,6 +27,11 @@ const LENGTH_PREFIX_BYTES = 4;
  * has nothing to sync). Writes are serialised (workers run concurrently) so entries never
  * interleave and rotation sees exact sizes.
  */
+/** One OTLP/JSON line: logs from their model; traces and metrics from their bytes, as the Collector's file exporter writes them. */
+function jsonOf(request: ExportRequest): string {
+  return request.signal ? JSON.stringify(protoToJson(REQUEST_DEF[request.signal], request.bytes())) : logsToJson(request.logs());
+}
+
 export class FileSender implements LogsSender {
   private file: fs.FileHandle | undefined;
   private size = 0;
@@ -91,6 +98,7 @@ export class FileSender implements LogsSender {
   }
 
   private async encode(request: ExportRequest): Promise<Uint8Array> {
+    if (request.signal && (this.config.format === 'csv' || this.config.format === 'parquet')) throw new Error(`format ${this.config.format} holds log records only, not ${request.signal}`);
     if (this.config.format === 'csv') return csvRows(rowsOf(request.logs(), this.columns));
     if (this.config.format === 'parquet') {
       const rows = rowsOf(request.logs(), this.columns);
@@ -98,7 +106,7 @@ export class FileSender implements LogsSender {
       return rows.length ? renderParquetFile(rows, this.columns, this.config.compression === 'zstd') : new Uint8Array();
     }
     const compress = this.config.compression === 'zstd';
-    const message = this.config.format === 'json' ? Buffer.from(logsToJson(request.logs()), 'utf8') : request.bytes();
+    const message = this.config.format === 'json' ? Buffer.from(jsonOf(request), 'utf8') : request.bytes();
     if (this.config.format === 'json' && !compress) return Buffer.concat([message, Buffer.from('\n')]);
     const body = compress ? await zstdCompress(message) : message;
     const framed = Buffer.alloc(LENGTH_PREFIX_BYTES + body.length);

@@ -19,7 +19,8 @@ export interface ProvidedQueue {
  * the storage extension of that id opens it (`openQueue`); without, an in-memory queue. The
  * exporter codes against the `Queue` interface alone.
  */
-export function provideQueue(settings: CreateSettings, host: Host, config: ExporterHelperConfig['sending_queue'], limits: QueueLimits): ProvidedQueue {
+/** `ownerId`: the exporter's id, or `EXPORTERID#traces` / `EXPORTERID#metrics` for its other signals (signal-exporter.ts). */
+export function provideQueue(settings: CreateSettings, host: Host, config: ExporterHelperConfig['sending_queue'], limits: QueueLimits, ownerId = settings.id): ProvidedQueue {
   const telemetry = settings.telemetry;
   const onDeadLetterEvicted = (_requests: number, records: number) => telemetry.deadLetterEvicted.inc({ exporter: settings.id }, records);
   if (config.storage === undefined) {
@@ -27,7 +28,7 @@ export function provideQueue(settings: CreateSettings, host: Host, config: Expor
     return { queue, persistent: false, unsentRecords: () => queue.storedItems() };
   }
   const storage = extensionAs<StorageExtension>(host, config.storage, 'storage', `exporters.${settings.id}.sending_queue.storage`);
-  const queue = storage.openQueue(settings.id, {
+  const queue = storage.openQueue(ownerId, {
     ...limits,
     logger: settings.logger.child({ exporter: settings.id }),
     onCorrupt: () => telemetry.queueCorrupt.inc({ exporter: settings.id }),

@@ -1,4 +1,5 @@
 import type { Logs } from '../../pdata/model.js';
+import type { BytesSignal } from '../../pdata/signal.js';
 import type { Host } from '../../pipeline/component.js';
 
 /**
@@ -40,8 +41,13 @@ export type SendResult =
 
 /** One queued request. The queue stores OTLP protobuf bytes; decode happens only if a sender asks. */
 export interface ExportRequest {
-  /** Log records in the request. */
+  /** Log records in the request (spans or data points for traces and metrics). */
   readonly records: number;
+  /**
+   * Set for a traces or metrics request (signal-exporter.ts): `bytes()` is then an
+   * ExportTraceServiceRequest / ExportMetricsServiceRequest and `logs()` throws.
+   */
+  readonly signal?: BytesSignal;
   /** ExportLogsServiceRequest protobuf bytes. */
   bytes(): Uint8Array;
   /**

@@ -3,6 +3,8 @@ import { httpUrl } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 import { httpClientShape } from '../helper/http-client.js';
 import { exporterHelperShape } from '../helper/config.js';
+import type { Signal } from '../../pdata/signal.js';
+import { SIGNAL_PATHS } from '../otlphttp/config.js';
 
 /** New Relic's native OTLP endpoints, per data region (New Relic "OTLP endpoint" docs). */
 export const REGION_ENDPOINTS = {
@@ -36,6 +38,11 @@ export const newrelicConfigSchema = z.strictObject({
 export type NewRelicConfig = z.output<typeof newrelicConfigSchema>;
 
 export function newrelicLogsUrl(config: Pick<NewRelicConfig, 'region' | 'endpoint'>): string {
+  return newrelicUrl(config, 'logs');
+}
+
+/** New Relic's OTLP endpoint takes every signal at the OTLP/HTTP paths (`/v1/logs`, `/v1/traces`, `/v1/metrics`). */
+export function newrelicUrl(config: Pick<NewRelicConfig, 'region' | 'endpoint'>, signal: Signal): string {
   const base = config.endpoint ?? REGION_ENDPOINTS[config.region];
-  return base.replace(/\/+$/, '') + LOGS_PATH;
+  return base.replace(/\/+$/, '') + SIGNAL_PATHS[signal];
 }

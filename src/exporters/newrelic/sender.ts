@@ -8,7 +8,8 @@ import { HttpClient } from '../helper/http-client.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
-import { newrelicLogsUrl, type NewRelicConfig } from './config.js';
+import { newrelicUrl, type NewRelicConfig } from './config.js';
+import { splitByResource, type Signal } from '../../pdata/signal.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -34,6 +35,8 @@ export interface NewRelicSenderOptions {
   id?: string;
   logger: Logger;
   fetch?: typeof fetch;
+  /** The signal posted (logs when absent). */
+  signal?: Signal;
 }
 
 /**
@@ -47,7 +50,7 @@ export class NewRelicLogsSender implements LogsSender {
   private readonly http: HttpClient;
 
   constructor(private readonly options: NewRelicSenderOptions) {
-    this.url = newrelicLogsUrl(options.config);
+    this.url = newrelicUrl(options.config, options.signal ?? 'logs');
     this.apiKey = options.config.api_key;
     this.http = new HttpClient(options.config, `exporters.${options.id ?? 'newrelic'}`);
     this.fetchFn = options.fetch ?? this.http.fetch;
@@ -64,12 +67,29 @@ export class NewRelicLogsSender implements LogsSender {
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     if (request.records === 0) return success();
+    if (request.signal) return this.sendSignal(request.signal, request.bytes(), signal);
     const whole = request.bytes();
     if (whole.length <= MAX_REQUEST_BYTES) {
       const outcome = await this.post(whole, signal);
       if (outcome.kind !== 'too_large') return outcome;
     }
     return this.sendSplit(request.logs(), signal);
+  }
+
+  /**
+   * Traces and metrics stay bytes: a request above the limit is cut between its resources
+   * (splitByResource), each part sent in order; one resource alone above the limit can never be
+   * accepted and fails the request for good (it is dead-lettered with the reason).
+   */
+  private async sendSignal(kind: Signal, bytes: Uint8Array, signal: AbortSignal): Promise<SendResult> {
+    let rejected = 0;
+    for (const part of splitByResource(bytes, MAX_REQUEST_BYTES)) {
+      const outcome = await this.post(part, signal);
+      if (outcome.kind === 'too_large') return permanent(`${kind} of one resource exceed New Relic's ${MAX_REQUEST_BYTES}-byte request limit: ${outcome.reason}`);
+      if (outcome.kind !== 'success') return outcome;
+      rejected += outcome.rejected ?? 0;
+    }
+    return success(rejected || undefined);
   }
 
   private async sendSplit(logs: Logs, signal: AbortSignal): Promise<SendResult> {

@@ -1,5 +1,7 @@
 import type { ExporterFactory } from '../../pipeline/factory.js';
 import { createExporter } from '../helper/exporter.js';
+import { createSignalExporter } from '../helper/signal-exporter.js';
+import { EXPORT_PATHS } from '../../transport/grpc/signal-services.js';
 import { otlpConfigSchema, type OtlpGrpcConfig } from './config.js';
 import { OtlpGrpcLogsSender } from './sender.js';
 
@@ -9,8 +11,13 @@ export const otlpExporterFactory: ExporterFactory<OtlpGrpcConfig> = {
   type: 'otlp',
   aliases: ['otlp_grpc'],
   schema: otlpConfigSchema,
+  signals: ['logs', 'traces', 'metrics'],
   create(settings, config) {
     const sender = new OtlpGrpcLogsSender({ config, id: settings.id, logger: settings.logger.child({ exporter: settings.id }) });
     return createExporter(settings, config, sender);
+  },
+  createSignal(settings, config, signal) {
+    const sender = new OtlpGrpcLogsSender({ config, path: EXPORT_PATHS[signal], id: settings.id, logger: settings.logger.child({ exporter: settings.id, data_type: signal }) });
+    return createSignalExporter(settings, config, signal, sender);
   },
 };

@@ -29,6 +29,8 @@ export interface OtlpGrpcSenderOptions {
   logger: Logger;
   /** The exporter's id, for messages that name its config keys. */
   id?: string;
+  /** The gRPC method (LogsService/Export when absent); the request bytes go out as they are. */
+  path?: string;
 }
 
 const method = rawLogsServiceDefinition.Export;
@@ -129,7 +131,7 @@ export class OtlpGrpcLogsSender implements LogsSender {
     return new Promise<SendResult>((resolve) => {
       const onAbort = () => call.cancel();
       const call = client.makeUnaryRequest<Uint8Array, ExportResponse>(
-        method.path,
+        this.options.path ?? method.path,
         method.requestSerialize,
         method.responseDeserialize as (b: Buffer) => ExportResponse,
         request.bytes(),

@@ -11,7 +11,10 @@ import type { Host } from '../../pipeline/component.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { TokenError } from '../helper/token-cache.js';
 import { success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
-import { otlphttpLogsUrl, type OtlpHttpConfig } from './config.js';
+import { otlphttpUrl, type OtlpHttpConfig } from './config.js';
+import { GatewayError } from '../../errors.js';
+import { REQUEST_DEF, type Signal } from '../../pdata/signal.js';
+import { protoToJson } from '../../pdata/schema-codec.js';
 import { HttpClient } from '../helper/http-client.js';
 
 /** Responses are ExportLogsServiceResponse or a google.rpc.Status: small. Anything beyond is cut. */
@@ -33,7 +36,10 @@ function compressor(kind: OtlpHttpConfig['compression']): Compress | undefined {
 }
 
 export interface OtlpHttpSenderOptions {
-  config: Pick<OtlpHttpConfig, 'endpoint' | 'logs_endpoint' | 'headers' | 'compression' | 'encoding' | 'tls' | 'proxy_url'> & Partial<Pick<OtlpHttpConfig, 'auth'>>;
+  config: Pick<OtlpHttpConfig, 'endpoint' | 'logs_endpoint' | 'headers' | 'compression' | 'encoding' | 'tls' | 'proxy_url'> &
+    Partial<Pick<OtlpHttpConfig, 'auth' | 'traces_endpoint' | 'metrics_endpoint'>>;
+  /** The signal this sender posts (logs when absent): picks the URL and the JSON encoding. */
+  signal?: Signal;
   logger: Logger;
   /** The exporter's id, for messages that name its config keys. */
   id?: string;
@@ -57,7 +63,10 @@ export class OtlpHttpLogsSender implements LogsSender {
 
   constructor(private readonly options: OtlpHttpSenderOptions) {
     const { config } = options;
-    this.url = otlphttpLogsUrl(config);
+    const signal = options.signal ?? 'logs';
+    const url = otlphttpUrl(config, signal);
+    if (!url) throw new GatewayError('CONFIG_INVALID', `exporters.${options.id ?? 'otlphttp'}: used in a ${signal} pipeline but has neither endpoint nor ${signal}_endpoint`);
+    this.url = url;
     this.compress = compressor(config.compression);
     this.http = new HttpClient(config, `exporters.${options.id ?? 'otlphttp'}`);
     this.headers = {
@@ -82,7 +91,7 @@ export class OtlpHttpLogsSender implements LogsSender {
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     if (request.records === 0) return success();
     const encoding = this.options.config.encoding;
-    const payload = () => (encoding === 'json' ? Buffer.from(logsToJson(request.logs())) : request.bytes());
+    const payload = () => (encoding === 'json' ? jsonBody(request) : request.bytes());
     // Uncompressed protobuf: a batch's requests go out as they are queued, not joined into one
     // buffer first (that copy was 4 % of the event loop with the default batch of 8192 records).
     const body = this.compress ? await this.compress(payload()) : encoding === 'json' ? payload() : (request.parts?.() ?? request.bytes());
@@ -112,6 +121,12 @@ export class OtlpHttpLogsSender implements LogsSender {
     if (message) this.options.logger.warn('otlphttp: backend accepted the request with a warning', { message: redact(message) });
     return success();
   }
+}
+
+/** OTLP/JSON of the request: logs from their model, traces and metrics from their bytes. */
+function jsonBody(request: ExportRequest): Buffer {
+  if (request.signal) return Buffer.from(JSON.stringify(protoToJson(REQUEST_DEF[request.signal], request.bytes())));
+  return Buffer.from(logsToJson(request.logs()));
 }
 
 function decodeResponse(contentType: string, body: Buffer): ExportResponse {

@@ -27,8 +27,6 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * lets an existing Collector config run unchanged; they have no effect on this logs gateway.
  */
 const IGNORED_KEYS = [
-  'traces_url_path',
-  'metrics_url_path',
   'cors',
   'keepalive',
   'max_concurrent_streams',
@@ -92,6 +90,14 @@ const grpcSchema = z.strictObject({
   ...ignored,
 }).transform(withTransport(DEFAULT_GRPC_PORT));
 
+/** The OTLP/HTTP spec's default paths; the Collector prefixes a path given without its slash. */
+const urlPath = (fallback: string) =>
+  z
+    .string()
+    .min(1)
+    .default(fallback)
+    .transform((p) => (p.startsWith('/') ? p : `/${p}`));
+
 const httpSchema = z.strictObject({
   endpoint: z.string().optional(),
   transport,
@@ -105,6 +111,8 @@ const httpSchema = z.strictObject({
     .min(1)
     .default(DEFAULT_LOGS_URL_PATH)
     .transform((p) => (p.startsWith('/') ? p : `/${p}`)),
+  traces_url_path: urlPath('/v1/traces'),
+  metrics_url_path: urlPath('/v1/metrics'),
   tls: tlsServer(),
   auth: authSchema,
   // confighttp's server timeouts (Go's http.Server): 0 disables read_timeout, as in Go.

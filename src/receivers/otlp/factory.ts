@@ -9,5 +9,6 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
   kind: 'receiver',
   type: 'otlp',
   schema: otlpReceiverSchema,
-  create: (settings, config, next) => new OtlpReceiver(settings, config, next),
+  signals: ['logs', 'traces', 'metrics'],
+  create: (settings, config, next, consumers) => new OtlpReceiver(settings, config, next, consumers),
 };

@@ -19,6 +19,9 @@ import { acceptableFromProtobuf, type AcceptableLogs } from './partial-success.j
 import type { ReceiverContext } from './receiver-context.js';
 import { refusalFor, type Refusal } from './refusal.js';
 import { loadServerTls } from './tls.js';
+import { consumeSignal, parseSignal } from './signal-export.js';
+import { METRICS_EXPORT_PATH, TRACES_EXPORT_PATH } from '../../transport/grpc/signal-services.js';
+import type { SignalConsumer } from '../../pipeline/component.js';
 
 /**
  * OTLP/gRPC: opentelemetry.proto.collector.logs.v1.LogsService/Export, served by the gateway's
@@ -61,8 +64,14 @@ export class OtlpGrpcServer {
       reserve: (bytes, compressed) => this.reserveMemory(bytes, compressed),
       handle: (message, call) => this.export(message, call.signal, call.headers),
     };
+    const methods = new Map([[LOGS_EXPORT_PATH, exportMethod]]);
+    for (const [signal, path] of [['traces', TRACES_EXPORT_PATH], ['metrics', METRICS_EXPORT_PATH]] as const) {
+      const consumer = this.ctx[signal];
+      if (!consumer) continue;
+      methods.set(path, { ...exportMethod, handle: (message, call) => this.exportSignal(signal, consumer, message, call.signal) });
+    }
     const server = new GrpcUnaryServer({
-      methods: new Map([[LOGS_EXPORT_PATH, exportMethod]]),
+      methods,
       maxRecvMessageBytes: this.maxRecvMessageBytes,
       tls,
       onRefused: (code) => this.obs.requestRefused(grpcCodeName(code)),
@@ -105,6 +114,24 @@ export class OtlpGrpcServer {
       inflated: (bytes) => (reservation.resize(parsedCost(bytes, false)) ? undefined : memoryRefusal()),
       release: () => reservation.release(),
     };
+  }
+
+  /** Traces or metrics: walked, never decoded, handed on as the bytes received. */
+  private async exportSignal(signal: 'traces' | 'metrics', consumer: SignalConsumer, message: Uint8Array, abort: AbortSignal): Promise<UnaryReply> {
+    let request;
+    try {
+      request = parseSignal(signal, 'proto', message);
+    } catch (err) {
+      return refused({ grpcCode: GrpcCode.INVALID_ARGUMENT, message: err instanceof GatewayError ? err.message : `request is not a valid ${signal} export request` });
+    }
+    try {
+      await consumeSignal(this.ctx.telemetry, { receiver: this.ctx.id, transport: 'grpc' }, consumer, request, abort);
+    } catch (err) {
+      const refusal = this.obs.refusal(err);
+      this.ctx.logger.warn('OTLP/gRPC export refused downstream', { status: grpcCodeName(refusal.grpcCode), signal, items: request.items, error: refusal.message });
+      return refused(refusal);
+    }
+    return { response: EMPTY_RESPONSE };
   }
 
   /** `signal` aborts when the client cancels or the deadline passes: a waiting request then ends unacknowledged. */

@@ -13,6 +13,7 @@ import { acceptableFromProtobuf, filterAcceptable, type AcceptableLogs } from '.
 import { refusalFor, retryAfterSeconds, type Refusal } from './refusal.js';
 import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type MediaKind } from './http-bodies.js';
 import { loadServerTls } from './tls.js';
+import { consumeSignal, parseSignal } from './signal-export.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { sendAnswer } from '../../net/answer-unread.js';
 import { prepareUnixSocket } from '../../net/unix-socket.js';
@@ -106,7 +107,8 @@ export class OtlpHttpServer {
   private async route(req: IncomingMessage, res: ServerResponse, kind: MediaKind | undefined): Promise<void> {
     const reply = kind ?? 'json';
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== this.config.logs_url_path) return this.refuse(req, res, reply, { httpStatus: 404, message: `unknown path ${path}; OTLP logs are accepted at ${this.config.logs_url_path}` });
+    const signal = path === this.config.traces_url_path && this.ctx.traces ? 'traces' : path === this.config.metrics_url_path && this.ctx.metrics ? 'metrics' : undefined;
+    if (path !== this.config.logs_url_path && !signal) return this.refuse(req, res, reply, { httpStatus: 404, message: `unknown path ${path}; OTLP logs are accepted at ${this.config.logs_url_path}` });
     if (req.method !== 'POST') return this.refuse(req, res, reply, { httpStatus: 405, message: `method ${req.method} not allowed; use POST` }, { Allow: 'POST' });
     if (!(await isAuthenticated(this.auth, req.headers))) return this.refuse(req, res, reply, { httpStatus: 401, message: 'missing or invalid credentials' });
     if (!kind) {
@@ -135,10 +137,32 @@ export class OtlpHttpServer {
       }
       // The streamed size replaces the estimate (an unsized or compressed body is known only now).
       if (!reservation.resize(parsedCost(body.byteLength, kind === 'json'))) return this.refuse(req, res, kind, refusalFor(memoryLimitError()));
-      await this.decodeAndAccept(req, res, kind, body);
+      if (signal) await this.acceptSignal(req, res, kind, signal, body);
+      else await this.decodeAndAccept(req, res, kind, body);
     } finally {
       reservation.release();
     }
+  }
+
+  /** Traces or metrics: walked (protobuf) or converted once (JSON), then handed on as bytes. */
+  private async acceptSignal(req: IncomingMessage, res: ServerResponse, kind: MediaKind, signal: 'traces' | 'metrics', body: Buffer): Promise<void> {
+    let request;
+    try {
+      request = parseSignal(signal, kind, body);
+    } catch (err) {
+      const message = err instanceof GatewayError ? err.message : `request body is not a valid OTLP ${kind === 'proto' ? 'protobuf' : 'JSON'} export request`;
+      return this.refuse(req, res, kind, { httpStatus: 400, message });
+    }
+    try {
+      const consumer = signal === 'traces' ? this.ctx.traces! : this.ctx.metrics!;
+      await consumeSignal(this.ctx.telemetry, { receiver: this.ctx.id, transport: 'http' }, consumer, request, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
+    } catch (err) {
+      const refusal = this.obs.refusal(err);
+      this.ctx.logger.warn('OTLP/HTTP request refused downstream', { status: refusal.httpStatus, signal, items: request.items, error: refusal.message });
+      return this.refuse(req, res, kind, refusal);
+    }
+    // An empty Export*ServiceResponse reads the same for every signal.
+    this.send(res, 200, kind, exportResponseBody(kind, 0, ''));
   }
 
   private async decodeAndAccept(req: IncomingMessage, res: ServerResponse, kind: MediaKind, body: Buffer): Promise<void> {

@@ -1,4 +1,4 @@
-import type { LogsConsumer } from '../../pipeline/component.js';
+import type { LogsConsumer, SignalConsumer } from '../../pipeline/component.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Telemetry } from '../../telemetry/telemetry.js';
 
@@ -9,4 +9,7 @@ export interface ReceiverContext {
   readonly telemetry: Telemetry;
   readonly logger: Logger;
   readonly next: LogsConsumer;
+  /** Traces and metrics pipelines' heads; absent when no such pipeline lists the receiver (404 / UNIMPLEMENTED). */
+  readonly traces?: SignalConsumer;
+  readonly metrics?: SignalConsumer;
 }

@@ -1,4 +1,4 @@
-import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import type { Component, CreateSettings, Host, LogsConsumer, ReceiverConsumers } from '../../pipeline/component.js';
 import { resolveAuthenticator } from './auth.js';
 import { IGNORED_PROTOCOL_KEYS, type OtlpReceiverConfig } from './config.js';
 import { OtlpGrpcServer } from './grpc-server.js';
@@ -19,8 +19,9 @@ export class OtlpReceiver implements Component {
     settings: CreateSettings,
     private readonly config: OtlpReceiverConfig,
     next: LogsConsumer,
+    consumers: ReceiverConsumers = {},
   ) {
-    this.ctx = { id: settings.id, telemetry: settings.telemetry, logger: settings.logger.child({ component: settings.id }), next };
+    this.ctx = { id: settings.id, telemetry: settings.telemetry, logger: settings.logger.child({ component: settings.id }), next, traces: consumers.traces, metrics: consumers.metrics };
   }
 
   /** The bound OTLP/HTTP port (the real one when configured as port 0); undefined when not listening. */
