@@ -16,7 +16,7 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'elasticsearch', 'rabbitmq', 'zookeeper', 'haproxy', 'memcached', 'oracledb', 'sqlserver', 'iis', 'skywalking', 'pulsar',
     'solace', 'github', 'gitlab', 'cloudflare', 'azureblob', 'awss3', 'awsecscontainermetrics',
     // The Collector's newer spellings of the same components.
-    'file_log', 'host_metrics', 'k8s_objects',
+    'host_metrics', 'k8s_objects',
   ],
   processor: [
     'k8sattributes', 'tail_sampling', 'probabilistic_sampler', 'groupbyattrs', 'groupbytrace', 'span',

@@ -31,7 +31,7 @@ const READY_TIMEOUT_MS = 45_000;
 
 const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
 
-type Feature = 'traces/metrics pipelines' | 'filelog receiver';
+type Feature = 'traces/metrics pipelines' | 'filelog receiver' | 'record processors on traces/metrics';
 
 /** What a config needs beyond logs pipelines of shipped components, read from its YAML. */
 function needs(file: string): Feature[] {
@@ -39,6 +39,10 @@ function needs(file: string): Feature[] {
   const out: Feature[] = [];
   if (Object.keys(c.service.pipelines).some((id) => /^(traces|metrics)(\/|$)/.test(id))) out.push('traces/metrics pipelines');
   if (Object.keys(c.receivers ?? {}).some((id) => /^(filelog|file_log)(\/|$)/.test(id))) out.push('filelog receiver');
+  // attributes/resource/filter/transform on spans and data points come later (issue 19); such a
+  // config must be refused for exactly that and nothing else.
+  const signalPipelines = Object.entries(c.service.pipelines as Record<string, { processors?: string[] }>).filter(([id]) => /^(traces|metrics)(\/|$)/.test(id));
+  if (signalPipelines.some(([, p]) => (p.processors ?? []).some((id) => !/^(batch|memory_limiter)(\/|$)/.test(id)))) out.push('record processors on traces/metrics');
   return out;
 }
 
@@ -46,6 +50,7 @@ function needs(file: string): Feature[] {
 const EXPLAINED_BY: Record<Feature, RegExp> = {
   'traces/metrics pipelines': /^service\.pipelines\.(traces|metrics)(\/\S*)?: only logs pipelines are supported/,
   'filelog receiver': /^receivers\.(filelog|file_log)(\/\S*)?: the Collector's (filelog|file_log) receiver is not supported/,
+  'record processors on traces/metrics': /^service\.pipelines\.(traces|metrics)(\/\S*)?\.processors\[\d+\]: processor "[^"]+" is not supported for (traces|metrics)/,
 };
 
 const PROBES: Record<Feature, string> = {
@@ -53,6 +58,11 @@ const PROBES: Record<Feature, string> = {
 receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
 exporters: { debug: {} }
 service: { pipelines: { traces: { receivers: [otlp], exporters: [debug] } } }`,
+  'record processors on traces/metrics': `
+receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
+processors: { resource: { attributes: [{ key: a, value: b, action: upsert }] } }
+exporters: { debug: {} }
+service: { pipelines: { traces: { receivers: [otlp], processors: [resource], exporters: [debug] } } }`,
   'filelog receiver': `
 receivers: { filelog: { include: [/nonexistent/*.log] } }
 exporters: { debug: {} }

@@ -152,6 +152,7 @@ describe('queue targets from a config', () => {
         component('otlp/off', { sending_queue: { enabled: false, storage: 'file_storage/q' } }),
       ]),
       extensions: new Map([['file_storage/q', { id: 'file_storage/q', type: 'file_storage', factory: fileStorageExtensionFactory, config: fileStorageExtensionFactory.schema.parse({ directory: '/var/lib/gw/queue' }) }]]),
+      service: { extensions: ['file_storage/q'], pipelines: [{ id: 'logs', signal: 'logs', receivers: ['otlp'], processors: [], exporters: ['otlphttp', 'otlp/memory', 'otlp/off'] }] },
     } as unknown as GatewayConfig;
     // Asked of the extension itself, created from its config (not read from the config's shape).
     expect(queueTargets(config).map((t) => ({ exporterId: t.exporterId, directory: t.storage.directory }))).toEqual([{ exporterId: 'otlphttp', directory: '/var/lib/gw/queue' }]);

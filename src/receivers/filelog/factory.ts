@@ -6,6 +6,8 @@ import { FilelogReceiver } from './receiver.js';
 export const filelogReceiverFactory: ReceiverFactory<FilelogReceiverConfig> = {
   kind: 'receiver',
   type: 'filelog',
+  // The Collector's newer spelling of the same receiver.
+  aliases: ['file_log'],
   schema: filelogReceiverSchema,
   create: (settings, config, next) => new FilelogReceiver(settings, config, next),
 };

@@ -80,7 +80,7 @@ describe('filelog operators', () => {
   it('refuses an operator type it does not have, and operator routing (output), with messages naming them', () => {
     const bad = filelogReceiverSchema.safeParse({ include: ['/x'], operators: [{ type: 'move', from: 'body', to: 'attributes.x' }] });
     expect(bad.success).toBe(false);
-    expect(JSON.stringify(bad.error?.issues)).toContain('unsupported operator type: expected json_parser, regex_parser or container');
+    expect(JSON.stringify(bad.error?.issues)).toContain('unsupported operator type: expected json_parser, regex_parser, container, time_parser or severity_parser');
     const routed = filelogReceiverSchema.safeParse({ include: ['/x'], operators: [{ type: 'json_parser', output: 'next' }] });
     expect(JSON.stringify(routed.error?.issues)).toContain('routing between operators (output) is not supported');
     const noMultiline = filelogReceiverSchema.safeParse({ include: ['/x'], multiline: { line_start_pattern: '(' } });

@@ -48,7 +48,6 @@ describe('otlp receiver config', () => {
 
   it('accepts the Collector keys that do not apply to a logs gateway, on both protocols', () => {
     const ignored = Object.fromEntries(IGNORED_PROTOCOL_KEYS.map((k) => [k, k === 'cors' ? { allowed_origins: ['*'] } : 'x']));
-    expect(ignored).toHaveProperty('include_metadata');
     expect(ignored).toHaveProperty('keepalive');
     const r = parse({ protocols: { grpc: { ...ignored }, http: { ...ignored } } });
     expect(r.success).toBe(true);

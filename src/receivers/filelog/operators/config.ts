@@ -73,9 +73,30 @@ export const containerSchema = z.strictObject({
   max_log_size: z.union([z.number(), z.string()]).optional(),
 });
 
-export const operatorSchema = z.discriminatedUnion('type', [jsonParserSchema, regexParserSchema, containerSchema], {
+/** stanza's standalone time_parser: the `timestamp` block as an operator of its own. */
+export const timeParserSchema = z.strictObject({
+  type: z.literal('time_parser'),
+  ...common,
+  parse_from: fieldPath().default('attributes.time'),
+  layout_type: z.enum(['strptime', 'gotime', 'epoch']).default('strptime'),
+  layout: z.string().min(1, 'required: the timestamp layout, e.g. "%Y-%m-%dT%H:%M:%S%z" (strptime)'),
+  location: z.string().optional(),
+});
+
+/** stanza's standalone severity_parser: the `severity` block as an operator of its own. */
+export const severityParserSchema = z.strictObject({
+  type: z.literal('severity_parser'),
+  ...common,
+  parse_from: fieldPath().default('attributes.severity'),
+  mapping: z.record(z.string(), z.unknown()).optional(),
+  preset: z.enum(['default', 'none']).default('default'),
+});
+
+export const operatorSchema = z.discriminatedUnion('type', [jsonParserSchema, regexParserSchema, containerSchema, timeParserSchema, severityParserSchema], {
   error: (issue) =>
-    issue.code === 'invalid_union' ? 'unsupported operator type: expected json_parser, regex_parser or container (see docs/log-inputs.md)' : undefined,
+    issue.code === 'invalid_union'
+      ? 'unsupported operator type: expected json_parser, regex_parser, container, time_parser or severity_parser (see docs/log-inputs.md)'
+      : undefined,
 });
 
 export const operatorsSchema = z.array(operatorSchema).default([]);
