@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientInfo } from '../pdata/client-info.js';
+import { ProtoReader, ProtoWriter, WIRE_LEN } from '../pdata/proto-wire.js';
 
 /**
  * The values of the incoming request's metadata an exporter needs when it sends (headers_setter's
@@ -16,8 +17,7 @@ export type RequestContext = ReadonlyMap<string, string>;
 
 /** Not used by ExportLogsServiceRequest (field 1 only) nor reserved by protobuf (19000–19999). */
 export const REQUEST_CONTEXT_FIELD = 15_000;
-const WIRE_LEN = 2;
-const TAG = varint(REQUEST_CONTEXT_FIELD * 8 + WIRE_LEN);
+const TAG = REQUEST_CONTEXT_FIELD * 8 + WIRE_LEN;
 
 /** The values of `keys` the client sent (first value of each), or undefined when it sent none. */
 export function pickRequestContext(client: ClientInfo | undefined, keys: readonly string[]): RequestContext | undefined {
@@ -34,35 +34,40 @@ export function pickRequestContext(client: ClientInfo | undefined, keys: readonl
 export function attachRequestContext(bytes: Uint8Array, context: RequestContext | undefined): Uint8Array {
   if (!context || context.size === 0) return bytes;
   const payload = Buffer.from(JSON.stringify(Object.fromEntries(context)), 'utf8');
-  const length = varint(payload.length);
-  const out = new Uint8Array(bytes.length + TAG.length + length.length + payload.length);
-  out.set(bytes, 0);
-  out.set(TAG, bytes.length);
-  out.set(length, bytes.length + TAG.length);
-  out.set(payload, bytes.length + TAG.length + length.length);
-  return out;
+  const w = new ProtoWriter(bytes.length + 10 + payload.length);
+  w.buf.set(bytes, 0);
+  w.pos = bytes.length;
+  w.varint32(TAG);
+  w.varint32(payload.length);
+  w.buf.set(payload, w.pos);
+  return w.buf.subarray(0, w.pos + payload.length);
 }
 
 /**
  * Splits a queued request into its OTLP bytes (every REQUEST_CONTEXT_FIELD removed) and the
- * context it carried. Bytes without the field come back as they are, with no copy.
+ * context it carried. Bytes without the field come back as they are, with no copy; bytes that do
+ * not walk as top-level length-delimited fields are left whole.
  */
 export function detachRequestContext(bytes: Uint8Array): { bytes: Uint8Array; context: RequestContext | undefined } {
   const cuts: [number, number][] = [];
   let context: Map<string, string> | undefined;
-  let pos = 0;
-  while (pos < bytes.length) {
-    const start = pos;
-    const [tag, afterTag] = readVarint(bytes, pos);
-    if (afterTag < 0) break;
-    const wire = tag & 7;
-    if (wire !== WIRE_LEN) return { bytes, context }; // not a request we can walk further: leave it whole
-    const [len, afterLen] = readVarint(bytes, afterTag);
-    if (afterLen < 0 || afterLen + len > bytes.length) return { bytes, context };
-    pos = afterLen + len;
-    if (Math.floor(tag / 8) !== REQUEST_CONTEXT_FIELD) continue;
-    cuts.push([start, pos]);
-    context = parseContext(bytes.subarray(afterLen, pos)) ?? context;
+  const r = new ProtoReader(bytes);
+  try {
+    while (r.pos < r.length) {
+      const start = r.pos;
+      const tag = r.uint32();
+      if ((tag & 7) !== WIRE_LEN) return { bytes, context: undefined };
+      const len = r.uint32();
+      if (r.pos + len > r.length) return { bytes, context: undefined };
+      const payload = bytes.subarray(r.pos, r.pos + len);
+      r.pos += len;
+      if (tag === TAG) {
+        cuts.push([start, r.pos]);
+        context = parseContext(payload) ?? context;
+      }
+    }
+  } catch {
+    return { bytes, context: undefined }; // a truncated varint: not ours to repair
   }
   if (cuts.length === 0) return { bytes, context: undefined };
   const kept = new Uint8Array(bytes.length - cuts.reduce((n, [a, b]) => n + (b - a), 0));
@@ -104,28 +109,4 @@ function parseContext(bytes: Uint8Array): Map<string, string> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function varint(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
-}
-
-/** [value, position after it], or [0, -1] when the bytes end inside it. Values up to 2^53. */
-function readVarint(bytes: Uint8Array, pos: number): [number, number] {
-  let value = 0;
-  let scale = 1;
-  for (let i = pos; i < bytes.length && i < pos + 8; i++) {
-    const b = bytes[i]!;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) return [value, i + 1];
-    scale *= 0x80;
-  }
-  return [0, -1];
 }
