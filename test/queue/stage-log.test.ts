@@ -19,7 +19,7 @@ const dirs: string[] = [];
 const logs: StageLog[] = [];
 afterEach(() => {
   for (const l of logs.splice(0)) l.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); // a spare segment may still be landing: retry ENOTEMPTY
 });
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'stage-log-'));
