@@ -2,10 +2,11 @@
 // latency it gives. Full (mark-compact) GCs were what set the ack p99 (BENCHMARKS.md, session 7):
 // request bodies that only a full GC could free. Each candidate change can be checked in a minute:
 //   npm run build && node bench/gateway-gc.mjs [--variants passthrough,noqueue,memory,persistent]
-//     [--transports http,grpc] [--rate 2600] [--seconds 15] [--rounds 1] [--gateway-node-args=...]
+//     [--transports http,grpc,grpc-h2] [--rate 2600] [--seconds 15] [--rounds 1] [--gateway-node-args=...]
 //     [--gateway-dir DIR]
-// `--transports` sends the load over OTLP/HTTP (loadgen.mjs), OTLP/gRPC (grpc-loadgen.mjs, a
-// @grpc/grpc-js client) or each in turn, so both are compared in one run (the pass-through
+// `--transports` sends the load over OTLP/HTTP (loadgen.mjs), OTLP/gRPC (`grpc`: grpc-loadgen.mjs, a
+// @grpc/grpc-js client; `grpc-h2`: grpc-h2-loadgen.mjs, bare node:http2 like loadgen's bare
+// node:http) or each in turn, so both are compared in one run (the pass-through
 // serves both, so the clients' own difference shows in its two rows). `--gateway-dir` runs another build's dist/cli.js (e.g. a `git archive` of
 // an older commit, built), for before/after tables.
 // Variants: the pass-through (bench/passthrough.mjs), and the gateway with no sending queue, the
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gatewayConfig } from './gateway-config.mjs';
+import { runGrpcH2Load } from './grpc-h2-loadgen.mjs';
 import { runGrpcLoad } from './grpc-loadgen.mjs';
 import { runLoad } from './loadgen.mjs';
 import { makeBody } from './payload.mjs';
@@ -88,7 +90,7 @@ async function measure(variant, transport) {
   const sink = startNode(['bench/sink.mjs', '0']);
   const sinkPort = await new Promise((res) => sink.child.stdout.on('data', () => /ready (\d+)/.test(sink.output()) && res(Number(/ready (\d+)/.exec(sink.output())[1]))));
   const port = await freePort();
-  const grpcPort = transport === 'grpc' ? await freePort() : undefined;
+  const grpcPort = transport.startsWith('grpc') ? await freePort() : undefined;
   const dir = mkdtempSync(join(tmpdir(), `gateway-gc-${variant}-`));
   let args;
   if (variant === 'passthrough') args = ['bench/passthrough.mjs', String(port), String(sinkPort), ...(grpcPort ? [String(grpcPort)] : [])];
@@ -101,7 +103,8 @@ async function measure(variant, transport) {
   try {
     await ready(port, target.child);
     const load = { port: grpcPort ?? port, body, recordsPerRequest, concurrency: 64, ratePerSec: Number(values.rate) };
-    const run = transport === 'grpc' ? runGrpcLoad : runLoad;
+    const run = { http: runLoad, grpc: runGrpcLoad, 'grpc-h2': runGrpcH2Load }[transport];
+    if (!run) throw new Error(`unknown transport ${transport} (http, grpc, grpc-h2)`);
     await run({ ...load, durationMs: WARMUP_MS });
     const from = target.output().length;
     const cpuFrom = cpuMs(target.child.pid);
