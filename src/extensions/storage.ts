@@ -1,5 +1,4 @@
-import type { Logger } from '../telemetry/logger.js';
-import type { Queue, QueueLimits } from '../queue/queue.js';
+import type { PersistentQueueOptions, Queue } from '../queue/queue.js';
 
 /**
  * What a storage extension (`file_storage`) offers other components, after the Collector's
@@ -15,15 +14,7 @@ export interface StorageClient {
 }
 
 /** What the owner of a persistent queue says about it; the extension decides the rest. */
-export interface QueueOptions extends QueueLimits {
-  logger?: Logger;
-  /** Called once per stored record that failed its checksum or could not be read. */
-  onCorrupt?: () => void;
-  /** Bytes this owner's dead letters may hold; past it the oldest go (0 or absent: no bound). */
-  deadLetterMaxBytes?: number;
-  /** Dead letters removed to make room: requests and their log records. */
-  onDeadLetterEvicted?: (requests: number, records: number) => void;
-}
+export type QueueOptions = PersistentQueueOptions;
 
 /** What the offline `queue` command reads through the extension (no gateway need run). */
 export interface StorageInspection {
