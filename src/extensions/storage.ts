@@ -1,3 +1,4 @@
+import type { JobStore } from '../queue/job-store.js';
 import type { PersistentQueueOptions, Queue } from '../queue/queue.js';
 
 /**
@@ -51,6 +52,12 @@ export interface StorageExtension {
   openKv(ownerId: string): StorageClient;
   /** `openKv` under the Collector's naming: `getClient('receiver', 'make/prod')`. */
   getClient(kind: 'receiver' | 'processor' | 'exporter', componentId: string): StorageClient;
+  /**
+   * The export jobs kept in this storage (`exports.db`, a file of its own that the CLI, the MCP
+   * server and a running gateway share); needs no start, so offline tools use it too. The caller
+   * closes it.
+   */
+  openJobStore?(): JobStore;
   /**
    * The `queue` command's way in, without starting the extension: the database opened as it is on
    * disk, or undefined when there is none yet.
