@@ -2,12 +2,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { HostPort } from '../config/types.js';
-import { GatewayError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { redact } from '../telemetry/secrets.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { sendAnswer } from './answer-unread.js';
 import { capConnections, defaultMaxConnections } from './connection-limit.js';
+import { listenOrFail } from './listen.js';
 import { httpErrorFor } from './http-error.js';
 import { BodyAbortedError } from './request-body.js';
 import { loadServerTls, type ServerTlsFiles } from './server-tls.js';
@@ -69,19 +69,7 @@ export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
   };
   const server: Server = tls ? createHttpsServer(tls, handle) : createHttpServer(handle);
   capConnections(server, { name: o.name, maxConnections: o.maxConnections ?? defaultMaxConnections(), telemetry: o.telemetry, logger: o.logger });
-  const { host, port } = o.endpoint;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(new GatewayError('COMPONENT_START_FAILED', `${o.keyPath}: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  server.on('error', (err) => o.logger.error('server error', { server: o.name, error: err.message }));
-  // A TLS handshake that fails (wrong client certificate, old protocol) is the client's problem: log at debug.
-  server.on('tlsClientError', (err: Error) => o.logger.debug('TLS handshake failed', { server: o.name, error: err.message }));
-  const address = server.address() as AddressInfo;
+  const address = await listenOrFail(server, o);
   let closing: Promise<void> | undefined;
   return {
     port: address.port,

@@ -1,10 +1,10 @@
 import { createServer as createPlainServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { HostPort } from '../config/types.js';
-import { GatewayError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { capConnections, defaultMaxConnections } from './connection-limit.js';
+import { listenOrFail } from './listen.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from './http-server.js';
 import { loadServerTls, type ServerTlsFiles } from './server-tls.js';
 
@@ -82,19 +82,7 @@ export async function startTcpServer(o: TcpServerOptions): Promise<TcpKitServer>
   };
   const server: Server = tls ? createTlsServer(tls, accept) : createPlainServer(accept);
   capConnections(server, { name: o.name, maxConnections: o.maxConnections ?? defaultMaxConnections(), telemetry: o.telemetry, logger: o.logger });
-  const { host, port } = o.endpoint;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(new GatewayError('COMPONENT_START_FAILED', `${o.keyPath}: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  server.on('error', (err) => o.logger.error('server error', { server: o.name, error: err.message }));
-  // A TLS handshake that fails (wrong client certificate, plain TCP) is the client's problem: log at debug.
-  server.on('tlsClientError', (err: Error) => o.logger.debug('TLS handshake failed', { server: o.name, error: err.message }));
-  const address = server.address() as AddressInfo;
+  const address = await listenOrFail(server, o);
   let stopped: Promise<void> | undefined;
   return {
     port: address.port,

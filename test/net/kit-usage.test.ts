@@ -29,7 +29,7 @@ describe('server kit', () => {
       .filter((f) => /\.listen\(/.test(readFileSync(f, 'utf8')))
       .map((f) => relative(SRC, f))
       .filter((f) => !f.startsWith('receivers/otlp/'));
-    expect(listening).toEqual(['net/http-server.ts', 'net/tcp-server.ts', 'transport/grpc/unary-server.ts']);
+    expect(listening).toEqual(['net/listen.ts', 'transport/grpc/unary-server.ts']);
     // The gRPC server is the OTLP receiver's alone.
     const users = files(SRC).filter((f) => !f.includes('/transport/grpc/') && readFileSync(f, 'utf8').includes('transport/grpc/unary-server.js'));
     expect(users.map((f) => relative(SRC, f))).toEqual(['receivers/otlp/grpc-server.ts']);

@@ -1,0 +1,25 @@
+import type { AddressInfo, Server } from 'node:net';
+import type { HostPort } from '../config/types.js';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/**
+ * Binds a kit server (HTTP or TCP) the one way: a bind that fails is `COMPONENT_START_FAILED`
+ * naming the config key and the address; errors after that are logged, never thrown into the
+ * process; a TLS handshake that fails (wrong client certificate, old protocol, plain TCP) is the
+ * client's problem and logged at debug.
+ */
+export async function listenOrFail(server: Server, o: { name: string; keyPath: string; endpoint: HostPort; logger: Logger }): Promise<AddressInfo> {
+  const { host, port } = o.endpoint;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(new GatewayError('COMPONENT_START_FAILED', `${o.keyPath}: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (err) => o.logger.error('server error', { server: o.name, error: err.message }));
+  server.on('tlsClientError', (err: Error) => o.logger.debug('TLS handshake failed', { server: o.name, error: err.message }));
+  return server.address() as AddressInfo;
+}
