@@ -1,6 +1,6 @@
 import type { KeyValue, Logs } from '../../pdata/model.js';
-import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { passOn } from '../helper/pass-on.js';
 import { putKv } from '../../ottl/paths.js';
 import type { RedactionConfig } from './config.js';
 import { Redactor, type Outcome } from './redactor.js';
@@ -12,7 +12,6 @@ import { Redactor, type Outcome } from './redactor.js';
  */
 export class RedactionProcessor implements Component, LogsConsumer {
   private readonly redactor: Redactor;
-  private readonly label: { processor: string };
   private readonly counts: boolean;
   private readonly names: boolean;
 
@@ -22,7 +21,6 @@ export class RedactionProcessor implements Component, LogsConsumer {
     private readonly next: LogsConsumer,
   ) {
     this.redactor = new Redactor(config);
-    this.label = { processor: settings.id };
     this.names = config.summary === 'debug';
     this.counts = this.names || config.summary === 'info';
   }
@@ -31,28 +29,25 @@ export class RedactionProcessor implements Component, LogsConsumer {
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    const n = countLogRecords(logs);
-    const { telemetry } = this.settings;
-    telemetry.processorIncoming.inc(this.label, n);
-    const seen = new Set<object>();
-    for (const rl of logs.resourceLogs) {
-      if (rl.resource && !seen.has(rl.resource)) {
-        seen.add(rl.resource);
-        this.redactAttributes(rl.resource.attributes);
-      }
-      for (const sl of rl.scopeLogs) {
-        for (const record of sl.logRecords) {
-          this.redactAttributes(record.attributes);
-          if (record.body) {
-            const out = emptyOutcome();
-            record.body = this.redactor.redactBody(record.body, out);
-            this.summarize(record.attributes, out, 'redaction.body');
+    await passOn(this.settings, this.next, logs, signal, () => {
+      const seen = new Set<object>();
+      for (const rl of logs.resourceLogs) {
+        if (rl.resource && !seen.has(rl.resource)) {
+          seen.add(rl.resource);
+          this.redactAttributes(rl.resource.attributes);
+        }
+        for (const sl of rl.scopeLogs) {
+          for (const record of sl.logRecords) {
+            this.redactAttributes(record.attributes);
+            if (record.body) {
+              const out = emptyOutcome();
+              record.body = this.redactor.redactBody(record.body, out);
+              this.summarize(record.attributes, out, 'redaction.body');
+            }
           }
         }
       }
-    }
-    telemetry.processorOutgoing.inc(this.label, n);
-    await this.next.consume(logs, signal);
+    });
   }
 
   private redactAttributes(attributes: KeyValue[]): void {
