@@ -1,5 +1,6 @@
 import type { KeyValue, Logs } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { eachResourceOnce } from '../helper/each-resource.js';
 import { passOn } from '../helper/pass-on.js';
 import { putKv } from '../../ottl/paths.js';
 import type { RedactionConfig } from './config.js';
@@ -30,12 +31,8 @@ export class RedactionProcessor implements Component, LogsConsumer {
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     await passOn(this.settings, this.next, logs, signal, () => {
-      const seen = new Set<object>();
+      eachResourceOnce(logs, false, (resource) => this.redactAttributes(resource.attributes));
       for (const rl of logs.resourceLogs) {
-        if (rl.resource && !seen.has(rl.resource)) {
-          seen.add(rl.resource);
-          this.redactAttributes(rl.resource.attributes);
-        }
         for (const sl of rl.scopeLogs) {
           for (const record of sl.logRecords) {
             this.redactAttributes(record.attributes);
