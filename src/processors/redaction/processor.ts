@@ -30,21 +30,23 @@ export class RedactionProcessor implements Component, LogsConsumer {
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    await passOn(this.settings, this.next, logs, signal, () => {
-      eachResourceOnce(logs, false, (resource) => this.redactAttributes(resource.attributes));
-      for (const rl of logs.resourceLogs) {
-        for (const sl of rl.scopeLogs) {
-          for (const record of sl.logRecords) {
-            this.redactAttributes(record.attributes);
-            if (record.body) {
-              const out = emptyOutcome();
-              record.body = this.redactor.redactBody(record.body, out);
-              this.summarize(record.attributes, out, 'redaction.body');
-            }
+    await passOn(this.settings, this.next, logs, signal, () => this.redact(logs));
+  }
+
+  private redact(logs: Logs): void {
+    eachResourceOnce(logs, false, (resource) => this.redactAttributes(resource.attributes));
+    for (const rl of logs.resourceLogs) {
+      for (const sl of rl.scopeLogs) {
+        for (const record of sl.logRecords) {
+          this.redactAttributes(record.attributes);
+          if (record.body) {
+            const out = emptyOutcome();
+            record.body = this.redactor.redactBody(record.body, out);
+            this.summarize(record.attributes, out, 'redaction.body');
           }
         }
       }
-    });
+    }
   }
 
   private redactAttributes(attributes: KeyValue[]): void {
