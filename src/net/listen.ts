@@ -2,6 +2,32 @@ import type { AddressInfo, Server } from 'node:net';
 import type { HostPort } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { ServerTlsFiles } from './server-tls.js';
+
+/** What every kit listener, HTTP or TCP, is told. */
+export interface ListenerOptions {
+  /** Name in logs and the `server` metric label: `health_check`, `metrics`, `make/webhook`, a receiver's id. */
+  name: string;
+  /** Config path for error messages: `extensions.health_check`, `receivers.make.webhook`. */
+  keyPath: string;
+  endpoint: HostPort;
+  tls?: ServerTlsFiles;
+  /** Default: defaultMaxConnections() (below the fd limit). */
+  maxConnections?: number;
+  shutdownGraceMs?: number;
+  telemetry: Telemetry;
+  logger: Logger;
+}
+
+/** A listening kit server. */
+export interface KitListener {
+  readonly port: number;
+  readonly address: AddressInfo;
+  readonly tls: boolean;
+  /** Stops accepting, lets what is in flight finish for the grace period, then cuts. Idempotent. */
+  shutdown(): Promise<void>;
+}
 
 /**
  * Binds a kit server (HTTP or TCP) the one way: a bind that fails is `COMPONENT_START_FAILED`

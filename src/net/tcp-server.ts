@@ -1,12 +1,9 @@
-import { createServer as createPlainServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import type { HostPort } from '../config/types.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
 import { capConnections, defaultMaxConnections } from './connection-limit.js';
-import { listenOrFail } from './listen.js';
+import { listenOrFail, type KitListener, type ListenerOptions } from './listen.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from './http-server.js';
-import { loadServerTls, type ServerTlsFiles } from './server-tls.js';
+import { loadServerTls } from './server-tls.js';
 
 /**
  * The server kit's TCP listener, for receivers that speak a protocol of their own over TCP (the
@@ -27,29 +24,13 @@ export interface TcpConnection {
   busy<T>(work: () => Promise<T>): Promise<T>;
 }
 
-export interface TcpServerOptions {
-  /** Name in logs and the `server` metric label: the receiver's id. */
-  name: string;
-  /** Config path for error messages: `receivers.fluentforward`. */
-  keyPath: string;
-  endpoint: HostPort;
-  tls?: ServerTlsFiles;
-  /** Default: defaultMaxConnections() (below the fd limit). */
-  maxConnections?: number;
-  shutdownGraceMs?: number;
-  telemetry: Telemetry;
-  logger: Logger;
+export interface TcpServerOptions extends ListenerOptions {
   /** Serves one connection; the kit destroys the socket when it settles. Must not throw. */
   onConnection: (connection: TcpConnection) => Promise<void>;
 }
 
-export interface TcpKitServer {
-  readonly port: number;
-  readonly address: AddressInfo;
-  readonly tls: boolean;
-  /** Stops accepting, lets messages in hand finish for the grace period, then cuts. Idempotent. */
-  shutdown(): Promise<void>;
-}
+/** Its shutdown lets messages in hand finish for the grace period, then cuts. */
+export type TcpKitServer = KitListener;
 
 export async function startTcpServer(o: TcpServerOptions): Promise<TcpKitServer> {
   const tls = o.tls ? await loadServerTls(o.tls, `${o.keyPath}.tls`) : undefined;

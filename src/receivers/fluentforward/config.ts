@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseHostPort, tlsServer } from '../../config/types.js';
+import { hostPortEndpoint, tlsServer } from '../../config/types.js';
 import { maxConnections } from '../../net/config.js';
 
 /**
@@ -11,17 +11,7 @@ import { maxConnections } from '../../net/config.js';
 export const DEFAULT_ENDPOINT = 'localhost:8006';
 
 export const fluentforwardReceiverSchema = z.strictObject({
-  endpoint: z
-    .string()
-    .default(DEFAULT_ENDPOINT)
-    .transform((v, ctx) => {
-      const parsed = parseHostPort(v);
-      if (!parsed) {
-        ctx.addIssue({ code: 'custom', message: `expected host:port like "0.0.0.0:24224", got ${JSON.stringify(v)}` });
-        return z.NEVER;
-      }
-      return parsed;
-    }),
+  endpoint: hostPortEndpoint(DEFAULT_ENDPOINT, '0.0.0.0:24224'),
   max_connections: maxConnections(),
   tls: tlsServer(),
 });
