@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import { redact } from '../telemetry/secrets.js';
 import { sendAnswer } from './answer-unread.js';
-import { capConnections, defaultMaxConnections } from './connection-limit.js';
 import { listenOrFail, type KitListener, type ListenerOptions } from './listen.js';
 import { httpErrorFor } from './http-error.js';
 import { BodyAbortedError } from './request-body.js';
@@ -48,7 +47,6 @@ export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
     }
   };
   const server: Server = tls ? createHttpsServer(tls, handle) : createHttpServer(handle);
-  capConnections(server, { name: o.name, maxConnections: o.maxConnections ?? defaultMaxConnections(), telemetry: o.telemetry, logger: o.logger });
   const address = await listenOrFail(server, o);
   let closing: Promise<void> | undefined;
   return {

@@ -3,6 +3,7 @@ import type { HostPort } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { capConnections, defaultMaxConnections } from './connection-limit.js';
 import type { ServerTlsFiles } from './server-tls.js';
 
 /** What every kit listener, HTTP or TCP, is told. */
@@ -30,12 +31,13 @@ export interface KitListener {
 }
 
 /**
- * Binds a kit server (HTTP or TCP) the one way: a bind that fails is `COMPONENT_START_FAILED`
+ * Binds a kit server (HTTP or TCP) the one way: capped at `max_connections`; a bind that fails is `COMPONENT_START_FAILED`
  * naming the config key and the address; errors after that are logged, never thrown into the
  * process; a TLS handshake that fails (wrong client certificate, old protocol, plain TCP) is the
  * client's problem and logged at debug.
  */
-export async function listenOrFail(server: Server, o: { name: string; keyPath: string; endpoint: HostPort; logger: Logger }): Promise<AddressInfo> {
+export async function listenOrFail(server: Server, o: ListenerOptions): Promise<AddressInfo> {
+  capConnections(server, { name: o.name, maxConnections: o.maxConnections ?? defaultMaxConnections(), telemetry: o.telemetry, logger: o.logger });
   const { host, port } = o.endpoint;
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(new GatewayError('COMPONENT_START_FAILED', `${o.keyPath}: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));

@@ -1,6 +1,5 @@
 import { createServer as createPlainServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { capConnections, defaultMaxConnections } from './connection-limit.js';
 import { listenOrFail, type KitListener, type ListenerOptions } from './listen.js';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from './http-server.js';
 import { loadServerTls } from './server-tls.js';
@@ -62,7 +61,6 @@ export async function startTcpServer(o: TcpServerOptions): Promise<TcpKitServer>
     open.set(socket, done);
   };
   const server: Server = tls ? createTlsServer(tls, accept) : createPlainServer(accept);
-  capConnections(server, { name: o.name, maxConnections: o.maxConnections ?? defaultMaxConnections(), telemetry: o.telemetry, logger: o.logger });
   const address = await listenOrFail(server, o);
   let stopped: Promise<void> | undefined;
   return {
