@@ -47,14 +47,12 @@ export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
     }
   };
   const server: Server = tls ? createHttpsServer(tls, handle) : createHttpServer(handle);
-  const address = await listenOrFail(server, o);
-  let closing: Promise<void> | undefined;
-  return {
-    port: address.port,
-    address,
-    tls: tls !== undefined,
-    shutdown() {
-      closing ??= new Promise<void>((resolve) => {
+  return listenOrFail(
+    server,
+    o,
+    tls !== undefined,
+    () =>
+      new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), o.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
         force.unref();
         // A keep-alive connection whose request finishes during the grace period turns idle and
@@ -67,10 +65,8 @@ export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
           resolve();
         });
         server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+      }),
+  );
 }
 
 function answerError(req: IncomingMessage, res: ServerResponse, err: unknown, o: KitServerOptions, maxBodyBytes: number): void {

@@ -34,9 +34,9 @@ export interface KitListener {
  * Binds a kit server (HTTP or TCP) the one way: capped at `max_connections`; a bind that fails is `COMPONENT_START_FAILED`
  * naming the config key and the address; errors after that are logged, never thrown into the
  * process; a TLS handshake that fails (wrong client certificate, old protocol, plain TCP) is the
- * client's problem and logged at debug.
+ * client's problem and logged at debug. `stop` runs once, however often `shutdown` is called.
  */
-export async function listenOrFail(server: Server, o: ListenerOptions): Promise<AddressInfo> {
+export async function listenOrFail(server: Server, o: ListenerOptions, tls: boolean, stop: () => Promise<void>): Promise<KitListener> {
   capConnections(server, { name: o.name, maxConnections: o.maxConnections ?? defaultMaxConnections(), telemetry: o.telemetry, logger: o.logger });
   const { host, port } = o.endpoint;
   await new Promise<void>((resolve, reject) => {
@@ -49,5 +49,7 @@ export async function listenOrFail(server: Server, o: ListenerOptions): Promise<
   });
   server.on('error', (err) => o.logger.error('server error', { server: o.name, error: err.message }));
   server.on('tlsClientError', (err: Error) => o.logger.debug('TLS handshake failed', { server: o.name, error: err.message }));
-  return server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
+  let stopping: Promise<void> | undefined;
+  return { port: address.port, address, tls, shutdown: () => (stopping ??= stop()) };
 }

@@ -61,33 +61,23 @@ export async function startTcpServer(o: TcpServerOptions): Promise<TcpKitServer>
     open.set(socket, done);
   };
   const server: Server = tls ? createTlsServer(tls, accept) : createPlainServer(accept);
-  const address = await listenOrFail(server, o);
-  let stopped: Promise<void> | undefined;
-  return {
-    port: address.port,
-    address,
-    tls: tls !== undefined,
-    shutdown() {
-      stopped ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        closing.abort();
-        // A connection waiting for its next message ends now; one handing a message on finishes it.
-        for (const socket of open.keys()) if (!busy.has(socket)) socket.destroy();
-        let force: NodeJS.Timeout | undefined;
-        const graceOver = new Promise<void>((resolve) => {
-          force = setTimeout(() => {
-            for (const socket of open.keys()) socket.destroy();
-            resolve();
-          }, o.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
-          force.unref();
-        });
-        // Past the grace period the sockets are cut; a handler still waiting on its consumer
-        // finishes on its own (the pipeline's shutdown bounds that), not holding the shutdown.
-        await Promise.race([Promise.allSettled([...open.values()]), graceOver]);
-        clearTimeout(force);
-        await closed;
-      })();
-      return stopped;
-    },
-  };
+  return listenOrFail(server, o, tls !== undefined, async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    closing.abort();
+    // A connection waiting for its next message ends now; one handing a message on finishes it.
+    for (const socket of open.keys()) if (!busy.has(socket)) socket.destroy();
+    let force: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      force = setTimeout(() => {
+        for (const socket of open.keys()) socket.destroy();
+        resolve();
+      }, o.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+      force.unref();
+    });
+    // Past the grace period the sockets are cut; a handler still waiting on its consumer
+    // finishes on its own (the pipeline's shutdown bounds that), not holding the shutdown.
+    await Promise.race([Promise.allSettled([...open.values()]), graceOver]);
+    clearTimeout(force);
+    await closed;
+  });
 }
