@@ -5,7 +5,7 @@ import { CapacityGate, closedError } from './capacity.js';
 import { openOwnedDatabase, type QueueDatabase } from './database.js';
 import { DeadLetterMoves } from './dead-letter-moves.js';
 import { DeadLetterStore } from './dead-letter-store.js';
-import { checkRow, QueueTable, type Row } from './queue-table.js';
+import { checkRow, QueueTable } from './queue-table.js';
 import { DeliveredDeletes } from './delivered-deletes.js';
 import { Quarantine } from './quarantine.js';
 import { StageTier } from './stage-tier.js';
@@ -173,7 +173,8 @@ export class SqliteQueue implements Queue {
       throw this.writeFailed(err, units);
     }
     this.rows.committed(id);
-    this.handOff({ id, payload, items: request.items, size_bytes: payload.byteLength, checksum, attempts: 0, enqueued_at: enqueuedAt, trusted: true });
+    // Straight to a waiting worker, not read back from disk (queue-table.ts, handOff).
+    if (!this.closed) this.rows.handOff({ id, payload, items: request.items, size_bytes: payload.byteLength, checksum, attempts: 0, enqueued_at: enqueuedAt, trusted: true });
     this.takers.resolveOne();
     return 'committed';
   }
@@ -311,11 +312,6 @@ export class SqliteQueue implements Queue {
     await this.deletes.flush();
     this.onClosed?.();
     if (this.ownsDatabase) await this.database.close();
-  }
-
-  /** A just-committed row goes straight to a waiting worker (queue-table.ts, handOff). */
-  private handOff(row: Row): void {
-    if (!this.closed) this.rows.handOff(row);
   }
 
   /** When the queue drained, give space back (delivered-deletes.ts). Never throws. */
