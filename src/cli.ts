@@ -44,6 +44,15 @@ function version(): string {
   return pkg.version;
 }
 
+/** A config that does not load is exit code 1 with its message; anything else is `fail`. */
+function configFailure(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(redact(err.message) + '\n');
+    return 1;
+  }
+  return fail(err);
+}
+
 function fail(err: unknown): number {
   const text = err instanceof Error ? err.message : String(err);
   const code = err instanceof GatewayError ? ` [${err.code}]` : '';
@@ -113,11 +122,7 @@ function validate(configPaths: string[], sets: string[]): number {
     process.stdout.write(redact(lines.join('\n')) + '\n');
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(redact(err.message) + '\n');
-      return 1;
-    }
-    return fail(err);
+    return configFailure(err);
   }
 }
 
@@ -134,11 +139,7 @@ function printConfigCommand(configPaths: string[], sets: string[], mode: string,
     process.stdout.write(printConfig(configPaths, sets, mode, format));
     return 0;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(redact(err.message) + '\n');
-      return 1;
-    }
-    return fail(err);
+    return configFailure(err);
   }
 }
 

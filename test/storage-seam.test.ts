@@ -18,8 +18,8 @@ function sources(dir = SRC): string[] {
 const rel = (path: string) => relative(SRC, path).split('\\').join('/');
 const read = (path: string) => readFileSync(path, 'utf8');
 
-/** Where SQL statements may be prepared: the queue's store files, and the export jobs' store. */
-const STORE_FILES = /^(queue\/[a-z-]+\.ts|export\/job-store\.ts)$/;
+/** Where SQL statements may be prepared: the storage's store files (queues, key/value, export jobs). */
+const STORE_FILES = /^queue\/[a-z-]+\.ts$/;
 
 describe('the storage seam (docs/architecture.md §5)', () => {
   it('prepares SQL statements only in the storage and queue store files', () => {
@@ -28,6 +28,19 @@ describe('the storage seam (docs/architecture.md §5)', () => {
       .map(rel);
     expect(preparing.length).toBeGreaterThan(0);
     expect(preparing.filter((f) => !STORE_FILES.test(f))).toEqual([]);
+  });
+
+  it('opens SQLite files only in the storage files, never in a component (export jobs included)', () => {
+    const opening = sources()
+      .filter((f) => /\bnew Database\(/.test(read(f)))
+      .map(rel);
+    expect(opening.length).toBeGreaterThan(0);
+    expect(opening.filter((f) => !STORE_FILES.test(f))).toEqual([]);
+    const jobStores = sources()
+      .filter((f) => /\bopenJobStore\(this\.directory|new JobStore\(/.test(read(f)))
+      .map(rel)
+      .sort();
+    expect(jobStores).toEqual(['extensions/file_storage/extension.ts', 'queue/job-store.ts']);
   });
 
   it('lets the exporter helper import only types from queue/', () => {

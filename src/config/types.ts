@@ -42,19 +42,22 @@ export const byteSize = () =>
     return z.NEVER;
   });
 
-/** host:port for a listener. */
-export const listenEndpoint = (defaultPort: number) =>
+/** host:port for a listener, `defaultEndpoint` when absent; a value that is not one names `example`. */
+export const hostPortEndpoint = (defaultEndpoint: string, example = defaultEndpoint) =>
   z
     .string()
-    .default(`0.0.0.0:${defaultPort}`)
+    .default(defaultEndpoint)
     .transform((v, ctx) => {
       const parsed = parseHostPort(v);
       if (!parsed) {
-        ctx.addIssue({ code: 'custom', message: `expected host:port like "0.0.0.0:${defaultPort}", got ${JSON.stringify(v)}` });
+        ctx.addIssue({ code: 'custom', message: `expected host:port like "${example}", got ${JSON.stringify(v)}` });
         return z.NEVER;
       }
       return parsed;
     });
+
+/** host:port for a listener on all interfaces by default. */
+export const listenEndpoint = (defaultPort: number) => hostPortEndpoint(`0.0.0.0:${defaultPort}`);
 
 export interface HostPort {
   host: string;

@@ -118,3 +118,16 @@ function canonicalJson(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+
+/** Where the engine stands: enough to continue after a kill -9. */
+export interface Checkpoint {
+  /** The scenarios to read, fixed on the first run so a resume reads the same list. */
+  scenarios: { id: number; name?: string; teamId?: number }[];
+  scenarioIndex: number;
+  /** imtId after which the current scenario continues. */
+  last?: string;
+  chunkSeq: number;
+  chunkRecords: number;
+  /** Bytes of the current chunk's staging file that are committed. */
+  stagingBytes: number;
+}

@@ -1,15 +1,16 @@
-import { resolve } from 'node:path';
 import type { GatewayConfig, PipelineConfig } from '../config/validate.js';
 import { GatewayError } from '../errors.js';
 import type { FileStorageConfig } from '../extensions/file_storage/config.js';
+import { fileStorageExtensionFactory, type FileStorageExtension } from '../extensions/file_storage/factory.js';
+import type { StorageExtension } from '../extensions/storage.js';
 import type { MakeConfig } from '../receivers/make/config.js';
 import { Service } from '../pipeline/service.js';
-import type { LogsConsumer } from '../pipeline/component.js';
+import type { CreateSettings, LogsConsumer } from '../pipeline/component.js';
 import { GatewayLogging, type Logger } from '../telemetry/logger.js';
 import { Telemetry } from '../telemetry/telemetry.js';
 import { ExportEngine } from './engine.js';
 import type { JobInfo } from './job.js';
-import { JobStore } from './job-store.js';
+import type { JobStore } from '../queue/job-store.js';
 import { standaloneSource, type MakeSource } from './make-source.js';
 
 /**
@@ -22,8 +23,12 @@ import { standaloneSource, type MakeSource } from './make-source.js';
 const EXPORTER_SUPPORT_EXTENSIONS = new Set(['file_storage', 'bearertokenauth']);
 const DRAIN_POLL_MS = 200;
 
-/** The `file_storage` directory jobs live in: the make receivers' `storage`, else the only one. */
-export function exportsDirectory(config: GatewayConfig, explicitStorageId?: string): { directory: string; fsync: boolean } {
+/**
+ * The `file_storage` extension jobs live in: the make receivers' `storage`, else the only one.
+ * Created, not started: its export jobs (`openJobStore`) need no start, and a running gateway may
+ * hold its queue's database.
+ */
+export function exportsStorage(config: GatewayConfig, settings: Omit<CreateSettings, 'id'>, explicitStorageId?: string): StorageExtension & { openJobStore(): JobStore } {
   const storages = [...config.extensions.values()].filter((e) => e.type === 'file_storage');
   const byReceiver = [...config.receivers.values()].map((r) => (r.type === 'make' ? (r.config as MakeConfig).storage : undefined)).find((s) => s !== undefined);
   const id = explicitStorageId ?? byReceiver ?? (storages.length === 1 ? storages[0].id : undefined);
@@ -34,8 +39,7 @@ export function exportsDirectory(config: GatewayConfig, explicitStorageId?: stri
       id === undefined ? 'export jobs are kept in a file_storage directory: configure one file_storage extension (or set the make receiver\'s storage)' : `"${id}" is not a configured file_storage extension`,
     );
   }
-  const c = ext.config as FileStorageConfig;
-  return { directory: resolve(c.directory), fsync: c.fsync };
+  return fileStorageExtensionFactory.create({ ...settings, id: ext.id }, ext.config as FileStorageConfig) as FileStorageExtension;
 }
 
 export interface StandaloneRuntime {
@@ -56,8 +60,7 @@ export function openStandaloneRuntime(config: GatewayConfig, o: { onProgress?: (
   const telemetry = new Telemetry();
   const logging = new GatewayLogging({ level: o.logLevel ?? 'warn' });
   const logger = logging.logger.child({ component: 'export' });
-  const { directory, fsync } = exportsDirectory(config);
-  const store = new JobStore(directory, fsync);
+  const store = exportsStorage(config, { telemetry, logger }).openJobStore();
   const services = new Map<string, Promise<Service>>();
   const exporter = async (id: string): Promise<LogsConsumer> => {
     if (!config.exporters.has(id)) throw new GatewayError('EXPORT_FAILED', `exporter "${id}" is not configured (configured: ${[...config.exporters.keys()].join(', ') || 'none'})`);

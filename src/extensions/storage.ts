@@ -1,5 +1,5 @@
-import type { Logger } from '../telemetry/logger.js';
-import type { Queue, QueueLimits } from '../queue/queue.js';
+import type { JobStore } from '../queue/job-store.js';
+import type { PersistentQueueOptions, Queue } from '../queue/queue.js';
 
 /**
  * What a storage extension (`file_storage`) offers other components, after the Collector's
@@ -15,15 +15,7 @@ export interface StorageClient {
 }
 
 /** What the owner of a persistent queue says about it; the extension decides the rest. */
-export interface QueueOptions extends QueueLimits {
-  logger?: Logger;
-  /** Called once per stored record that failed its checksum or could not be read. */
-  onCorrupt?: () => void;
-  /** Bytes this owner's dead letters may hold; past it the oldest go (0 or absent: no bound). */
-  deadLetterMaxBytes?: number;
-  /** Dead letters removed to make room: requests and their log records. */
-  onDeadLetterEvicted?: (requests: number, records: number) => void;
-}
+export type QueueOptions = PersistentQueueOptions;
 
 /** What the offline `queue` command reads through the extension (no gateway need run). */
 export interface StorageInspection {
@@ -60,6 +52,12 @@ export interface StorageExtension {
   openKv(ownerId: string): StorageClient;
   /** `openKv` under the Collector's naming: `getClient('receiver', 'make/prod')`. */
   getClient(kind: 'receiver' | 'processor' | 'exporter', componentId: string): StorageClient;
+  /**
+   * The export jobs kept in this storage (`exports.db`, a file of its own that the CLI, the MCP
+   * server and a running gateway share); needs no start, so offline tools use it too. The caller
+   * closes it.
+   */
+  openJobStore?(): JobStore;
   /**
    * The `queue` command's way in, without starting the extension: the database opened as it is on
    * disk, or undefined when there is none yet.

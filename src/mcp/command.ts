@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { resolveReceiverId } from '../export/make-source.js';
-import { exportsDirectory, openStandaloneRuntime } from '../export/runtime.js';
+import { exportsStorage, openStandaloneRuntime } from '../export/runtime.js';
 import { ExportService } from '../export/service.js';
 import { loadConfig } from '../gateway.js';
 import { redact } from '../telemetry/secrets.js';
@@ -32,7 +32,7 @@ export async function mcpCommand(argv: string[]): Promise<number> {
     const service = new ExportService({
       engine: runtime.engine,
       receiver,
-      defaultDirectory: join(exportsDirectory(config).directory, 'exports'),
+      defaultDirectory: join(exportsStorage(config, runtime).directory, 'exports'),
       source: runtime.source,
     });
     const server = new McpServer({ name: 'make-otel-gateway', version: '0.1.0' });

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { GatewayError } from '../errors.js';
 import { ExportEngine } from '../export/engine.js';
-import { JobStore } from '../export/job-store.js';
 import type { MakeSource } from '../export/make-source.js';
 import { resolveReceiverId } from '../export/make-source.js';
-import { exportsDirectory } from '../export/runtime.js';
+import { exportsStorage } from '../export/runtime.js';
 import { ExportService } from '../export/service.js';
 import type { CreateSettings, LogsConsumer } from '../pipeline/component.js';
 import type { GatewayView } from '../pipeline/gateway-view.js';
@@ -27,8 +26,8 @@ interface ApiAccessProvider {
 export function openGatewayExportService(gateway: GatewayView, settings: CreateSettings): GatewayExportService {
   const config = gateway.config;
   const receiver = resolveReceiverId(config);
-  const { directory, fsync } = exportsDirectory(config);
-  const store = new JobStore(directory, fsync);
+  const storage = exportsStorage(config, settings);
+  const store = storage.openJobStore();
   const source = async (receiverId: string): Promise<MakeSource> => {
     const r = gateway.component('receiver', receiverId) as Partial<ApiAccessProvider> | undefined;
     if (!r || typeof r.apiAccess !== 'function') throw new GatewayError('EXPORT_FAILED', `receiver "${receiverId}" is not a make receiver running in a pipeline of this gateway`);
@@ -42,7 +41,7 @@ export function openGatewayExportService(gateway: GatewayView, settings: CreateS
     return e as LogsConsumer;
   };
   const engine = new ExportEngine({ store, settings, source, exporter });
-  const service = new ExportService({ engine, receiver, defaultDirectory: join(directory, 'exports'), source });
+  const service = new ExportService({ engine, receiver, defaultDirectory: join(storage.directory, 'exports'), source });
   return {
     service,
     async close() {

@@ -1,16 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { HostPort } from '../config/types.js';
-import { GatewayError } from '../errors.js';
-import type { Logger } from '../telemetry/logger.js';
 import { redact } from '../telemetry/secrets.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
 import { sendAnswer } from './answer-unread.js';
-import { capConnections, defaultMaxConnections } from './connection-limit.js';
+import { listenOrFail, type KitListener, type ListenerOptions } from './listen.js';
 import { httpErrorFor } from './http-error.js';
 import { BodyAbortedError } from './request-body.js';
-import { loadServerTls, type ServerTlsFiles } from './server-tls.js';
+import { loadServerTls } from './server-tls.js';
 
 /**
  * The server kit: the one way a non-OTLP listener (health_check, the metrics endpoint, the Make
@@ -30,30 +25,14 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
-export interface KitServerOptions {
-  /** Name in logs and the `server` metric label: `health_check`, `metrics`, `make/webhook`. */
-  name: string;
-  /** Config path for error messages: `extensions.health_check`, `receivers.make.webhook`. */
-  keyPath: string;
-  endpoint: HostPort;
-  tls?: ServerTlsFiles;
-  /** Default: defaultMaxConnections() (below the fd limit). */
-  maxConnections?: number;
+export interface KitServerOptions extends ListenerOptions {
   /** The body limit the handler enforces; bounds how much of a refused body is discarded. */
   maxBodyBytes?: number;
-  shutdownGraceMs?: number;
-  telemetry: Telemetry;
-  logger: Logger;
   handler: Handler;
 }
 
-export interface KitServer {
-  readonly port: number;
-  readonly address: AddressInfo;
-  readonly tls: boolean;
-  /** Stops accepting, lets in-flight requests finish for the grace period, then cuts. Idempotent. */
-  shutdown(): Promise<void>;
-}
+/** Its shutdown lets in-flight requests finish for the grace period, then cuts. */
+export type KitServer = KitListener;
 
 export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
   const tls = o.tls ? await loadServerTls(o.tls, `${o.keyPath}.tls`) : undefined;
@@ -68,27 +47,12 @@ export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
     }
   };
   const server: Server = tls ? createHttpsServer(tls, handle) : createHttpServer(handle);
-  capConnections(server, { name: o.name, maxConnections: o.maxConnections ?? defaultMaxConnections(), telemetry: o.telemetry, logger: o.logger });
-  const { host, port } = o.endpoint;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(new GatewayError('COMPONENT_START_FAILED', `${o.keyPath}: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  server.on('error', (err) => o.logger.error('server error', { server: o.name, error: err.message }));
-  // A TLS handshake that fails (wrong client certificate, old protocol) is the client's problem: log at debug.
-  server.on('tlsClientError', (err: Error) => o.logger.debug('TLS handshake failed', { server: o.name, error: err.message }));
-  const address = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    port: address.port,
-    address,
-    tls: tls !== undefined,
-    shutdown() {
-      closing ??= new Promise<void>((resolve) => {
+  return listenOrFail(
+    server,
+    o,
+    tls !== undefined,
+    () =>
+      new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), o.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
         force.unref();
         // A keep-alive connection whose request finishes during the grace period turns idle and
@@ -101,10 +65,8 @@ export async function startHttpServer(o: KitServerOptions): Promise<KitServer> {
           resolve();
         });
         server.closeIdleConnections();
-      });
-      return closing;
-    },
-  };
+      }),
+  );
 }
 
 function answerError(req: IncomingMessage, res: ServerResponse, err: unknown, o: KitServerOptions, maxBodyBytes: number): void {

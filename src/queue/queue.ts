@@ -1,4 +1,5 @@
 import type { Logs } from '../pdata/model.js';
+import type { Logger } from '../telemetry/logger.js';
 
 /**
  * The exporter queue seam (docs/architecture.md §4). Two implementations keep the same contract,
@@ -28,6 +29,17 @@ export interface QueueLimits {
   /** Capacity in sizer units. */
   capacity: number;
   overflow: OverflowPolicy;
+}
+
+/** What the owner of a persistent queue (an exporter) says about it; the storage decides the rest. */
+export interface PersistentQueueOptions extends QueueLimits {
+  logger?: Logger;
+  /** Called once per stored record that failed its checksum or could not be read. */
+  onCorrupt?: () => void;
+  /** Bytes this owner's dead letters may hold; past it the oldest go (0 or absent: no bound). */
+  deadLetterMaxBytes?: number;
+  /** Dead letters removed to make room: requests and their log records. */
+  onDeadLetterEvicted?: (requests: number, records: number) => void;
 }
 
 export interface EnqueueRequest {
@@ -159,4 +171,9 @@ export function sizeOf(sizer: Sizer, request: { items: number; bytes: Uint8Array
   if (sizer === 'requests') return 1;
   if (sizer === 'items') return request.items;
   return typeof request.bytes === 'number' ? request.bytes : request.bytes.byteLength;
+}
+
+/** What many requests together weigh in `sizer` units (a table's totals, a replayed selection). */
+export function unitsOf(sizer: Sizer, totals: { requests: number; items: number; bytes: number }): number {
+  return sizer === 'requests' ? totals.requests : sizer === 'items' ? totals.items : totals.bytes;
 }

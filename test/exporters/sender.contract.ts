@@ -18,7 +18,8 @@ import { testCa } from '../helpers/test-ca.js';
  *
  * Not here: `file` and `debug` make no network calls (nothing to retry, no TLS, no proxy); the
  * gRPC `otlp` exporter has its own transport and its own twin of these cases
- * (test/exporters/otlp/sender-contract-grpc.test.ts).
+ * (test/exporters/otlp/sender-contract-grpc.test.ts); so has `nats`, which speaks NATS to a real
+ * nats-server (test/exporters/nats/sender-contract-nats.test.ts).
  */
 
 /** The exporter's HTTP client keys a case sets (spread into the exporter's config). */

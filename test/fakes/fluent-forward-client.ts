@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { gzipSync } from 'node:zlib';
 import { decodeMultiStream, encode, ExtData } from '@msgpack/msgpack';
 
@@ -39,9 +40,10 @@ export class FluentForwardClient {
     });
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<FluentForwardClient> {
+  /** Plain TCP, or TLS trusting `tls.ca` (Fluent Bit's `tls on` with `tls.ca_file`). */
+  static connect(port: number, host = '127.0.0.1', tls?: { ca: Buffer }): Promise<FluentForwardClient> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, host, () => resolve(new FluentForwardClient(s)));
+      const s: Socket = tls ? connectTls({ port, host, ca: tls.ca }, () => resolve(new FluentForwardClient(s))) : connect(port, host, () => resolve(new FluentForwardClient(s)));
       s.once('error', reject);
     });
   }

@@ -4,10 +4,10 @@ import { gzip as gzipCb } from 'node:zlib';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
 import { HttpClient } from '../helper/http-client.js';
-import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
-import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { classifyHttpFailure } from '../helper/classify.js';
+import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
-import { fetchWithToken, TokenCache, TokenError } from '../helper/token-cache.js';
+import { sendWithToken, TokenCache } from '../helper/token-cache.js';
 import { ingestionUrl, type AzureLogsIngestionConfig } from './config.js';
 import { entraTokenSource } from './entra-token.js';
 import { toIngestionRow, type IngestionRow } from './row.js';
@@ -97,15 +97,8 @@ export class AzureLogsIngestionSender implements LogsSender {
   private async post(batch: SerializedRow[], signal: AbortSignal): Promise<BatchOutcome> {
     const json = '[' + batch.map((r) => r.json).join(',') + ']';
     const body = this.config.compression === 'gzip' ? await gzip(json) : json;
-    let res: Response;
-    try {
-      const answered = await fetchWithToken(this.tokens, signal, (token) => this.fetchOnce(body, token, signal));
-      if (!answered) return retryable('HTTP 401 from Logs Ingestion with a freshly issued token');
-      res = answered;
-    } catch (err) {
-      if (err instanceof TokenError) return err.result;
-      return classifyNetworkError(err);
-    }
+    const res = await sendWithToken(() => this.tokens, signal, 'Logs Ingestion', (token) => this.fetchOnce(body, token, signal));
+    if ('kind' in res) return res;
     if (res.ok) {
       await res.body?.cancel();
       return success();

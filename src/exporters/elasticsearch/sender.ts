@@ -6,8 +6,9 @@ import { gzip } from 'node:zlib';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
-import { permanent, retryable, retryPart, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
-import { flattenRecords, packBySize, regroupRecords, type RecordRef } from '../helper/split.js';
+import { retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { resultOfItems } from '../helper/item-outcomes.js';
+import { flattenRecords, packBySize, type RecordRef } from '../helper/split.js';
 import { HttpClient } from '../helper/http-client.js';
 import { bulkItem, readBulkResponse, type BulkItem, type ItemOutcome } from './bulk.js';
 import { elasticsearchUrls, type ElasticsearchConfig } from './config.js';
@@ -134,16 +135,7 @@ export class ElasticsearchSender implements LogsSender {
 
   private finish(total: number, retry: RecordRef[], retryReason: string, rejected: { ref: RecordRef; reason: string }[], retryAfterMs: number | undefined, conflicts: number): SendResult {
     if (conflicts > 0) this.options.onConflict?.(conflicts);
-    const rejectReason = rejected.length === 0 ? '' : this.scrub(`${rejected.length} document(s) refused: ${rejected[0]!.reason}`);
-    if (retry.length > 0) {
-      const reason = this.scrub(`${retry.length} of ${total} document(s) to retry: ${retryReason}`);
-      if (retry.length === total) return retryable(reason, retryAfterMs);
-      return retryPart(reason, regroupRecords(retry), rejected.length > 0 ? { logs: regroupRecords(rejected.map((r) => r.ref)), message: rejectReason } : undefined, retryAfterMs);
-    }
-    if (rejected.length === 0) return success();
-    if (rejected.length === total) return permanent(rejectReason);
-    this.options.logger.warn('elasticsearch: documents refused; dead-lettering them alone', { documents: rejected.length, reason: rejectReason });
-    return success(rejected.length, rejectReason, regroupRecords(rejected.map((r) => r.ref)));
+    return resultOfItems({ total, retry, retryReason, rejected, retryAfterMs }, { exporter: 'elasticsearch', item: 'document', again: 'retry' }, this.options.logger, (t) => this.scrub(t));
   }
 
   private async postBulk(batch: BulkItem[], signal: AbortSignal): Promise<BatchAnswer> {

@@ -3,10 +3,10 @@ import { gzip as gzipCb } from 'node:zlib';
 import type { Logs, ResourceLogs } from '../../pdata/model.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { HttpClient } from '../helper/http-client.js';
-import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
-import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { classifyHttpFailure } from '../helper/classify.js';
+import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
 import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type RecordRef } from '../helper/split.js';
-import { fetchWithToken, TokenCache, TokenError } from '../helper/token-cache.js';
+import { sendWithToken, TokenCache, TokenError } from '../helper/token-cache.js';
 import type { GoogleCloudConfig } from './config.js';
 import { loadGoogleCredentials, type GoogleCredentials } from './credentials.js';
 import { serializeEntry } from './entry-split.js';
@@ -128,16 +128,8 @@ export class GoogleCloudSender implements LogsSender {
   private async post(head: string, batch: SerializedEntry[], signal: AbortSignal): Promise<BatchOutcome | RefusedEntries> {
     const json = head + batch.map((e) => e.json).join(',') + REQUEST_TAIL;
     const payload = this.config.log.compression === 'gzip' ? await gzip(json) : json;
-    let res: Response;
-    try {
-      const { tokens } = await this.init();
-      const answered = await fetchWithToken(tokens, signal, (token) => this.fetchOnce(payload, token, signal));
-      if (!answered) return retryable('HTTP 401 from Cloud Logging with a freshly issued token');
-      res = answered;
-    } catch (err) {
-      if (err instanceof TokenError) return err.result;
-      return classifyNetworkError(err);
-    }
+    const res = await sendWithToken(async () => (await this.init()).tokens, signal, 'Cloud Logging', (token) => this.fetchOnce(payload, token, signal));
+    if ('kind' in res) return res;
     if (res.ok) {
       await res.body?.cancel();
       return success();

@@ -6,9 +6,9 @@ import { wireBytesOf } from '../../pdata/wire-bytes.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
 import type { Inspectable } from '../../pipeline/gateway-view.js';
 import { redact } from '../../telemetry/secrets.js';
-import type { OverflowPolicy, Queue, QueuedRequest } from '../../queue/queue.js';
+import type { Queue, QueuedRequest } from '../../queue/queue.js';
 import type { ExporterHelperConfig } from './config.js';
-import { provideQueue, type ProvidedQueue } from './queue-provider.js';
+import { openSendingQueue, startSender, type ProvidedQueue } from './queue-provider.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
 import { concatRequests, runBatcher } from './batcher.js';
 import { oversizeParts } from './oversize.js';
@@ -299,24 +299,13 @@ export function createExporter(
     async start(host: Host) {
       shutdownGrace = host.shutdownGrace;
       contextKeys = contextKeysOf(host, config.auth?.authenticator);
-      const limits = {
-        sizer: queueConfig.sizer,
-        capacity: queueConfig.queue_size,
-        overflow: overflowOf(queueConfig),
-      };
-      if (queueConfig.enabled) {
-        provided = provideQueue(settings, host, queueConfig, limits);
-        queue = provided.queue;
+      provided = openSendingQueue(settings, host, queueConfig, logger);
+      queue = provided?.queue;
+      if (queue) {
         telemetry.queueCapacity.set(labels, queue.capacity);
         updateGauges();
-        if (provided.persistent && queue.size() > 0) logger.info('resuming delivery of stored requests', { queued: queue.size() });
       }
-      try {
-        await sender.start?.(host);
-      } catch (err) {
-        await queue?.close();
-        throw err;
-      }
+      await startSender(sender, host, queue);
       if (queue) workers = startWorkers(queue);
     },
 
@@ -380,11 +369,6 @@ async function drain(queue: Queue, timeoutMs: number, grace: AbortSignal | undef
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
-function overflowOf(config: ExporterHelperConfig['sending_queue']): OverflowPolicy {
-  if (config.block_on_overflow) return 'block';
-  return config.overflow_policy === 'drop_newest' ? 'drop_newest' : 'refuse';
-}
 
 /** The receiver's bytes when the request arrived as protobuf and nothing changed it since. */
 function protobufOf(logs: Logs): Uint8Array {

@@ -2,7 +2,8 @@ import type { CreateSettings, Host } from '../../pipeline/component.js';
 import { extensionAs } from '../../extensions/capabilities.js';
 import type { StorageExtension } from '../../extensions/storage.js';
 import { MemoryQueue } from '../../queue/memory-queue.js';
-import type { Queue, QueueLimits } from '../../queue/queue.js';
+import type { OverflowPolicy, Queue, QueueLimits } from '../../queue/queue.js';
+import type { Logger } from '../../telemetry/logger.js';
 import type { ExporterHelperConfig } from './config.js';
 
 /** An exporter's sending queue, and what shutdown needs to know of it. */
@@ -36,4 +37,32 @@ export function provideQueue(settings: CreateSettings, host: Host, config: Expor
     onDeadLetterEvicted,
   });
   return { queue, persistent: true, unsentRecords: () => 0 };
+}
+
+/**
+ * At an exporter's start: its sending queue when `sending_queue.enabled` (limits from the config),
+ * a backlog an earlier run left logged; undefined without a queue. Every signal's exporter
+ * (exporter.ts, signal-exporter.ts) starts its queue this way.
+ */
+export function openSendingQueue(settings: CreateSettings, host: Host, config: ExporterHelperConfig['sending_queue'], logger: Logger, ownerId = settings.id): ProvidedQueue | undefined {
+  if (!config.enabled) return undefined;
+  const provided = provideQueue(settings, host, config, { sizer: config.sizer, capacity: config.queue_size, overflow: overflowOf(config) }, ownerId);
+  const queued = provided.queue.size();
+  if (provided.persistent && queued > 0) logger.info('resuming delivery of stored requests', { queued });
+  return provided;
+}
+
+/** Starts the sender after the queue; a sender that cannot start closes the queue again. */
+export async function startSender(sender: { start?(host: Host): Promise<void> }, host: Host, queue: Queue | undefined): Promise<void> {
+  try {
+    await sender.start?.(host);
+  } catch (err) {
+    await queue?.close();
+    throw err;
+  }
+}
+
+function overflowOf(config: ExporterHelperConfig['sending_queue']): OverflowPolicy {
+  if (config.block_on_overflow) return 'block';
+  return config.overflow_policy === 'drop_newest' ? 'drop_newest' : 'refuse';
 }

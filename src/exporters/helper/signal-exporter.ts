@@ -9,7 +9,7 @@ import { concatRequests, runBatcher } from './batcher.js';
 import type { ExporterHelperConfig } from './config.js';
 import { deliver, type DeliveryHooks, type DeliveryOutcome } from './delivery.js';
 import { MEMORY_DRAIN_TIMEOUT_MS } from './exporter.js';
-import { provideQueue, type ProvidedQueue } from './queue-provider.js';
+import { openSendingQueue, startSender, type ProvidedQueue } from './queue-provider.js';
 import { FailureLog, failureLogIntervalMs } from './failure-log.js';
 import type { ExportRequest, LogsSender } from './sender.js';
 
@@ -127,20 +127,13 @@ export function createSignalExporter(settings: CreateSettings, config: ExporterH
   return {
     async start(host: Host) {
       shutdownGrace = host.shutdownGrace;
-      if (queueConfig.enabled) {
-        const overflow = queueConfig.block_on_overflow ? 'block' : queueConfig.overflow_policy === 'drop_newest' ? 'drop_newest' : 'refuse';
-        provided = provideQueue(settings, host, queueConfig, { sizer: queueConfig.sizer, capacity: queueConfig.queue_size, overflow }, queueId);
-        queue = provided.queue;
+      provided = openSendingQueue(settings, host, queueConfig, logger, queueId);
+      queue = provided?.queue;
+      if (queue) {
         settings.telemetry.queueCapacity.set(gaugeLabels, queue.capacity);
         updateGauges();
-        if (provided.persistent && queue.size() > 0) logger.info('resuming delivery of stored requests', { queued: queue.size() });
       }
-      try {
-        await sender.start?.(host);
-      } catch (err) {
-        await queue?.close();
-        throw err;
-      }
+      await startSender(sender, host, queue);
       const q = queue;
       if (!q) return;
       workers = queueConfig.batch

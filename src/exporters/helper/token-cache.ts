@@ -1,4 +1,5 @@
-import type { SendResult } from './sender.js';
+import { classifyNetworkError } from './classify.js';
+import { retryable, type SendResult } from './sender.js';
 
 /**
  * An OAuth access-token cache shared by the vendor adapters (Google service accounts, the GCE
@@ -54,6 +55,22 @@ export async function fetchWithToken(tokens: TokenCache, signal: AbortSignal, ca
   if (again.status !== HTTP_UNAUTHORIZED) return again;
   await again.body?.cancel();
   return undefined;
+}
+
+/**
+ * `fetchWithToken` with its failures as outcomes (the vendor senders' one way to post with an
+ * OAuth token): the backend's answer other than a 401, or the SendResult for a 401 even with a
+ * fresh token, a token that could not be had, or a network error. `tokens` may be found lazily
+ * (a sender that reads its credentials at the first send).
+ */
+export async function sendWithToken(tokens: () => TokenCache | Promise<TokenCache>, signal: AbortSignal, backend: string, call: (token: string) => Promise<Response>): Promise<Response | SendResult> {
+  try {
+    const answered = await fetchWithToken(await tokens(), signal, call);
+    return answered ?? retryable(`HTTP 401 from ${backend} with a freshly issued token`);
+  } catch (err) {
+    if (err instanceof TokenError) return err.result;
+    return classifyNetworkError(err);
+  }
 }
 
 /** Refresh this long before expiry: covers clock skew and the time a large request spends in flight. */

@@ -4,8 +4,9 @@ import { gzip } from 'node:zlib';
 import type { Logger } from '../../telemetry/logger.js';
 import { redact } from '../../telemetry/secrets.js';
 import { classifyNetworkError } from '../helper/classify.js';
-import { permanent, retryable, retryPart, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
-import { flattenRecords, packBySize, regroupRecords, type RecordRef } from '../helper/split.js';
+import { permanent, retryable, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
+import { resultOfItems } from '../helper/item-outcomes.js';
+import { flattenRecords, packBySize, type RecordRef } from '../helper/split.js';
 import { HttpClient } from '../helper/http-client.js';
 import { awaitAcks } from './ack.js';
 import { ackUrl, MAX_CONTENT_LENGTH_CEILING, type SplunkHecConfig } from './config.js';
@@ -168,16 +169,7 @@ export class SplunkHecSender implements LogsSender {
   }
 
   private finish(total: number, retry: RecordRef[], retryReason: string, rejected: { ref: RecordRef; reason: string }[], retryAfterMs?: number): SendResult {
-    const rejectReason = rejected.length === 0 ? '' : `${rejected.length} event(s) refused: ${rejected[0]!.reason}`;
-    if (retry.length > 0) {
-      const reason = `${retry.length} of ${total} event(s) to resend: ${retryReason}`;
-      if (retry.length === total) return retryable(reason, retryAfterMs);
-      return retryPart(reason, regroupRecords(retry), rejected.length > 0 ? { logs: regroupRecords(rejected.map((r) => r.ref)), message: rejectReason } : undefined, retryAfterMs);
-    }
-    if (rejected.length === 0) return success();
-    if (rejected.length === total) return permanent(rejectReason);
-    this.options.logger.warn('splunk_hec: events refused; dead-lettering them alone', { events: rejected.length, reason: rejectReason });
-    return success(rejected.length, rejectReason, regroupRecords(rejected.map((r) => r.ref)));
+    return resultOfItems({ total, retry, retryReason, rejected, retryAfterMs }, { exporter: 'splunk_hec', item: 'event', again: 'resend' }, this.options.logger);
   }
 
   private async postEvents(batch: Serialized[], signal: AbortSignal) {

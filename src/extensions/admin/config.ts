@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseHostPort, tlsServer } from '../../config/types.js';
+import { hostPortEndpoint, tlsServer } from '../../config/types.js';
 import { maxConnections } from '../../net/config.js';
 
 /** The Collector's zpages port: the admin server takes its place. */
@@ -19,17 +19,7 @@ export function isLoopbackHost(host: string): boolean {
 
 export const adminConfigSchema = z
   .strictObject({
-    endpoint: z
-      .string()
-      .default(DEFAULT_ADMIN_ENDPOINT)
-      .transform((v, ctx) => {
-        const parsed = parseHostPort(v);
-        if (!parsed) {
-          ctx.addIssue({ code: 'custom', message: `expected host:port like "${DEFAULT_ADMIN_ENDPOINT}", got ${JSON.stringify(v)}` });
-          return z.NEVER;
-        }
-        return parsed;
-      }),
+    endpoint: hostPortEndpoint(DEFAULT_ADMIN_ENDPOINT),
     /** A server authenticator extension (bearertokenauth, basicauth with htpasswd), as receivers name theirs. */
     auth: z.strictObject({ authenticator: z.string().min(1) }).optional(),
     tls: tlsServer(),

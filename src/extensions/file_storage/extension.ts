@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { GatewayError } from '../../errors.js';
 import type { CreateSettings, Host } from '../../pipeline/component.js';
 import { openOwnedDatabase, QueueDatabase } from '../../queue/database.js';
+import { openJobStore, type JobStore } from '../../queue/job-store.js';
 import { KvStore } from '../../queue/kv-store.js';
 import { inspectDatabase } from '../../queue/inspection.js';
 import { acquireOwnerLock } from '../../queue/owner-lock.js';
@@ -17,7 +18,8 @@ import type { FileStorageConfig } from './config.js';
  * `openQueue` and `openKv`): the persistent queues of the exporters that name it in
  * `sending_queue.storage`, and the key/value clients of components that keep state here (the
  * Make receiver's cursors). One connection, so one writer and one group commit for all of them;
- * the directory is this extension's alone (owner-lock.ts).
+ * the directory is this extension's alone (owner-lock.ts). Beside it, the export jobs' own file
+ * (`openJobStore`, job-store.ts), which other processes share.
  */
 export class FileStorageExtension implements StorageExtension {
   readonly kind = 'storage' as const;
@@ -80,6 +82,14 @@ export class FileStorageExtension implements StorageExtension {
 
   getClient(kind: 'receiver' | 'processor' | 'exporter', componentId: string): StorageClient {
     return this.openKv(`${kind}/${componentId}`);
+  }
+
+  openJobStore(): JobStore {
+    try {
+      return openJobStore(this.directory, { fsync: this.fsync, busyTimeoutMs: this.lockTimeoutMs });
+    } catch (err) {
+      throw new GatewayError('EXPORT_FAILED', `extensions.${this.settings.id}: cannot open the export jobs in ${this.directory}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /**

@@ -2,11 +2,11 @@ import { join, resolve } from 'node:path';
 import { GatewayError } from '../../errors.js';
 import { ExportEngine } from '../../export/engine.js';
 import { exportSpecSchema, type ExportSpec } from '../../export/job.js';
-import { JobStore } from '../../export/job-store.js';
 import type { MakeSource } from '../../export/make-source.js';
 import { ScheduleMetrics } from '../../export/schedule-metrics.js';
 import { ExportScheduler, type ScheduledJob } from '../../export/scheduler.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import type { JobStore } from '../../queue/job-store.js';
 import { isStorageExtension } from '../storage.js';
 import type { MakeExportsConfig, ScheduledJobConfig } from './config.js';
 
@@ -38,11 +38,11 @@ export class MakeExportsExtension implements Component {
 
   async start(host: Host): Promise<void> {
     const storage = host.getExtension(this.config.storage);
-    if (!isStorageExtension(storage)) {
+    if (!isStorageExtension(storage) || !storage.openJobStore) {
       throw new GatewayError('COMPONENT_START_FAILED', `extensions.${this.settings.id}.storage: "${this.config.storage}" is not a configured file_storage extension (list it in service.extensions)`);
     }
     this.host = host as ServiceHost;
-    this.store = new JobStore(storage.directory, storage.fsync);
+    this.store = storage.openJobStore();
     const engine = new ExportEngine({
       store: this.store,
       settings: this.settings,

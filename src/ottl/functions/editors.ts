@@ -14,6 +14,18 @@ import type { Editor, FunctionDef, StringFunction } from './types.js';
 const path = (name: string) => ({ name, kind: 'path' as const });
 const getter = (name: string) => ({ name, kind: 'getter' as const });
 const literal = (name: string) => ({ name, kind: 'string' as const });
+/**
+ * The arguments every replace editor shares, typed: the target, the replacement getter, and the
+ * optional `function` with its `replacementFormat`; `whole` is a replacement for a whole value,
+ * passed through that function when one is given.
+ */
+function replaceParts(target: unknown, replacement: unknown, fn: unknown, format: unknown) {
+  const f = fn as StringFunction | undefined;
+  const fmt = format as Getter | undefined;
+  const whole = (rep: string, ctx: TransformContext) => (f ? applyFunction(f, rep, fmt?.(ctx), ctx) : rep);
+  return { t: target as Accessor, r: replacement as Getter, f, fmt, whole };
+}
+
 /** The replace editors' optional `function` (a converter such as SHA256) and its output format. */
 const replaceFunctionParams = [
   { name: 'function', kind: 'function' as const, optional: true },
@@ -42,6 +54,21 @@ function replaceIn(s: string, re: RegExp, replacement: string): string {
   return s.replace(re, goReplacer(replacement));
 }
 
+/** delete_matching_keys (`keep` false) and keep_matching_keys: the keys `pattern` matches go, or stay. */
+function matchingKeys(keep: boolean): FunctionDef<Editor> {
+  return {
+    params: [path('target'), literal('pattern')],
+    build: ([target, pattern]) => {
+      const t = target as Accessor;
+      const re = compileGoRegex(pattern as string);
+      return (ctx) => {
+        const kvs = targetMap(t, ctx);
+        if (kvs) removeWhere(kvs, (kv) => re.test(kv.key) !== keep);
+      };
+    },
+  };
+}
+
 export const EDITORS: Record<string, FunctionDef<Editor>> = {
   set: {
     params: [path('target'), getter('value')],
@@ -67,17 +94,7 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
       };
     },
   },
-  delete_matching_keys: {
-    params: [path('target'), literal('pattern')],
-    build: ([target, pattern]) => {
-      const t = target as Accessor;
-      const re = compileGoRegex(pattern as string);
-      return (ctx) => {
-        const kvs = targetMap(t, ctx);
-        if (kvs) removeWhere(kvs, (kv) => re.test(kv.key));
-      };
-    },
-  },
+  delete_matching_keys: matchingKeys(false),
   keep_keys: {
     params: [path('target'), { name: 'keys', kind: 'stringList' }],
     build: ([target, keys]) => {
@@ -89,27 +106,14 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
       };
     },
   },
-  keep_matching_keys: {
-    params: [path('target'), literal('pattern')],
-    build: ([target, pattern]) => {
-      const t = target as Accessor;
-      const re = compileGoRegex(pattern as string);
-      return (ctx) => {
-        const kvs = targetMap(t, ctx);
-        if (kvs) removeWhere(kvs, (kv) => !re.test(kv.key));
-      };
-    },
-  },
+  keep_matching_keys: matchingKeys(true),
   replace_pattern: {
     params: [path('target'), literal('regex'), getter('replacement'), ...replaceFunctionParams],
     build: ([target, regex, replacement, fn, format]) => {
-      const t = target as Accessor;
+      const { t, r, f, fmt } = replaceParts(target, replacement, fn, format);
       const re = globalOf(compileGoRegex(regex as string));
       // A text without the literal every match needs is left without running the regex (regex-plan.ts).
       const literal = requiredLiteral(re);
-      const r = replacement as Getter;
-      const f = fn as StringFunction | undefined;
-      const fmt = format as Getter | undefined;
       return (ctx) => {
         const v = t.get(ctx);
         if (typeof v !== 'string') return;
@@ -127,12 +131,9 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
     params: [path('target'), literal('mode'), literal('regex'), getter('replacement'), ...replaceFunctionParams],
     build: ([target, mode, regex, replacement, fn, format]) => {
       if (mode !== 'key' && mode !== 'value') throw new Error(`invalid mode "${mode as string}", expected "key" or "value"`);
-      const t = target as Accessor;
+      const { t, r, f, fmt } = replaceParts(target, replacement, fn, format);
       const re = globalOf(compileGoRegex(regex as string));
       const test = compileGoRegex(regex as string);
-      const r = replacement as Getter;
-      const f = fn as StringFunction | undefined;
-      const fmt = format as Getter | undefined;
       return (ctx) => {
         const kvs = targetMap(t, ctx);
         if (!kvs) return;
@@ -156,27 +157,21 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
   replace_match: {
     params: [path('target'), literal('pattern'), getter('replacement'), ...replaceFunctionParams],
     build: ([target, pattern, replacement, fn, format]) => {
-      const t = target as Accessor;
+      const { t, r, whole } = replaceParts(target, replacement, fn, format);
       const glob = globToRegex(pattern as string);
-      const r = replacement as Getter;
-      const f = fn as StringFunction | undefined;
-      const fmt = format as Getter | undefined;
       return (ctx) => {
         const v = t.get(ctx);
         const rep = r(ctx);
         if (typeof v !== 'string' || typeof rep !== 'string' || !glob.test(v)) return;
-        t.set(ctx, f ? applyFunction(f, rep, fmt?.(ctx), ctx) : rep);
+        t.set(ctx, whole(rep, ctx));
       };
     },
   },
   replace_all_matches: {
     params: [path('target'), literal('pattern'), getter('replacement'), ...replaceFunctionParams],
     build: ([target, pattern, replacement, fn, format]) => {
-      const t = target as Accessor;
+      const { t, r, whole } = replaceParts(target, replacement, fn, format);
       const glob = globToRegex(pattern as string);
-      const r = replacement as Getter;
-      const f = fn as StringFunction | undefined;
-      const fmt = format as Getter | undefined;
       return (ctx) => {
         const kvs = targetMap(t, ctx);
         const rep = r(ctx);
@@ -184,7 +179,7 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
         let value: string | undefined;
         for (const kv of kvs) {
           if (kv.value?.stringValue === undefined || !glob.test(kv.value.stringValue)) continue;
-          value ??= f ? applyFunction(f, rep, fmt?.(ctx), ctx) : rep;
+          value ??= whole(rep, ctx);
           kv.value = { stringValue: value };
         }
       };

@@ -1,6 +1,6 @@
 import type { Logs } from '../../pdata/model.js';
-import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { passOn } from '../helper/pass-on.js';
 import { compileActions, type CompiledAction } from '../helper/actions-config.js';
 import { applyActions } from '../helper/apply-actions.js';
 import type { AttributesConfig } from './config.js';
@@ -30,19 +30,16 @@ export class AttributesProcessor implements Component, LogsConsumer {
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    const n = countLogRecords(logs);
-    const id = { processor: this.settings.id };
-    this.settings.telemetry.processorIncoming.inc(id, n);
-    for (const rl of logs.resourceLogs) {
-      for (const sl of rl.scopeLogs) {
-        for (const record of sl.logRecords) {
-          if (this.include && !this.include(record, rl.resource, sl.scope)) continue;
-          if (this.exclude && this.exclude(record, rl.resource, sl.scope)) continue;
-          applyActions(this.actions, record.attributes, logs.client);
+    await passOn(this.settings, this.next, logs, signal, () => {
+      for (const rl of logs.resourceLogs) {
+        for (const sl of rl.scopeLogs) {
+          for (const record of sl.logRecords) {
+            if (this.include && !this.include(record, rl.resource, sl.scope)) continue;
+            if (this.exclude && this.exclude(record, rl.resource, sl.scope)) continue;
+            applyActions(this.actions, record.attributes, logs.client);
+          }
         }
       }
-    }
-    this.settings.telemetry.processorOutgoing.inc(id, n);
-    await this.next.consume(logs, signal);
+    });
   }
 }

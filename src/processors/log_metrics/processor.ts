@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Logs } from '../../pdata/model.js';
-import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { passOn } from '../helper/pass-on.js';
 import { StatementErrors } from '../../ottl/error-mode.js';
 import { newContext } from '../../ottl/index.js';
 import type { LogMetricsConfig } from './config.js';
@@ -27,7 +27,6 @@ export class LogMetricsProcessor implements Component, LogsConsumer {
   private readonly series = new Set<string>();
   private readonly dropped: Counter<'processor' | 'metric' | 'reason'>;
   private readonly errors: StatementErrors;
-  private readonly label: { processor: string };
 
   constructor(
     private readonly settings: CreateSettings,
@@ -38,19 +37,15 @@ export class LogMetricsProcessor implements Component, LogsConsumer {
     this.instruments = config.metrics.map((m, i) => new Instrument(m, i, registry));
     this.dropped = droppedCounter(registry);
     this.errors = new StatementErrors(settings);
-    this.label = { processor: settings.id };
   }
 
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    const n = countLogRecords(logs);
-    const { telemetry } = this.settings;
-    telemetry.processorIncoming.inc(this.label, n);
-    const observations = this.observe(logs);
-    telemetry.processorOutgoing.inc(this.label, n);
-    await this.next.consume(logs, signal);
+    let observations: ReturnType<LogMetricsProcessor['observe']> = [];
+    await passOn(this.settings, this.next, logs, signal, () => (observations = this.observe(logs)));
+    // Counted once the request went through: a refused one is sent again, and would count twice.
     for (const o of observations) this.apply(o);
   }
 

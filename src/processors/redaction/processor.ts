@@ -1,6 +1,7 @@
 import type { KeyValue, Logs } from '../../pdata/model.js';
-import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { eachResourceOnce } from '../helper/each-resource.js';
+import { passOn } from '../helper/pass-on.js';
 import { putKv } from '../../ottl/paths.js';
 import type { RedactionConfig } from './config.js';
 import { Redactor, type Outcome } from './redactor.js';
@@ -12,7 +13,6 @@ import { Redactor, type Outcome } from './redactor.js';
  */
 export class RedactionProcessor implements Component, LogsConsumer {
   private readonly redactor: Redactor;
-  private readonly label: { processor: string };
   private readonly counts: boolean;
   private readonly names: boolean;
 
@@ -22,7 +22,6 @@ export class RedactionProcessor implements Component, LogsConsumer {
     private readonly next: LogsConsumer,
   ) {
     this.redactor = new Redactor(config);
-    this.label = { processor: settings.id };
     this.names = config.summary === 'debug';
     this.counts = this.names || config.summary === 'info';
   }
@@ -31,15 +30,12 @@ export class RedactionProcessor implements Component, LogsConsumer {
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    const n = countLogRecords(logs);
-    const { telemetry } = this.settings;
-    telemetry.processorIncoming.inc(this.label, n);
-    const seen = new Set<object>();
+    await passOn(this.settings, this.next, logs, signal, () => this.redact(logs));
+  }
+
+  private redact(logs: Logs): void {
+    eachResourceOnce(logs, false, (resource) => this.redactAttributes(resource.attributes));
     for (const rl of logs.resourceLogs) {
-      if (rl.resource && !seen.has(rl.resource)) {
-        seen.add(rl.resource);
-        this.redactAttributes(rl.resource.attributes);
-      }
       for (const sl of rl.scopeLogs) {
         for (const record of sl.logRecords) {
           this.redactAttributes(record.attributes);
@@ -51,8 +47,6 @@ export class RedactionProcessor implements Component, LogsConsumer {
         }
       }
     }
-    telemetry.processorOutgoing.inc(this.label, n);
-    await this.next.consume(logs, signal);
   }
 
   private redactAttributes(attributes: KeyValue[]): void {

@@ -1,6 +1,7 @@
 import type { Logs } from '../../pdata/model.js';
-import { countLogRecords } from '../../pdata/model.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { eachResourceOnce } from '../helper/each-resource.js';
+import { passOn } from '../helper/pass-on.js';
 import { compileActions, type CompiledAction } from '../helper/actions-config.js';
 import { applyActions } from '../helper/apply-actions.js';
 import type { ResourceConfig } from './config.js';
@@ -21,19 +22,6 @@ export class ResourceProcessor implements Component, LogsConsumer {
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    const n = countLogRecords(logs);
-    const id = { processor: this.settings.id };
-    this.settings.telemetry.processorIncoming.inc(id, n);
-    // Split batches can share one Resource object between ResourceLogs; act on it once, or a
-    // hash action would hash the hash.
-    const seen = new Set<object>();
-    for (const rl of logs.resourceLogs) {
-      rl.resource ??= { attributes: [], droppedAttributesCount: 0 };
-      if (seen.has(rl.resource)) continue;
-      seen.add(rl.resource);
-      applyActions(this.actions, rl.resource.attributes, logs.client);
-    }
-    this.settings.telemetry.processorOutgoing.inc(id, n);
-    await this.next.consume(logs, signal);
+    await passOn(this.settings, this.next, logs, signal, () => eachResourceOnce(logs, true, (resource) => applyActions(this.actions, resource.attributes, logs.client)));
   }
 }

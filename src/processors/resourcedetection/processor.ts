@@ -1,5 +1,6 @@
 import type { Logs } from '../../pdata/model.js';
 import type { Component, CreateSettings, LogsConsumer } from '../../pipeline/component.js';
+import { eachResourceOnce } from '../helper/each-resource.js';
 import type { ResourceDetectionConfig } from './config.js';
 import { detectEnv, detectSystem, type Detected } from './detectors.js';
 
@@ -42,18 +43,13 @@ export class ResourceDetectionProcessor implements Component, LogsConsumer {
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    const seen = new Set<object>();
-    for (const rl of logs.resourceLogs) {
-      rl.resource ??= { attributes: [], droppedAttributesCount: 0 };
-      if (seen.has(rl.resource)) continue;
-      seen.add(rl.resource);
-      const attrs = rl.resource.attributes;
+    eachResourceOnce(logs, true, ({ attributes: attrs }) => {
       for (const [key, value] of Object.entries(this.detected)) {
         const i = attrs.findIndex((kv) => kv.key === key);
         if (i === -1) attrs.push({ key, value: { stringValue: value } });
         else if (this.config.override) attrs[i] = { key, value: { stringValue: value } };
       }
-    }
+    });
     await this.next.consume(logs, signal);
   }
 }

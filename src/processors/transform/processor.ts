@@ -1,8 +1,8 @@
 import type { Logs } from '../../pdata/model.js';
-import { countLogRecords } from '../../pdata/model.js';
 import { LazyLogs } from '../../pdata/lazy-logs.js';
 import type { WireUpsert } from '../../pdata/wire-upsert.js';
 import type { Component, CreateSettings, Host, LogsConsumer } from '../../pipeline/component.js';
+import { passOn } from '../helper/pass-on.js';
 import { StatementErrors } from '../../ottl/error-mode.js';
 import { newContext, type TransformContext } from '../../ottl/index.js';
 import type { RunnableGroup } from './config.js';
@@ -14,7 +14,6 @@ import type { RunnableGroup } from './config.js';
  */
 export class TransformProcessor implements Component, LogsConsumer {
   private readonly errors: StatementErrors;
-  private readonly label: { processor: string };
 
   constructor(
     private readonly settings: CreateSettings,
@@ -24,28 +23,24 @@ export class TransformProcessor implements Component, LogsConsumer {
     private readonly wire?: WireUpsert,
   ) {
     this.errors = new StatementErrors(settings);
-    this.label = { processor: settings.id };
   }
 
   async start(_host: Host): Promise<void> {}
   async shutdown(): Promise<void> {}
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
-    const n = countLogRecords(logs);
-    const { telemetry } = this.settings;
-    telemetry.processorIncoming.inc(this.label, n);
-    if (this.wire !== undefined && logs instanceof LazyLogs && logs.pristine) {
-      // Only constant attribute sets: spliced into the bytes, the request stays undecoded.
-      logs.replacePristineBytes(this.wire.apply(logs.pristineBytes!));
-    } else {
+    await passOn(this.settings, this.next, logs, signal, () => {
+      if (this.wire !== undefined && logs instanceof LazyLogs && logs.pristine) {
+        // Only constant attribute sets: spliced into the bytes, the request stays undecoded.
+        logs.replacePristineBytes(this.wire.apply(logs.pristineBytes!));
+        return;
+      }
       try {
         for (const group of this.groups) this.runGroup(group, logs);
       } finally {
         this.errors.flush();
       }
-    }
-    telemetry.processorOutgoing.inc(this.label, n);
-    await this.next.consume(logs, signal);
+    });
   }
 
   private runGroup(group: RunnableGroup, logs: Logs): void {

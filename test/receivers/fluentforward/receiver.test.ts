@@ -1,10 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encode } from '@msgpack/msgpack';
-import { RetryableError } from '../../../src/errors.js';
+import { GatewayError, RetryableError } from '../../../src/errors.js';
+import type { Logs } from '../../../src/pdata/model.js';
 import { fluentforwardReceiverSchema } from '../../../src/receivers/fluentforward/config.js';
 import { FluentforwardReceiver } from '../../../src/receivers/fluentforward/receiver.js';
 import { Telemetry } from '../../../src/telemetry/telemetry.js';
 import { FluentForwardClient } from '../../fakes/fluent-forward-client.js';
+import { testCa } from '../../helpers/test-ca.js';
 import { captureLogger, Sink } from '../make/helpers.js';
 
 const stops: (() => Promise<unknown> | void)[] = [];
@@ -90,4 +96,81 @@ async function startReceiverPort(sink: Sink): Promise<number> {
   await receiver.start({ getExtension: () => undefined });
   stops.push(() => receiver.shutdown());
   return receiver.port;
+}
+
+describe('fluentforward receiver on the server kit', () => {
+  it('fails to start with COMPONENT_START_FAILED naming receivers.<id> and the address when the port is taken', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    stops.push(() => new Promise<void>((r) => blocker.close(() => r())));
+    const port = (blocker.address() as AddressInfo).port;
+    const receiver = new FluentforwardReceiver({ id: 'fluentforward/edge', telemetry: new Telemetry({ processMetrics: false }), logger: captureLogger() }, fluentforwardReceiverSchema.parse({ endpoint: `127.0.0.1:${port}` }), new Sink());
+    const started = receiver.start({ getExtension: () => undefined });
+    await expect(started).rejects.toBeInstanceOf(GatewayError);
+    await expect(started).rejects.toMatchObject({ code: 'COMPONENT_START_FAILED', message: expect.stringMatching(new RegExp(`^receivers\\.fluentforward/edge: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`)) });
+  });
+
+  it('serves Forward over TLS with the tls block, acking a chunk to a client that trusts the test CA', async () => {
+    const ca = await testCa();
+    const dir = await mkdtemp(join(tmpdir(), 'ff-tls-'));
+    await writeFile(join(dir, 'server.pem'), ca.server.cert);
+    await writeFile(join(dir, 'server.key'), ca.server.key);
+    const sink = new Sink();
+    const config = fluentforwardReceiverSchema.parse({ endpoint: '127.0.0.1:0', tls: { cert_file: join(dir, 'server.pem'), key_file: join(dir, 'server.key') } });
+    const receiver = new FluentforwardReceiver({ id: 'fluentforward', telemetry: new Telemetry({ processMetrics: false }), logger: captureLogger() }, config, sink);
+    await receiver.start({ getExtension: () => undefined });
+    stops.push(() => receiver.shutdown());
+    const client = await FluentForwardClient.connect(receiver.port, '127.0.0.1', { ca: await readFile(ca.caFile) });
+    stops.push(() => client.close());
+    await client.message('secure', 1, { log: 'over tls' });
+    expect(bodies(sink)).toEqual(['over tls']);
+    expect(client.protocolErrors).toEqual([]);
+    // A plain-TCP client gets no ack and nothing is ingested.
+    const plain = await FluentForwardClient.connect(receiver.port);
+    stops.push(() => plain.close());
+    await expect(plain.message('plain', 2, { log: 'not tls' })).rejects.toThrow(/closed before the ack/);
+    expect(bodies(sink)).toEqual(['over tls']);
+  });
+
+  it('fails to start naming receivers.<id>.tls.cert_file when the certificate cannot be read', async () => {
+    const config = fluentforwardReceiverSchema.parse({ endpoint: '127.0.0.1:0', tls: { cert_file: '/nonexistent/cert.pem', key_file: '/nonexistent/key.pem' } });
+    const receiver = new FluentforwardReceiver({ id: 'fluentforward', telemetry: new Telemetry({ processMetrics: false }), logger: captureLogger() }, config, new Sink());
+    await expect(receiver.start({ getExtension: () => undefined })).rejects.toMatchObject({ code: 'COMPONENT_START_FAILED', message: expect.stringContaining('receivers.fluentforward.tls.cert_file') });
+  });
+
+  it('on shutdown ends idle connections at once and lets a message the pipeline holds finish and be acked', async () => {
+    const sink = new HoldingSink();
+    const { receiver, client } = await startReceiver(sink);
+    const idle = await FluentForwardClient.connect(receiver.port);
+    stops.push(() => idle.close());
+    let release!: () => void;
+    sink.holdNext(new Promise<void>((r) => (release = r)));
+    const acked = client.message('slow', 1, { log: 'in flight' });
+    await vi.waitFor(() => expect(sink.held).toBe(1));
+    const stopping = receiver.shutdown();
+    await idle.closed;
+    release();
+    await acked;
+    await stopping;
+    await client.closed;
+    expect(bodies(sink)).toEqual(['in flight']);
+  });
+});
+
+/** A sink that holds the next message until released: a message in flight at shutdown. */
+class HoldingSink extends Sink {
+  held = 0;
+  private gate?: Promise<void>;
+  holdNext(gate: Promise<void>): void {
+    this.gate = gate;
+  }
+  override async consume(logs: Logs): Promise<void> {
+    const gate = this.gate;
+    this.gate = undefined;
+    if (gate) {
+      this.held++;
+      await gate;
+    }
+    return super.consume(logs);
+  }
 }

@@ -1,12 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ExportFile, ExportSpec, JobInfo, JobProgress, JobState } from './job.js';
+import type { Checkpoint, ExportFile, ExportSpec, JobInfo, JobProgress, JobState } from '../export/job.js';
 
 /**
- * Export jobs on disk: `exports.db` (SQLite, WAL) in the `file_storage` directory, its own file so
- * the CLI, the MCP server and a running gateway can all use it while the gateway holds the
- * queue's database. Invariants:
+ * Export jobs on disk: `exports.db` (SQLite, WAL) in the `file_storage` directory, opened by the
+ * storage extension (`openJobStore`, docs/architecture.md §5); the export engine only calls this
+ * class. Its own file, beside the queue's database, so the CLI, the MCP server and a running
+ * gateway can all use it at once while the gateway alone holds the queue's (owner-lock.ts).
+ * A file left by an earlier version (written by the export code itself) is the same format and is
+ * taken over as it is, jobs, schedules and files included. Invariants:
  * - A job row holds its resolved spec, its state, its progress and its checkpoint: the position
  *   after the last page whose records are durably staged (staging file fsync'd before the commit).
  * - A chunk file is listed in `export_files` in the same transaction as the checkpoint that passed
@@ -16,19 +19,6 @@ import type { ExportFile, ExportSpec, JobInfo, JobProgress, JobState } from './j
  */
 
 export const EXPORTS_DB_FILE = 'exports.db';
-
-/** Where the engine stands: enough to continue after a kill -9. */
-export interface Checkpoint {
-  /** The scenarios to read, fixed on the first run so a resume reads the same list. */
-  scenarios: { id: number; name?: string; teamId?: number }[];
-  scenarioIndex: number;
-  /** imtId after which the current scenario continues. */
-  last?: string;
-  chunkSeq: number;
-  chunkRecords: number;
-  /** Bytes of the current chunk's staging file that are committed. */
-  stagingBytes: number;
-}
 
 interface JobRow {
   id: string;
@@ -42,15 +32,40 @@ interface JobRow {
   updated_at: number;
 }
 
-export class JobStore {
-  private readonly db: Database.Database;
+/**
+ * The least a job write waits for another process's lock: the CLI, the MCP server and the gateway
+ * write here at once, and a page's commit is worth waiting for (the storage's `timeout`, 1 s by
+ * default, is for the queue's single writer).
+ */
+const MIN_BUSY_TIMEOUT_MS = 5_000;
 
-  constructor(directory: string, fsync = true) {
-    mkdirSync(directory, { recursive: true });
-    this.db = new Database(join(directory, EXPORTS_DB_FILE));
+export interface JobStoreOptions {
+  /** Commits are synchronous = FULL (fsync'd) when on. */
+  fsync: boolean;
+  /** How long a write waits for another process's lock (`file_storage.timeout`); at least 5 s. */
+  busyTimeoutMs?: number;
+}
+
+/** `directory`'s export jobs; for the storage extension (and tools that are it, offline). */
+export function openJobStore(directory: string, options: JobStoreOptions): JobStore {
+  mkdirSync(directory, { recursive: true });
+  const db = new Database(join(directory, EXPORTS_DB_FILE));
+  try {
+    return new JobStore(db, options);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export class JobStore {
+  constructor(
+    private readonly db: Database.Database,
+    options: JobStoreOptions,
+  ) {
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${fsync ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma(`busy_timeout = ${Math.max(options.busyTimeoutMs ?? 0, MIN_BUSY_TIMEOUT_MS)}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS export_jobs (
         id TEXT PRIMARY KEY, spec TEXT NOT NULL, state TEXT NOT NULL, progress TEXT NOT NULL,
