@@ -81,6 +81,9 @@ export function createSignalExporter(settings: CreateSettings, config: ExporterH
     if (outcome.kind === 'sent') {
       await Promise.all(batch.map((r) => queue!.ack(r.id)));
       sent(items, outcome.rejected, outcome.message);
+      // Sent before a crash, perhaps: the backend may hold them twice (docs/delivery.md).
+      const redelivered = batch.reduce((n, r) => n + (r.redelivery ? r.items : 0), 0);
+      if (redelivered > 0) counters.redelivered.inc(labels, redelivered);
     } else {
       const reason = redact(`${outcome.why}: ${outcome.reason}`);
       if (outcome.why !== 'permanent') failureLog.failed(outcome.reason, undefined);
