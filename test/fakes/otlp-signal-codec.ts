@@ -52,6 +52,12 @@ export function canonical(signal: OtlpSignal, body: Uint8Array, encoding: 'proto
   return idsToHex(type.toObject(message, { longs: String, enums: Number, bytes: String, defaults: true, arrays: true, objects: true, oneofs: true })) as Plain;
 }
 
+/** An OTLP/JSON request object (hex ids) as protobuf bytes, the way a protobuf client sends it. */
+export function encodeRequest(signal: OtlpSignal, json: unknown): Buffer {
+  const type = requestType(signal);
+  return Buffer.from(type.encode(type.fromObject(jsonIdsToBase64(json) as Plain)).finish());
+}
+
 /** The export response the backend answers, with `rejected` items refused by partial success. */
 export function encodeResponse(signal: OtlpSignal, encoding: 'proto' | 'json', rejected = 0, errorMessage = ''): Buffer {
   const partialSuccess = rejected || errorMessage ? { [REJECTED_FIELD[signal]]: rejected, errorMessage } : undefined;

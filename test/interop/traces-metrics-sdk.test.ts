@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dataPointsOf, metricsOf, spansOf } from '../fakes/otlp-signal-codec.js';
+import { canonical, dataPointsOf, encodeRequest, metricsOf, spansOf } from '../fakes/otlp-signal-codec.js';
 import { OtlpSignalSink, type SinkRequest } from '../fakes/otlp-signal-sink.js';
 import { startGateway, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
@@ -155,5 +155,57 @@ describe('official OTel JS trace and metric exporters through the gateway proces
         expect(got!.body, `what ${exporter} delivered`).toEqual(sent.body);
       }
     });
+  }
+});
+
+/**
+ * Fields the JS SDK never sets (scope attributes, span and link flags, kvlist and bytes values,
+ * exemplars, summaries, negative exponential buckets, metric metadata) sent by a raw OTLP client,
+ * so every field of the OTLP messages is covered end to end, over protobuf and JSON.
+ */
+describe('every OTLP field the SDK does not set, through the gateway process', () => {
+  const ids = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
+  const anyValues = [
+    { key: 'kv', value: { kvlistValue: { values: [{ key: 'inner', value: { stringValue: 'v' } }, { key: 'n', value: { intValue: '-1' } }] } } },
+    { key: 'bytes', value: { bytesValue: Buffer.from([0, 1, 254, 255]).toString('base64') } },
+    { key: 'mixed', value: { arrayValue: { values: [{ stringValue: 'a' }, { boolValue: false }, { doubleValue: 1.5 }] } } },
+    { key: 'empty', value: {} },
+  ];
+  const resource = { attributes: anyValues, droppedAttributesCount: 3, entityRefs: [{ schemaUrl: 's', type: 'service', idKeys: ['service.name'], descriptionKeys: ['host'] }] };
+  const scope = { name: 'raw', version: '0.1', attributes: [{ key: 'scope.attr', value: { stringValue: 'yes' } }], droppedAttributesCount: 2 };
+  const traces = {
+    resourceSpans: [{
+      resource, schemaUrl: 'https://example.com/r',
+      scopeSpans: [{ scope, schemaUrl: 'https://example.com/s', spans: [{ ...ids, parentSpanId: 'b7ad6b7169203330', traceState: 'a=b', flags: 0x301, name: 'raw-span', kind: 5, startTimeUnixNano: '1767323045678000001', endTimeUnixNano: '1767323045678000002', attributes: anyValues, droppedAttributesCount: 1, events: [{ timeUnixNano: '1767323045678000001', name: 'e', attributes: anyValues, droppedAttributesCount: 4 }], droppedEventsCount: 5, links: [{ ...ids, traceState: 'c=d', attributes: anyValues, droppedAttributesCount: 6, flags: 0x101 }], droppedLinksCount: 7, status: { code: 2, message: 'bad' } }] }],
+    }],
+  };
+  const exemplars = [{ filteredAttributes: anyValues, timeUnixNano: '1767323045678000009', asDouble: 2.5, ...ids }, { timeUnixNano: '1767323045678000010', asInt: '-3' }];
+  const point = { attributes: anyValues, startTimeUnixNano: '1767323045000000000', timeUnixNano: '1767323045678000000', flags: 1 };
+  const metrics = {
+    resourceMetrics: [{
+      resource,
+      scopeMetrics: [{ scope, metrics: [
+        { name: 'sum', description: 'd', unit: 'u', metadata: [{ key: 'meta', value: { stringValue: 'm' } }], sum: { aggregationTemporality: 1, isMonotonic: true, dataPoints: [{ ...point, asInt: '-9223372036854775808', exemplars }] } },
+        { name: 'gauge', gauge: { dataPoints: [{ ...point, asDouble: 0, exemplars }] } },
+        { name: 'hist', histogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '3', sum: 0, bucketCounts: ['1', '0', '2'], explicitBounds: [-1, 1], exemplars, min: 0, max: 7 }] } },
+        { name: 'exp', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{ ...point, count: '6', sum: -4, scale: -3, zeroCount: '1', zeroThreshold: 1e-9, positive: { offset: -2, bucketCounts: ['1', '2'] }, negative: { offset: 1, bucketCounts: ['2'] }, exemplars, min: -3, max: 9 }] } },
+        { name: 'summary', summary: { dataPoints: [{ ...point, count: '4', sum: 10.5, quantileValues: [{ quantile: 0, value: 1 }, { quantile: 0.99, value: 9.75 }] }] } },
+      ] }],
+    }],
+  };
+
+  for (const [signal, request] of [['traces', traces], ['metrics', metrics]] as const) {
+    for (const encoding of ['json', 'proto'] as const) {
+      it(`${signal} over OTLP/HTTP ${encoding}: every field arrives at every backend as sent`, async () => {
+        const json = Buffer.from(JSON.stringify(request));
+        const expected = canonical(signal, json, 'json');
+        const body = encoding === 'json' ? json : encodeRequest(signal, request);
+        const res = await fetch(`${httpBase}/v1/${signal}`, { method: 'POST', headers: { 'Content-Type': encoding === 'json' ? 'application/json' : 'application/x-protobuf' }, body });
+        expect(res.status).toBe(200);
+        const items = signal === 'traces' ? 1 : 5;
+        await backend.waitForItems(signal, 3 * items);
+        for (const [exporter, got] of Object.entries(deliveredBy(backend.of(signal)))) expect(got?.body, `what ${exporter} delivered`).toEqual(expected);
+      });
+    }
   }
 });
