@@ -135,6 +135,17 @@ describe('backend answers for spans and data points, through the built gateway',
     await jsonSink.waitForItems('metrics', 3);
   });
 
+  it('over OTLP/HTTP too: spans answered 503 are retried, spans answered 400 are dead-lettered', async () => {
+    jsonSink.failNext(1, { http: 503, message: 'overloaded' });
+    httpSink.failNext(1, { http: 400, message: 'span name too long' });
+    expect(await post('/v1/traces', spans(4, 'cc'))).toBe(200);
+    await jsonSink.waitForItems('traces', 4);
+    expect(jsonSink.refusals.map((r) => r.status)).toEqual([503]);
+    await expect.poll(() => counter('gateway_exporter_dead_lettered_spans_total', 'exporter="otlphttp/proto",reason="permanent"'), { timeout: 10_000 }).toBe(4);
+    expect(httpSink.items('traces')).toBe(0);
+    await grpcSink.waitForItems('traces', 4);
+  });
+
   it('the receiver answers gRPC TraceService and MetricsService: OK to the SDK exporter, INVALID_ARGUMENT to bytes that are no request', async () => {
     const sdkSpans = await makeSpans('grpc-receiver');
     await exportWith(traceExporter('grpc', `http://127.0.0.1:${httpPort}`, `127.0.0.1:${grpcPort}`), sdkSpans);
