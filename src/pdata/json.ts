@@ -195,6 +195,17 @@ export function exportResponseToJson(init: ExportResponseInit = {}): string {
   return JSON.stringify({ partialSuccess });
 }
 
+/**
+ * The rejected-items field of each signal's PartialSuccess: `rejected_log_records`,
+ * `rejected_spans`, `rejected_data_points` (all field 1, int64). Reading any of them lets one
+ * parser serve the logs, traces and metrics responses; `rejectedLogRecords` then counts items.
+ */
+const REJECTED_FIELDS = [
+  ['rejectedLogRecords', 'rejected_log_records'],
+  ['rejectedSpans', 'rejected_spans'],
+  ['rejectedDataPoints', 'rejected_data_points'],
+] as const;
+
 /** An empty body counts as a full success, as OTLP clients treat it. */
 export function exportResponseFromJson(text: string): ExportResponse {
   if (text.trim() === '') return { rejectedLogRecords: 0n, errorMessage: '' };
@@ -202,8 +213,9 @@ export function exportResponseFromJson(text: string): ExportResponse {
   const ps = field(o, 'partialSuccess', 'partial_success');
   if (ps === undefined) return { rejectedLogRecords: 0n, errorMessage: '' };
   const p = asObject(ps, 'partialSuccess');
+  const rejectedKey = REJECTED_FIELDS.find(([camel, snake]) => field(p, camel, snake) !== undefined) ?? REJECTED_FIELDS[0];
   return {
-    rejectedLogRecords: asInt64(field(p, 'rejectedLogRecords', 'rejected_log_records'), 'partialSuccess.rejectedLogRecords', INT64_MIN, INT64_MAX),
+    rejectedLogRecords: asInt64(field(p, rejectedKey[0], rejectedKey[1]), `partialSuccess.${rejectedKey[0]}`, INT64_MIN, INT64_MAX),
     errorMessage: asString(field(p, 'errorMessage', 'error_message'), 'partialSuccess.errorMessage'),
   };
 }

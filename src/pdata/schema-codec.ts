@@ -122,7 +122,8 @@ function writeField(w: Writer, field: FieldDef, v: unknown, at: string, depth: n
 function isDefault(t: FieldType, v: unknown): boolean {
   if (t === 'string' || t === 'bytes' || t === 'hex') return v === '';
   if (t === 'bool') return v === false;
-  if (t === 'double') return v === 0;
+  // -0 is not the default: its sign is data (a histogram's min of -0), and Go's protobuf keeps it too.
+  if (t === 'double') return v === 0 && !Object.is(v, -0);
   return v === 0 || v === '0';
 }
 
@@ -279,5 +280,7 @@ function jsonDouble(v: number): number | string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return 'Infinity';
   if (v === -Infinity) return '-Infinity';
+  // JSON.stringify(-0) writes 0; the string form keeps the sign and every proto3 JSON parser reads it.
+  if (Object.is(v, -0)) return '-0';
   return v;
 }

@@ -100,6 +100,8 @@ export class Telemetry {
       exporterSendFailed: this.counter(`otelcol_exporter_send_failed_${unit}_total`, `${what} whose send attempt failed (retried or dead-lettered).`, ['exporter']),
       exporterEnqueueFailed: this.counter(`otelcol_exporter_enqueue_failed_${unit}_total`, `${what} refused at enqueue (queue full, disk error).`, ['exporter']),
       deadLettered: this.counter(`gateway_exporter_dead_lettered_${unit}_total`, `${what} moved to the dead-letter store.`, ['exporter', 'reason']),
+      redelivered: this.counter(`gateway_exporter_redelivered_${unit}_total`, `${what} sent again after a restart (possible duplicates).`, ['exporter']),
+      partialRejected: this.counter(`gateway_exporter_partial_rejected_${unit}_total`, `${what} a backend rejected through partial_success (not retried).`, ['exporter']),
     };
   }
 

@@ -166,6 +166,12 @@ describe('OTLP/JSON export response', () => {
     expect(exportResponseFromJson('{"partial_success":{"rejected_log_records":"4"}}')).toEqual({ rejectedLogRecords: 4n, errorMessage: '' });
   });
 
+  it('reads the traces and metrics responses: rejectedSpans and rejectedDataPoints count the rejected items', () => {
+    expect(exportResponseFromJson('{"partialSuccess":{"rejectedSpans":"2","errorMessage":"bad span"}}')).toEqual({ rejectedLogRecords: 2n, errorMessage: 'bad span' });
+    expect(exportResponseFromJson('{"partial_success":{"rejected_data_points":5}}')).toEqual({ rejectedLogRecords: 5n, errorMessage: '' });
+    expect(() => exportResponseFromJson('{"partialSuccess":{"rejectedSpans":"some"}}')).toThrow(/rejectedSpans/);
+  });
+
   it('refuses a malformed response body with PAYLOAD_INVALID', () => {
     expect(() => exportResponseFromJson('{"partialSuccess":')).toThrow(PermanentError);
     expect(() => exportResponseFromJson('{"partialSuccess":{"rejectedLogRecords":"many"}}')).toThrow(/rejectedLogRecords/);

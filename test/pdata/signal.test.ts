@@ -20,6 +20,14 @@ describe('traces and metrics on the wire', () => {
     expect(back.resourceMetrics[1]!.scopeMetrics[0]!.metrics[0]).toMatchObject({ exponentialHistogram: { dataPoints: [{ scale: -2, positive: { offset: -1, bucketCounts: ['4'] } }] } });
   });
 
+  it('keeps the sign of a -0 double (a histogram min) through JSON → protobuf → JSON', () => {
+    const hist = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: [{ count: '1', sum: -0, min: -0, max: 0 }] } }] }] }] };
+    const back = protoToJson(REQUEST_DEF.metrics, jsonToProto(REQUEST_DEF.metrics, hist)) as typeof hist;
+    const point = back.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.histogram.dataPoints[0]!;
+    expect(point).toMatchObject({ sum: '-0', min: '-0', max: 0 });
+    expect(JSON.parse(JSON.stringify(point)).min).toBe('-0');
+  });
+
   it('refuses malformed bytes and a bad trace id', () => {
     expect(() => countItems('traces', Uint8Array.from([0x0a, 0x05, 0x01]))).toThrow(/invalid protobuf/);
     expect(() => jsonToProto(REQUEST_DEF.traces, { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'xyz' }] }] }] })).toThrow(/hex/);

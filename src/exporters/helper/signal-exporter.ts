@@ -65,10 +65,13 @@ export function createSignalExporter(settings: CreateSettings, config: ExporterH
     settings.telemetry.deadLetterSize.set(gaugeLabels, queue.deadLetterSize());
   };
 
-  const sent = (items: number, rejected: number) => {
+  const sent = (items: number, rejected: number, message?: string) => {
     failureLog.succeeded();
     counters.exporterSent.inc(labels, items);
-    if (rejected > 0) logger.warn(`backend rejected part of a request (partial success; not retried)`, { items: rejected });
+    if (rejected > 0) {
+      counters.partialRejected.inc(labels, rejected);
+      logger.warn(`backend rejected part of a request (partial success; not retried)`, { [signal === 'traces' ? 'spans' : 'data_points']: rejected, message: redact(message ?? '') });
+    }
   };
 
   async function handle(batch: QueuedRequest[]): Promise<void> {
@@ -77,7 +80,10 @@ export function createSignalExporter(settings: CreateSettings, config: ExporterH
     if (outcome.kind === 'stopped') return;
     if (outcome.kind === 'sent') {
       await Promise.all(batch.map((r) => queue!.ack(r.id)));
-      sent(items, outcome.rejected);
+      sent(items, outcome.rejected, outcome.message);
+      // Sent before a crash, perhaps: the backend may hold them twice (docs/delivery.md).
+      const redelivered = batch.reduce((n, r) => n + (r.redelivery ? r.items : 0), 0);
+      if (redelivered > 0) counters.redelivered.inc(labels, redelivered);
     } else {
       const reason = redact(`${outcome.why}: ${outcome.reason}`);
       if (outcome.why !== 'permanent') failureLog.failed(outcome.reason, undefined);
@@ -114,7 +120,7 @@ export function createSignalExporter(settings: CreateSettings, config: ExporterH
     } finally {
       link.unlink();
     }
-    if (outcome.kind === 'sent') return sent(request.items, outcome.rejected);
+    if (outcome.kind === 'sent') return sent(request.items, outcome.rejected, outcome.message);
     if (outcome.kind === 'stopped') {
       if (!stop.signal.aborted) throw cancelledError(cancel?.aborted ? cancel : shutdownGrace);
       throw new RetryableError(`exporter ${settings.id} is shutting down`);
