@@ -97,6 +97,26 @@ describe('filelog receiver', () => {
     expect(bodies(second)).toEqual(lines(50, 80).trimEnd().split('\n'));
   });
 
+  it('hands a file of short lines on in batches of at most 1000 entries, storing after each the offset of its last line', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'app.log');
+    // ~30 KB: one read chunk, so the batches are cut inside it.
+    writeFileSync(file, lines(0, 2500));
+    const stored: number[] = [];
+    const client = new MemoryStorageClient();
+    const set = client.set.bind(client);
+    client.set = async (key, value) => {
+      stored.push((JSON.parse(value) as { files: { offset: number }[] }).files[0]!.offset);
+      await set(key, value);
+    };
+    const sink = new Sink();
+    await start({ include: [file], start_at: 'beginning', storage: 'file_storage' }, sink, storageHost(client));
+    await until(() => sink.records().length === 2500, 'all 2500 lines');
+    expect(sink.accepted.map((l) => l.resourceLogs[0]!.scopeLogs[0]!.logRecords.length)).toEqual([1000, 1000, 500]);
+    // Each stored offset is where the first line of the next batch starts: a restart there repeats nothing.
+    expect(stored.slice(0, 3)).toEqual([lines(0, 1000).length, lines(0, 2000).length, lines(0, 2500).length]);
+  });
+
   it('reads a batch the pipeline refused again at the next poll, and moves on only once it is accepted', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'app.log'), 'one\ntwo\n');
