@@ -1,0 +1,350 @@
+import type { KeyValue } from './model.js';
+import { decodeAnyValue } from './proto-decode.js';
+import { encodeLogs } from './proto-encode.js';
+import { invalid, ProtoReader, varint32Size } from './proto-wire.js';
+import type { BytesSignal } from './signal.js';
+
+/**
+ * Attribute lists of a traces or metrics request changed in its protobuf bytes (docs/architecture.md
+ * §10: decode only what a component reads). The request stays the bytes it arrived in; only the
+ * messages whose attributes an editor changed are rewritten: their attribute fields are decoded,
+ * edited as a KeyValue list (the logs processors' own code runs on it) and encoded again, and the
+ * length prefixes of the messages that enclose them are rewritten. Every other byte is copied as
+ * received, and a message whose attributes come out as they went in is not touched at all.
+ *
+ * Where the attributes are: Resource.attributes (1) in ResourceSpans / ResourceMetrics field 1;
+ * Span.attributes (9); NumberDataPoint (7), HistogramDataPoint (9),
+ * ExponentialHistogramDataPoint (1) and SummaryDataPoint (7) attributes in the gauge (5), sum (7),
+ * histogram (9), exponential_histogram (10) and summary (11) of a Metric.
+ */
+
+/** What a span matcher may read of a span besides its attributes. */
+export interface SpanFacts {
+  readonly name: string;
+  /** SpanKind as on the wire (0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer). */
+  readonly kind: number;
+  readonly resource: readonly KeyValue[];
+  readonly scope: { readonly name: string; readonly version: string };
+}
+
+export interface AttributeEditor {
+  /** Changes a resource's attributes in place (a ResourceSpans/ResourceMetrics without one gets one). */
+  resource?(attrs: KeyValue[]): void;
+  /** Changes a span's attributes in place. */
+  span?(attrs: KeyValue[], facts: SpanFacts): void;
+  /** Changes a data point's attributes in place. */
+  dataPoint?(attrs: KeyValue[]): void;
+}
+
+const LEN1 = 10, LEN2 = 18, LEN3 = 26;
+const TAG_SPAN_NAME = 42, TAG_SPAN_KIND = 48, TAG_SPAN_ATTRS = 74;
+/** Metric field (gauge, sum, ...) → the attributes tag of its data points. */
+const POINT_ATTR_TAG = new Map<number, number>([
+  [(5 << 3) | 2, (7 << 3) | 2],
+  [(7 << 3) | 2, (7 << 3) | 2],
+  [(9 << 3) | 2, (9 << 3) | 2],
+  [(10 << 3) | 2, (1 << 3) | 2],
+  [(11 << 3) | 2, (7 << 3) | 2],
+]);
+
+/** A rewritten payload: its pieces in order and their total length. */
+interface Out {
+  parts: Uint8Array[];
+  length: number;
+}
+
+/** The request with the editor's changes; the same bytes object when nothing changed. Throws PermanentError on malformed input. */
+export function editSignalAttributes(signal: BytesSignal, bytes: Uint8Array, editor: AttributeEditor): Uint8Array {
+  const w = new Walk(bytes, editor, signal);
+  const r = new ProtoReader(bytes);
+  const out = w.container(r, 0, r.length, (t) => (t === LEN1 ? w.resourceEntry : undefined));
+  if (!out) return bytes;
+  const result = new Uint8Array(out.length);
+  let at = 0;
+  for (const p of out.parts) {
+    result.set(p, at);
+    at += p.length;
+  }
+  return result;
+}
+
+type Child = (r: ProtoReader, end: number) => Out | undefined;
+
+class Walk {
+  /** Resource attributes and scope of the entry being walked, for span matchers. */
+  private resourceAttrs: KeyValue[] = [];
+  private scope = { name: '', version: '' };
+  private attrTag = 0;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly editor: AttributeEditor,
+    private readonly signal: BytesSignal,
+  ) {}
+
+  /**
+   * A message's payload [start, end) with the fields `childOf` names rewritten by their child;
+   * undefined when no child changed anything.
+   */
+  container(r: ProtoReader, start: number, end: number, childOf: (tag: number) => Child | undefined): Out | undefined {
+    let out: Out | undefined;
+    let copied = start;
+    while (r.pos < end) {
+      const fieldAt = r.pos;
+      const t = r.tag();
+      const child = childOf(t);
+      if (!child || (t & 7) !== 2) {
+        r.skip(t);
+        continue;
+      }
+      const childEnd = r.lengthEnd();
+      const changed = child.call(this, r, childEnd);
+      r.pos = childEnd;
+      if (!changed) continue;
+      out ??= { parts: [], length: 0 };
+      push(out, this.buf.subarray(copied, fieldAt));
+      pushField(out, t, changed);
+      copied = childEnd;
+    }
+    r.expectEnd(end);
+    if (out) push(out, this.buf.subarray(copied, end));
+    return out;
+  }
+
+  /** ResourceSpans / ResourceMetrics. */
+  resourceEntry(r: ProtoReader, end: number): Out | undefined {
+    const start = r.pos;
+    const editor = this.editor;
+    if (editor.resource) {
+      let seen = false;
+      const out = this.container(r, start, end, (t) => (t === LEN1 ? ((seen = true), this.resourceMessage) : undefined));
+      if (seen) return out;
+      // No resource at all: one is created when the actions give it attributes (as for logs).
+      const attrs: KeyValue[] = [];
+      editor.resource(attrs);
+      if (attrs.length === 0) return out;
+      const created = { parts: [encodeAttributes(attrs, LEN1)], length: 0 };
+      created.length = created.parts[0]!.length;
+      const entry = out ?? { parts: [this.buf.subarray(start, end)], length: end - start };
+      const result: Out = { parts: [], length: 0 };
+      pushField(result, LEN1, created);
+      for (const p of entry.parts) push(result, p);
+      return result;
+    }
+    if (this.signal === 'traces' && editor.span) {
+      this.resourceAttrs = lastResourceAttributes(r, end);
+      r.pos = start;
+    }
+    return this.container(r, start, end, (t) => (t === LEN2 ? this.scopeEntry : undefined));
+  }
+
+  private resourceMessage(r: ProtoReader, end: number): Out | undefined {
+    this.attrTag = LEN1;
+    return this.attributed(r, end, (attrs) => this.editor.resource!(attrs));
+  }
+
+  /** ScopeSpans / ScopeMetrics. */
+  private scopeEntry(r: ProtoReader, end: number): Out | undefined {
+    const start = r.pos;
+    if (this.signal === 'traces') {
+      if (!this.editor.span) return undefined;
+      this.scope = lastScope(r, end);
+      r.pos = start;
+      return this.container(r, start, end, (t) => (t === LEN2 ? this.span : undefined));
+    }
+    if (!this.editor.dataPoint) return undefined;
+    return this.container(r, start, end, (t) => (t === LEN2 ? this.metric : undefined));
+  }
+
+  private span(r: ProtoReader, end: number): Out | undefined {
+    this.attrTag = TAG_SPAN_ATTRS;
+    let name = '';
+    let kind = 0;
+    return this.attributed(r, end, (attrs) => this.editor.span!(attrs, { name, kind, resource: this.resourceAttrs, scope: this.scope }), (t) => {
+      if (t === TAG_SPAN_NAME) name = r.string();
+      else if (t === TAG_SPAN_KIND) kind = r.int32();
+      else return false;
+      return true;
+    });
+  }
+
+  private metric(r: ProtoReader, end: number): Out | undefined {
+    return this.container(r, r.pos, end, (t) => {
+      const attrTag = POINT_ATTR_TAG.get(t);
+      if (attrTag === undefined) return undefined;
+      return (r2: ProtoReader, dataEnd: number) => this.container(r2, r2.pos, dataEnd, (pt) => (pt === LEN1 ? this.pointWith(attrTag) : undefined));
+    });
+  }
+
+  private pointWith(attrTag: number): Child {
+    return (r, end) => {
+      this.attrTag = attrTag;
+      return this.attributed(r, end, (attrs) => this.editor.dataPoint!(attrs));
+    };
+  }
+
+  /**
+   * A message holding attributes under `this.attrTag`: they are decoded, edited and, when the
+   * encoding changed, written where the first one was (at the end when there was none), the
+   * message's other fields kept in place. `read` may consume a field it wants (returns true).
+   */
+  private attributed(r: ProtoReader, end: number, edit: (attrs: KeyValue[]) => void, read?: (tag: number) => boolean): Out | undefined {
+    const tag = this.attrTag;
+    const start = r.pos;
+    const attrs: KeyValue[] = [];
+    const ranges: number[] = [];
+    while (r.pos < end) {
+      const fieldAt = r.pos;
+      const t = r.tag();
+      if (t === tag) {
+        const kvEnd = r.lengthEnd();
+        attrs.push(decodeKeyValue(r, kvEnd));
+        ranges.push(fieldAt, kvEnd);
+      } else if (!read?.(t)) r.skip(t);
+    }
+    r.expectEnd(end);
+    edit(attrs);
+    const encoded = attrs.length > 0 ? encodeAttributes(attrs, tag) : EMPTY;
+    if (sameAsRanges(this.buf, ranges, encoded)) return undefined;
+    const out: Out = { parts: [], length: 0 };
+    let copied = start;
+    const insertAt = ranges.length > 0 ? ranges[0]! : end;
+    for (let i = 0; i < ranges.length; i += 2) {
+      push(out, this.buf.subarray(copied, ranges[i]!));
+      if (i === 0) push(out, encoded);
+      copied = ranges[i + 1]!;
+    }
+    push(out, this.buf.subarray(copied, end));
+    if (insertAt === end) push(out, encoded);
+    return out;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function push(out: Out, part: Uint8Array): void {
+  if (part.length === 0) return;
+  out.parts.push(part);
+  out.length += part.length;
+}
+
+/** A length-delimited field with tag `tag` around a rewritten payload. */
+function pushField(out: Out, tag: number, payload: Out): void {
+  push(out, varint(tag));
+  push(out, varint(payload.length));
+  for (const p of payload.parts) push(out, p);
+}
+
+function varint(v: number): Uint8Array {
+  const b = new Uint8Array(varint32Size(v));
+  let i = 0;
+  while (v > 0x7f) {
+    b[i++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[i] = v;
+  return b;
+}
+
+/** The old attribute fields, concatenated, equal `encoded`: the edit changed nothing on the wire. */
+function sameAsRanges(buf: Uint8Array, ranges: number[], encoded: Uint8Array): boolean {
+  let at = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const from = ranges[i]!;
+    const to = ranges[i + 1]!;
+    if (at + (to - from) > encoded.length) return false;
+    for (let j = from; j < to; j++) if (buf[j] !== encoded[at++]) return false;
+  }
+  return at === encoded.length;
+}
+
+/** KeyValue as proto-decode.ts reads it (the last key and value fields win). */
+function decodeKeyValue(r: ProtoReader, end: number): KeyValue {
+  const kv: KeyValue = { key: '' };
+  while (r.pos < end) {
+    const t = r.tag();
+    if (t === LEN1) kv.key = r.string();
+    else if (t === LEN2) kv.value = decodeAnyValue(r, r.lengthEnd(), 0);
+    else r.skip(t);
+  }
+  r.expectEnd(end);
+  return kv;
+}
+
+/**
+ * KeyValues as repeated fields with tag `tag`, encoded by the logs encoder (so attributes read the
+ * same on every signal): a resource carrying them is encoded, and each of its `attributes` fields
+ * (tag 1) is given `tag` instead.
+ */
+function encodeAttributes(attrs: KeyValue[], tag: number): Uint8Array {
+  const request = encodeLogs({ resourceLogs: [{ resource: { attributes: attrs, droppedAttributesCount: 0 }, scopeLogs: [], schemaUrl: '' }] });
+  const r = new ProtoReader(request);
+  r.tag();
+  r.lengthEnd(); // ResourceLogs
+  r.tag();
+  const end = r.lengthEnd(); // Resource: only attributes fields
+  if (tag === LEN1) return request.slice(r.pos, end);
+  const tagBytes = varint(tag);
+  const kvs: [number, number][] = [];
+  let size = 0;
+  while (r.pos < end) {
+    r.tag();
+    const lengthAt = r.pos;
+    const kvEnd = r.lengthEnd();
+    kvs.push([lengthAt, kvEnd]);
+    size += tagBytes.length + kvEnd - lengthAt;
+    r.pos = kvEnd;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const [from, to] of kvs) {
+    out.set(tagBytes, at);
+    at += tagBytes.length;
+    out.set(request.subarray(from, to), at);
+    at += to - from;
+  }
+  return out;
+}
+
+/** The attributes of the entry's resource (the last `resource` field, as a decoder keeps). */
+function lastResourceAttributes(r: ProtoReader, end: number): KeyValue[] {
+  let attrs: KeyValue[] = [];
+  while (r.pos < end) {
+    const t = r.tag();
+    if (t !== LEN1) {
+      r.skip(t);
+      continue;
+    }
+    const resEnd = r.lengthEnd();
+    attrs = [];
+    while (r.pos < resEnd) {
+      const rt = r.tag();
+      if (rt === LEN1) attrs.push(decodeKeyValue(r, r.lengthEnd()));
+      else r.skip(rt);
+    }
+    if (r.pos !== resEnd) invalid('field overruns its enclosing message');
+  }
+  return attrs;
+}
+
+/** The entry's instrumentation scope name and version. */
+function lastScope(r: ProtoReader, end: number): { name: string; version: string } {
+  const scope = { name: '', version: '' };
+  while (r.pos < end) {
+    const t = r.tag();
+    if (t !== LEN1) {
+      r.skip(t);
+      continue;
+    }
+    const scopeEnd = r.lengthEnd();
+    while (r.pos < scopeEnd) {
+      const st = r.tag();
+      if (st === LEN1) scope.name = r.string();
+      else if (st === LEN2) scope.version = r.string();
+      else if (st === LEN3) r.pos = r.lengthEnd();
+      else r.skip(st);
+    }
+    if (r.pos !== scopeEnd) invalid('field overruns its enclosing message');
+  }
+  return scope;
+}
