@@ -1,6 +1,6 @@
-import type { KeyValue } from './model.js';
+import type { AnyValue, KeyValue } from './model.js';
 import { decodeAnyValue } from './proto-decode.js';
-import { encodeLogs } from './proto-encode.js';
+import { KeyValueWriter } from './keyvalue-writer.js';
 import { invalid, ProtoReader, varint32Size } from './proto-wire.js';
 import type { BytesSignal } from './signal.js';
 
@@ -28,6 +28,8 @@ export interface SpanFacts {
 }
 
 export interface AttributeEditor {
+  // Editors change the list in place and replace (never mutate) a KeyValue or value they change,
+  // as apply-actions.ts does: an untouched object is copied as received.
   /** Changes a resource's attributes in place (a ResourceSpans/ResourceMetrics without one gets one). */
   resource?(attrs: KeyValue[]): void;
   /** Changes a span's attributes in place. */
@@ -75,6 +77,7 @@ class Walk {
   private resourceAttrs: KeyValue[] = [];
   private scope = { name: '', version: '' };
   private attrTag = 0;
+  private readonly writer = new KeyValueWriter();
 
   constructor(
     private readonly buf: Uint8Array,
@@ -123,8 +126,8 @@ class Walk {
       const attrs: KeyValue[] = [];
       editor.resource(attrs);
       if (attrs.length === 0) return out;
-      const created = { parts: [encodeAttributes(attrs, LEN1)], length: 0 };
-      created.length = created.parts[0]!.length;
+      const created: Out = { parts: [], length: 0 };
+      for (const f of this.writer.fields(attrs, LEN1)) push(created, f);
       const entry = out ?? { parts: [this.buf.subarray(start, end)], length: end - start };
       const result: Out = { parts: [], length: 0 };
       pushField(result, LEN1, created);
@@ -203,24 +206,44 @@ class Walk {
       } else if (!read?.(t)) r.skip(t);
     }
     r.expectEnd(end);
+    // The actions replace a KeyValue or its value when they change one (apply-actions.ts): the
+    // same objects afterwards mean the same attributes, and the message is not re-encoded.
+    const before = attrs.slice();
+    const values = attrs.map((kv) => kv.value);
     edit(attrs);
-    const encoded = attrs.length > 0 ? encodeAttributes(attrs, tag) : EMPTY;
-    if (sameAsRanges(this.buf, ranges, encoded)) return undefined;
+    if (attrs.length === before.length && attrs.every((kv, i) => kv === before[i] && kv.value === values[i])) return undefined;
+    const encoded = this.encodeEdited(attrs, before, values, ranges, tag);
     const out: Out = { parts: [], length: 0 };
     let copied = start;
     const insertAt = ranges.length > 0 ? ranges[0]! : end;
     for (let i = 0; i < ranges.length; i += 2) {
       push(out, this.buf.subarray(copied, ranges[i]!));
-      if (i === 0) push(out, encoded);
+      if (i === 0) for (const p of encoded) push(out, p);
       copied = ranges[i + 1]!;
     }
     push(out, this.buf.subarray(copied, end));
-    if (insertAt === end) push(out, encoded);
+    if (insertAt === end) for (const p of encoded) push(out, p);
     return out;
   }
-}
 
-const EMPTY = new Uint8Array(0);
+  /**
+   * The edited list's fields in order: a KeyValue the actions left alone is copied as received,
+   * the new and changed ones are encoded (together, in one call).
+   */
+  private encodeEdited(attrs: KeyValue[], before: KeyValue[], values: (AnyValue | undefined)[], ranges: number[], tag: number): Uint8Array[] {
+    const origin = new Map<KeyValue, number>();
+    before.forEach((kv, i) => origin.set(kv, i));
+    const fresh: KeyValue[] = [];
+    const slots: (Uint8Array | number)[] = [];
+    for (const kv of attrs) {
+      const i = origin.get(kv);
+      if (i !== undefined && kv.value === values[i]) slots.push(this.buf.subarray(ranges[2 * i]!, ranges[2 * i + 1]!));
+      else slots.push(fresh.push(kv) - 1);
+    }
+    const encoded = this.writer.fields(fresh, tag);
+    return slots.map((s) => (typeof s === 'number' ? encoded[s]! : s));
+  }
+}
 
 function push(out: Out, part: Uint8Array): void {
   if (part.length === 0) return;
@@ -246,18 +269,6 @@ function varint(v: number): Uint8Array {
   return b;
 }
 
-/** The old attribute fields, concatenated, equal `encoded`: the edit changed nothing on the wire. */
-function sameAsRanges(buf: Uint8Array, ranges: number[], encoded: Uint8Array): boolean {
-  let at = 0;
-  for (let i = 0; i < ranges.length; i += 2) {
-    const from = ranges[i]!;
-    const to = ranges[i + 1]!;
-    if (at + (to - from) > encoded.length) return false;
-    for (let j = from; j < to; j++) if (buf[j] !== encoded[at++]) return false;
-  }
-  return at === encoded.length;
-}
-
 /** KeyValue as proto-decode.ts reads it (the last key and value fields win). */
 function decodeKeyValue(r: ProtoReader, end: number): KeyValue {
   const kv: KeyValue = { key: '' };
@@ -269,41 +280,6 @@ function decodeKeyValue(r: ProtoReader, end: number): KeyValue {
   }
   r.expectEnd(end);
   return kv;
-}
-
-/**
- * KeyValues as repeated fields with tag `tag`, encoded by the logs encoder (so attributes read the
- * same on every signal): a resource carrying them is encoded, and each of its `attributes` fields
- * (tag 1) is given `tag` instead.
- */
-function encodeAttributes(attrs: KeyValue[], tag: number): Uint8Array {
-  const request = encodeLogs({ resourceLogs: [{ resource: { attributes: attrs, droppedAttributesCount: 0 }, scopeLogs: [], schemaUrl: '' }] });
-  const r = new ProtoReader(request);
-  r.tag();
-  r.lengthEnd(); // ResourceLogs
-  r.tag();
-  const end = r.lengthEnd(); // Resource: only attributes fields
-  if (tag === LEN1) return request.slice(r.pos, end);
-  const tagBytes = varint(tag);
-  const kvs: [number, number][] = [];
-  let size = 0;
-  while (r.pos < end) {
-    r.tag();
-    const lengthAt = r.pos;
-    const kvEnd = r.lengthEnd();
-    kvs.push([lengthAt, kvEnd]);
-    size += tagBytes.length + kvEnd - lengthAt;
-    r.pos = kvEnd;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const [from, to] of kvs) {
-    out.set(tagBytes, at);
-    at += tagBytes.length;
-    out.set(request.subarray(from, to), at);
-    at += to - from;
-  }
-  return out;
 }
 
 /** The attributes of the entry's resource (the last `resource` field, as a decoder keeps). */
