@@ -5,7 +5,9 @@ import type { AnyValue, KeyValue } from './model.js';
  * non-empty, a value only when present, the set oneof member even when it holds its default), for
  * the traces and metrics attribute rewrite (signal-attributes.ts). Many small attribute lists are
  * written per request, so they go into shared chunks instead of one buffer each: a fresh
- * Uint8Array per KeyValue was most of the cost of an `insert` on every span.
+ * Uint8Array per KeyValue was most of the cost of an `insert` on every span. The views `fields`
+ * returns are valid until the next `reset`: the caller copies them out before (encoding is
+ * synchronous, so one writer serves every request in turn).
  */
 
 const CHUNK_BYTES = 64 * 1024;
@@ -14,6 +16,11 @@ const LEN = 2, VARINT = 0, I64 = 1;
 export class KeyValueWriter {
   private chunk = Buffer.allocUnsafe(0);
   private pos = 0;
+
+  /** Starts over in the current chunk: every view handed out before may be overwritten. */
+  reset(): void {
+    this.pos = 0;
+  }
 
   /** One field per KeyValue, each with tag `tag`; the views stay valid after later writes. */
   fields(attrs: readonly KeyValue[], tag: number): Uint8Array[] {

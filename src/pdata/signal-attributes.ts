@@ -57,6 +57,7 @@ interface Out {
 
 /** The request with the editor's changes; the same bytes object when nothing changed. Throws PermanentError on malformed input. */
 export function editSignalAttributes(signal: BytesSignal, bytes: Uint8Array, editor: AttributeEditor): Uint8Array {
+  WRITER.reset();
   const w = new Walk(bytes, editor, signal);
   const r = new ProtoReader(bytes);
   const out = w.container(r, 0, r.length, (t) => (t === LEN1 ? w.resourceEntry : undefined));
@@ -70,6 +71,9 @@ export function editSignalAttributes(signal: BytesSignal, bytes: Uint8Array, edi
   return result;
 }
 
+/** New KeyValues of one request at a time; its views are copied into the result before the next request. */
+const WRITER = new KeyValueWriter();
+
 type Child = (r: ProtoReader, end: number) => Out | undefined;
 
 class Walk {
@@ -77,7 +81,7 @@ class Walk {
   private resourceAttrs: KeyValue[] = [];
   private scope = { name: '', version: '' };
   private attrTag = 0;
-  private readonly writer = new KeyValueWriter();
+  private readonly writer = WRITER;
 
   constructor(
     private readonly buf: Uint8Array,
