@@ -105,6 +105,25 @@ describe('attributes processor on metrics', () => {
   });
 });
 
+describe('malformed attributes the receiver walk does not read', () => {
+  it('are refused as a permanent PAYLOAD_INVALID error (the client gets 400), nothing handed on', async () => {
+    // A span whose attributes field holds a KeyValue with a truncated value: countItems does not look inside spans.
+    const span = Uint8Array.from([0x4a, 0x04, 0x12, 0x05, 0x0a, 0x01]);
+    const bytes = Uint8Array.from([0x0a, span.length + 4, 0x12, span.length + 2, 0x12, span.length, ...span]);
+    const request = signalRequest('traces', bytes);
+    expect(request.items).toBe(1);
+    const out: SignalRequest[] = [];
+    const p = attributesProcessorFactory.createSignal!(
+      { id: 'attributes', telemetry: new Telemetry({ processMetrics: false }), logger: silentLogger },
+      attributesProcessorFactory.schema.parse({ actions: [{ key: 'a', value: 1, action: 'insert' }] }),
+      { consume: async (r) => void out.push(r) },
+      'traces',
+    );
+    await expect(p.consume(request)).rejects.toMatchObject({ code: 'PAYLOAD_INVALID' });
+    expect(out).toEqual([]);
+  });
+});
+
 describe('validate: match keys by pipeline signal', () => {
   const load = (processors: string, pipeline: string) =>
     validateConfig(
