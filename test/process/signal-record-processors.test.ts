@@ -1,3 +1,4 @@
+import { credentials, Client, Metadata } from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -13,7 +14,7 @@ import { freePort } from '../helpers/ports.js';
 /**
  * `resource` and `attributes` in traces and metrics pipelines of the built gateway: spans and data
  * points made by the official OpenTelemetry JS SDK, serialized by its OTLP protobuf serializer,
- * arrive at an OTLP/HTTP backend with the resource attribute added and span / data point
+ * arrive (sent over OTLP/HTTP and OTLP/gRPC) at an OTLP/HTTP backend with the resource attribute added and span / data point
  * attributes changed, everything else as the SDK sent it.
  */
 
@@ -58,12 +59,14 @@ describe('resource and attributes processors on traces and metrics, built gatewa
     await new Promise<void>((r) => sink!.listen(0, '127.0.0.1', r));
     const sinkPort = (sink.address() as AddressInfo).port;
     const port = await freePort();
+    const grpcPort = await freePort();
     gateway = await startGateway(
       writeConfig(`
 receivers:
   otlp:
     protocols:
       http: { endpoint: 127.0.0.1:${port}, include_metadata: true }
+      grpc: { endpoint: 127.0.0.1:${grpcPort}, include_metadata: true }
 processors:
   resource/add_mode:
     attributes:
@@ -105,11 +108,21 @@ service:
       fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'X-Tenant': 'acme' }, body });
     expect((await post('/v1/traces', ProtobufTraceSerializer.serializeRequest(spans.getFinishedSpans())!)).status).toBe(200);
     expect((await post('/v1/metrics', ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!)).status).toBe(200);
-    await expect.poll(() => received.length, { timeout: 15_000 }).toBe(2);
+    // The same spans over OTLP/gRPC, with the tenant in the call's metadata.
+    const client = new Client(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+    const metadata = new Metadata();
+    metadata.set('x-tenant', 'globex');
+    await new Promise<void>((res, rej) =>
+      client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Uint8Array) => Buffer.from(b), (b: Buffer) => b, ProtobufTraceSerializer.serializeRequest(spans.getFinishedSpans())!, metadata, (err) => (err ? rej(err) : res())),
+    );
+    client.close();
+    await expect.poll(() => received.length, { timeout: 15_000 }).toBe(3);
 
     const t = types();
-    const traceBody = received.find((r) => r.path === '/v1/traces')!.body;
-    const traceReq = t.traces.toObject(t.traces.decode(traceBody), { longs: String, oneofs: false }) as any;
+    const traceReqs = received.filter((r) => r.path === '/v1/traces').map((r) => t.traces.toObject(t.traces.decode(r.body), { longs: String, oneofs: false }) as any);
+    const tenantOf = (req: any) => attrsOf(req.resourceSpans[0].resource.attributes).tenant;
+    expect(traceReqs.map(tenantOf).sort()).toEqual(['acme', 'globex']);
+    const traceReq = traceReqs.find((req) => tenantOf(req) === 'acme');
     expect(attrsOf(traceReq.resourceSpans[0].resource.attributes)).toMatchObject({ 'service.name': 'shop', mode: 'workshop', tenant: 'acme' });
     const [checkout, health] = traceReq.resourceSpans[0].scopeSpans[0].spans;
     expect(checkout.name).toBe('checkout');
