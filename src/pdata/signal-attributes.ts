@@ -27,6 +27,13 @@ export interface SpanFacts {
   readonly scope: { readonly name: string; readonly version: string };
 }
 
+/** What a metric matcher may read of a data point besides its attributes. */
+export interface PointFacts {
+  /** The name of the metric the point belongs to. */
+  readonly metric: string;
+  readonly resource: readonly KeyValue[];
+}
+
 export interface AttributeEditor {
   // Editors change the list in place and replace (never mutate) a KeyValue or value they change,
   // as apply-actions.ts does: an untouched object is copied as received.
@@ -35,7 +42,7 @@ export interface AttributeEditor {
   /** Changes a span's attributes in place. */
   span?(attrs: KeyValue[], facts: SpanFacts): void;
   /** Changes a data point's attributes in place. */
-  dataPoint?(attrs: KeyValue[]): void;
+  dataPoint?(attrs: KeyValue[], facts: PointFacts): void;
 }
 
 const LEN1 = 10, LEN2 = 18, LEN3 = 26;
@@ -77,10 +84,11 @@ const WRITER = new KeyValueWriter();
 type Child = (r: ProtoReader, end: number) => Out | undefined;
 
 class Walk {
-  /** Resource attributes and scope of the entry being walked, for span matchers. */
+  /** Resource attributes, scope and metric name of what is being walked, for matchers. */
   private resourceAttrs: KeyValue[] = [];
   private scope = { name: '', version: '' };
   private attrTag = 0;
+  private metricName = '';
   private readonly writer = WRITER;
 
   constructor(
@@ -138,7 +146,7 @@ class Walk {
       for (const p of entry.parts) push(result, p);
       return result;
     }
-    if (this.signal === 'traces' && editor.span) {
+    if ((this.signal === 'traces' && editor.span) || (this.signal === 'metrics' && editor.dataPoint)) {
       this.resourceAttrs = lastResourceAttributes(r, end);
       r.pos = start;
     }
@@ -176,7 +184,10 @@ class Walk {
   }
 
   private metric(r: ProtoReader, end: number): Out | undefined {
-    return this.container(r, r.pos, end, (t) => {
+    const start = r.pos;
+    this.metricName = lastName(r, end);
+    r.pos = start;
+    return this.container(r, start, end, (t) => {
       const attrTag = POINT_ATTR_TAG.get(t);
       if (attrTag === undefined) return undefined;
       return (r2: ProtoReader, dataEnd: number) => this.container(r2, r2.pos, dataEnd, (pt) => (pt === LEN1 ? this.pointWith(attrTag) : undefined));
@@ -186,7 +197,7 @@ class Walk {
   private pointWith(attrTag: number): Child {
     return (r, end) => {
       this.attrTag = attrTag;
-      return this.attributed(r, end, (attrs) => this.editor.dataPoint!(attrs));
+      return this.attributed(r, end, (attrs) => this.editor.dataPoint!(attrs, { metric: this.metricName, resource: this.resourceAttrs }));
     };
   }
 
@@ -305,6 +316,17 @@ function lastResourceAttributes(r: ProtoReader, end: number): KeyValue[] {
     if (r.pos !== resEnd) invalid('field overruns its enclosing message');
   }
   return attrs;
+}
+
+/** A Metric's name (field 1, the last one as a decoder keeps). */
+function lastName(r: ProtoReader, end: number): string {
+  let name = '';
+  while (r.pos < end) {
+    const t = r.tag();
+    if (t === LEN1) name = r.string();
+    else r.skip(t);
+  }
+  return name;
 }
 
 /** The entry's instrumentation scope name and version. */

@@ -6,6 +6,7 @@ import { editSignalAttributes, type AttributeEditor, type SpanFacts } from '../.
 import { compileActions, type ActionConfig } from '../../src/processors/helper/actions-config.js';
 import { applyActions } from '../../src/processors/helper/apply-actions.js';
 import { matchPropertiesSchema } from '../../src/processors/attributes/match-config.js';
+import { buildMetricMatcher } from '../../src/processors/attributes/metric-matcher.js';
 import { buildSpanMatcher } from '../../src/processors/attributes/span-matcher.js';
 
 /**
@@ -160,7 +161,8 @@ function slowPath(type: protobuf.Type, bytes: Uint8Array, editor: AttributeEdito
     for (const sm of rs.scopeMetrics ?? []) {
       for (const m of sm.metrics ?? []) {
         const data = m.gauge ?? m.sum ?? m.histogram ?? m.exponentialHistogram ?? m.summary;
-        for (const p of data?.dataPoints ?? []) if (editor.dataPoint) editList(p, 'attributes', editor.dataPoint);
+        const facts = { metric: m.name ?? '', resource: kvsToModel(rs.resource?.attributes) };
+        for (const p of data?.dataPoints ?? []) if (editor.dataPoint) editList(p, 'attributes', (attrs) => editor.dataPoint!(attrs, facts));
       }
     }
   }
@@ -217,6 +219,20 @@ describe('attributes of traces and metrics edited in the wire bytes', () => {
       const fast = editSignalAttributes('traces', traces, editor);
       if (fast !== traces) edited++;
       expect(view(TraceReq, fast)).toEqual(view(TraceReq, slowPath(TraceReq, traces, editor)));
+    }
+    expect(edited).toBeGreaterThan(10);
+  });
+
+  it('metric include/exclude (metric_names, resources) select the same data points as on the decoded tree', () => {
+    const include = buildMetricMatcher(matchPropertiesSchema.parse({ match_type: 'regexp', metric_names: ['^(requests|latency)$'] }));
+    const exclude = buildMetricMatcher(matchPropertiesSchema.parse({ match_type: 'strict', resources: [{ key: 'env' }] }));
+    const editor: AttributeEditor = { dataPoint: (attrs, point) => void (include(point) && !exclude(point) && apply(attrs)) };
+    let edited = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const metrics = MetricsReq.encode(MetricsReq.fromObject(randomMetrics(rng(seed)))).finish();
+      const fast = editSignalAttributes('metrics', metrics, editor);
+      if (fast !== metrics) edited++;
+      expect(view(MetricsReq, fast)).toEqual(view(MetricsReq, slowPath(MetricsReq, metrics, editor)));
     }
     expect(edited).toBeGreaterThan(10);
   });

@@ -40,7 +40,7 @@ export const matchPropertiesSchema = z
       ctx.addIssue({ code: 'custom', path: ['log_severity_number', 'min'], message: `expected a severity like "INFO" or 1..24, got ${JSON.stringify(m.log_severity_number.min)}` });
     }
     if (m.match_type === 'regexp') {
-      const patterns = [...(m.log_bodies ?? []), ...(m.log_severity_texts ?? []), ...(m.services ?? []), ...(m.span_names ?? []), ...(m.span_kinds ?? []), ...(m.libraries ?? []).flatMap((l) => [l.name, l.version ?? ''])];
+      const patterns = [...(m.log_bodies ?? []), ...(m.log_severity_texts ?? []), ...(m.services ?? []), ...(m.span_names ?? []), ...(m.span_kinds ?? []), ...(m.metric_names ?? []), ...(m.libraries ?? []).flatMap((l) => [l.name, l.version ?? ''])];
       for (const kv of [...(m.attributes ?? []), ...(m.resources ?? [])]) {
         if (kv.value !== undefined && typeof kv.value !== 'string') {
           ctx.addIssue({ code: 'custom', message: `attribute "${kv.key}": with match_type regexp the value must be a string pattern` });
@@ -65,18 +65,28 @@ const COMMON_KEYS = ['attributes', 'resources', 'libraries'] as const;
 /** SpanKind names as the Collector's include/exclude `span_kinds` writes them, by wire value. */
 export const SPAN_KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
 
+/** The keys each signal matches on; the rest are refused for it. */
+const KEYS_BY_SIGNAL = {
+  logs: [...COMMON_KEYS, ...LOG_KEYS],
+  traces: [...COMMON_KEYS, ...SPAN_KEYS],
+  metrics: ['metric_names', 'resources'],
+} as const;
+const ALL_KEYS = [...COMMON_KEYS, ...LOG_KEYS, ...SPAN_KEYS, 'metric_names'] as const;
+
 /**
  * What an include/exclude block sets that a pipeline of `signal` cannot match on, as messages
- * (empty: usable). Logs take log and common keys, traces span and common keys; metric_names and
- * matching in metrics pipelines are not supported (docs/compatibility.md).
+ * (empty: usable). Logs take log and common keys, traces span and common keys, metrics
+ * `metric_names` and `resources` (as the Collector's filtermetric).
  */
 export function matchErrorsFor(m: MatchProperties, signal: 'logs' | 'traces' | 'metrics'): string[] {
-  if (signal === 'metrics') return ['include/exclude are not supported in a metrics pipeline (the actions apply to every data point)'];
   const errors: string[] = [];
-  const foreign = signal === 'logs' ? [...SPAN_KEYS, 'metric_names' as const] : [...LOG_KEYS, 'metric_names' as const];
-  for (const key of foreign) if (m[key] !== undefined) errors.push(`${key} does not apply to ${signal}; not supported`);
-  const own = [...COMMON_KEYS, ...(signal === 'logs' ? LOG_KEYS : SPAN_KEYS)];
-  if (own.every((k) => m[k] === undefined || (Array.isArray(m[k]) && (m[k] as unknown[]).length === 0))) errors.push(`set at least one of ${own.join(', ')}`);
+  const own: readonly string[] = KEYS_BY_SIGNAL[signal];
+  for (const key of ALL_KEYS) if (!own.includes(key) && m[key] !== undefined) errors.push(`${key} does not apply to ${signal}; not supported`);
+  const set = (k: string) => {
+    const v = m[k as keyof MatchProperties];
+    return v !== undefined && !(Array.isArray(v) && v.length === 0);
+  };
+  if (!own.some(set)) errors.push(`set at least one of ${own.join(', ')}`);
   if (signal === 'traces' && m.match_type === 'strict') {
     for (const kind of m.span_kinds ?? []) if (!SPAN_KIND_NAMES.includes(kind)) errors.push(`span_kinds: ${JSON.stringify(kind)} is not one of ${SPAN_KIND_NAMES.join(', ')}`);
   }

@@ -5,11 +5,13 @@ import type { Component, CreateSettings, Host, SignalConsumer } from '../../pipe
 import { compileActions, type CompiledAction } from '../helper/actions-config.js';
 import { applyActions } from '../helper/apply-actions.js';
 import type { AttributesConfig } from './config.js';
+import { buildMetricMatcher, type MetricMatcher } from './metric-matcher.js';
 import { buildSpanMatcher, type SpanMatcher } from './span-matcher.js';
 
 /**
  * `attributes` in a traces pipeline (each span's attributes, for the spans include / exclude
- * select) or a metrics pipeline (each data point's attributes), rewritten in the request's
+ * select) or a metrics pipeline (each data point's attributes, for the metrics they select by
+ * `metric_names` and `resources`), rewritten in the request's
  * protobuf bytes (src/pdata/signal-attributes.ts): only the spans and data points whose
  * attributes change are re-encoded.
  */
@@ -17,6 +19,8 @@ export class SignalAttributesProcessor implements Component, SignalConsumer {
   private readonly actions: CompiledAction[];
   private readonly include: SpanMatcher | undefined;
   private readonly exclude: SpanMatcher | undefined;
+  private readonly includeMetric: MetricMatcher | undefined;
+  private readonly excludeMetric: MetricMatcher | undefined;
 
   constructor(
     private readonly settings: CreateSettings,
@@ -25,9 +29,11 @@ export class SignalAttributesProcessor implements Component, SignalConsumer {
     private readonly signal: BytesSignal,
   ) {
     this.actions = compileActions(config.actions).compiled;
-    // validate refuses include/exclude in a metrics pipeline (match-config.ts matchErrorsFor).
+    // validate refuses the match keys a signal cannot use (match-config.ts matchErrorsFor).
     this.include = signal === 'traces' && config.include ? buildSpanMatcher(config.include) : undefined;
     this.exclude = signal === 'traces' && config.exclude ? buildSpanMatcher(config.exclude) : undefined;
+    this.includeMetric = signal === 'metrics' && config.include ? buildMetricMatcher(config.include) : undefined;
+    this.excludeMetric = signal === 'metrics' && config.exclude ? buildMetricMatcher(config.exclude) : undefined;
   }
 
   async start(_host: Host): Promise<void> {}
@@ -46,7 +52,13 @@ export class SignalAttributesProcessor implements Component, SignalConsumer {
               apply(attrs);
             },
           }
-        : { dataPoint: apply };
+        : {
+            dataPoint: (attrs, point) => {
+              if (this.includeMetric && !this.includeMetric(point)) return;
+              if (this.excludeMetric && this.excludeMetric(point)) return;
+              apply(attrs);
+            },
+          };
     const bytes = editSignalAttributes(request.signal, request.bytes, editor);
     this.settings.telemetry.processorOutgoing.inc(id, request.items);
     await this.next.consume(bytes === request.bytes ? request : { ...request, bytes }, abort);

@@ -105,6 +105,15 @@ describe('attributes processor on metrics', () => {
   });
 });
 
+describe('attributes processor on metrics, include by metric_names', () => {
+  it('changes only the data points of the metrics whose name matches', async () => {
+    const out = await run(attributesProcessorFactory, { include: { match_type: 'strict', metric_names: ['requests', 'q'] }, actions: [{ key: 'picked', value: true, action: 'insert' }] }, 'metrics', metrics);
+    const ms = out.resourceMetrics[0].scopeMetrics[0].metrics;
+    const picked = (d: any) => keys(d.dataPoints[0].attributes).includes('picked');
+    expect([picked(ms[0].sum), picked(ms[1].histogram), picked(ms[2].exponentialHistogram), picked(ms[3].summary)]).toEqual([true, false, false, true]);
+  });
+});
+
 describe('malformed attributes the receiver walk does not read', () => {
   it('are refused as a permanent PAYLOAD_INVALID error (the client gets 400), nothing handed on', async () => {
     // A span whose attributes field holds a KeyValue with a truncated value: countItems does not look inside spans.
@@ -151,7 +160,7 @@ service: { pipelines: ${pipeline} }`,
     expect(error(attrs('{ match_type: strict, log_bodies: [x] }'), '{ logs: { receivers: [otlp], processors: [attributes], exporters: [debug] } }')).toBe('');
   });
 
-  it('refuses span keys for logs, log keys for traces, and include/exclude for metrics, naming processor and signal', () => {
+  it('refuses span keys for logs, log keys for traces, and all but metric_names/resources for metrics, naming processor and signal', () => {
     expect(error(attrs('{ match_type: strict, services: [x] }'), '{ logs: { receivers: [otlp], processors: [attributes], exporters: [debug] } }')).toContain(
       'service.pipelines.logs.processors[0]: processor "attributes" in a logs pipeline: include: services does not apply to logs; not supported',
     );
@@ -160,8 +169,10 @@ service: { pipelines: ${pipeline} }`,
     );
     expect(error(attrs('{ match_type: strict, span_kinds: [SERVER] }'), '{ traces: { receivers: [otlp], processors: [attributes], exporters: [debug] } }')).toContain('span_kinds: "SERVER" is not one of SPAN_KIND_UNSPECIFIED');
     expect(error(attrs('{ match_type: strict, attributes: [{ key: a }] }'), '{ metrics: { receivers: [otlp], processors: [attributes], exporters: [debug] } }')).toContain(
-      'processor "attributes" in a metrics pipeline: include: include/exclude are not supported in a metrics pipeline',
+      'processor "attributes" in a metrics pipeline: include: attributes does not apply to metrics; not supported',
     );
+    expect(error(attrs('{ match_type: strict, metric_names: [a] }'), '{ traces: { receivers: [otlp], processors: [attributes], exporters: [debug] } }')).toContain('include: metric_names does not apply to traces');
+    expect(error(attrs('{ match_type: regexp, metric_names: ["^http"], resources: [{ key: env, value: prod }] }'), '{ metrics: { receivers: [otlp], processors: [attributes], exporters: [debug] } }')).toBe('');
   });
 
   it('still refuses filter and transform on traces and metrics, naming processor and signal', () => {
