@@ -108,6 +108,10 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
           else if (!isConnector) {
             const unsupported = signalRefusal(registry, kind, id, signal);
             if (unsupported) errors.push(`${base}.${key}[${i}]: ${unsupported}`);
+            const c = sections[kind].get(id);
+            for (const message of (c && !unsupported && c.factory.signalConfigErrors?.(c.config, signal)) || []) {
+              errors.push(`${base}.${key}[${i}]: ${kind} "${id}" in a ${signal} pipeline: ${message}`);
+            }
           }
           if (seen.has(id)) errors.push(`${base}.${key}[${i}]: "${id}" is listed twice`);
           seen.add(id);

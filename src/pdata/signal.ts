@@ -1,3 +1,4 @@
+import type { ClientInfo } from './client-info.js';
 import { invalid, ProtoReader } from './proto-wire.js';
 import { ExportMetricsServiceRequest, ExportTraceServiceRequest, METRIC_DATA_FIELDS, type MessageDef } from './otlp-schema.js';
 
@@ -22,6 +23,8 @@ export interface SignalRequest {
   readonly bytes: Uint8Array;
   /** Spans or data points in it. */
   readonly items: number;
+  /** The client that sent it, with the receiver's `include_metadata` (for `from_context`). */
+  readonly client?: ClientInfo;
 }
 
 /** What an item of a signal is called in messages and metric names. */

@@ -17,6 +17,11 @@ interface FactoryBase<C> {
    * pipeline of any other signal, naming both (docs/compatibility.md).
    */
   readonly signals?: readonly Signal[];
+  /**
+   * What a valid config block sets that a pipeline of `signal` cannot use (e.g. span match keys in
+   * a logs pipeline), as messages; `validate` reports each naming the component and the signal.
+   */
+  readonly signalConfigErrors?: (config: C, signal: Signal) => string[];
 }
 
 export interface ReceiverFactory<C = any> extends FactoryBase<C> {

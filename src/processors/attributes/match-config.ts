@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * The Collector's include/exclude blocks (contrib internal/filter/filterconfig MatchProperties),
- * the keys that apply to logs. Span and metric keys are refused with a message that says so.
+ * for logs and spans. Which keys apply depends on the pipeline's signal: `matchErrorsFor` says what
+ * a block has that its signal cannot use (validate reports it, naming processor and signal).
  */
 const keyValueMatch = z.strictObject({ key: z.string().min(1), value: z.unknown().optional() });
 
@@ -15,8 +16,6 @@ export function parseSeverity(v: string | number): number | undefined {
   const base = m ? SEVERITY_BASE[m[1].toUpperCase()] : undefined;
   return base === undefined ? undefined : base + (m![2] ? Number(m![2]) - 1 : 0);
 }
-
-const NOT_FOR_LOGS = ['services', 'span_names', 'span_kinds', 'metric_names'] as const;
 
 export const matchPropertiesSchema = z
   .strictObject({
@@ -37,18 +36,11 @@ export const matchPropertiesSchema = z
     metric_names: z.array(z.string()).optional(),
   })
   .superRefine((m, ctx) => {
-    for (const key of NOT_FOR_LOGS) {
-      if (m[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `${key} does not apply to logs; not supported` });
-    }
-    const props = [m.attributes, m.resources, m.libraries, m.log_bodies, m.log_severity_texts, m.log_severity_number];
-    if (props.every((p) => p === undefined || (Array.isArray(p) && p.length === 0))) {
-      ctx.addIssue({ code: 'custom', message: 'set at least one of attributes, resources, libraries, log_bodies, log_severity_texts, log_severity_number' });
-    }
     if (m.log_severity_number && parseSeverity(m.log_severity_number.min) === undefined) {
       ctx.addIssue({ code: 'custom', path: ['log_severity_number', 'min'], message: `expected a severity like "INFO" or 1..24, got ${JSON.stringify(m.log_severity_number.min)}` });
     }
     if (m.match_type === 'regexp') {
-      const patterns = [...(m.log_bodies ?? []), ...(m.log_severity_texts ?? []), ...(m.libraries ?? []).flatMap((l) => [l.name, l.version ?? ''])];
+      const patterns = [...(m.log_bodies ?? []), ...(m.log_severity_texts ?? []), ...(m.services ?? []), ...(m.span_names ?? []), ...(m.span_kinds ?? []), ...(m.metric_names ?? []), ...(m.libraries ?? []).flatMap((l) => [l.name, l.version ?? ''])];
       for (const kv of [...(m.attributes ?? []), ...(m.resources ?? [])]) {
         if (kv.value !== undefined && typeof kv.value !== 'string') {
           ctx.addIssue({ code: 'custom', message: `attribute "${kv.key}": with match_type regexp the value must be a string pattern` });
@@ -65,3 +57,38 @@ export const matchPropertiesSchema = z
   });
 
 export type MatchProperties = z.output<typeof matchPropertiesSchema>;
+
+const LOG_KEYS = ['log_bodies', 'log_severity_texts', 'log_severity_number'] as const;
+const SPAN_KEYS = ['services', 'span_names', 'span_kinds'] as const;
+const COMMON_KEYS = ['attributes', 'resources', 'libraries'] as const;
+
+/** SpanKind names as the Collector's include/exclude `span_kinds` writes them, by wire value. */
+export const SPAN_KIND_NAMES = ['SPAN_KIND_UNSPECIFIED', 'SPAN_KIND_INTERNAL', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIENT', 'SPAN_KIND_PRODUCER', 'SPAN_KIND_CONSUMER'];
+
+/** The keys each signal matches on; the rest are refused for it. */
+const KEYS_BY_SIGNAL = {
+  logs: [...COMMON_KEYS, ...LOG_KEYS],
+  traces: [...COMMON_KEYS, ...SPAN_KEYS],
+  metrics: ['metric_names', 'resources'],
+} as const;
+const ALL_KEYS = [...COMMON_KEYS, ...LOG_KEYS, ...SPAN_KEYS, 'metric_names'] as const;
+
+/**
+ * What an include/exclude block sets that a pipeline of `signal` cannot match on, as messages
+ * (empty: usable). Logs take log and common keys, traces span and common keys, metrics
+ * `metric_names` and `resources` (as the Collector's filtermetric).
+ */
+export function matchErrorsFor(m: MatchProperties, signal: 'logs' | 'traces' | 'metrics'): string[] {
+  const errors: string[] = [];
+  const own: readonly string[] = KEYS_BY_SIGNAL[signal];
+  for (const key of ALL_KEYS) if (!own.includes(key) && m[key] !== undefined) errors.push(`${key} does not apply to ${signal}; not supported`);
+  const set = (k: string) => {
+    const v = m[k as keyof MatchProperties];
+    return v !== undefined && !(Array.isArray(v) && v.length === 0);
+  };
+  if (!own.some(set)) errors.push(`set at least one of ${own.join(', ')}`);
+  if (signal === 'traces' && m.match_type === 'strict') {
+    for (const kind of m.span_kinds ?? []) if (!SPAN_KIND_NAMES.includes(kind)) errors.push(`span_kinds: ${JSON.stringify(kind)} is not one of ${SPAN_KIND_NAMES.join(', ')}`);
+  }
+  return errors;
+}

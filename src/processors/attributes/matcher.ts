@@ -6,7 +6,16 @@ import { parseSeverity, type MatchProperties } from './match-config.js';
 /** Decides whether one log record (with its resource and scope) matches an include/exclude block. */
 export type RecordMatcher = (record: LogRecord, resource: Resource | undefined, scope: InstrumentationScope | undefined) => boolean;
 
-type TextTest = (text: string) => boolean;
+export type TextTest = (text: string) => boolean;
+
+/** A strict (equal) or regexp (search anywhere, as Go's MatchString) test of one pattern. */
+export function textTest(matchType: 'strict' | 'regexp'): (pattern: string) => TextTest {
+  return (p) => {
+    if (matchType === 'strict') return (t) => t === p;
+    const re = compilePattern(p);
+    return (t) => re.test(t);
+  };
+}
 
 /**
  * Every configured property must match (AND); within a list of bodies, severity texts or
@@ -15,11 +24,7 @@ type TextTest = (text: string) => boolean;
  * the text, as Go's MatchString does.
  */
 export function buildMatcher(m: MatchProperties): RecordMatcher {
-  const text = (p: string): TextTest => {
-    if (m.match_type === 'strict') return (t) => t === p;
-    const re = compilePattern(p);
-    return (t) => re.test(t);
-  };
+  const text = textTest(m.match_type);
   const attrTests = (list: MatchProperties['attributes']) => (list ?? []).map((kv) => attributeTest(kv.key, kv.value, m.match_type, text));
   const recordAttrs = attrTests(m.attributes);
   const resourceAttrs = attrTests(m.resources);
@@ -43,7 +48,7 @@ export function buildMatcher(m: MatchProperties): RecordMatcher {
   };
 }
 
-function attributeTest(key: string, value: unknown, matchType: 'strict' | 'regexp', text: (p: string) => TextTest) {
+export function attributeTest(key: string, value: unknown, matchType: 'strict' | 'regexp', text: (p: string) => TextTest) {
   if (value === undefined || value === null) return (attrs: KeyValue[]) => attrs.some((kv) => kv.key === key);
   if (matchType === 'regexp') {
     const t = text(value as string);

@@ -47,8 +47,8 @@ export async function readBatches(
   let entries: SplitEntry[] = [];
   let bytes = 0;
   let delivered = fromOffset;
-  const flush = async (): Promise<boolean> => {
-    const batch = { entries, endOffset: pendingOffset };
+  const flush = async (endOffset = pendingOffset): Promise<boolean> => {
+    const batch = { entries, endOffset };
     entries = [];
     bytes = 0;
     delivered = batch.endOffset;
@@ -61,13 +61,21 @@ export async function readBatches(
     readPos += bytesRead;
     pending = pending.length === 0 ? Buffer.from(chunk.subarray(0, bytesRead)) : Buffer.concat([pending, chunk.subarray(0, bytesRead)]);
     const res = splitter.split(pending, false);
-    for (const e of res.entries) {
-      entries.push(e);
-      bytes += e.value.length;
-    }
+    const base = pendingOffset;
     pending = pending.subarray(res.consumed);
     pendingOffset += res.consumed;
-    if ((entries.length >= BATCH_MAX_ENTRIES || bytes >= BATCH_MAX_BYTES) && !(await flush())) return;
+    // Cut batches inside the chunk, at the entry that fills one: a chunk holds thousands of short
+    // lines, and the batch whose offset a kill -9 catches unwritten is read again (at most one).
+    const split = res.entries;
+    for (let i = 0; i < split.length; i++) {
+      const e = split[i]!;
+      entries.push(e);
+      bytes += e.value.length;
+      const full = entries.length >= BATCH_MAX_ENTRIES || bytes >= BATCH_MAX_BYTES;
+      // Pieces of one over-long entry share its end: the batch ends after the last of them.
+      if (full && i + 1 < split.length && split[i + 1]!.end !== e.end && !(await flush(base + e.end))) return;
+    }
+    if ((entries.length >= BATCH_MAX_ENTRIES || bytes >= BATCH_MAX_BYTES) && !(await flush(pendingOffset))) return;
   }
   if (pending.length > 0) {
     const seen = o.tail.get();

@@ -13,6 +13,11 @@ import type { FilelogReceiverConfig } from './config.js';
 export interface SplitEntry {
   /** The decoded text (or the bytes with encoding `nop`). */
   value: string | Uint8Array;
+  /**
+   * Bytes from the start of the input up to the end of what this entry used (its newline included):
+   * where a reader may cut a batch and store the offset. Pieces of one over-long entry share it.
+   */
+  end: number;
 }
 
 export interface SplitResult {
@@ -71,7 +76,7 @@ export class Splitter {
 
   private push(out: SplitEntry[], buf: Buffer, start: number, end: number): void {
     const value = this.decode(buf, start, end);
-    if (value.length > 0) out.push({ value });
+    if (value.length > 0) out.push({ value, end: -1 });
   }
 
   private text(buf: Buffer, start: number, end: number): string {
@@ -90,6 +95,10 @@ export class Splitter {
     /** Start of the multiline entry being gathered (-1: none). */
     let open = -1;
     let pos = 0;
+    let stamped = 0;
+    const stamp = () => {
+      for (; stamped < entries.length; stamped++) entries[stamped]!.end = consumed;
+    };
     for (;;) {
       const nl = this.newline(buf, pos);
       if (nl === -1) break;
@@ -111,12 +120,14 @@ export class Splitter {
           open = -1;
         }
       }
+      stamp();
       pos = lineEnd;
       // A multiline entry past max_log_size is cut, so a file without a match cannot fill memory.
       if (open !== -1 && pos - open > max) {
         this.cut(entries, buf, open, pos - nlSize);
         consumed = pos;
         open = -1;
+        stamp();
       }
     }
     const rest = buf.length - consumed;
@@ -129,6 +140,7 @@ export class Splitter {
       this.push(entries, buf, consumed, consumed + max);
       consumed += max;
     }
+    stamp();
     return { entries, consumed };
   }
 

@@ -68,7 +68,7 @@ export class OtlpGrpcServer {
     for (const [signal, path] of [['traces', TRACES_EXPORT_PATH], ['metrics', METRICS_EXPORT_PATH]] as const) {
       const consumer = this.ctx[signal];
       if (!consumer) continue;
-      methods.set(path, { ...exportMethod, handle: (message, call) => this.exportSignal(signal, consumer, message, call.signal) });
+      methods.set(path, { ...exportMethod, handle: (message, call) => this.exportSignal(signal, consumer, message, call.signal, call.headers) });
     }
     const server = new GrpcUnaryServer({
       methods,
@@ -117,10 +117,11 @@ export class OtlpGrpcServer {
   }
 
   /** Traces or metrics: walked, never decoded, handed on as the bytes received. */
-  private async exportSignal(signal: 'traces' | 'metrics', consumer: SignalConsumer, message: Uint8Array, abort: AbortSignal): Promise<UnaryReply> {
+  private async exportSignal(signal: 'traces' | 'metrics', consumer: SignalConsumer, message: Uint8Array, abort: AbortSignal, headers: CallHeaders): Promise<UnaryReply> {
     let request;
     try {
       request = parseSignal(signal, 'proto', message);
+      if (this.config.include_metadata) request = { ...request, client: { metadata: metadataFromHeaders(headers) } };
     } catch (err) {
       return refused({ grpcCode: GrpcCode.INVALID_ARGUMENT, message: err instanceof GatewayError ? err.message : `request is not a valid ${signal} export request` });
     }

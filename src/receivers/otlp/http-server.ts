@@ -149,6 +149,7 @@ export class OtlpHttpServer {
     let request;
     try {
       request = parseSignal(signal, kind, body);
+      if (this.config.include_metadata) request = { ...request, client: { address: req.socket.remoteAddress, metadata: metadataFromHeaders(req.headers) } };
     } catch (err) {
       const message = err instanceof GatewayError ? err.message : `request body is not a valid OTLP ${kind === 'proto' ? 'protobuf' : 'JSON'} export request`;
       return this.refuse(req, res, kind, { httpStatus: 400, message });

@@ -156,9 +156,8 @@ describe('attributes processor config errors', () => {
     expect(issues({ actions: [{ key: 'a', from_context: 'metadata.x', value: 1, action: 'insert' }] })).toContain('takes only one of value, from_attribute and from_context');
   });
 
-  it('refuses unknown keys and span-only match keys', () => {
+  it('refuses unknown keys', () => {
     expect(attributesProcessorFactory.schema.safeParse({ actions: [{ key: 'a', value: 1, action: 'insert', vaule: 2 }] }).success).toBe(false);
-    expect(issues({ include: { match_type: 'strict', services: ['x'] }, actions: [{ key: 'a', value: 1, action: 'insert' }] })).toContain('services does not apply to logs');
   });
 
   it('accepts upper-case action names as the Collector does', () => {

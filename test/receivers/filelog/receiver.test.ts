@@ -35,8 +35,9 @@ describe('filelog receiver', () => {
     writeFileSync(join(dir, 'app.log'), 'old\n');
     writeFileSync(join(dir, 'skip.log'), 'x\n');
     const sink = new Sink();
-    await start({ include: [join(dir, '*.log')], exclude: [join(dir, 'skip*')] }, sink);
-    await new Promise((r) => setTimeout(r, 100));
+    const { receiver } = await start({ include: [join(dir, '*.log')], exclude: [join(dir, 'skip*')] }, sink);
+    // "At start" is the first poll: append only after it (a fixed sleep lost that race on a loaded machine).
+    await until(() => !(receiver as unknown as { firstPoll: boolean }).firstPoll, 'the first poll');
     appendFileSync(join(dir, 'app.log'), 'new\n');
     appendFileSync(join(dir, 'skip.log'), 'y\n');
     await until(() => sink.records().length === 1, 'the appended line');
@@ -95,6 +96,26 @@ describe('filelog receiver', () => {
     await until(() => second.records().length === 30, 'the 30 appended');
     await new Promise((r) => setTimeout(r, 100));
     expect(bodies(second)).toEqual(lines(50, 80).trimEnd().split('\n'));
+  });
+
+  it('hands a file of short lines on in batches of at most 1000 entries, storing after each the offset of its last line', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'app.log');
+    // ~30 KB: one read chunk, so the batches are cut inside it.
+    writeFileSync(file, lines(0, 2500));
+    const stored: number[] = [];
+    const client = new MemoryStorageClient();
+    const set = client.set.bind(client);
+    client.set = async (key, value) => {
+      stored.push((JSON.parse(value) as { files: { offset: number }[] }).files[0]!.offset);
+      await set(key, value);
+    };
+    const sink = new Sink();
+    await start({ include: [file], start_at: 'beginning', storage: 'file_storage' }, sink, storageHost(client));
+    await until(() => sink.records().length === 2500, 'all 2500 lines');
+    expect(sink.accepted.map((l) => l.resourceLogs[0]!.scopeLogs[0]!.logRecords.length)).toEqual([1000, 1000, 500]);
+    // Each stored offset is where the first line of the next batch starts: a restart there repeats nothing.
+    expect(stored.slice(0, 3)).toEqual([lines(0, 1000).length, lines(0, 2000).length, lines(0, 2500).length]);
   });
 
   it('reads a batch the pipeline refused again at the next poll, and moves on only once it is accepted', async () => {
