@@ -1,6 +1,7 @@
 import { decodeAnyValue } from '../../pdata/proto-decode.js';
 import type { ProtoReader } from '../../pdata/proto-wire.js';
 import { anyValueToPlainJson, anyValueToString } from '../../pdata/values.js';
+import type { JsonBytes } from './json-bytes.js';
 
 /**
  * JSON text of single values read from protobuf bytes, for wire-entries.ts: the same text
@@ -12,6 +13,18 @@ import { anyValueToPlainJson, anyValueToString } from '../../pdata/values.js';
 // Tags as (field << 3 | wire type), as in proto-decode.ts.
 const LEN1 = 10, LEN5 = 42, LEN6 = 50, LEN7 = 58;
 const VARINT2 = 16, VARINT3 = 24, I64_4 = 33;
+const EMPTY_STRING = Buffer.from('""');
+
+/** An attribute value as anyValueToPlainJson + JSON.stringify would write it, into `w`. */
+export function writeValue(w: JsonBytes, r: ProtoReader, text: Buffer, member: number, valueAt: number): void {
+  if (member === LEN1) {
+    // Strings, the common case, copied as bytes (escaped on the way).
+    r.pos = memberAt;
+    const end = r.lengthEnd();
+    w.utf8String(text, r.pos, end);
+    r.pos = end;
+  } else w.text(valueJson(r, text, member, valueAt));
+}
 
 /** An attribute value as anyValueToPlainJson + JSON.stringify would write it. */
 export function valueJson(r: ProtoReader, text: Buffer, member: number, valueAt: number): string {
@@ -53,19 +66,23 @@ export function valueJson(r: ProtoReader, text: Buffer, member: number, valueAt:
   return JSON.stringify(anyValueToPlainJson(v));
 }
 
-/** The body as mapping.ts's `message`: a string as is, anything else as anyValueToString. */
-export function messageJson(r: ProtoReader, text: Buffer, bodyAt: number): string {
-  if (bodyAt < 0) return '""';
+/** The body as mapping.ts's `message`, into `w`: a string as is, anything else as anyValueToString. */
+export function writeMessage(w: JsonBytes, r: ProtoReader, text: Buffer, bodyAt: number): void {
+  if (bodyAt < 0) {
+    w.bytes(EMPTY_STRING);
+    return;
+  }
   r.pos = bodyAt;
   const end = r.lengthEnd();
   const member = lastMember(r, end);
   if (member === LEN1) {
     r.pos = memberAt;
     const stringEnd = r.lengthEnd();
-    return JSON.stringify(text.toString('utf8', r.pos, stringEnd));
+    w.utf8String(text, r.pos, stringEnd);
+    return;
   }
   r.pos = bodyAt;
-  return JSON.stringify(anyValueToString(decodeAnyValue(r, r.lengthEnd(), 0)));
+  w.text(JSON.stringify(anyValueToString(decodeAnyValue(r, r.lengthEnd(), 0))));
 }
 
 /** The fixed64 at `at` is 0 (an unset timestamp). */
