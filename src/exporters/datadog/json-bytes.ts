@@ -14,10 +14,11 @@
 /** Start size of a writer; it doubles as needed and is reused (a pool in the sender). */
 const INITIAL_BYTES = 64 * 1024;
 /** Shorter strings are written by a JS loop; longer ones by Buffer#write (a native call's overhead). */
-const SHORT_STRING = 24;
+const SHORT_STRING = 64;
 
 const QUOTE = 0x22, BACKSLASH = 0x5c;
 const HEX = '0123456789abcdef';
+const HEX_CODES = Uint8Array.from(HEX, (c) => c.charCodeAt(0));
 /** Per ASCII byte: 0 copied as is, else the escape's second character (`u` for `\u00xx`). */
 const ESCAPE = new Uint8Array(128);
 for (let c = 0; c < 0x20; c++) ESCAPE[c] = 0x75; // u
@@ -87,6 +88,35 @@ export class JsonBytes {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
+  /** A non-negative integer below 2^53 in decimal, left-padded with zeros to `width` digits. */
+  digits(n: number, width = 1): void {
+    let len = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+    if (len < width) len = width;
+    this.ensure(len);
+    const buf = this.buf;
+    let p = this.pos + len;
+    this.pos = p;
+    for (let i = 0; i < len; i++) {
+      const q = Math.floor(n / 10);
+      buf[--p] = 0x30 + (n - q * 10);
+      n = q;
+    }
+  }
+
+  /** `src[start, end)` as lowercase hex digits (Buffer#toString('hex')). */
+  hex(src: Uint8Array, start: number, end: number): void {
+    this.ensure((end - start) * 2);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      const b = src[i]!;
+      buf[p++] = HEX_CODES[b >> 4]!;
+      buf[p++] = HEX_CODES[b & 15]!;
+    }
+    this.pos = p;
+  }
+
   /**
    * The UTF-8 string in `src[start, end)` as a JSON string literal, equal to
    * JSON.stringify(src.toString('utf8', start, end)).
@@ -113,8 +143,8 @@ export class JsonBytes {
         if (e === 0x75) {
           buf[p++] = 0x30;
           buf[p++] = 0x30;
-          buf[p++] = HEX.charCodeAt(c >> 4);
-          buf[p++] = HEX.charCodeAt(c & 15);
+          buf[p++] = HEX_CODES[c >> 4]!;
+          buf[p++] = HEX_CODES[c & 15]!;
         }
       }
     }

@@ -4,7 +4,7 @@ import { ProtoReader } from '../../pdata/proto-wire.js';
 import { resourceFields, statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
 import { ascii, JsonBytes } from './json-bytes.js';
 import { MAX_ENTRY_BYTES, serializeEntry } from './payload.js';
-import { idFields, lastMember, memberAt, timestampFields, writeMessage, writeValue, zero64 } from './wire-json.js';
+import { lastMember, memberAt, writeIds, writeMessage, writeTimestamp, writeValue, zero64 } from './wire-json.js';
 
 /**
  * Datadog JSON entries written straight from the queued protobuf bytes (docs/architecture.md §10:
@@ -284,17 +284,18 @@ class EntryWalk {
       w.text(JSON.stringify(status));
     }
     const at = time >= 0 && !zero64(this.text, time) ? time : observed >= 0 && !zero64(this.text, observed) ? observed : -1;
-    if (at >= 0) w.text(timestampFields(this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at)));
+    if (at >= 0) writeTimestamp(w, this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at));
     w.bytes(part.tail);
     w.bytes(SEVERITY_NUMBER);
-    w.text(String(severityNumber));
+    if (severityNumber >= 0) w.digits(severityNumber);
+    else w.text(String(severityNumber));
     w.byte(QUOTE);
     if (severityText !== '') {
       w.bytes(SEVERITY_TEXT);
       w.text(JSON.stringify(severityText));
     }
-    if (traceAt >= 0) w.text(idFields(r, this.text, traceAt, 'trace'));
-    if (spanAt >= 0) w.text(idFields(r, this.text, spanAt, 'span'));
+    if (traceAt >= 0) writeIds(w, r, this.text, traceAt, 'trace');
+    if (spanAt >= 0) writeIds(w, r, this.text, spanAt, 'span');
     w.byte(CLOSE_BRACE);
     if (w.pos - mark > MAX_ENTRY_BYTES) return this.slowRecord(start, end, mark);
     this.entries.push({ index: this.index, start: mark, bytes: w.pos - mark });

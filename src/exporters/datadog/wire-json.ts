@@ -90,15 +90,32 @@ export function zero64(text: Buffer, at: number): boolean {
   return text.readUInt32LE(at) === 0 && text.readUInt32LE(at + 4) === 0;
 }
 
+const TIMESTAMP = Buffer.from(',"timestamp":');
+const OTEL_TIMESTAMP = Buffer.from(',"otel.timestamp":"');
+const ID_NAMES = {
+  trace: [Buffer.from(',"otel.trace_id":"'), Buffer.from('","dd.trace_id":"')],
+  span: [Buffer.from(',"otel.span_id":"'), Buffer.from('","dd.span_id":"')],
+} as const;
+
 /** `timestamp` (ms) and `otel.timestamp` (ns, decimal) of a uint64 given as two uint32 halves. */
-export function timestampFields(hi: number, lo: number): string {
+export function writeTimestamp(w: JsonBytes, hi: number, lo: number): void {
   const [msPart, rest] = divMillion(hi, lo);
-  const ns = msPart === 0 ? String(rest) : String(msPart) + String(rest).padStart(6, '0');
-  return ',"timestamp":' + String(msPart) + ',"otel.timestamp":"' + ns + '"';
+  w.bytes(TIMESTAMP);
+  w.digits(msPart);
+  w.bytes(OTEL_TIMESTAMP);
+  if (msPart === 0) w.digits(rest);
+  else {
+    w.digits(msPart);
+    w.digits(rest, 6);
+  }
+  w.byte(0x22);
 }
 
-/** `otel.trace_id`/`dd.trace_id` (or span) for an id that is set: not empty, not all zero. */
-export function idFields(r: ProtoReader, text: Buffer, at: number, kind: 'trace' | 'span'): string {
+/**
+ * `otel.trace_id` (hex) and `dd.trace_id` (the low 64 bits in decimal, exact without BigInt), or
+ * the span's, for an id that is set: not empty, not all zero.
+ */
+export function writeIds(w: JsonBytes, r: ProtoReader, text: Buffer, at: number, kind: 'trace' | 'span'): void {
   r.pos = at;
   const end = r.lengthEnd();
   const start = r.pos;
@@ -109,10 +126,23 @@ export function idFields(r: ProtoReader, text: Buffer, at: number, kind: 'trace'
       break;
     }
   }
-  if (!set) return '';
-  const hex = text.toString('hex', start, end);
-  const low = end - start < 8 ? BigInt('0x' + hex).toString() : uint64Decimal(text.readUInt32BE(end - 8), text.readUInt32BE(end - 4));
-  return ',"otel.' + kind + '_id":"' + hex + '","dd.' + kind + '_id":"' + low + '"';
+  if (!set) return;
+  const [otel, dd] = ID_NAMES[kind];
+  w.bytes(otel);
+  w.hex(text, start, end);
+  w.bytes(dd);
+  if (end - start < 8) w.text(BigInt('0x' + text.toString('hex', start, end)).toString());
+  else {
+    const hi = text.readUInt32BE(end - 8);
+    const lo = text.readUInt32BE(end - 4);
+    if (hi < 0x200000) w.digits(hi * 4294967296 + lo);
+    else {
+      const [q, rest] = divMillion(hi, lo);
+      w.digits(q);
+      w.digits(rest, 6);
+    }
+  }
+  w.byte(0x22);
 }
 
 /**
@@ -123,13 +153,6 @@ function divMillion(hi: number, lo: number): [number, number] {
   const t = hi * 967296 + lo;
   const r = t % 1_000_000;
   return [hi * 4294 + (t - r) / 1_000_000, r];
-}
-
-/** A uint64's decimal text, exact, without BigInt. */
-function uint64Decimal(hi: number, lo: number): string {
-  if (hi < 0x200000) return String(hi * 4294967296 + lo); // below 2^53: exact as a double
-  const [q, r] = divMillion(hi, lo);
-  return String(q) + String(r).padStart(6, '0');
 }
 
 /** Where the member lastMember found last starts (its value, after the tag). */

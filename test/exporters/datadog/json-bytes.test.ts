@@ -38,4 +38,23 @@ describe('JSON bytes', () => {
     }
     expect(w.buf.toString('utf8', 0, w.pos)).toBe(parts.map((p) => p + p).join(''));
   });
+
+  it('writes integers as String() does, zero-padded to a width', () => {
+    const w = new JsonBytes(1);
+    const ns = [0, 7, 10, 99, 1_000_000, 1_767_225_600_123, Number.MAX_SAFE_INTEGER];
+    for (const n of ns) {
+      w.digits(n);
+      w.byte(0x2c);
+      w.digits(n, 6);
+      w.byte(0x2c);
+    }
+    expect(w.buf.toString('utf8', 0, w.pos)).toBe(ns.map((n) => `${n},${String(n).padStart(6, '0')},`).join(''));
+  });
+
+  it('writes bytes as lowercase hex', () => {
+    const src = Uint8Array.from([0, 1, 0x0f, 0x10, 0xab, 0xff]);
+    const w = new JsonBytes(1);
+    w.hex(src, 1, src.length);
+    expect(w.buf.toString('utf8', 0, w.pos)).toBe(Buffer.from(src.subarray(1)).toString('hex'));
+  });
 });
