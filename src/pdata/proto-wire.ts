@@ -24,6 +24,12 @@ export function invalid(message: string): never {
   throw new PermanentError(`invalid protobuf: ${message}`, 'PAYLOAD_INVALID');
 }
 
+/** Strings up to this many bytes go through the intern table (ProtoReader.shortString). */
+const INTERN_MAX_BYTES = 40;
+/** A power of two; a slot holds the last string that hashed there. */
+const INTERN_SLOTS = 2048;
+const INTERNED: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+
 export class ProtoReader {
   pos = 0;
   readonly buf: Uint8Array;
@@ -130,7 +136,40 @@ export class ProtoReader {
     const end = this.lengthEnd();
     const start = this.pos;
     this.pos = end;
-    return start === end ? '' : this.text.toString('utf8', start, end);
+    if (start === end) return '';
+    return end - start <= INTERN_MAX_BYTES ? this.shortString(start, end) : this.text.toString('utf8', start, end);
+  }
+
+  /**
+   * A short string (attribute keys, enum-like values: the same few per request, over and over)
+   * taken from a small table when its bytes match the entry there, instead of a new string each
+   * time: the decode of the Make example's records was a fifth string slicing (BENCHMARKS.md, issue
+   * 23), and shared strings are less garbage and compare by identity in the processors' lookups.
+   * ASCII only; anything else is decoded as UTF-8.
+   */
+  private shortString(start: number, end: number): string {
+    const buf = this.buf;
+    let h = end - start;
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      if (b >= 0x80) return this.text.toString('utf8', start, end);
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    const slot = (h ^ (h >>> 11)) & (INTERN_SLOTS - 1);
+    const cached = INTERNED[slot];
+    if (cached !== undefined && cached.length === end - start) {
+      let same = true;
+      for (let i = start, j = 0; i < end; i++, j++) {
+        if (cached.charCodeAt(j) !== buf[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const s = this.text.toString('latin1', start, end);
+    INTERNED[slot] = s;
+    return s;
   }
 
   /** A copy: the input buffer may be pooled or reused by the transport. */
@@ -207,6 +246,8 @@ export function int32Size(v: number): number {
 }
 
 export function int64Size(v: bigint): number {
+  // Most int64 values are small and non-negative: compared as bigints, no BigInt.asUintN allocation.
+  if (v >= 0n && v < 0x80000000n) return varint32Size(Number(v));
   let u = BigInt.asUintN(64, v);
   if (u < 0x80000000n) return varint32Size(Number(u));
   let n = 1;
@@ -270,6 +311,10 @@ export class ProtoWriter {
   }
 
   int64(v: bigint): void {
+    if (v >= 0n && v < 0x80000000n) {
+      this.varint32(Number(v));
+      return;
+    }
     const u = BigInt.asUintN(64, v);
     let lo = Number(u & 0xffffffffn);
     let hi = Number(u >> 32n);
