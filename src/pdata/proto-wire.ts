@@ -149,24 +149,17 @@ export class ProtoReader {
    */
   private shortString(start: number, end: number): string {
     const buf = this.buf;
-    let h = end - start;
-    for (let i = start; i < end; i++) {
-      const b = buf[i]!;
-      if (b >= 0x80) return this.text.toString('utf8', start, end);
-      h = (Math.imul(h, 31) + b) | 0;
-    }
-    const slot = (h ^ (h >>> 11)) & (INTERN_SLOTS - 1);
+    const n = end - start;
+    // The slot from the length and three bytes: no pass over the string before the comparison.
+    const slot = (n * 97 + buf[start]! * 31 + buf[start + (n >> 1)]! * 7 + buf[end - 1]!) & (INTERN_SLOTS - 1);
     const cached = INTERNED[slot];
-    if (cached !== undefined && cached.length === end - start) {
-      let same = true;
-      for (let i = start, j = 0; i < end; i++, j++) {
-        if (cached.charCodeAt(j) !== buf[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return cached;
+    if (cached !== undefined && cached.length === n) {
+      let i = 0;
+      while (i < n && cached.charCodeAt(i) === buf[start + i]) i++;
+      // Only ASCII strings are kept, so equal code units are equal bytes.
+      if (i === n) return cached;
     }
+    for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return this.text.toString('utf8', start, end);
     const s = this.text.toString('latin1', start, end);
     INTERNED[slot] = s;
     return s;
