@@ -136,12 +136,24 @@ export class ProtoReader {
     const end = this.lengthEnd();
     const start = this.pos;
     this.pos = end;
+    return start === end ? '' : this.text.toString('utf8', start, end);
+  }
+
+  /**
+   * A string field whose values repeat (attribute keys, severity text, event names): short ones
+   * come from the intern table (shortString). Values that are mostly unique (ids, messages) use
+   * string(): in the table they would only evict the keys.
+   */
+  internedString(): string {
+    const end = this.lengthEnd();
+    const start = this.pos;
+    this.pos = end;
     if (start === end) return '';
     return end - start <= INTERN_MAX_BYTES ? this.shortString(start, end) : this.text.toString('utf8', start, end);
   }
 
   /**
-   * A short string (attribute keys, enum-like values: the same few per request, over and over)
+   * A short string (attribute keys and the like: the same few per request, over and over)
    * taken from a small table when its bytes match the entry there, instead of a new string each
    * time: the decode of the Make example's records was a fifth string slicing (BENCHMARKS.md, issue
    * 23), and shared strings are less garbage and compare by identity in the processors' lookups.
