@@ -90,15 +90,24 @@ export class JsonBytes {
 
   /** A non-negative integer below 2^53 in decimal, left-padded with zeros to `width` digits. */
   digits(n: number, width = 1): void {
-    let len = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) len++;
+    if (n >= 1e9) {
+      // Two int32-sized halves: the digit loop below then runs on small integers only.
+      const hi = Math.floor(n / 1e9);
+      this.smallDigits(hi, width - 9);
+      this.smallDigits(n - hi * 1e9, 9);
+    } else this.smallDigits(n, width);
+  }
+
+  /** digits() for 0 ≤ n < 10^9. */
+  private smallDigits(n: number, width: number): void {
+    let len = n < 10 ? 1 : n < 100 ? 2 : n < 1e3 ? 3 : n < 1e4 ? 4 : n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : n < 1e8 ? 8 : 9;
     if (len < width) len = width;
     this.ensure(len);
     const buf = this.buf;
     let p = this.pos + len;
     this.pos = p;
     for (let i = 0; i < len; i++) {
-      const q = Math.floor(n / 10);
+      const q = (n / 10) | 0;
       buf[--p] = 0x30 + (n - q * 10);
       n = q;
     }

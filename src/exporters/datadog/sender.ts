@@ -11,7 +11,7 @@ import { datadogLogsUrl, type DatadogConfig } from './config.js';
 import type { MappingOptions } from './mapping.js';
 import { JsonBytes } from './json-bytes.js';
 import { MAX_ITEMS_PER_REQUEST, MAX_REQUEST_BYTES } from './payload.js';
-import { batchBody, datadogEntriesFromWire, type WireEntries, type WireEntry } from './wire-entries.js';
+import { batchBody, datadogEntriesFromWire, SEPARATOR_BYTES, type WireEntries, type WireEntry } from './wire-entries.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -74,7 +74,7 @@ export class DatadogLogsSender implements LogsSender {
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     if (request.records === 0) return success();
     const writer = this.writers.pop() ?? new JsonBytes();
-    let outcome: BatchesOutcome<WireEntry>;
+    let outcome: BatchesOutcome<WireEntry> | undefined;
     let walked: WireEntries;
     try {
       walked = datadogEntriesFromWire(protobufOf(request), this.mapping, writer);
@@ -83,11 +83,15 @@ export class DatadogLogsSender implements LogsSender {
         maxItems: MAX_ITEMS_PER_REQUEST,
         maxBytes: MAX_REQUEST_BYTES,
         baseBytes: 2, // "[" and "]"
-        separatorBytes: 1, // ","
+        separatorBytes: SEPARATOR_BYTES, // ", " (batchBody sends entries in place)
       });
       outcome = await sendInBatches(batches, (batch) => this.post(walked, batch, signal));
     } finally {
-      if (this.writers.length < MAX_POOLED_WRITERS && writer.buf.length <= MAX_POOLED_BYTES) this.writers.push(writer);
+      // Bodies are slices of the writer's buffer. Only after every POST was accepted is it certain
+      // that the server read them whole and nothing still holds them (a server may answer an
+      // error before reading the body): otherwise the buffer is left to the garbage collector.
+      const clean = outcome !== undefined && !outcome.failure && outcome.tooLarge.length === 0;
+      if (clean && this.writers.length < MAX_POOLED_WRITERS && writer.buf.length <= MAX_POOLED_BYTES) this.writers.push(writer);
     }
     if (outcome.failure) return outcome.failure;
     const { unfit, records } = walked;
@@ -107,8 +111,6 @@ export class DatadogLogsSender implements LogsSender {
 
   private async post(walked: WireEntries, batch: readonly WireEntry[], signal: AbortSignal): Promise<BatchOutcome> {
     const { logs } = this.options.config;
-    // A copy: the entries' buffer goes back to the pool when the send ends, the body may be kept
-    // longer by the HTTP client.
     const json = batchBody(walked, batch);
     const body = logs.use_compression ? await gzipAsync(json, { level: logs.compression_level }) : json;
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'DD-API-KEY': this.apiKey };

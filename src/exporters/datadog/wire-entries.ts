@@ -12,7 +12,7 @@ import { lastMember, memberAt, writeIds, writeMessage, writeTimestamp, writeValu
  * the resource's attributes and then JSON.stringify'd it: with the decode, that was most of the
  * exporter's CPU per record (BENCHMARKS.md, issue 23). Here each record's fields are read from its
  * bytes and its entry is written as bytes into one buffer (json-bytes.ts), the resource's part
- * encoded once per resource; entries follow each other there separated by commas, so a batch of
+ * encoded once per resource; entries follow each other there separated by `, `, so a batch of
  * consecutive entries is one slice of it (`batchBody`).
  *
  * The output must equal mapping.ts's field for field (test/exporters/datadog/wire-entries.test.ts
@@ -36,8 +36,10 @@ export interface WireEntries {
   /** Records whose entry cannot fit Datadog's 1 MB even with an empty message. */
   unfit: number[];
   records: number;
-  /** The entries' bytes, each followed by a comma. */
+  /** The entries' bytes, each preceded by a space and followed by a comma (batchBody). */
   out: Buffer;
+  /** Byte ranges of `out` handed out as bodies, as [from, to) pairs (batchBody). */
+  lent: number[];
 }
 
 /** One entry's JSON text. */
@@ -45,31 +47,49 @@ export function entryJson(w: WireEntries, e: WireEntry): string {
   return w.out.toString('utf8', e.start, e.start + e.bytes);
 }
 
-const OPEN = 0x5b, CLOSE = 0x5d, COMMA = 0x2c;
+const OPEN = 0x5b, CLOSE = 0x5d, COMMA = 0x2c, SPACE = 0x20;
+/** Between two entries in `out`: `, ` (a space is valid JSON there, and gives each boundary two bytes). */
+export const SEPARATOR_BYTES = 2;
 
-/** The request body for a batch of entries: a JSON array, one copy when they are consecutive. */
+/**
+ * The request body for a batch of entries: a JSON array. Consecutive entries whose boundaries are
+ * untouched are sent in place — the space before the first becomes `[`, the comma after the last
+ * `]` — without a copy (copying and allocating the body was a tenth of the exporter's walk,
+ * BENCHMARKS.md, issue 23). A batch whose bytes overlap a body already handed out (the halves of a
+ * batch refused as too large) is copied instead, so no body given to the HTTP client changes.
+ */
 export function batchBody(w: WireEntries, batch: readonly WireEntry[]): Buffer {
-  let size = 1 + batch.length;
+  if (batch.length === 0) return Buffer.from('[]');
+  const out = w.out;
+  let size = 2 + batch.length - 1;
   let consecutive = true;
   for (let i = 0; i < batch.length; i++) {
     size += batch[i]!.bytes;
-    if (i > 0 && batch[i]!.start !== batch[i - 1]!.start + batch[i - 1]!.bytes + 1) consecutive = false;
+    if (i > 0 && batch[i]!.start !== batch[i - 1]!.start + batch[i - 1]!.bytes + SEPARATOR_BYTES) consecutive = false;
   }
-  if (batch.length === 0) size = 2;
+  const before = batch[0]!.start - 1;
+  const last = batch[batch.length - 1]!;
+  const after = last.start + last.bytes;
+  if (consecutive && !overlapsLent(w.lent, before, after + 1)) {
+    out[before] = OPEN;
+    out[after] = CLOSE;
+    w.lent.push(before, after + 1);
+    return out.subarray(before, after + 1);
+  }
   const body = Buffer.allocUnsafe(size);
   body[0] = OPEN;
-  if (batch.length > 0 && consecutive) {
-    const last = batch[batch.length - 1]!;
-    w.out.copy(body, 1, batch[0]!.start, last.start + last.bytes);
-  } else {
-    let p = 1;
-    for (let i = 0; i < batch.length; i++) {
-      if (i > 0) body[p++] = COMMA;
-      p += w.out.copy(body, p, batch[i]!.start, batch[i]!.start + batch[i]!.bytes);
-    }
+  let p = 1;
+  for (let i = 0; i < batch.length; i++) {
+    if (i > 0) body[p++] = COMMA;
+    p += out.copy(body, p, batch[i]!.start, batch[i]!.start + batch[i]!.bytes);
   }
   body[size - 1] = CLOSE;
   return body;
+}
+
+function overlapsLent(lent: readonly number[], from: number, to: number): boolean {
+  for (let i = 0; i < lent.length; i += 2) if (from < lent[i + 1]! && lent[i]! < to) return true;
+  return false;
 }
 
 /** Fields mapping.ts writes after the attributes: a record attribute with one of these names takes the slow path. */
@@ -132,10 +152,14 @@ const SCOPE_STUB: ScopeLogs = { logRecords: [], schemaUrl: '' };
 
 /** `out` is reused when given (the sender's pool): whatever it held is overwritten. */
 export function datadogEntriesFromWire(bytes: Uint8Array, options: MappingOptions, out = new JsonBytes()): WireEntries {
-  out.pos = 0;
+  // Two bytes before the first entry, as between entries: the space becomes `[` in batchBody.
+  out.ensure(SEPARATOR_BYTES);
+  out.buf[0] = COMMA;
+  out.buf[1] = SPACE;
+  out.pos = SEPARATOR_BYTES;
   const walk = new EntryWalk(new ProtoReader(bytes), options, out);
   walk.request();
-  return { entries: walk.entries, unfit: walk.unfit, records: walk.index, out: out.buf };
+  return { entries: walk.entries, unfit: walk.unfit, records: walk.index, out: out.buf, lent: [] };
 }
 
 class EntryWalk {
@@ -300,6 +324,7 @@ class EntryWalk {
     if (w.pos - mark > MAX_ENTRY_BYTES) return this.slowRecord(start, end, mark);
     this.entries.push({ index: this.index, start: mark, bytes: w.pos - mark });
     w.byte(COMMA);
+    w.byte(SPACE);
   }
 
   /** The record decoded and mapped by mapping.ts, its message cut to fit if needed (payload.ts). */
@@ -318,6 +343,7 @@ class EntryWalk {
     w.text(entry.json);
     this.entries.push({ index: this.index, start: mark, bytes: w.pos - mark });
     w.byte(COMMA);
+    w.byte(SPACE);
   }
 
   /**

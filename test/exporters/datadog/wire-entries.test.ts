@@ -50,14 +50,41 @@ describe('Datadog entries from the wire walk', () => {
         datadogEntriesFromWire(corpus()[0]!.bytes, options, writer); // leaves other bytes behind
         const fast = datadogEntriesFromWire(bytes, options, writer);
         const expected = slowEntries(bytes, options).filter((s) => !s.unfit).map((s) => s.entry);
-        expect(JSON.parse(batchBody(fast, fast.entries).toString('utf8'))).toEqual(expected);
+        const whole = batchBody(fast, fast.entries);
+        const wholeText = whole.toString('utf8');
+        expect(JSON.parse(wholeText)).toEqual(expected);
         // Every other entry: not consecutive in the buffer.
         const odd = fast.entries.filter((_, i) => i % 2 === 1);
         expect(JSON.parse(batchBody(fast, odd).toString('utf8'))).toEqual(expected.filter((_, i) => i % 2 === 1));
+        // Halves after the whole (as after a 413), then thirds: each right, and no body sent before changed.
+        const n = fast.entries.length;
+        for (const parts of [2, 3]) {
+          for (let k = 0; k < parts; k++) {
+            const from = Math.floor((k * n) / parts);
+            const to = Math.floor(((k + 1) * n) / parts);
+            if (from === to) continue;
+            expect(JSON.parse(batchBody(fast, fast.entries.slice(from, to)).toString('utf8'))).toEqual(expected.slice(from, to));
+          }
+        }
+        expect(whole.toString('utf8')).toBe(wholeText);
         expect(batchBody(fast, []).toString('utf8')).toBe('[]');
       });
     }
   }
+
+  it('sends consecutive batches of one request in place, none changing another', () => {
+    const { bytes } = corpus()[0]!; // the corners: dozens of records
+    const fast = datadogEntriesFromWire(bytes, OPTIONS[0]!);
+    const n = fast.entries.length;
+    expect(n).toBeGreaterThan(3);
+    const cuts = [0, 1, Math.floor(n / 2), n - 1, n];
+    const bodies = cuts.slice(1).map((to, i) => batchBody(fast, fast.entries.slice(cuts[i], to)));
+    // In place: views of the walk's buffer, not copies.
+    for (const b of bodies) expect(b.buffer).toBe(fast.out.buffer);
+    const texts = bodies.map((b) => b.toString('utf8'));
+    const expected = slowEntries(bytes, OPTIONS[0]!).filter((s) => !s.unfit).map((s) => s.entry);
+    expect(texts.flatMap((t) => JSON.parse(t) as unknown[])).toEqual(expected);
+  });
 
   it('writes no key twice where a record key meets a resource key or a reserved field', () => {
     const logs = logsOf([newLogRecord({ attributes: [attr('service.name', 'record'), attr('status', 'attr'), attr('a', 1), attr('a', 2)], severityNumber: 9 })], [attr('service.name', 'res'), attr('x', 1)]);
