@@ -15,6 +15,8 @@
 const INITIAL_BYTES = 64 * 1024;
 /** Shorter strings are written by a JS loop; longer ones by Buffer#write (a native call's overhead). */
 const SHORT_STRING = 64;
+/** Byte runs shorter than this are copied by a JS loop: `set` needs a subarray object per call. */
+const SHORT_BYTES = 256;
 
 const QUOTE = 0x22, BACKSLASH = 0x5c;
 const HEX = '0123456789abcdef';
@@ -58,7 +60,7 @@ export class JsonBytes {
   bytes(src: Uint8Array, start = 0, end = src.length): void {
     const n = end - start;
     this.ensure(n);
-    if (n < SHORT_STRING) {
+    if (n < SHORT_BYTES) {
       const buf = this.buf;
       let p = this.pos;
       for (let i = start; i < end; i++) buf[p++] = src[i]!;

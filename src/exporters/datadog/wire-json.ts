@@ -23,7 +23,31 @@ export function writeValue(w: JsonBytes, r: ProtoReader, text: Buffer, member: n
     const end = r.lengthEnd();
     w.utf8String(text, r.pos, end);
     r.pos = end;
-  } else w.text(valueJson(r, text, member, valueAt));
+  } else if (member === VARINT3 && smallVarint(text, memberAt)) w.digits(varintValue);
+  else w.text(valueJson(r, text, member, valueAt));
+}
+
+/** The value smallVarint read. */
+let varintValue = 0;
+
+/**
+ * A varint of at most 7 bytes (below 2^49: exact in a double, non-negative) at `at`, into
+ * `varintValue`, without a BigInt; false for anything longer (large or negative int64), which the
+ * exact path reads.
+ */
+function smallVarint(buf: Uint8Array, at: number): boolean {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 7 && at + i < buf.length; i++) {
+    const b = buf[at + i]!;
+    value += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      varintValue = value;
+      return true;
+    }
+    mul *= 128;
+  }
+  return false;
 }
 
 /** An attribute value as anyValueToPlainJson + JSON.stringify would write it. */
@@ -99,7 +123,8 @@ const ID_NAMES = {
 
 /** `timestamp` (ms) and `otel.timestamp` (ns, decimal) of a uint64 given as two uint32 halves. */
 export function writeTimestamp(w: JsonBytes, hi: number, lo: number): void {
-  const [msPart, rest] = divMillion(hi, lo);
+  const msPart = divMillion(hi, lo);
+  const rest = remainder;
   w.bytes(TIMESTAMP);
   w.digits(msPart);
   w.bytes(OTEL_TIMESTAMP);
@@ -137,22 +162,24 @@ export function writeIds(w: JsonBytes, r: ProtoReader, text: Buffer, at: number,
     const lo = text.readUInt32BE(end - 4);
     if (hi < 0x200000) w.digits(hi * 4294967296 + lo);
     else {
-      const [q, rest] = divMillion(hi, lo);
-      w.digits(q);
-      w.digits(rest, 6);
+      w.digits(divMillion(hi, lo));
+      w.digits(remainder, 6);
     }
   }
   w.byte(0x22);
 }
 
+/** divMillion's remainder (a second return value without an array per call). */
+let remainder = 0;
+
 /**
  * A uint64 (hi, lo uint32 halves) divided by 10^6 without BigInt: hi·2^32 = hi·4294·10^6 +
- * hi·967296, and hi·967296 + lo < 2^53 stays exact in a double. Returns [quotient, remainder].
+ * hi·967296, and hi·967296 + lo < 2^53 stays exact in a double. Returns the quotient; the remainder is left in `remainder`.
  */
-function divMillion(hi: number, lo: number): [number, number] {
+function divMillion(hi: number, lo: number): number {
   const t = hi * 967296 + lo;
-  const r = t % 1_000_000;
-  return [hi * 4294 + (t - r) / 1_000_000, r];
+  remainder = t % 1_000_000;
+  return hi * 4294 + (t - remainder) / 1_000_000;
 }
 
 /** Where the member lastMember found last starts (its value, after the tag). */
