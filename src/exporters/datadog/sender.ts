@@ -75,7 +75,7 @@ export class DatadogLogsSender implements LogsSender {
     if (request.records === 0) return success();
     const writer = this.writers.pop() ?? new JsonBytes();
     let outcome: BatchesOutcome<WireEntry> | undefined;
-    let walked: WireEntries;
+    let walked: WireEntries | undefined;
     try {
       walked = datadogEntriesFromWire(protobufOf(request), this.mapping, writer);
       if (walked.records === 0) return success();
@@ -85,16 +85,18 @@ export class DatadogLogsSender implements LogsSender {
         baseBytes: 2, // "[" and "]"
         separatorBytes: SEPARATOR_BYTES, // ", " (batchBody sends entries in place)
       });
-      outcome = await sendInBatches(batches, (batch) => this.post(walked, batch, signal));
+      const entries = walked;
+      outcome = await sendInBatches(batches, (batch) => this.post(entries, batch, signal));
     } finally {
       // Bodies are slices of the writer's buffer. Only after every POST was accepted is it certain
       // that the server read them whole and nothing still holds them (a server may answer an
       // error before reading the body): otherwise the buffer is left to the garbage collector.
-      const clean = outcome !== undefined && !outcome.failure && outcome.tooLarge.length === 0;
+      const lent = walked !== undefined && walked.lent.length > 0;
+      const clean = !lent || (outcome !== undefined && !outcome.failure && outcome.tooLarge.length === 0);
       if (clean && this.writers.length < MAX_POOLED_WRITERS && writer.buf.length <= MAX_POOLED_BYTES) this.writers.push(writer);
     }
     if (outcome.failure) return outcome.failure;
-    const { unfit, records } = walked;
+    const { unfit, records } = walked!;
 
     const rejectedAt = [...unfit, ...outcome.tooLarge.map((e) => e.index)];
     if (rejectedAt.length === 0) return success();
