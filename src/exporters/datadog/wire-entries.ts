@@ -138,6 +138,8 @@ interface CachedKey {
   text: string;
   /** `"key":` */
   quoted: Buffer;
+  /** The resource part this key was last found to be neither reserved nor a resource key of. */
+  freeIn?: ResourcePart;
 }
 
 const EMPTY_KEY: CachedKey = { bytes: new Uint8Array(0), text: '', quoted: ascii('"":') };
@@ -392,7 +394,7 @@ class EntryWalk {
         return true;
       }
     }
-    if (!this.claim(full)) return false;
+    if (!this.claim(full, prefix === '' && key !== EMPTY_KEY ? key : undefined)) return false;
     if (this.first) this.first = false;
     else w.byte(COMMA);
     if (prefix === '') w.bytes(key.quoted);
@@ -431,9 +433,15 @@ class EntryWalk {
     return key;
   }
 
-  /** Records a key of this record; false when anything else in the entry also writes it. */
-  private claim(key: string): boolean {
-    if (RESERVED.has(key) || Object.hasOwn(this.part.keys, key)) return false;
+  /**
+   * Records a key of this record; false when anything else in the entry also writes it. A cached
+   * top-level key remembers that it is neither reserved nor a key of the current resource.
+   */
+  private claim(key: string, cached?: CachedKey): boolean {
+    if (cached === undefined || cached.freeIn !== this.part) {
+      if (RESERVED.has(key) || Object.hasOwn(this.part.keys, key)) return false;
+      if (cached !== undefined) cached.freeIn = this.part;
+    }
     const keys = this.keys;
     if (this.keySet !== undefined) {
       if (this.keySet.has(key)) return false;
