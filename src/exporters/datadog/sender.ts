@@ -11,7 +11,8 @@ import { datadogLogsUrl, type DatadogConfig } from './config.js';
 import type { MappingOptions } from './mapping.js';
 import { JsonBytes } from './json-bytes.js';
 import { MAX_ITEMS_PER_REQUEST, MAX_REQUEST_BYTES } from './payload.js';
-import { batchBody, datadogEntriesFromWire, SEPARATOR_BYTES, type WireEntries, type WireEntry } from './wire-entries.js';
+import { batchBody, SEPARATOR_BYTES, type WireEntries, type WireEntry } from './entry-buffer.js';
+import { datadogEntriesFromWire } from './wire-entries.js';
 
 const gzipAsync = promisify(gzip);
 

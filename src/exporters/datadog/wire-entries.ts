@@ -1,7 +1,9 @@
 import type { ResourceLogs, ScopeLogs } from '../../pdata/model.js';
 import { decodeLogRecord, decodeResource } from '../../pdata/proto-decode.js';
 import { ProtoReader } from '../../pdata/proto-wire.js';
-import { resourceFields, statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
+import { statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
+import { COMMA, SEPARATOR_BYTES, SPACE, type WireEntries, type WireEntry } from './entry-buffer.js';
+import { RESERVED, resourcePart, type ResourcePart } from './resource-part.js';
 import { ascii, JsonBytes } from './json-bytes.js';
 import { MAX_ENTRY_BYTES, serializeEntry } from './payload.js';
 import { lastMember, memberAt, writeIds, writeMessage, writeTimestamp, writeValue, zero64 } from './wire-json.js';
@@ -12,8 +14,8 @@ import { lastMember, memberAt, writeIds, writeMessage, writeTimestamp, writeValu
  * the resource's attributes and then JSON.stringify'd it: with the decode, that was most of the
  * exporter's CPU per record (BENCHMARKS.md, issue 23). Here each record's fields are read from its
  * bytes and its entry is written as bytes into one buffer (json-bytes.ts), the resource's part
- * encoded once per resource; entries follow each other there separated by `, `, so a batch of
- * consecutive entries is one slice of it (`batchBody`).
+ * encoded once per resource (resource-part.ts); entries follow each other there separated by
+ * `, `, so a batch of consecutive entries is one slice of it (entry-buffer.ts).
  *
  * The output must equal mapping.ts's field for field (test/exporters/datadog/wire-entries.test.ts
  * checks it on the corpus). Where the text could not simply be appended — a record key that a
@@ -22,115 +24,12 @@ import { lastMember, memberAt, writeIds, writeMessage, writeTimestamp, writeValu
  * record alone is decoded and goes through mapping.ts and payload.ts as before.
  */
 
-export interface WireEntry {
-  /** Position of the record in the request (resource → scope → record order, as flattenRecords). */
-  readonly index: number;
-  /** Where the entry's JSON starts in WireEntries.out. */
-  readonly start: number;
-  /** Its length in bytes. */
-  readonly bytes: number;
-}
-
-export interface WireEntries {
-  entries: WireEntry[];
-  /** Records whose entry cannot fit Datadog's 1 MB even with an empty message. */
-  unfit: number[];
-  records: number;
-  /** The entries' bytes, each preceded by a space and followed by a comma (batchBody). */
-  out: Buffer;
-  /** Byte ranges of `out` handed out as bodies, as [from, to) pairs (batchBody). */
-  lent: number[];
-}
-
-/** One entry's JSON text. */
-export function entryJson(w: WireEntries, e: WireEntry): string {
-  return w.out.toString('utf8', e.start, e.start + e.bytes);
-}
-
-const OPEN = 0x5b, CLOSE = 0x5d, COMMA = 0x2c, SPACE = 0x20;
-/** Between two entries in `out`: `, ` (a space is valid JSON there, and gives each boundary two bytes). */
-export const SEPARATOR_BYTES = 2;
-
-/**
- * The request body for a batch of entries: a JSON array. Consecutive entries whose boundaries are
- * untouched are sent in place — the space before the first becomes `[`, the comma after the last
- * `]` — without a copy (copying and allocating the body was a tenth of the exporter's walk,
- * BENCHMARKS.md, issue 23). A batch whose bytes overlap a body already handed out (the halves of a
- * batch refused as too large) is copied instead, so no body given to the HTTP client changes.
- */
-export function batchBody(w: WireEntries, batch: readonly WireEntry[]): Buffer {
-  if (batch.length === 0) return Buffer.from('[]');
-  const out = w.out;
-  let size = 2 + batch.length - 1;
-  let consecutive = true;
-  for (let i = 0; i < batch.length; i++) {
-    size += batch[i]!.bytes;
-    if (i > 0 && batch[i]!.start !== batch[i - 1]!.start + batch[i - 1]!.bytes + SEPARATOR_BYTES) consecutive = false;
-  }
-  const before = batch[0]!.start - 1;
-  const last = batch[batch.length - 1]!;
-  const after = last.start + last.bytes;
-  if (consecutive && !overlapsLent(w.lent, before, after + 1)) {
-    out[before] = OPEN;
-    out[after] = CLOSE;
-    w.lent.push(before, after + 1);
-    return out.subarray(before, after + 1);
-  }
-  const body = Buffer.allocUnsafe(size);
-  body[0] = OPEN;
-  let p = 1;
-  for (let i = 0; i < batch.length; i++) {
-    if (i > 0) body[p++] = COMMA;
-    p += out.copy(body, p, batch[i]!.start, batch[i]!.start + batch[i]!.bytes);
-  }
-  body[size - 1] = CLOSE;
-  return body;
-}
-
-function overlapsLent(lent: readonly number[], from: number, to: number): boolean {
-  for (let i = 0; i < lent.length; i += 2) if (from < lent[i + 1]! && lent[i]! < to) return true;
-  return false;
-}
-
-/** Fields mapping.ts writes after the attributes: a record attribute with one of these names takes the slow path. */
-const RESERVED = new Set([
-  'message',
-  'status',
-  'timestamp',
-  'otel.timestamp',
-  'hostname',
-  'service',
-  'ddsource',
-  'ddtags',
-  'otel.severity_number',
-  'otel.severity_text',
-  'otel.trace_id',
-  'dd.trace_id',
-  'otel.span_id',
-  'dd.span_id',
-  // An object cannot hold this key as data: mapping.ts's assignment sets the prototype instead.
-  '__proto__',
-]);
-
 // Tags as (field << 3 | wire type), as in proto-decode.ts.
 const LEN1 = 10, LEN2 = 18, LEN3 = 26, LEN5 = 42, LEN6 = 50, LEN9 = 74, LEN10 = 82;
 const VARINT2 = 16, I64_1 = 9, I64_11 = 89;
 
 /** Past this many keys a record's duplicate check uses a Set instead of a scan. */
 const LINEAR_KEY_CHECK = 16;
-
-/** What every record of one resource shares. */
-interface ResourcePart {
-  rl: ResourceLogs;
-  /** `{` and the resource's attributes, without the closing brace. */
-  head: Buffer;
-  /** `,"hostname":…,"service":…,"ddsource":…,"ddtags":…`. */
-  tail: Buffer;
-  /** The resource's flattened keys: a record key among them takes the slow path. */
-  keys: Record<string, unknown>;
-  /** A resource key is also a reserved field: every record of it takes the slow path. */
-  slow: boolean;
-}
 
 interface CachedKey {
   /** The key's bytes in the request it was read from. */
@@ -454,20 +353,4 @@ class EntryWalk {
     return true;
   }
 
-}
-function resourcePart(rl: ResourceLogs, options: MappingOptions): ResourcePart {
-  const fields = resourceFields(rl, options);
-  const attrs = JSON.stringify(fields.attributes);
-  let tail = '';
-  if (fields.hostname !== undefined) tail += ',"hostname":' + JSON.stringify(fields.hostname);
-  if (fields.service !== undefined) tail += ',"service":' + JSON.stringify(fields.service);
-  tail += ',"ddsource":' + JSON.stringify(options.source);
-  if (fields.ddtags !== undefined) tail += ',"ddtags":' + JSON.stringify(fields.ddtags);
-  return {
-    rl,
-    head: Buffer.from(attrs.slice(0, -1)),
-    tail: Buffer.from(tail),
-    keys: fields.attributes,
-    slow: Object.keys(fields.attributes).some((k) => RESERVED.has(k)),
-  };
 }
