@@ -43,17 +43,17 @@ async function load(dist) {
   }
   const decoded = decodeLogs(makeRequest);
   const options = { source: 'otlp_log_ingestion', tags: [] };
-  // Before this work the entries were strings joined into the body (payload.ts's jsonArrayBody).
-  const payload = wire.batchBody ? undefined : await imp('exporters/datadog/payload.js');
-  let writer;
-  if (wire.batchBody) writer = new (await imp('exporters/datadog/json-bytes.js')).JsonBytes();
+  // Before session 11 the entries were strings joined into the body (payload.ts's jsonArrayBody).
+  const buffer = await imp('exporters/datadog/entry-buffer.js').catch(() => undefined);
+  const payload = buffer ? undefined : await imp('exporters/datadog/payload.js');
+  const writer = buffer ? new (await imp('exporters/datadog/json-bytes.js')).JsonBytes() : undefined;
   return {
     decode: () => decodeLogs(makeRequest),
     encode: () => encodeLogs(decoded),
     make: () => pipeline.consume(new LazyLogs(makeRequest, RECORDS)),
     datadog: () => {
       const w = wire.datadogEntriesFromWire(genericRequest, options, writer);
-      return wire.batchBody ? wire.batchBody(w, w.entries) : Buffer.from(payload.jsonArrayBody(w.entries), 'utf8');
+      return buffer ? buffer.batchBody(w, w.entries) : Buffer.from(payload.jsonArrayBody(w.entries), 'utf8');
     },
   };
 }
