@@ -133,7 +133,7 @@ export function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
         lr.severityNumber = r.int32();
         break;
       case LEN3:
-        lr.severityText = r.string();
+        lr.severityText = r.internedString();
         break;
       case LEN5:
         lr.body = decodeAnyValue(r, r.lengthEnd(), 0);
@@ -157,7 +157,7 @@ export function decodeLogRecord(r: ProtoReader, end: number): LogRecord {
         lr.observedTimeUnixNano = r.fixed64();
         break;
       case LEN12:
-        lr.eventName = r.string();
+        lr.eventName = r.internedString();
         break;
       default:
         r.skip(t);
@@ -171,7 +171,7 @@ function decodeKeyValue(r: ProtoReader, end: number, depth: number): KeyValue {
   const kv: KeyValue = { key: '' };
   while (r.pos < end) {
     const t = r.tag();
-    if (t === LEN1) kv.key = r.string();
+    if (t === LEN1) kv.key = r.internedString();
     else if (t === LEN2) kv.value = decodeAnyValue(r, r.lengthEnd(), depth);
     else r.skip(t);
   }

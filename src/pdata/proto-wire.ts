@@ -24,6 +24,12 @@ export function invalid(message: string): never {
   throw new PermanentError(`invalid protobuf: ${message}`, 'PAYLOAD_INVALID');
 }
 
+/** Strings up to this many bytes go through the intern table (ProtoReader.shortString). */
+const INTERN_MAX_BYTES = 40;
+/** A power of two; a slot holds the last string that hashed there. */
+const INTERN_SLOTS = 2048;
+const INTERNED: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+
 export class ProtoReader {
   pos = 0;
   readonly buf: Uint8Array;
@@ -133,6 +139,44 @@ export class ProtoReader {
     return start === end ? '' : this.text.toString('utf8', start, end);
   }
 
+  /**
+   * A string field whose values repeat (attribute keys, severity text, event names): short ones
+   * come from the intern table (shortString). Values that are mostly unique (ids, messages) use
+   * string(): in the table they would only evict the keys.
+   */
+  internedString(): string {
+    const end = this.lengthEnd();
+    const start = this.pos;
+    this.pos = end;
+    if (start === end) return '';
+    return end - start <= INTERN_MAX_BYTES ? this.shortString(start, end) : this.text.toString('utf8', start, end);
+  }
+
+  /**
+   * A short string (attribute keys and the like: the same few per request, over and over)
+   * taken from a small table when its bytes match the entry there, instead of a new string each
+   * time: the decode of the Make example's records was a fifth string slicing (BENCHMARKS.md, issue
+   * 23), and shared strings are less garbage and compare by identity in the processors' lookups.
+   * ASCII only; anything else is decoded as UTF-8.
+   */
+  private shortString(start: number, end: number): string {
+    const buf = this.buf;
+    const n = end - start;
+    // The slot from the length and three bytes: no pass over the string before the comparison.
+    const slot = (n * 97 + buf[start]! * 31 + buf[start + (n >> 1)]! * 7 + buf[end - 1]!) & (INTERN_SLOTS - 1);
+    const cached = INTERNED[slot];
+    if (cached !== undefined && cached.length === n) {
+      let i = 0;
+      while (i < n && cached.charCodeAt(i) === buf[start + i]) i++;
+      // Only ASCII strings are kept, so equal code units are equal bytes.
+      if (i === n) return cached;
+    }
+    for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return this.text.toString('utf8', start, end);
+    const s = this.text.toString('latin1', start, end);
+    INTERNED[slot] = s;
+    return s;
+  }
+
   /** A copy: the input buffer may be pooled or reused by the transport. */
   bytes(): Uint8Array {
     const end = this.lengthEnd();
@@ -207,6 +251,8 @@ export function int32Size(v: number): number {
 }
 
 export function int64Size(v: bigint): number {
+  // Most int64 values are small and non-negative: compared as bigints, no BigInt.asUintN allocation.
+  if (v >= 0n && v < 0x80000000n) return varint32Size(Number(v));
   let u = BigInt.asUintN(64, v);
   if (u < 0x80000000n) return varint32Size(Number(u));
   let n = 1;
@@ -270,6 +316,10 @@ export class ProtoWriter {
   }
 
   int64(v: bigint): void {
+    if (v >= 0n && v < 0x80000000n) {
+      this.varint32(Number(v));
+      return;
+    }
     const u = BigInt.asUintN(64, v);
     let lo = Number(u & 0xffffffffn);
     let hi = Number(u >> 32n);

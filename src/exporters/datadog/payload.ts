@@ -57,8 +57,3 @@ function truncateMessage(entry: DatadogEntry, maxBytes: number): string | undefi
   marked.message = TRUNCATION_MARKER;
   return JSON.stringify(marked);
 }
-
-/** The request body: a JSON array of already-serialized entries. */
-export function jsonArrayBody(entries: readonly { readonly json: string }[]): string {
-  return `[${entries.map((e) => e.json).join(',')}]`;
-}

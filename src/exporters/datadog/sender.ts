@@ -6,11 +6,13 @@ import { redact } from '../../telemetry/secrets.js';
 import { HttpClient } from '../helper/http-client.js';
 import { classifyHttpFailure, classifyNetworkError } from '../helper/classify.js';
 import { permanent, success, type ExportRequest, type LogsSender, type SendResult } from '../helper/sender.js';
-import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome } from '../helper/split.js';
+import { flattenRecords, packBySize, regroupRecords, sendInBatches, type BatchOutcome, type BatchesOutcome } from '../helper/split.js';
 import { datadogLogsUrl, type DatadogConfig } from './config.js';
 import type { MappingOptions } from './mapping.js';
-import { MAX_ITEMS_PER_REQUEST, MAX_REQUEST_BYTES, jsonArrayBody } from './payload.js';
-import { datadogEntriesFromWire, type WireEntry } from './wire-entries.js';
+import { JsonBytes } from './json-bytes.js';
+import { MAX_ITEMS_PER_REQUEST, MAX_REQUEST_BYTES } from './payload.js';
+import { batchBody, SEPARATOR_BYTES, type WireEntries, type WireEntry } from './entry-buffer.js';
+import { datadogEntriesFromWire } from './wire-entries.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -20,6 +22,13 @@ const HTTP_PAYLOAD_TOO_LARGE = 413;
 const MAX_REASON_BODY_CHARS = 300;
 /** Datadog answers `{}` or a short `{"errors":[…]}`; a runaway answer is cut here. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Entry buffers kept for reuse between sends: one per concurrent send is enough (the queue's
+ * consumers); more are allocated when needed and dropped on return. A buffer that grew past
+ * MAX_POOLED_BYTES (a request with huge records) is not kept.
+ */
+const MAX_POOLED_WRITERS = 16;
+const MAX_POOLED_BYTES = 8 * 1024 * 1024;
 
 export interface DatadogSenderOptions {
   config: Pick<DatadogConfig, 'api' | 'logs' | 'hostname' | 'tags' | 'tls' | 'proxy_url'>;
@@ -41,6 +50,7 @@ export class DatadogLogsSender implements LogsSender {
   private readonly apiKey: string;
   private readonly mapping: MappingOptions;
   private readonly http: HttpClient;
+  private readonly writers: JsonBytes[] = [];
 
   constructor(private readonly options: DatadogSenderOptions) {
     const { config } = options;
@@ -64,16 +74,30 @@ export class DatadogLogsSender implements LogsSender {
 
   async send(request: ExportRequest, signal: AbortSignal): Promise<SendResult> {
     if (request.records === 0) return success();
-    const { entries, unfit, records } = datadogEntriesFromWire(protobufOf(request), this.mapping);
-    if (records === 0) return success();
-    const { batches } = packBySize(entries, (e) => e.bytes, {
-      maxItems: MAX_ITEMS_PER_REQUEST,
-      maxBytes: MAX_REQUEST_BYTES,
-      baseBytes: 2, // "[" and "]"
-      separatorBytes: 1, // ","
-    });
-    const outcome = await sendInBatches(batches, (batch) => this.post(batch, signal));
+    const writer = this.writers.pop() ?? new JsonBytes();
+    let outcome: BatchesOutcome<WireEntry> | undefined;
+    let walked: WireEntries | undefined;
+    try {
+      walked = datadogEntriesFromWire(protobufOf(request), this.mapping, writer);
+      if (walked.records === 0) return success();
+      const { batches } = packBySize(walked.entries, (e) => e.bytes, {
+        maxItems: MAX_ITEMS_PER_REQUEST,
+        maxBytes: MAX_REQUEST_BYTES,
+        baseBytes: 2, // "[" and "]"
+        separatorBytes: SEPARATOR_BYTES, // ", " (batchBody sends entries in place)
+      });
+      const entries = walked;
+      outcome = await sendInBatches(batches, (batch) => this.post(entries, batch, signal));
+    } finally {
+      // Bodies are slices of the writer's buffer. Only after every POST was accepted is it certain
+      // that the server read them whole and nothing still holds them (a server may answer an
+      // error before reading the body): otherwise the buffer is left to the garbage collector.
+      const lent = walked !== undefined && walked.lent.length > 0;
+      const clean = !lent || (outcome !== undefined && !outcome.failure && outcome.tooLarge.length === 0);
+      if (clean && this.writers.length < MAX_POOLED_WRITERS && writer.buf.length <= MAX_POOLED_BYTES) this.writers.push(writer);
+    }
     if (outcome.failure) return outcome.failure;
+    const { unfit, records } = walked!;
 
     const rejectedAt = [...unfit, ...outcome.tooLarge.map((e) => e.index)];
     if (rejectedAt.length === 0) return success();
@@ -88,9 +112,9 @@ export class DatadogLogsSender implements LogsSender {
     return success(rejectedAt.length, reason, regroupRecords(rejectedAt.sort((a, b) => a - b).map((i) => refs[i]!)));
   }
 
-  private async post(batch: readonly WireEntry[], signal: AbortSignal): Promise<BatchOutcome> {
+  private async post(walked: WireEntries, batch: readonly WireEntry[], signal: AbortSignal): Promise<BatchOutcome> {
     const { logs } = this.options.config;
-    const json = Buffer.from(jsonArrayBody(batch), 'utf8');
+    const json = batchBody(walked, batch);
     const body = logs.use_compression ? await gzipAsync(json, { level: logs.compression_level }) : json;
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'DD-API-KEY': this.apiKey };
     if (logs.use_compression) headers['Content-Encoding'] = 'gzip';

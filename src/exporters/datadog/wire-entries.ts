@@ -1,16 +1,21 @@
 import type { ResourceLogs, ScopeLogs } from '../../pdata/model.js';
 import { decodeLogRecord, decodeResource } from '../../pdata/proto-decode.js';
 import { ProtoReader } from '../../pdata/proto-wire.js';
-import { resourceFields, statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
+import { statusFromSeverity, toDatadogEntry, type MappingOptions } from './mapping.js';
+import { COMMA, SEPARATOR_BYTES, SPACE, type WireEntries, type WireEntry } from './entry-buffer.js';
+import { RESERVED, resourcePart, type ResourcePart } from './resource-part.js';
+import { ascii, JsonBytes } from './json-bytes.js';
 import { MAX_ENTRY_BYTES, serializeEntry } from './payload.js';
-import { idFields, lastMember, memberAt, messageJson, timestampFields, valueJson, zero64 } from './wire-json.js';
+import { lastMember, memberAt, writeIds, writeMessage, writeTimestamp, writeValue, zero64 } from './wire-json.js';
 
 /**
  * Datadog JSON entries written straight from the queued protobuf bytes (docs/architecture.md §10:
  * vendor JSON from the wire walk). Mapping a decoded tree built an object per record by spreading
  * the resource's attributes and then JSON.stringify'd it: with the decode, that was most of the
  * exporter's CPU per record (BENCHMARKS.md, issue 23). Here each record's fields are read from its
- * bytes and its entry is concatenated as text, the resource's part once per resource.
+ * bytes and its entry is written as bytes into one buffer (json-bytes.ts), the resource's part
+ * encoded once per resource (resource-part.ts); entries follow each other there separated by
+ * `, `, so a batch of consecutive entries is one slice of it (entry-buffer.ts).
  *
  * The output must equal mapping.ts's field for field (test/exporters/datadog/wire-entries.test.ts
  * checks it on the corpus). Where the text could not simply be appended — a record key that a
@@ -19,41 +24,6 @@ import { idFields, lastMember, memberAt, messageJson, timestampFields, valueJson
  * record alone is decoded and goes through mapping.ts and payload.ts as before.
  */
 
-export interface WireEntry {
-  /** Position of the record in the request (resource → scope → record order, as flattenRecords). */
-  readonly index: number;
-  readonly json: string;
-  /** UTF-8 bytes of `json`. */
-  readonly bytes: number;
-}
-
-export interface WireEntries {
-  entries: WireEntry[];
-  /** Records whose entry cannot fit Datadog's 1 MB even with an empty message. */
-  unfit: number[];
-  records: number;
-}
-
-/** Fields mapping.ts writes after the attributes: a record attribute with one of these names takes the slow path. */
-const RESERVED = new Set([
-  'message',
-  'status',
-  'timestamp',
-  'otel.timestamp',
-  'hostname',
-  'service',
-  'ddsource',
-  'ddtags',
-  'otel.severity_number',
-  'otel.severity_text',
-  'otel.trace_id',
-  'dd.trace_id',
-  'otel.span_id',
-  'dd.span_id',
-  // An object cannot hold this key as data: mapping.ts's assignment sets the prototype instead.
-  '__proto__',
-]);
-
 // Tags as (field << 3 | wire type), as in proto-decode.ts.
 const LEN1 = 10, LEN2 = 18, LEN3 = 26, LEN5 = 42, LEN6 = 50, LEN9 = 74, LEN10 = 82;
 const VARINT2 = 16, I64_1 = 9, I64_11 = 89;
@@ -61,35 +31,36 @@ const VARINT2 = 16, I64_1 = 9, I64_11 = 89;
 /** Past this many keys a record's duplicate check uses a Set instead of a scan. */
 const LINEAR_KEY_CHECK = 16;
 
-/** What every record of one resource shares. */
-interface ResourcePart {
-  rl: ResourceLogs;
-  /** `{` and the resource's attributes, without the closing brace. */
-  head: string;
-  /** `,"hostname":…,"service":…,"ddsource":…,"ddtags":…`. */
-  tail: string;
-  /** The resource's flattened keys: a record key among them takes the slow path. */
-  keys: Record<string, unknown>;
-  /** A resource key is also a reserved field: every record of it takes the slow path. */
-  slow: boolean;
-}
-
 interface CachedKey {
   /** The key's bytes in the request it was read from. */
   bytes: Uint8Array;
   text: string;
   /** `"key":` */
-  quoted: string;
+  quoted: Buffer;
+  /** The resource part this key was last found to be neither reserved nor a resource key of. */
+  freeIn?: ResourcePart;
 }
 
-const EMPTY_KEY: CachedKey = { bytes: new Uint8Array(0), text: '', quoted: '"":' };
+const EMPTY_KEY: CachedKey = { bytes: new Uint8Array(0), text: '', quoted: ascii('"":') };
+const MESSAGE = ascii('"message":');
+const STATUS = ascii(',"status":');
+const SEVERITY_NUMBER = ascii(',"otel.severity_number":"');
+const SEVERITY_TEXT = ascii(',"otel.severity_text":');
+const NULL = ascii('null');
+const QUOTE = 0x22, COLON = 0x3a, CLOSE_BRACE = 0x7d;
 
 const SCOPE_STUB: ScopeLogs = { logRecords: [], schemaUrl: '' };
 
-export function datadogEntriesFromWire(bytes: Uint8Array, options: MappingOptions): WireEntries {
-  const walk = new EntryWalk(new ProtoReader(bytes), options);
+/** `out` is reused when given (the sender's pool): whatever it held is overwritten. */
+export function datadogEntriesFromWire(bytes: Uint8Array, options: MappingOptions, out = new JsonBytes()): WireEntries {
+  // Two bytes before the first entry, as between entries: the space becomes `[` in batchBody.
+  out.ensure(SEPARATOR_BYTES);
+  out.buf[0] = COMMA;
+  out.buf[1] = SPACE;
+  out.pos = SEPARATOR_BYTES;
+  const walk = new EntryWalk(new ProtoReader(bytes), options, out);
   walk.request();
-  return { entries: walk.entries, unfit: walk.unfit, records: walk.index };
+  return { entries: walk.entries, unfit: walk.unfit, records: walk.index, out: out.buf, lent: [] };
 }
 
 class EntryWalk {
@@ -104,10 +75,13 @@ class EntryWalk {
   private keyOrdinal = 0;
   private part!: ResourcePart;
   private readonly text: Buffer;
+  /** No member written yet in the current entry (a comma goes before every other). */
+  private first = true;
 
   constructor(
     private readonly r: ProtoReader,
     private readonly options: MappingOptions,
+    private readonly w: JsonBytes,
   ) {
     this.text = Buffer.from(r.buf.buffer, r.buf.byteOffset, r.buf.byteLength);
   }
@@ -168,6 +142,7 @@ class EntryWalk {
 
   private record(start: number, end: number): void {
     const r = this.r;
+    const w = this.w;
     const part = this.part;
     let time = -1;
     let observed = -1;
@@ -176,8 +151,9 @@ class EntryWalk {
     let bodyAt = -1;
     let traceAt = -1;
     let spanAt = -1;
-    let json = part.head;
-    let first = json.length === 1;
+    const mark = w.pos;
+    w.bytes(part.head);
+    this.first = part.head.length === 1;
     let slow = part.slow;
     this.keys.length = 0;
     this.keySet = undefined;
@@ -201,14 +177,7 @@ class EntryWalk {
           break;
         case LEN6: {
           const kvEnd = r.lengthEnd();
-          if (!slow) {
-            const fields = this.keyValue(kvEnd, '');
-            if (fields === undefined) slow = true;
-            else if (fields !== '') {
-              json += first ? fields : ',' + fields;
-              first = false;
-            }
-          }
+          if (!slow && !this.keyValue(kvEnd, '')) slow = true;
           r.pos = kvEnd;
           break;
         }
@@ -229,40 +198,63 @@ class EntryWalk {
       }
     }
     r.expectEnd(end);
-    if (slow) return this.slowRecord(start, end);
+    if (slow) return this.slowRecord(start, end, mark);
 
-    json += (first ? '"message":' : ',"message":') + messageJson(r, this.text, bodyAt);
+    if (!this.first) w.byte(COMMA);
+    w.bytes(MESSAGE);
+    writeMessage(w, r, this.text, bodyAt);
     const status = statusFromSeverity(severityNumber, severityText);
-    if (status !== undefined) json += ',"status":' + JSON.stringify(status);
+    if (status !== undefined) {
+      w.bytes(STATUS);
+      w.text(JSON.stringify(status));
+    }
     const at = time >= 0 && !zero64(this.text, time) ? time : observed >= 0 && !zero64(this.text, observed) ? observed : -1;
-    if (at >= 0) json += timestampFields(this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at));
-    json += part.tail + ',"otel.severity_number":"' + String(severityNumber) + '"';
-    if (severityText !== '') json += ',"otel.severity_text":' + JSON.stringify(severityText);
-    if (traceAt >= 0) json += idFields(r, this.text, traceAt, 'trace');
-    if (spanAt >= 0) json += idFields(r, this.text, spanAt, 'span');
-    json += '}';
-    const bytes = Buffer.byteLength(json);
-    if (bytes > MAX_ENTRY_BYTES) return this.slowRecord(start, end);
-    this.entries.push({ index: this.index, json, bytes });
+    if (at >= 0) writeTimestamp(w, this.text.readUInt32LE(at + 4), this.text.readUInt32LE(at));
+    w.bytes(part.tail);
+    w.bytes(SEVERITY_NUMBER);
+    if (severityNumber >= 0) w.digits(severityNumber);
+    else w.text(String(severityNumber));
+    w.byte(QUOTE);
+    if (severityText !== '') {
+      w.bytes(SEVERITY_TEXT);
+      w.text(JSON.stringify(severityText));
+    }
+    if (traceAt >= 0) writeIds(w, r, this.text, traceAt, 'trace');
+    if (spanAt >= 0) writeIds(w, r, this.text, spanAt, 'span');
+    w.byte(CLOSE_BRACE);
+    if (w.pos - mark > MAX_ENTRY_BYTES) return this.slowRecord(start, end, mark);
+    this.entries.push({ index: this.index, start: mark, bytes: w.pos - mark });
+    w.byte(COMMA);
+    w.byte(SPACE);
   }
 
   /** The record decoded and mapped by mapping.ts, its message cut to fit if needed (payload.ts). */
-  private slowRecord(start: number, end: number): void {
+  private slowRecord(start: number, end: number, mark: number): void {
     const r = this.r;
+    const w = this.w;
+    w.pos = mark;
     r.pos = start;
     const record = decodeLogRecord(r, end);
     const ref = { resourceLogs: this.part.rl, scopeLogs: SCOPE_STUB, record };
     const entry = serializeEntry(ref, toDatadogEntry(ref, this.options));
-    if (entry) this.entries.push({ index: this.index, json: entry.json, bytes: entry.bytes });
-    else this.unfit.push(this.index);
+    if (entry === undefined) {
+      this.unfit.push(this.index);
+      return;
+    }
+    w.text(entry.json);
+    this.entries.push({ index: this.index, start: mark, bytes: w.pos - mark });
+    w.byte(COMMA);
+    w.byte(SPACE);
   }
 
   /**
-   * One attribute as `"key":value` pairs (a map flattened to dotted keys, none for an empty map),
-   * or undefined when a key collides and the record must take the slow path.
+   * One attribute as `"key":value` members (a map flattened to dotted keys, none for an empty
+   * map) written after a comma unless first; false when a key collides and the record must take
+   * the slow path.
    */
-  private keyValue(end: number, prefix: string): string | undefined {
+  private keyValue(end: number, prefix: string): boolean {
     const r = this.r;
+    const w = this.w;
     let keyStart = -1;
     let keyEnd = -1;
     let valueAt = -1;
@@ -280,37 +272,39 @@ class EntryWalk {
     r.expectEnd(end);
     const key = keyStart < 0 ? EMPTY_KEY : this.keyOf(keyStart, keyEnd);
     const full = prefix === '' ? key.text : prefix + '.' + key.text;
-    const quoted = prefix === '' ? key.quoted : JSON.stringify(full) + ':';
+    let member = 0;
     if (valueAt >= 0) {
       r.pos = valueAt;
-      const valueEnd = r.lengthEnd();
-      const member = lastMember(r, valueEnd);
+      member = lastMember(r, r.lengthEnd());
       if (member === LEN6) {
         // A map: its entries flattened under this key, as mapping.ts's flattenInto.
         r.pos = memberAt;
         const listEnd = r.lengthEnd();
-        let out = '';
         while (r.pos < listEnd) {
           const t = r.tag();
           if (t === LEN1) {
             const entryEnd = r.lengthEnd();
-            const fields = this.keyValue(entryEnd, full);
-            if (fields === undefined) return undefined;
-            if (fields !== '') out += out === '' ? fields : ',' + fields;
+            if (!this.keyValue(entryEnd, full)) return false;
             r.pos = entryEnd;
           } else r.skip(t);
         }
         r.expectEnd(listEnd);
         r.pos = end;
-        return out;
+        return true;
       }
-      if (!this.claim(full)) return undefined;
-      const value = valueJson(r, this.text, member, valueAt);
-      r.pos = end;
-      return quoted + value;
     }
-    if (!this.claim(full)) return undefined;
-    return quoted + 'null';
+    if (!this.claim(full, prefix === '' && key !== EMPTY_KEY ? key : undefined)) return false;
+    if (this.first) this.first = false;
+    else w.byte(COMMA);
+    if (prefix === '') w.bytes(key.quoted);
+    else {
+      w.text(JSON.stringify(full));
+      w.byte(COLON);
+    }
+    if (valueAt >= 0) writeValue(w, r, this.text, member, valueAt);
+    else w.bytes(NULL);
+    r.pos = end;
+    return true;
   }
 
   /**
@@ -333,14 +327,20 @@ class EntryWalk {
       if (same) return cached;
     }
     const text = this.text.toString('utf8', start, end);
-    const key: CachedKey = { bytes: buf.subarray(start, end), text, quoted: JSON.stringify(text) + ':' };
+    const key: CachedKey = { bytes: buf.subarray(start, end), text, quoted: Buffer.from(JSON.stringify(text) + ':') };
     this.keyCache[slot] = key;
     return key;
   }
 
-  /** Records a key of this record; false when anything else in the entry also writes it. */
-  private claim(key: string): boolean {
-    if (RESERVED.has(key) || Object.hasOwn(this.part.keys, key)) return false;
+  /**
+   * Records a key of this record; false when anything else in the entry also writes it. A cached
+   * top-level key remembers that it is neither reserved nor a key of the current resource.
+   */
+  private claim(key: string, cached?: CachedKey): boolean {
+    if (cached === undefined || cached.freeIn !== this.part) {
+      if (RESERVED.has(key) || Object.hasOwn(this.part.keys, key)) return false;
+      if (cached !== undefined) cached.freeIn = this.part;
+    }
     const keys = this.keys;
     if (this.keySet !== undefined) {
       if (this.keySet.has(key)) return false;
@@ -353,20 +353,4 @@ class EntryWalk {
     return true;
   }
 
-}
-function resourcePart(rl: ResourceLogs, options: MappingOptions): ResourcePart {
-  const fields = resourceFields(rl, options);
-  const attrs = JSON.stringify(fields.attributes);
-  let tail = '';
-  if (fields.hostname !== undefined) tail += ',"hostname":' + JSON.stringify(fields.hostname);
-  if (fields.service !== undefined) tail += ',"service":' + JSON.stringify(fields.service);
-  tail += ',"ddsource":' + JSON.stringify(options.source);
-  if (fields.ddtags !== undefined) tail += ',"ddtags":' + JSON.stringify(fields.ddtags);
-  return {
-    rl,
-    head: attrs.slice(0, -1),
-    tail,
-    keys: fields.attributes,
-    slow: Object.keys(fields.attributes).some((k) => RESERVED.has(k)),
-  };
 }

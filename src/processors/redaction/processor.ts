@@ -15,6 +15,8 @@ export class RedactionProcessor implements Component, LogsConsumer {
   private readonly redactor: Redactor;
   private readonly counts: boolean;
   private readonly names: boolean;
+  /** Reused for every map: consume is synchronous up to `next`, and summarize copies what it keeps. */
+  private readonly out: Outcome = emptyOutcome();
 
   constructor(
     private readonly settings: CreateSettings,
@@ -40,7 +42,7 @@ export class RedactionProcessor implements Component, LogsConsumer {
         for (const record of sl.logRecords) {
           this.redactAttributes(record.attributes);
           if (record.body) {
-            const out = emptyOutcome();
+            const out = this.reset();
             record.body = this.redactor.redactBody(record.body, out);
             this.summarize(record.attributes, out, 'redaction.body');
           }
@@ -49,15 +51,23 @@ export class RedactionProcessor implements Component, LogsConsumer {
     }
   }
 
+  private reset(): Outcome {
+    const out = this.out;
+    out.redacted.length = 0;
+    out.masked.length = 0;
+    out.ignored.length = 0;
+    return out;
+  }
+
   private redactAttributes(attributes: KeyValue[]): void {
-    const out = emptyOutcome();
+    const out = this.reset();
     this.redactor.redactMap(attributes, out);
     this.summarize(attributes, out, 'redaction');
   }
 
   /** Zero counts are left out, as in the Collector; key lists are sorted and comma-joined. */
   private summarize(attributes: KeyValue[], out: Outcome, prefix: string): void {
-    if (!this.counts) return;
+    if (!this.counts || out.redacted.length + out.masked.length + out.ignored.length === 0) return;
     const put = (what: string, keys: string[], withNames: boolean) => {
       if (keys.length === 0) return;
       if (withNames && this.names) putKv(attributes, `${prefix}.${what}.keys`, { stringValue: [...keys].sort().join(',') });

@@ -38,7 +38,19 @@ export const SUMMARY_KEYS = [
   'redaction.body.ignored.count',
 ];
 
+/** What the key rules decide for a key, before its value is looked at. */
+const IGNORE = 0, REMOVE = 1, MASK_ALL = 2, CHECK_VALUE = 3;
+type KeyVerdict = typeof IGNORE | typeof REMOVE | typeof MASK_ALL | typeof CHECK_VALUE;
+/**
+ * Keys whose verdict is remembered. Records carry the same few keys over and over; the key rules
+ * (two sets and up to three pattern lists) were most of the processor's time per attribute
+ * (BENCHMARKS.md, issue 23). The table is emptied when full, so a flood of distinct keys costs
+ * what it cost before and holds no more memory than this.
+ */
+const MAX_CACHED_VERDICTS = 4096;
+
 export class Redactor {
+  private readonly verdicts = new Map<string, KeyVerdict>();
   private readonly allowed: Set<string>;
   private readonly ignored: Set<string>;
   private readonly ignoredKeys: Test[];
@@ -89,30 +101,43 @@ export class Redactor {
     return undefined;
   }
 
+  /** The key rules' verdict for a key, in the order they apply. */
+  private verdictOf(key: string): KeyVerdict {
+    let verdict = this.verdicts.get(key);
+    if (verdict !== undefined) return verdict;
+    if (this.ignored.has(key) || this.ignoredKeys.some((matches) => matches(key))) verdict = IGNORE;
+    else if (!this.config.allow_all_keys && !this.allowed.has(key)) verdict = REMOVE;
+    else if (this.blockedKeys.some((matches) => matches(key))) verdict = MASK_ALL;
+    else verdict = CHECK_VALUE;
+    if (this.verdicts.size >= MAX_CACHED_VERDICTS) this.verdicts.clear();
+    this.verdicts.set(key, verdict);
+    return verdict;
+  }
+
   /** Applies the rules to a map in place; `prefix` names nested keys (`a.b`) in body maps. */
   redactMap(kvs: KeyValue[], out: Outcome, prefix = '', recurse = false): void {
     let w = 0;
     for (let r = 0; r < kvs.length; r++) {
       const kv = kvs[r];
-      const name = prefix + kv.key;
-      if (this.ignored.has(kv.key) || this.ignoredKeys.some((matches) => matches(kv.key))) {
-        out.ignored.push(name);
+      const verdict = this.verdictOf(kv.key);
+      if (verdict === IGNORE) {
+        out.ignored.push(prefix + kv.key);
         kvs[w++] = kv;
         continue;
       }
-      if (!this.config.allow_all_keys && !this.allowed.has(kv.key)) {
-        out.redacted.push(name);
+      if (verdict === REMOVE) {
+        out.redacted.push(prefix + kv.key);
         continue;
       }
       kvs[w++] = kv;
       if (!kv.value) continue;
-      if (this.blockedKeys.some((matches) => matches(kv.key))) {
+      if (verdict === MASK_ALL) {
         kv.value = { stringValue: this.mask(anyValueToString(kv.value)) };
-        out.masked.push(name);
+        out.masked.push(prefix + kv.key);
         continue;
       }
-      if (recurse) this.redactNested(kv.value, name, out);
-      else this.maskScalar(kv, name, out);
+      if (recurse) this.redactNested(kv.value, prefix + kv.key, out);
+      else if (kv.value.stringValue !== undefined || this.config.redact_all_types) this.maskScalar(kv, prefix + kv.key, out);
     }
     kvs.length = w;
   }

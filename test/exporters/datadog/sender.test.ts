@@ -87,6 +87,23 @@ describe('Datadog sender', () => {
     expect(intake.requests.map((r) => r.entries.length)).toEqual([400, 400]);
   });
 
+  it('delivers every record of many sends through one sender, in turn and at once (its reused buffers)', async () => {
+    const s = sender({ logs: { endpoint: intake.url, use_compression: false } });
+    intake.failNext(1, 413);
+    expect((await s.send(exportRequest(numberedLogs(300, 200)), noTimeout())).kind).toBe('success');
+    for (let i = 0; i < 3; i++) expect((await s.send(exportRequest(numberedLogs(50 + i * 100, 64 + i * 500)), noTimeout())).kind).toBe('success');
+    const results = await Promise.all([1, 2, 3, 4].map((k) => s.send(exportRequest(numberedLogs(k * 40, k * 300)), noTimeout())));
+    expect(results.map((r) => r.kind)).toEqual(['success', 'success', 'success', 'success']);
+    const counts = new Map<number, number>();
+    for (const seq of seqs()) counts.set(Number(seq), (counts.get(Number(seq)) ?? 0) + 1);
+    // Every send numbers its records from 0: seq k arrives once per send that had more than k records.
+    const sizes = [300, 50, 150, 250, 40, 80, 120, 160];
+    expect(counts.size).toBe(300);
+    for (const [seq, n] of counts) expect(n, `seq ${seq}`).toBe(sizes.filter((size) => size > seq).length);
+    expect(intake.violations).toEqual([]);
+    await s.shutdown();
+  });
+
   it('cuts the message of a record above 1 MB so the entry fits, marks it, and sends the rest untouched', async () => {
     const huge = 'é'.repeat(900_000); // 1.8 MB of UTF-8
     const logs = logsOf([
