@@ -32,10 +32,10 @@ async function startSink(...extra: string[]): Promise<{ url: string; count: () =
     new Promise<number[]>((res) => {
       const from = out.length;
       const poll = setInterval(() => {
-        const m = /count (\d+) (\d+) (\d+)\n/.exec(out.slice(from));
+        const m = /count (\d+) (\d+) (\d+) (\d+)\n/.exec(out.slice(from));
         if (m) {
           clearInterval(poll);
-          res([Number(m[1]), Number(m[2]), Number(m[3])]);
+          res([Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]);
         }
       }, 10);
       proc.stdin.write('count\n');
@@ -59,7 +59,7 @@ describe('bench/datadog-sink.mjs', () => {
     expect((await post(sink.url, fluentBitLike)).status).toBe(202);
     expect((await post(sink.url, gzipSync(fluentBitLike), { 'Content-Encoding': 'gzip' })).status).toBe(202);
     expect((await post(sink.url, JSON.stringify({ message: '{"braces": [1]}' }))).status).toBe(202);
-    expect(await sink.count()).toEqual([7, 4, 0]);
+    expect(await sink.count()).toEqual([7, 4, 0, 0]);
   });
 
   it('refuses what the intake refuses, with its status codes and an errors body', async () => {
@@ -74,7 +74,7 @@ describe('bench/datadog-sink.mjs', () => {
     expect(await tooMany.json()).toMatchObject({ errors: [{ status: '413' }] });
     expect((await post(sink.url, JSON.stringify([{ message: 'x'.repeat(5_000_001) }]))).status).toBe(413);
     expect((await post(sink.url, '[{"message": "a"}')).status).toBe(400);
-    expect(await sink.count()).toEqual([0, 0, 7]);
+    expect(await sink.count()).toEqual([0, 0, 7, 0]);
   });
 
   it('holds entries to the gateway mapping only with --check-mapping', async () => {
@@ -82,6 +82,15 @@ describe('bench/datadog-sink.mjs', () => {
     expect((await post(sink.url, JSON.stringify([{ message: 'a' }]))).status).toBe(400);
     const mapped = JSON.stringify([{ message: 'a', ddsource: 'otel', 'otel.severity_number': '9' }]);
     expect((await post(sink.url, mapped)).status).toBe(202);
-    expect(await sink.count()).toEqual([1, 1, 1]);
+    expect(await sink.count()).toEqual([1, 1, 1, 0]);
+  });
+
+  it('takes arrays above 1000 entries only with --count-oversized, and counts those requests', async () => {
+    const sink = await startSink('--count-oversized');
+    const big = JSON.stringify(Array.from({ length: 1500 }, (_, i) => ({ timestamp: i, message: 'x' })));
+    expect((await post(sink.url, big)).status).toBe(202);
+    expect((await post(sink.url, JSON.stringify([{ message: 'y' }]))).status).toBe(202);
+    expect((await post(sink.url, JSON.stringify([{ message: 'x'.repeat(5_000_001) }]))).status).toBe(413);
+    expect(await sink.count()).toEqual([1501, 2, 1, 1]);
   });
 });
