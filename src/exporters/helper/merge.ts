@@ -62,6 +62,9 @@ export class RequestMerger {
    * worker of a queue at a time gathers (`turns`).
    */
   next(stop: AbortSignal): Promise<QueuedRequest[] | undefined> {
+    // A request carried over from the last merge is this worker's already: it must not wait behind
+    // a worker parked in `take` for a queue that is empty because this one holds the request.
+    if (this.carried) return this.gather(stop);
     const gathered = (turns.get(this.queue) ?? Promise.resolve()).then(() => this.gather(stop));
     turns.set(this.queue, gathered.catch(() => undefined));
     return gathered;

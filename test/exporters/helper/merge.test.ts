@@ -74,6 +74,22 @@ describe('RequestMerger', () => {
     expect((await second)!.map((r) => r.items)).toEqual([6]);
   });
 
+  it('sends a request carried over from the last merge at once, while another worker waits for new ones', async () => {
+    const q = queue();
+    const stop = new AbortController().signal;
+    const limits = { maxRecords: 5, maxBytes: 1 << 20 };
+    const [a, b] = [new RequestMerger(q, () => true, limits), new RequestMerger(q, () => true, limits)];
+    for (const n of [3, 4]) await q.enqueue({ bytes: new Uint8Array(n), items: n });
+    // The 4 does not fit beside the 3: worker a carries it over.
+    expect((await a.next(stop))!.map((r) => r.items)).toEqual([3]);
+    // Worker b now waits for a new request; the queue is empty. Worker a's next merge must not
+    // wait behind it (that held the carried request until something else arrived).
+    const waiting = b.next(stop);
+    expect((await a.next(stop))!.map((r) => r.items)).toEqual([4]);
+    await q.enqueue({ bytes: new Uint8Array(1), items: 1 });
+    expect((await waiting)!.map((r) => r.items)).toEqual([1]);
+  });
+
   it('sends each request alone while merging is off (the backend is failing)', async () => {
     const q = queue();
     for (const n of [1, 1, 1]) await q.enqueue({ bytes: new Uint8Array(n), items: n });
