@@ -99,4 +99,38 @@ export function requestSignal(source: { once(event: string, fn: () => void): unk
   return controller.signal;
 }
 
+/**
+ * `requestSignal` for an HTTP/1 server's response, one signal per connection instead of one per
+ * request: an AbortController per request was 3.5 % of the gateway's CPU with 1-record requests
+ * (BENCHMARKS.md, issue 23). The connection's signal aborts when its socket closes while the
+ * latest response on it is unfinished: responses on a connection finish in order, so that one is
+ * unfinished whenever any is. A socket closes once (and takes no more requests after), so a signal
+ * that aborted is never handed to a later request. A response without a live socket gets its own.
+ */
+export function responseSignal(res: { socket: ConnectionSocket | null; writableFinished: boolean; once(event: string, fn: () => void): unknown }, why: string): AbortSignal {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) return requestSignal(res, 'close', why, () => res.writableFinished);
+  let connection = connections.get(socket);
+  if (!connection) {
+    const created: ConnectionCancel = { controller: new AbortController(), latest: res };
+    connection = created;
+    connections.set(socket, created);
+    socket.once('close', () => {
+      if (!created.latest.writableFinished) created.controller.abort(new CancelReason(why));
+    });
+  }
+  connection.latest = res;
+  return connection.controller.signal;
+}
+
+interface ConnectionSocket {
+  destroyed: boolean;
+  once(event: 'close', fn: () => void): unknown;
+}
+interface ConnectionCancel {
+  controller: AbortController;
+  latest: { writableFinished: boolean };
+}
+const connections = new WeakMap<ConnectionSocket, ConnectionCancel>();
+
 function noop(): void {}

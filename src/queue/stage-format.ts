@@ -68,19 +68,40 @@ export interface LostRange {
 
 /** The header and exporter id of a record; the payload is written after it as is (no copy). */
 export function encodeHeader(generation: number, sequence: number, record: StageRecord): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES + idBytes(record.exporterId).length);
+  writeHeader(header, generation, sequence, record);
+  return header;
+}
+
+/**
+ * The whole record in one buffer (header, exporter id, payload copied after them): for small
+ * records, whose bytes the stage log keeps to rewrite neighbouring state words in one write
+ * (stage-marks.ts).
+ */
+export function encodeRecord(generation: number, sequence: number, record: StageRecord): Buffer {
+  const idLength = idBytes(record.exporterId).length;
+  const image = Buffer.allocUnsafe(HEADER_BYTES + idLength + record.payload.byteLength);
+  writeHeader(image, generation, sequence, record);
+  image.set(record.payload, HEADER_BYTES + idLength);
+  return image;
+}
+
+/** Every header byte (reserved ones, the state word and the row id zero), then the exporter id. */
+function writeHeader(header: Buffer, generation: number, sequence: number, record: StageRecord): void {
   const id = idBytes(record.exporterId);
-  const header = Buffer.alloc(HEADER_BYTES + id.length);
   header.writeUInt32LE(RECORD_MAGIC, 0);
   header.writeUInt32LE(generation >>> 0, 4);
   header.writeUInt32LE(record.payload.byteLength, 8);
   header.writeUInt32LE(record.checksum >>> 0, 12);
   header.writeUInt32LE(record.items >>> 0, 16);
   header.writeUInt16LE(id.length, 20);
+  header.writeUInt16LE(0, 22);
   header.writeDoubleLE(record.enqueuedAt, 24);
   header.writeUInt32LE(sequence >>> 0, 32);
+  header.writeUInt32LE(STATE_LIVE, STATE_OFFSET);
+  header.writeUInt32LE(0, STATE_OFFSET + 4);
   id.copy(header, HEADER_BYTES);
   header.writeUInt32LE(headerChecksum(header, id.length), 36);
-  return header;
 }
 
 export function recordBytes(exporterId: string, payloadBytes: number): number {

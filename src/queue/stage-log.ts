@@ -1,7 +1,8 @@
 import { close, closeSync, existsSync, fsync, fsyncSync, mkdirSync, open, openSync, readdirSync, readFileSync, rmSync, unlink, unlinkSync, write, writeSync, writevSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { encodeHeader, recordBytes, scanSegment, scanSegmentHead, STATE_OFFSET, STATE_RELEASED, STATE_SPILLED, STATE_TAKEN, type LostRange, type ScannedSegment, type StageRecord } from './stage-format.js';
+import { encodeHeader, encodeRecord, recordBytes, scanSegment, scanSegmentHead, STATE_RELEASED, STATE_SPILLED, STATE_TAKEN, type LostRange, type ScannedSegment, type StageRecord } from './stage-format.js';
+import { IMAGE_MAX_BYTES, StageMarks, type MarkedSlot } from './stage-marks.js';
 import { syncDirectory, syncDirectoryAsync } from './sync-directory.js';
 
 /**
@@ -27,7 +28,9 @@ import { syncDirectory, syncDirectoryAsync } from './sync-directory.js';
  *   so what comes back twice is what was in flight, not every request that shared a segment with
  *   one (the format-1 stage redelivered whole segments: a crash during an outage doubled the
  *   backlog). The state writes are not fsync'd: a power cut may undo one, which redelivers a
- *   request (a duplicate), never loses one; a process crash (kill -9) undoes none.
+ *   request (a duplicate), never loses one. They are written in batches at the end of an
+ *   event-loop turn (stage-marks.ts), so a kill -9 may undo the last turn's: duplicates of what
+ *   was in flight then, never a loss.
  */
 
 export const STAGE_DIR = 'gateway-queue.stage';
@@ -49,12 +52,11 @@ interface Segment {
   live: number;
 }
 
-/** Where a staged record lives, for `release` and `mark`. */
-export interface StageSlot {
-  slot: number;
-  offset: number;
-  bytes: number;
-}
+/** Where a staged record lives, for `release` and `mark` (a small one's bytes too: stage-marks.ts). */
+export type StageSlot = MarkedSlot;
+
+/** Open stage logs, so a reader of their files (`leftoverSegments`) sees their latest state words. */
+const openLogs = new Set<StageLog>();
 
 export class StageLog {
   private readonly segments = new Map<number, Segment>();
@@ -70,6 +72,7 @@ export class StageLog {
   private lastWriteAt = 0;
   /** A spare segment being created off the event loop (see `prepareSpare`), and its slot. */
   private spare?: { slot: number; done: Promise<void> };
+  private readonly marks = new StageMarks((slot) => this.segments.get(slot)?.fd);
 
   constructor(
     readonly directory: string,
@@ -111,6 +114,9 @@ export class StageLog {
    */
   append(records: StageRecord[]): { placed: StageSlot[]; slots: number[] } {
     this.lastWriteAt = Date.now();
+    // Pending state words first: a segment whose last records were just released may be reused below.
+    this.marks.flush();
+    openLogs.add(this);
     const placed: StageSlot[] = [];
     const groups: { segment: Segment; buffers: Buffer[]; at: number; sequence: number; bytes: number }[] = [];
     let written = 0;
@@ -120,8 +126,14 @@ export class StageLog {
         let segment = this.active;
         if (!segment || segment.offset + bytes > SEGMENT_BYTES) segment = this.activate();
         const group = groups.at(-1)?.segment === segment ? groups.at(-1)! : (groups.push({ segment, buffers: [], at: segment.offset, sequence: this.sequence, bytes: 0 }), groups.at(-1)!);
-        group.buffers.push(encodeHeader(segment.generation, this.sequence++, record), record.payload);
-        placed.push({ slot: segment.slot, offset: segment.offset, bytes });
+        if (bytes <= IMAGE_MAX_BYTES) {
+          const image = encodeRecord(segment.generation, this.sequence++, record);
+          group.buffers.push(image);
+          placed.push({ slot: segment.slot, offset: segment.offset, bytes, image });
+        } else {
+          group.buffers.push(encodeHeader(segment.generation, this.sequence++, record), record.payload);
+          placed.push({ slot: segment.slot, offset: segment.offset, bytes });
+        }
         group.bytes += bytes;
         segment.offset += bytes;
         segment.live++;
@@ -176,17 +188,15 @@ export class StageLog {
     this.mark(at, STATE_SPILLED, rowId);
   }
 
+  /** SPILLED at once (before the row's commit); the others at the end of the turn (stage-marks.ts). */
   private mark(at: StageSlot, state: number, rowId = 0): void {
-    const segment = this.segments.get(at.slot);
-    if (!segment) return;
-    const word = Buffer.allocUnsafe(rowId ? 8 : 4);
-    word.writeUInt32LE(state, 0);
-    if (rowId) word.writeUInt32LE(rowId >>> 0, 4);
-    try {
-      writeSync(segment.fd, word, 0, word.length, at.offset + STATE_OFFSET);
-    } catch {
-      // A state word not written only costs a duplicate after a crash: the record stays live.
-    }
+    if (!this.segments.has(at.slot)) return;
+    this.marks.mark(at, state, rowId, state === STATE_SPILLED);
+  }
+
+  /** Write the state words still pending (stage-marks.ts). */
+  flushMarks(): void {
+    this.marks.flush();
   }
 
   /**
@@ -199,6 +209,7 @@ export class StageLog {
   trim(minIdleMs: number): number[] | 'busy' | 'wait' {
     if (this.liveBytesTotal !== 0) return 'busy';
     if (Date.now() - this.lastWriteAt < minIdleMs) return 'wait';
+    this.marks.flush();
     const gone = [...this.segments.values()].sort((a, b) => a.slot - b.slot).slice(IDLE_SEGMENTS);
     for (const s of gone) {
       closeSync(s.fd);
@@ -225,6 +236,7 @@ export class StageLog {
 
   /** fsync every segment now (closing). */
   syncAllNow(): void {
+    this.marks.flush();
     for (const segment of this.segments.values()) fsyncSync(segment.fd);
   }
 
@@ -234,6 +246,8 @@ export class StageLog {
    */
   close(): boolean {
     this.closed = true;
+    this.marks.flush();
+    openLogs.delete(this);
     const empty = this.liveBytesTotal === 0;
     for (const segment of this.segments.values()) closeSync(segment.fd);
     this.segments.clear();
@@ -367,6 +381,7 @@ export interface LeftoverSegment extends ScannedSegment {
  */
 export function* leftoverSegments(directory: string, missing: (files: AbsentSegment[], upToRecords: number) => void = () => {}): Generator<LeftoverSegment> {
   const dir = join(directory, STAGE_DIR);
+  for (const log of openLogs) if (log.directory === directory) log.flushMarks();
   if (!existsSync(dir)) return;
   const slots = readdirSync(dir)
     .map((name) => /^(\d+)\.seg$/.exec(name))

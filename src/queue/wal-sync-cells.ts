@@ -16,10 +16,14 @@ export interface WalSyncReply {
 
 /** Written by the event loop: the number of the latest commit that needs an fsync. */
 export const REQUESTED = 0;
-/** Written by the thread: the commit number its last fsync round covered. */
-export const SYNCED = 1;
+/**
+ * Claimed by a thread (compare-and-exchange): the commit number the newest fsync round started
+ * covers. A thread starts a round only when REQUESTED moved past it, so two threads never fsync
+ * for the same commits, and one can start while the other's fsync is in flight.
+ */
+export const CLAIMED = 1;
 export const STOP = 2;
-/** 1 while the thread sleeps on REQUESTED: only then does a commit pay for a wake-up. */
+/** How many threads sleep on REQUESTED: only then does a commit pay for a wake-up. */
 export const SLEEPING = 3;
 /** Per file slot (0 the WAL, 1.. stage segments): the last commit number that wrote to it. */
 export const DIRTY = 4;

@@ -3,13 +3,16 @@ import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { StageLog } from './stage-log.js';
 import { syncDirectory } from './sync-directory.js';
-import { DIRTY, EPOCH, REQUESTED, SLEEPING, SLOTS, STOP, SYNCED, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
+import { CLAIMED, DIRTY, EPOCH, REQUESTED, SLEEPING, SLOTS, STOP, type WalSyncInit, type WalSyncReply } from './wal-sync-cells.js';
 
 /**
- * The queue database's fsync thread (wal-syncer.ts). It sleeps on a shared counter; when the event
- * loop has committed past what is synced, it fsyncs every file written since (the WAL, stage log
- * segments) and reports how far that covered. Commits made during one round are covered by the
- * next, which starts the moment this one returns: the fsync loop never waits for a busy event loop.
+ * One of the queue database's fsync threads (wal-syncer.ts). It sleeps on a shared counter; when
+ * the event loop has committed past the newest round started, it claims a round, fsyncs every file
+ * written since its own last round (the WAL, stage log segments) and reports how far that covered.
+ * Commits made during a round are claimed by the other thread at once, so a second fsync starts
+ * while the first is in flight (two rounds at most); the fsync loop never waits for a busy event
+ * loop. Each thread has its own descriptors and its own record of what it synced: a round covers
+ * every write made before it started, whichever thread synced the same file before.
  */
 
 const port = parentPort!;
@@ -56,21 +59,31 @@ function syncRound(): void {
   }
 }
 
+/** The next round's target: a commit number no round covers yet, claimed; undefined to stop. */
+function claim(): number | undefined {
+  for (;;) {
+    if (Atomics.load(cells, STOP) !== 0) return undefined;
+    const claimed = Atomics.load(cells, CLAIMED);
+    const requested = Atomics.load(cells, REQUESTED);
+    if (requested !== claimed) {
+      if (Atomics.compareExchange(cells, CLAIMED, claimed, requested) === claimed) return requested;
+      continue;
+    }
+    Atomics.add(cells, SLEEPING, 1);
+    Atomics.wait(cells, REQUESTED, claimed);
+    Atomics.sub(cells, SLEEPING, 1);
+  }
+}
+
 for (;;) {
-  const done = Atomics.load(cells, SYNCED);
-  Atomics.store(cells, SLEEPING, 1);
-  Atomics.wait(cells, REQUESTED, done);
-  Atomics.store(cells, SLEEPING, 0);
-  if (Atomics.load(cells, STOP) !== 0) break;
-  const target = Atomics.load(cells, REQUESTED);
-  if (target === done) continue;
+  const target = claim();
+  if (target === undefined) break;
   let error: string | undefined;
   try {
     syncRound();
   } catch (err) {
     error = (err as Error).message;
   }
-  Atomics.store(cells, SYNCED, target);
   port.postMessage({ upTo: target, error } satisfies WalSyncReply);
 }
 for (const fd of fds) if (fd !== undefined) closeSync(fd);

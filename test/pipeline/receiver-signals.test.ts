@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { Client, credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeLogs } from '../../src/pdata/proto.js';
@@ -70,6 +70,53 @@ describe('cancellation signals from receivers', () => {
     running.next.consume = async () => {};
     const res = await fetch(`${running.httpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(encodeLogs(makeLogs(1))) });
     expect(res.status).toBe(200);
+  });
+
+  it('OTLP/HTTP: on a kept-alive connection, aborts only for the request left unanswered when it closes', async () => {
+    otlp = await startOtlpReceiver({ http: { endpoint: '127.0.0.1:0' } });
+    const running = otlp;
+    const answered: AbortSignal[] = [];
+    running.next.consume = async (_logs: Logs, signal?: AbortSignal) => void answered.push(signal!);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const body = Buffer.from(encodeLogs(makeLogs(1)));
+    const post = () =>
+      new Promise<{ status: number; port: number }>((resolve, reject) => {
+        const req = request(`${running.httpUrl}/v1/logs`, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf', 'content-length': String(body.length) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, port: req.socket!.localPort! }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const first = await post();
+    const second = await post();
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.port).toBe(first.port); // one connection
+    // The third waits downstream; the client hangs up: only now does the signal abort.
+    const next = new WaitsForCancel();
+    running.next.consume = (logs: Logs, signal?: AbortSignal) => next.consume(logs, signal);
+    const third = post().catch(() => undefined);
+    await eventually(() => next.signals.length === 1, 'the third request to wait downstream');
+    expect(answered.every((s) => !s.aborted)).toBe(true);
+    agent.destroy();
+    await third;
+    await eventually(() => next.signals[0]!.aborted, 'the signal to abort');
+    expect(next.cancelled).toHaveLength(1);
+    // A connection closed after its last answer aborts nothing.
+    running.next.consume = async (_logs: Logs, signal?: AbortSignal) => void answered.push(signal!);
+    const quiet = new Agent({ keepAlive: true, maxSockets: 1 });
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = request(`${running.httpUrl}/v1/logs`, { method: 'POST', agent: quiet, headers: { 'content-type': 'application/x-protobuf', 'content-length': String(body.length) } }, (r) => {
+        r.resume();
+        r.on('end', () => resolve(r.statusCode!));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(res).toBe(200);
+    quiet.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered.at(-1)!.aborted).toBe(false);
   });
 
   it('OTLP/gRPC: aborts the signal when the client cancels the call', async () => {

@@ -32,6 +32,16 @@ export interface MergeLimits {
 export const DEFAULT_MERGE_LIMITS: MergeLimits = { maxRecords: MERGE_MAX_RECORDS, maxBytes: MERGE_MAX_BYTES };
 
 /**
+ * Per queue: the end of the last merge started, so the workers of a queue gather one after the
+ * other. When a group commit makes 15 requests ready at once, every idle worker used to wake and
+ * take one or two of them: 5.8 client requests per backend request with 10-record requests and 64
+ * clients, and the send side's CPU made the bare pipeline 1.3-1.5x the pass-through's CPU per
+ * request (BENCHMARKS.md, issue 23). Taking turns, the first worker takes them all and the next
+ * waits for what comes after; sends still overlap (up to `num_consumers`).
+ */
+const turns = new WeakMap<Queue, Promise<unknown>>();
+
+/**
  * One worker's merger: `next` takes a request (waiting for one) and adds what is queued behind it
  * while it fits the caps. A request polled that does not fit is kept and opens the next merge, so
  * nothing polled is left unsent. With `merging()` false (the backend is failing) every request
@@ -47,8 +57,20 @@ export class RequestMerger {
     private readonly limits: MergeLimits = DEFAULT_MERGE_LIMITS,
   ) {}
 
-  /** The next requests to send as one; `undefined` once the queue is closed or `stop` aborted. */
-  async next(stop: AbortSignal): Promise<QueuedRequest[] | undefined> {
+  /**
+   * The next requests to send as one; `undefined` once the queue is closed or `stop` aborted. One
+   * worker of a queue at a time gathers (`turns`).
+   */
+  next(stop: AbortSignal): Promise<QueuedRequest[] | undefined> {
+    // A request carried over from the last merge is this worker's already: it must not wait behind
+    // a worker parked in `take` for a queue that is empty because this one holds the request.
+    if (this.carried) return this.gather(stop);
+    const gathered = (turns.get(this.queue) ?? Promise.resolve()).then(() => this.gather(stop));
+    turns.set(this.queue, gathered.catch(() => undefined));
+    return gathered;
+  }
+
+  private async gather(stop: AbortSignal): Promise<QueuedRequest[] | undefined> {
     const first = this.carried ?? (await this.queue.take(stop));
     this.carried = undefined;
     if (!first) return undefined;

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { requestSignal } from '../../pipeline/cancellation.js';
+import { responseSignal } from '../../pipeline/cancellation.js';
 import { GatewayError } from '../../errors.js';
 import { logsFromJson } from '../../pdata/json.js';
 import { rememberWireBytes } from '../../pdata/wire-bytes.js';
@@ -156,7 +156,7 @@ export class OtlpHttpServer {
     }
     try {
       const consumer = signal === 'traces' ? this.ctx.traces! : this.ctx.metrics!;
-      await consumeSignal(this.ctx.telemetry, { receiver: this.ctx.id, transport: 'http' }, consumer, request, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished));
+      await consumeSignal(this.ctx.telemetry, { receiver: this.ctx.id, transport: 'http' }, consumer, request, responseSignal(res, 'the client closed the connection'));
     } catch (err) {
       const refusal = this.obs.refusal(err);
       this.ctx.logger.warn('OTLP/HTTP request refused downstream', { status: refusal.httpStatus, signal, items: request.items, error: refusal.message });
@@ -187,7 +187,7 @@ export class OtlpHttpServer {
     this.obs.refused(filtered.rejected);
     if (filtered.accepted > 0) {
       try {
-        await this.obs.track(filtered.accepted, () => this.ctx.next.consume(filtered.logs, requestSignal(res, 'close', 'the client closed the connection', () => res.writableFinished)));
+        await this.obs.track(filtered.accepted, () => this.ctx.next.consume(filtered.logs, responseSignal(res, 'the client closed the connection')));
       } catch (err) {
         const refusal = this.obs.refusal(err);
         this.ctx.logger.warn('OTLP/HTTP request refused downstream', { status: refusal.httpStatus, records: filtered.accepted, error: refusal.message });

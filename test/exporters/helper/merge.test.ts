@@ -60,6 +60,36 @@ describe('RequestMerger', () => {
     expect((await merger.next(stop))!.map((r) => r.bytes.byteLength)).toEqual([400]);
   });
 
+  it('lets the workers of a queue gather in turns: the first takes every request that became ready together', async () => {
+    const q = queue();
+    const stop = new AbortController().signal;
+    const [a, b] = [new RequestMerger(q, () => true), new RequestMerger(q, () => true)];
+    // Both idle, waiting for work; then a group commit makes five requests ready at once.
+    const first = a.next(stop);
+    const second = b.next(stop);
+    await Promise.all([1, 2, 3, 4, 5].map((n) => q.enqueue({ bytes: new Uint8Array(n), items: n })));
+    expect((await first)!.map((r) => r.items)).toEqual([1, 2, 3, 4, 5]);
+    // The second worker waits for what comes next.
+    await q.enqueue({ bytes: new Uint8Array(6), items: 6 });
+    expect((await second)!.map((r) => r.items)).toEqual([6]);
+  });
+
+  it('sends a request carried over from the last merge at once, while another worker waits for new ones', async () => {
+    const q = queue();
+    const stop = new AbortController().signal;
+    const limits = { maxRecords: 5, maxBytes: 1 << 20 };
+    const [a, b] = [new RequestMerger(q, () => true, limits), new RequestMerger(q, () => true, limits)];
+    for (const n of [3, 4]) await q.enqueue({ bytes: new Uint8Array(n), items: n });
+    // The 4 does not fit beside the 3: worker a carries it over.
+    expect((await a.next(stop))!.map((r) => r.items)).toEqual([3]);
+    // Worker b now waits for a new request; the queue is empty. Worker a's next merge must not
+    // wait behind it (that held the carried request until something else arrived).
+    const waiting = b.next(stop);
+    expect((await a.next(stop))!.map((r) => r.items)).toEqual([4]);
+    await q.enqueue({ bytes: new Uint8Array(1), items: 1 });
+    expect((await waiting)!.map((r) => r.items)).toEqual([1]);
+  });
+
   it('sends each request alone while merging is off (the backend is failing)', async () => {
     const q = queue();
     for (const n of [1, 1, 1]) await q.enqueue({ bytes: new Uint8Array(n), items: n });
