@@ -6,6 +6,7 @@
 // that difference belongs to the client, not to the server being measured. `channels` HTTP/2
 // sessions carry the calls round robin, as grpc-loadgen.mjs's channels do. Same result shape.
 import { connect, constants } from 'node:http2';
+import { driveLoad, loadResult } from './load-loop.mjs';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 // gRPC status codes by number, for the `statuses` counts (the names grpc-loadgen.mjs reports).
@@ -75,28 +76,8 @@ export async function runGrpcH2Load({ port, body, recordsPerRequest, concurrency
       stream.end(message);
     });
 
-  if (ratePerSec) {
-    const inflight = new Set();
-    const intervalMs = 1000 / ratePerSec;
-    let next = performance.now();
-    while (performance.now() < deadline) {
-      const p = send();
-      inflight.add(p);
-      p.then(() => inflight.delete(p));
-      next += intervalMs;
-      const wait = next - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    await Promise.all(inflight);
-  } else {
-    const worker = async () => {
-      while (performance.now() < deadline) await send();
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  }
+  await driveLoad(send, { concurrency, ratePerSec, deadline });
   const elapsedMs = performance.now() - started;
   await Promise.all(sessions.map((s) => new Promise((res) => s.close(res))));
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-  return { latencies, ackedRequests, ackedRecords: ackedRequests * recordsPerRequest, elapsedMs, statuses, details, p50: pct(50), p99: pct(99) };
+  return loadResult({ latencies, ackedRequests, recordsPerRequest, elapsedMs, statuses, details });
 }

@@ -4,6 +4,7 @@
 // whatever the target does) or closed loop (`concurrency` calls in flight). Returns the same
 // shape as runLoad; `statuses` counts gRPC code names.
 import { Client, credentials, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { driveLoad, loadResult } from './load-loop.mjs';
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 const DEADLINE_MS = 10_000;
@@ -38,28 +39,8 @@ export async function runGrpcLoad({ port, body, recordsPerRequest, concurrency =
       });
     });
 
-  if (ratePerSec) {
-    const inflight = new Set();
-    const intervalMs = 1000 / ratePerSec;
-    let next = performance.now();
-    while (performance.now() < deadline) {
-      const p = send();
-      inflight.add(p);
-      p.then(() => inflight.delete(p));
-      next += intervalMs;
-      const wait = next - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    await Promise.all(inflight);
-  } else {
-    const worker = async () => {
-      while (performance.now() < deadline) await send();
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  }
+  await driveLoad(send, { concurrency, ratePerSec, deadline });
   const elapsedMs = performance.now() - started;
   for (const c of clients) c.close();
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-  return { latencies, ackedRequests, ackedRecords: ackedRequests * recordsPerRequest, elapsedMs, statuses, details, p50: pct(50), p99: pct(99) };
+  return loadResult({ latencies, ackedRequests, recordsPerRequest, elapsedMs, statuses, details });
 }

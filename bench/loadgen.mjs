@@ -2,6 +2,7 @@
 // target acks) or open loop (`ratePerSec` requests started per second whatever the target does,
 // so latency is measured at a fixed offered load). Every request carries the same body.
 import { Agent, request } from 'node:http';
+import { driveLoad, loadResult } from './load-loop.mjs';
 
 export async function runLoad({ port, body, recordsPerRequest, concurrency = 8, durationMs = 10_000, ratePerSec }) {
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(concurrency, 256) });
@@ -35,37 +36,8 @@ export async function runLoad({ port, body, recordsPerRequest, concurrency = 8, 
       req.end(body);
     });
 
-  if (ratePerSec) {
-    const inflight = new Set();
-    const intervalMs = 1000 / ratePerSec;
-    let next = performance.now();
-    while (performance.now() < deadline) {
-      const p = send();
-      inflight.add(p);
-      p.then(() => inflight.delete(p));
-      next += intervalMs;
-      const wait = next - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    await Promise.all(inflight);
-  } else {
-    const worker = async () => {
-      while (performance.now() < deadline) await send();
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  }
+  await driveLoad(send, { concurrency, ratePerSec, deadline });
   const elapsedMs = performance.now() - started;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-  return {
-    // Sorted: callers merge several runs' latencies into one distribution.
-    latencies,
-    ackedRequests,
-    ackedRecords: ackedRequests * recordsPerRequest,
-    elapsedMs,
-    statuses,
-    p50: pct(50),
-    p99: pct(99),
-  };
+  return loadResult({ latencies, ackedRequests, recordsPerRequest, elapsedMs, statuses });
 }
