@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
+import { startRecordingSink } from '../helpers/recording-sink.js';
 import { startGateway, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 
 const PROTO_ROOT = resolve(import.meta.dirname, '../../proto');
@@ -24,17 +24,9 @@ describe('traces and metrics pipelines through the built gateway', () => {
   });
 
   it('forwards OTLP/JSON spans and data points to /v1/traces and /v1/metrics with every field intact', async () => {
-    const received: { path: string; body: Buffer }[] = [];
-    sink = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', body: Buffer.concat(chunks) });
-        res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
-      });
-    });
-    await new Promise<void>((r) => sink!.listen(0, '127.0.0.1', r));
-    const sinkPort = (sink.address() as AddressInfo).port;
+    const started = await startRecordingSink();
+    sink = started.server;
+    const { received, port: sinkPort } = started;
     const port = await freePort();
     gateway = await startGateway(
       writeConfig(`

@@ -1,6 +1,5 @@
 import { credentials, Client, Metadata } from '@grpc/grpc-js';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -10,6 +9,7 @@ import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGateway, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
+import { startRecordingSink } from '../helpers/recording-sink.js';
 
 /**
  * `resource` and `attributes` in traces and metrics pipelines of the built gateway: spans and data
@@ -47,17 +47,9 @@ describe('resource and attributes processors on traces and metrics, built gatewa
   });
 
   it('adds a resource attribute to spans and data points and changes their attributes end to end', async () => {
-    const received: { path: string; body: Buffer }[] = [];
-    sink = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ path: req.url ?? '', body: Buffer.concat(chunks) });
-        res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
-      });
-    });
-    await new Promise<void>((r) => sink!.listen(0, '127.0.0.1', r));
-    const sinkPort = (sink.address() as AddressInfo).port;
+    const started = await startRecordingSink();
+    sink = started.server;
+    const { received, port: sinkPort } = started;
     const port = await freePort();
     const grpcPort = await freePort();
     gateway = await startGateway(
