@@ -102,6 +102,15 @@ export class FluentForwardClient {
     return this.send([tag, entries.map(([t, r]) => [eventTime(t), r])], { size: entries.length }, ack);
   }
 
+  /**
+   * Forward mode as Fluent Bit 5.1.1's `forward` output sends it (captured from the real binary):
+   * each entry's time slot is `[EventTime, metadata]` (Fluent Bit's own event format), and the
+   * option carries `fluent_signal: 0` (logs) beside `chunk` and `size`.
+   */
+  fluentBitForward(tag: string, entries: Entry[], metadata: Record<string, unknown> = {}, ack = true): Promise<void> {
+    return this.send([tag, entries.map(([t, r]) => [[eventTime(t), metadata], r])], { size: entries.length, fluent_signal: 0 }, ack);
+  }
+
   packedForward(tag: string, entries: Entry[], ack = true): Promise<void> {
     const packed = Buffer.concat(entries.map(([t, r]) => encode([eventTime(t), r])));
     return this.send([tag, packed], { size: entries.length }, ack);

@@ -5,10 +5,13 @@ import { EventTime, type ForwardMessage } from './protocol.js';
 /**
  * Forward events as log records, as the contrib receiver maps them: the event time is the record
  * time, the tag goes to the `fluent.tag` attribute, a string `log` or `message` field becomes the
- * body, every other field an attribute (maps and arrays kept as maps and arrays).
+ * body, every other field an attribute (maps and arrays kept as maps and arrays). Fluent Bit's
+ * per-event metadata, when not empty, is kept whole in the `fluent.metadata` attribute (a map), so
+ * nothing it sent is dropped and no metadata key can overwrite a record field.
  */
 
 export const TAG_ATTRIBUTE = 'fluent.tag';
+export const METADATA_ATTRIBUTE = 'fluent.metadata';
 const BODY_KEYS = new Set(['log', 'message']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -39,6 +42,7 @@ export function forwardToLogs(m: ForwardMessage, observedUnixNano: bigint): Logs
       if (BODY_KEYS.has(key) && v.stringValue !== undefined) body = v;
       else attributes.push({ key, value: v });
     }
+    if (e.metadata) attributes.push({ key: METADATA_ATTRIBUTE, value: value(e.metadata) });
     return newLogRecord({ timeUnixNano: e.timeUnixNano, observedTimeUnixNano: observedUnixNano, body, attributes });
   });
   return { resourceLogs: [{ resource: { attributes: [], droppedAttributesCount: 0 }, scopeLogs: [{ schemaUrl: '', logRecords }], schemaUrl: '' }] };

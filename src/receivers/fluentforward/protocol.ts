@@ -11,7 +11,10 @@ import { decodeMulti, ExtensionCodec, type DecoderOptions } from '@msgpack/msgpa
  *   CompressedPackedForward  the same with option.compressed = "gzip" (concatenated gzip members)
  *
  * `time` is integer seconds or the EventTime extension (type 0: uint32 seconds, uint32
- * nanoseconds, big-endian). `option.chunk` asks for `{ack: chunk}` once the message is stored.
+ * nanoseconds, big-endian). An entry's time may also be `[time, metadata]`: Fluent Bit's own event
+ * format since 2.1, which its `forward` output (5.1.1 checked by hand) sends as is in Forward mode
+ * even though the spec has a bare time there; refusing it would refuse every Fluent Bit.
+ * `option.chunk` asks for `{ack: chunk}` once the message is stored.
  * A message is checked whole before anything of it goes downstream: a malformed one is refused as
  * a unit (ProtocolError) and the connection closed, never half-ingested.
  *
@@ -69,6 +72,8 @@ export const encoderCodec = extensionCodec;
 export interface ForwardEvent {
   timeUnixNano: bigint;
   record: Map<string, unknown> | Record<string, unknown>;
+  /** Fluent Bit's per-event metadata (`[[time, metadata], record]`), when it sent any. */
+  metadata?: Record<string, unknown>;
 }
 
 export interface ForwardMessage {
@@ -116,7 +121,12 @@ function event(time: unknown, record: unknown): ForwardEvent {
 
 function entryEvent(entry: unknown, i: number): ForwardEvent {
   if (!Array.isArray(entry) || entry.length !== 2) throw new ProtocolError(`entry ${i} must be [time, record]`);
-  return event(entry[0], entry[1]);
+  const head: unknown = entry[0];
+  if (!Array.isArray(head)) return event(head, entry[1]);
+  if (head.length !== 2 || !isRecord(head[1])) throw new ProtocolError(`entry ${i}: a time given as an array must be [time, metadata map]`);
+  const e = event(head[0], entry[1]);
+  if (Object.keys(head[1]).length > 0) e.metadata = head[1];
+  return e;
 }
 
 /** One decoded msgpack value from the connection as a Forward message; throws ProtocolError. */

@@ -55,6 +55,28 @@ describe('fluentforward receiver', () => {
     expect(await metric(telemetry, 'otelcol_receiver_accepted_log_records_total', { receiver: 'fluentforward', transport: 'tcp' })).toBe(6);
   });
 
+  it("takes Fluent Bit's own event format ([[time, metadata], record], as its forward output sends) and keeps non-empty metadata in fluent.metadata", async () => {
+    const sink = new Sink();
+    const { client, telemetry } = await startReceiver(sink);
+    await client.fluentBitForward('app.fb', [[{ seconds: 1700000010, nanoseconds: 5 }, { message: 'from fluent bit', n: 42 }]]);
+    await client.fluentBitForward('app.fb', [[1700000011, { log: 'with metadata' }]], { otlp: { severity_number: 9 } });
+    expect(bodies(sink)).toEqual(['from fluent bit', 'with metadata']);
+    expect(sink.records()[0]!.record.timeUnixNano).toBe(1700000010000000005n);
+    expect(attrs(sink)[0]).toEqual({ 'fluent.tag': 'app.fb', n: 42n });
+    expect(attrs(sink)[1]).toEqual({ 'fluent.tag': 'app.fb', 'fluent.metadata': { otlp: { severity_number: 9n } } });
+    expect(client.protocolErrors).toEqual([]);
+    expect(await metric(telemetry, 'otelcol_receiver_accepted_log_records_total', { receiver: 'fluentforward', transport: 'tcp' })).toBe(2);
+  });
+
+  it('refuses a time slot that is an array but not [time, metadata map], as a unit', async () => {
+    const sink = new Sink();
+    const { client, telemetry } = await startReceiver(sink);
+    client.writeRaw(encode(['app.fb', [[[1700000012, 'not a map'], { log: 'x' }]], { chunk: 'c1' }]));
+    await client.closed;
+    expect(sink.records()).toEqual([]);
+    expect(await metric(telemetry, 'gateway_receiver_refused_requests_total', { receiver: 'fluentforward', transport: 'tcp', status: 'malformed' })).toBe(1);
+  });
+
   it('does not ack a chunk the pipeline refused: it closes the connection so the client sends it again', async () => {
     const sink = new Sink();
     sink.refuseNext(new RetryableError('queue full'));
