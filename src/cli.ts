@@ -19,7 +19,7 @@ const USAGE = `make-otel-gateway — an OpenTelemetry logs gateway for Make.com 
 Usage:
   make-otel-gateway [run] --config FILE [--config FILE ...]   run the gateway (files merge in order)
       --config also takes file:PATH, env:VAR (YAML in a variable), yaml:TEXT (inline, keys joined by ::)
-      --set KEY=VALUE                                          override one key after every file (processors::batch::timeout=2s)
+      --set KEY=VALUE                                          override one key after every file (processors.batch.timeout=2s)
   make-otel-gateway validate --config FILE                     check a configuration and exit
   make-otel-gateway print-config --config FILE [--mode redacted|unredacted] [--format yaml|json]
                                                                the resolved configuration; secrets as [REDACTED]

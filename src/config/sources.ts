@@ -6,7 +6,9 @@ import { parseCollectorYaml } from './yaml.js';
  * Where a `--config` value comes from, with the Collector's confmap providers:
  *   `file:PATH` (or a bare path), `env:VAR` (the variable holds YAML), `yaml:TEXT` (inline, e.g.
  *   `yaml:exporters::debug::verbosity: detailed`).
- * And `--set KEY=VALUE` (`--set=processors::batch::timeout=2s`), applied after every file.
+ * And `--set KEY=VALUE` (`--set=processors.batch.timeout=2s`), applied after every file: as the
+ * Collector's otelcol/flags.go, every `.` of KEY becomes `::` (so a component id holding a dot
+ * cannot be reached by `--set`, as there) and the pair is read as `yaml:KEY: VALUE`.
  * In every source a key containing `::` names nested keys, the Collector's key delimiter.
  */
 
@@ -41,9 +43,9 @@ export function readConfigSource(source: string, env: NodeJS.ProcessEnv): Config
 /** One `--set KEY=VALUE` as a map to merge last; VALUE reads as YAML (`[a, b]`, `5`, `true`). */
 export function readSetFlag(flag: string): ConfigMap {
   const eq = flag.indexOf('=');
-  if (eq <= 0) throw new GatewayError('CONFIG_FILE_UNREADABLE', `--set ${flag}: expected KEY=VALUE (nested keys joined with "::", e.g. processors::batch::timeout=2s)`);
-  const key = flag.slice(0, eq);
-  const text = flag.slice(eq + 1);
+  if (eq <= 0) throw new GatewayError('CONFIG_FILE_UNREADABLE', `--set ${flag}: expected KEY=VALUE (nested keys joined with "." or "::", e.g. processors.batch.timeout=2s)`);
+  const key = flag.slice(0, eq).trim().replaceAll('.', KEY_DELIMITER);
+  const text = flag.slice(eq + 1).trim();
   let value: unknown;
   try {
     value = parseCollectorYaml(text);

@@ -53,6 +53,15 @@ describe('config files and env expansion', () => {
     });
   });
 
+  it("splits --set keys on '.' as the Collector does (--set=processors.batch.timeout=2s), trimming key and value", () => {
+    const [p] = files('processors:\n  batch:\n    timeout: 1s\n    send_batch_size: 10\nexporters:\n  debug: {}\n');
+    expect(readConfigFiles([p!], {}, ['processors.batch.timeout=2s', ' exporters.debug.verbosity = detailed', 'processors.batch::send_batch_max_size=5_000'])).toEqual({
+      processors: { batch: { timeout: '2s', send_batch_size: 10, send_batch_max_size: 5000 } },
+      exporters: { debug: { verbosity: 'detailed' } },
+    });
+    expect(() => readConfigFiles([p!], {}, ['processors.batch.timeout'])).toThrowError(/expected KEY=VALUE/);
+  });
+
   it('reads env: and yaml: config sources and refuses unknown providers', () => {
     expect(readConfigFiles(['env:CFG', 'yaml:a::b: 1'], { CFG: 'a: {c: 2}\n' })).toEqual({ a: { b: 1, c: 2 } });
     expect(() => readConfigFiles(['env:NOPE'], {})).toThrowError(/environment variable NOPE is not set/);
