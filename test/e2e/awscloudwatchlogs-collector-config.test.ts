@@ -6,6 +6,9 @@ import { ACCESS_KEY_ID, fakeKeys, SECRET_ACCESS_KEY, SESSION_TOKEN } from '../ex
 import { runCli, startGateway, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
 
+/** The config as written, plus no /metrics listener: its default 0.0.0.0:8888 collides with other test files running at once. */
+const NO_METRICS_LISTENER = 'yaml:service::telemetry::metrics::level: none';
+
 /**
  * Issue 20, acceptance 5 for awscloudwatchlogs: the contrib README's "all configuration options"
  * example (test/fixtures/collector-configs/awscloudwatchlogs.yaml, adapted only in endpoints)
@@ -56,7 +59,7 @@ describe('the contrib awscloudwatchlogs README configuration', () => {
   });
 
   it('runs: the group is created with its tags and retention, and a log arrives signed by the assumed role', async () => {
-    gateway = await startGateway(CONFIG, env);
+    gateway = await startGateway([CONFIG, NO_METRICS_LISTENER], env);
     const res = await fetch(`http://127.0.0.1:${httpPort}/v1/logs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -58,6 +58,10 @@ extensions:
     directory: ${join(dir, 'queue')}
 service:
   extensions: [file_storage]
+  # No /metrics listener: the default 0.0.0.0:8888 collides with other test files running at once.
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     logs:
       receivers: [otlp]

@@ -9,6 +9,9 @@ import { freePort } from '../../helpers/ports.js';
 import { postLogs } from '../../process/delivery-harness.js';
 import { logsOf } from '../helper/fixtures.js';
 
+/** The config as written, plus no /metrics listener: its default 0.0.0.0:8888 collides with other test files running at once. */
+const NO_METRICS_LISTENER = 'yaml:service::telemetry::metrics::level: none';
+
 /**
  * Issue 20, acceptance 5: the contrib READMEs' configurations for `elasticsearch` and
  * `splunk_hec` (test/fixtures/collector-configs/, source in each header, adapted only in
@@ -33,7 +36,7 @@ async function runs(config: string, env: Record<string, string>, port: number, d
   const validated = await runCli(['validate', '--config', config], env);
   expect(validated.stderr).toBe('');
   expect(validated.code).toBe(0);
-  const gateway: GatewayProcess = await startGateway(config, env);
+  const gateway: GatewayProcess = await startGateway([config, NO_METRICS_LISTENER], env);
   cleanup.push(() => gateway.stop());
   const res = await postLogs(port, logsOf('from a Collector config'));
   expect(res.status).toBe(200);

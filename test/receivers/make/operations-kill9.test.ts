@@ -58,6 +58,10 @@ exporters:
       max_elapsed_time: 0
 service:
   extensions: [file_storage]
+  # No /metrics listener: the default 0.0.0.0:8888 collides with other test files running at once.
+  telemetry:
+    metrics:
+      level: none
   pipelines:
     logs:
       receivers: [make]
