@@ -16,6 +16,19 @@ export function toAnyValue(v: unknown): AnyValue {
   return { stringValue: String(v) };
 }
 
+/**
+ * True when the plain JS value `v` holds arrays/objects nested more than `limit` deep (a scalar is
+ * 0 deep, `[x]` one more than `x`). Parsers of untrusted JSON use it to refuse what OTLP's AnyValue
+ * depth limit would make unencodable later, when it would take its whole batch to the dead-letter
+ * store. It stops descending past the limit, so a hostile depth cannot exhaust the stack.
+ */
+export function nestsDeeperThan(v: unknown, limit: number): boolean {
+  if (typeof v !== 'object' || v === null || v instanceof Uint8Array) return false;
+  if (limit <= 0) return true;
+  for (const child of Array.isArray(v) ? v : Object.values(v)) if (nestsDeeperThan(child, limit - 1)) return true;
+  return false;
+}
+
 /** AnyValue → plain JS (int64 → bigint, bytes → Uint8Array, kvlist → object). */
 export function fromAnyValue(v: AnyValue | undefined): unknown {
   if (!v) return null;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from './harness.js';
 
 const record = {
-  attributes: { s: 'Hello World', n: 42n, f: 3.9, t: true, json: '{"a": 1, "b": {"c": "d"}, "l": [1, "x"]}', csv: 'a,b,,c', id: 'user-123', m: { k: 'v' } },
+  attributes: { deep: `{"v": ${'['.repeat(64)}1${']'.repeat(64)}}`, s: 'Hello World', n: 42n, f: 3.9, t: true, json: '{"a": 1, "b": {"c": "d"}, "l": [1, "x"]}', csv: 'a,b,,c', id: 'user-123', m: { k: 'v' } },
   body: '[2023-09-22 07:38:22,570] INFO [Something]: some interesting log',
 };
 
@@ -88,6 +88,7 @@ describe('OTTL converters', () => {
 
   it.each([
     ['ParseJSON(attributes["s"])', /ParseJSON/],
+    ['ParseJSON(attributes["deep"])', /ParseJSON: the JSON nests deeper than 64 levels/],
     ['Substring(attributes["s"], 8, 10)', /invalid range/],
     ['ConvertCase(attributes["n"], "lower")', /expects a string/],
     ['SHA256(attributes["n"])', /expected a string/],

@@ -1,3 +1,5 @@
+import { MAX_ANY_VALUE_DEPTH } from '../../pdata/proto-decode.js';
+import { nestsDeeperThan } from '../../pdata/values.js';
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { compileGoRegex } from '../regex.js';
@@ -162,6 +164,7 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
           throw new OttlRuntimeError(`ParseJSON: ${(err as Error).message}`);
         }
         if (typeof parsed !== 'object' || parsed === null) throw new OttlRuntimeError('ParseJSON: the JSON is not an object or array');
+        if (nestsDeeperThan(parsed, MAX_ANY_VALUE_DEPTH)) throw new OttlRuntimeError(`ParseJSON: the JSON nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
         return fromJson(parsed);
       };
     },

@@ -1,6 +1,7 @@
 import type { AnyValue, KeyValue, Logs } from '../../pdata/model.js';
 import { newLogRecord } from '../../pdata/model.js';
-import { EventTime, type ForwardMessage } from './protocol.js';
+import { MAX_ANY_VALUE_DEPTH } from '../../pdata/proto-decode.js';
+import { EventTime, ProtocolError, type ForwardMessage } from './protocol.js';
 
 /**
  * Forward events as log records, as the contrib receiver maps them: the event time is the record
@@ -15,7 +16,12 @@ export const METADATA_ATTRIBUTE = 'fluent.metadata';
 const BODY_KEYS = new Set(['log', 'message']);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function value(v: unknown): AnyValue {
+/**
+ * `depth` counts the maps and arrays around `v`. Deeper than OTLP's AnyValue limit is refused here,
+ * with the message, rather than acknowledged and then dead-lettered by the exporter's encoder.
+ */
+function value(v: unknown, depth = 0): AnyValue {
+  if (depth > MAX_ANY_VALUE_DEPTH) throw new ProtocolError(`a record value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   if (v instanceof Uint8Array) {
     try {
       return { stringValue: utf8.decode(v) };
@@ -28,8 +34,8 @@ function value(v: unknown): AnyValue {
   if (typeof v === 'bigint') return { intValue: v };
   if (typeof v === 'number') return Number.isSafeInteger(v) ? { intValue: BigInt(v) } : { doubleValue: v };
   if (v instanceof EventTime) return { intValue: BigInt(v.seconds) * 1_000_000_000n + BigInt(v.nanoseconds) };
-  if (Array.isArray(v)) return { arrayValue: { values: v.map(value) } };
-  if (typeof v === 'object' && v !== null) return { kvlistValue: { values: Object.entries(v).map(([key, x]) => ({ key, value: value(x) })) } };
+  if (Array.isArray(v)) return { arrayValue: { values: v.map((x) => value(x, depth + 1)) } };
+  if (typeof v === 'object' && v !== null) return { kvlistValue: { values: Object.entries(v).map(([key, x]) => ({ key, value: value(x, depth + 1) })) } };
   return {};
 }
 

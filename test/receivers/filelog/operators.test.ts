@@ -43,6 +43,16 @@ describe('filelog operators', () => {
     expect(dropped.records[0]!.attributes.a).toBe(1n);
   });
 
+  it('json_parser sends a line nested deeper than OTLP allows (64) unparsed, so it cannot take its batch to the dead-letter store', async () => {
+    const deep = `{"v": ${'['.repeat(70)}1${']'.repeat(70)}}`;
+    const atLimit = `{"v": ${'['.repeat(63)}1${']'.repeat(63)}}`;
+    const sent = await read(`${deep}\n${atLimit}\n`, { operators: [{ type: 'json_parser' }] }, 2);
+    expect(sent.records.map((r) => r.record.body?.stringValue)).toEqual([deep, atLimit]);
+    expect(sent.records[0]!.attributes.v).toBeUndefined();
+    expect(sent.records[1]!.attributes.v).toBeDefined();
+    expect(sent.logger.lines.some((l) => l.level === 'warn' && String(l.attrs.error).includes('nests deeper than 64'))).toBe(true);
+  });
+
   it('regex_parser takes Go named groups (?P<name>) and parses a gotime timestamp into parse_to', async () => {
     const { records } = await read('2024-01-02 03:04:05 ERROR disk full\n', {
       operators: [{ type: 'regex_parser', regex: '^(?P<time>\\S+ \\S+) (?P<sev>\\w+) (?P<msg>.*)$', parse_to: 'attributes.parsed', timestamp: { parse_from: 'attributes.parsed.time', layout_type: 'gotime', layout: '2006-01-02 15:04:05', location: 'UTC' }, severity: { parse_from: 'attributes.parsed.sev' } }],

@@ -68,6 +68,18 @@ describe('fluentforward receiver', () => {
     expect(await metric(telemetry, 'otelcol_receiver_accepted_log_records_total', { receiver: 'fluentforward', transport: 'tcp' })).toBe(2);
   });
 
+  it('refuses a record nested deeper than OTLP allows (64) as malformed instead of acknowledging it, and takes one at the limit', async () => {
+    const nest = (levels: number): unknown => (levels === 0 ? 'leaf' : [nest(levels - 1)]);
+    const sink = new Sink();
+    const { client, telemetry } = await startReceiver(sink);
+    await client.forward('app.deep', [[1700000020, { log: 'at the limit', v: nest(64) }]]);
+    expect(bodies(sink)).toEqual(['at the limit']);
+    const refused = client.forward('app.deep', [[1700000021, { log: 'too deep', v: nest(65) }]]);
+    await expect(refused).rejects.toThrow(/closed before the ack/);
+    expect(bodies(sink)).toEqual(['at the limit']);
+    expect(await metric(telemetry, 'gateway_receiver_refused_requests_total', { receiver: 'fluentforward', transport: 'tcp', status: 'malformed' })).toBe(1);
+  });
+
   it('refuses a time slot that is an array but not [time, metadata map], as a unit', async () => {
     const sink = new Sink();
     const { client, telemetry } = await startReceiver(sink);

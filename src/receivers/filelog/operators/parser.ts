@@ -1,3 +1,5 @@
+import { MAX_ANY_VALUE_DEPTH } from '../../../pdata/proto-decode.js';
+import { nestsDeeperThan } from '../../../pdata/values.js';
 import type { Logger } from '../../../telemetry/logger.js';
 import { goRegex, type OperatorConfig } from './config.js';
 import { getField, parseField, setField, type Entry, type FieldRef } from './entry.js';
@@ -67,6 +69,7 @@ export function jsonParse(value: unknown): Record<string, unknown> {
   if (typeof value !== 'string') throw new Error(`json_parser: expected a string, got ${typeof value}`);
   const parsed: unknown = JSON.parse(value);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('json_parser: the value is JSON but not an object');
+  if (nestsDeeperThan(parsed, MAX_ANY_VALUE_DEPTH)) throw new Error(`json_parser: the value nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
   return parsed as Record<string, unknown>;
 }
 
