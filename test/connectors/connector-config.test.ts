@@ -90,7 +90,28 @@ service:
 `);
     expect(errors).toContain('connectors.routing.table[1]: invalid route: both condition and statement provided');
     expect(errors).toContain('connectors.routing.table[2].pipelines: invalid route: no pipelines defined');
-    expect(errors.join('\n')).toContain('connectors.routing.table[2].context: context "request" is not supported yet');
+    expect(errors.join('\n')).not.toContain('table[2].context');
+    const request = errorsOf(`${BASE}
+connectors:
+  routing:
+    table:
+      - context: request
+        statement: route() where request["X-Tenant"] == "acme"
+        pipelines: [logs/a]
+      - context: request
+        condition: request["X-Tenant"] == "acme" and request["X-Env"] == "prod"
+        pipelines: [logs/a]
+      - context: span
+        condition: attributes["x"] == "1"
+        pipelines: [logs/a]
+service:
+  pipelines:
+    logs: { receivers: [otlp], exporters: [routing] }
+    logs/a: { receivers: [routing], exporters: [debug] }
+`);
+    expect(request).toContain('connectors.routing.table[0].statement: the request context takes a condition, not a statement (as the contrib connector)');
+    expect(request.join('\n')).toContain('connectors.routing.table[1].condition: the request context takes only request["key"] == "value" or request["key"] != "value", got "request[\\"X-Tenant\\"] == \\"acme\\" and');
+    expect(request).toContain('connectors.routing.table[2].context: expected "resource", "log" or "request" for a logs pipeline, got "span"');
     const routes = errorsOf(`${BASE}
 connectors:
   routing:

@@ -33,7 +33,53 @@ function capturingLogger(lines: string[]): Logger {
   return l;
 }
 
+const BY_REQUEST = `
+receivers: { src: {} }
+exporters: { sink/acme: {}, sink/ecorp: {}, sink/errors: {}, sink/other: {} }
+connectors:
+  routing:
+    default_pipelines: [logs/other]
+    table:
+      - context: log
+        condition: body == "error"
+        pipelines: [logs/errors]
+      - context: request
+        condition: request["X-Tenant"] == "acme"
+        pipelines: [logs/acme]
+      - context: request
+        condition: request["x-tenant"] != "acme"
+        pipelines: [logs/ecorp]
+service:
+  pipelines:
+    logs/in: { receivers: [src], exporters: [routing] }
+    logs/acme: { receivers: [routing], exporters: [sink/acme] }
+    logs/ecorp: { receivers: [routing], exporters: [sink/ecorp] }
+    logs/errors: { receivers: [routing], exporters: [sink/errors] }
+    logs/other: { receivers: [routing], exporters: [sink/other] }
+`;
+
+const fromTenant = (tenant: string | undefined, bodies: string[]) => {
+  const logs = request({ t: bodies });
+  if (tenant !== undefined) logs.client = { metadata: new Map([['x-tenant', [tenant]]]) };
+  return logs;
+};
+
 describe('routing connector', () => {
+  it('routes whole requests by the client metadata (context: request, == and !=, keys case-insensitive) after the routes before them in the table', async () => {
+    const g = await connectorService(BY_REQUEST);
+    await g.inputs.get('src')!.consume(fromTenant('acme', ['a1', 'error', 'a2']));
+    await g.inputs.get('src')!.consume(fromTenant('ecorp', ['e1']));
+    await g.inputs.get('src')!.consume(fromTenant(undefined, ['n1']));
+    expect(g.bodies('sink/acme')).toEqual(['a1', 'a2']);
+    expect(g.bodies('sink/errors')).toEqual(['error']);
+    // != holds for a client that did not send the key at all, as for another tenant.
+    expect(g.bodies('sink/ecorp')).toEqual(['e1', 'n1']);
+    expect(g.bodies('sink/other')).toEqual([]);
+    // A part split off a request still knows its client (from_context further down reads it).
+    expect(g.received.get('sink/acme')![0]!.client?.metadata?.get('x-tenant')).toEqual(['acme']);
+    await g.service.shutdown();
+  });
+
   it("sends each organization's records to its own pipeline and the rest to default_pipelines", async () => {
     const g = await connectorService(TENANTS);
     await g.inputs.get('src')!.consume(request({ acme: ['a1', 'a2'], globex: ['g1'], initech: ['i1'] }));

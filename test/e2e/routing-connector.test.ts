@@ -29,7 +29,7 @@ beforeAll(async () => {
   const metrics = await freePort();
   const config = writeConfig(`
 receivers:
-  otlp: { protocols: { http: { endpoint: "127.0.0.1:${port}" } } }
+  otlp: { protocols: { http: { endpoint: "127.0.0.1:${port}", include_metadata: true } } }
 extensions:
   bearertokenauth/acme: { token: acme-token }
   bearertokenauth/globex: { token: globex-token }
@@ -44,6 +44,9 @@ connectors:
       - condition: resource.attributes["make.organization.id"] == 1001
         pipelines: [logs/acme]
       - statement: route() where resource.attributes["make.organization.id"] == 1002
+        pipelines: [logs/globex]
+      - context: request
+        condition: request["X-Tenant"] == "globex"
         pipelines: [logs/globex]
 service:
   extensions: [bearertokenauth/acme, bearertokenauth/globex]
@@ -62,10 +65,10 @@ afterAll(async () => {
   await Promise.all([acme?.close(), globex?.close(), ops?.close()]);
 });
 
-async function send(org: number | undefined, body: string): Promise<void> {
+async function send(org: number | undefined, body: string, headers?: Record<string, string>): Promise<void> {
   const provider = new LoggerProvider({
     resource: resourceFromAttributes(org === undefined ? { 'service.name': 'ops' } : { 'service.name': `org-${org}`, 'make.organization.id': org }),
-    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs` }) })],
+    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `http://127.0.0.1:${port}/v1/logs`, headers }) })],
   });
   provider.getLogger('tenant').emit({ body });
   await provider.forceFlush();
@@ -91,5 +94,13 @@ describe('routing connector through the built gateway', () => {
     expect(bodies(acme)).toEqual(['acme record']);
     expect(bodies(globex)).toEqual(['globex record']);
     expect(bodies(ops)).toEqual(['no organization']);
+  }, 60_000);
+
+  it('routes a whole request by its client\'s X-Tenant header (context: request, include_metadata on the receiver)', async () => {
+    await send(undefined, 'tenant by header', { 'X-Tenant': 'globex' });
+    await send(undefined, 'other tenant by header', { 'X-Tenant': 'nobody' });
+    await until(() => globex.records().length === 2 && ops.records().length === 2);
+    expect(bodies(globex)).toEqual(['globex record', 'tenant by header']);
+    expect(bodies(ops)).toEqual(['no organization', 'other tenant by header']);
   }, 60_000);
 });

@@ -6,9 +6,11 @@ import { compileConditions, OttlConfigError, OttlParseError, type ContextKind, t
  * The contrib routing connector's keys (connector/routingconnector): a `table` of routes, each an
  * OTTL `condition` (or a `route() where ...` `statement`) and the `pipelines` that get what it
  * matches; `default_pipelines` for what matches no route; `error_mode`. Routes are tried in order.
- * `context` is `resource` (the default: a whole ResourceLogs goes one way) or `log` (each record
- * on its own). `match_once` (deprecated upstream, where first-match became the only behaviour) is
- * accepted: `false` still sends a resource to every route that matches, as it used to.
+ * `context` is `resource` (the default: a whole ResourceLogs goes one way), `log` (each record
+ * on its own) or `request` (the whole request by its client's metadata, contrib's limited grammar:
+ * `request["key"] == "value"` or `!=`, as a `condition` only). `match_once` (deprecated upstream,
+ * where first-match became the only behaviour) is accepted: `false` still sends a resource to every
+ * route that matches, as it used to.
  */
 
 /** contrib's default: a condition that fails to evaluate refuses the request. */
@@ -38,15 +40,17 @@ export const routingConfigSchema = z
       if (r.statement !== undefined && r.condition !== undefined) issue('invalid route: both condition and statement provided');
       else if (r.statement === undefined && r.condition === undefined) issue('invalid route: no condition or statement provided');
       if (r.pipelines.length === 0) issue('invalid route: no pipelines defined', 'pipelines');
-      if (r.context !== 'resource' && r.context !== 'log') {
-        issue(
-          r.context === 'request'
-            ? 'context "request" is not supported yet: request metadata does not reach connectors (route on resource attributes, see docs/connectors.md)'
-            : `expected "resource" or "log" for a logs pipeline, got ${JSON.stringify(r.context)}`,
-          'context',
-        );
+      if (r.context !== 'resource' && r.context !== 'log' && r.context !== 'request') {
+        issue(`expected "resource", "log" or "request" for a logs pipeline, got ${JSON.stringify(r.context)}`, 'context');
+      }
+      if (r.context === 'request') {
+        if (r.statement !== undefined) issue('the request context takes a condition, not a statement (as the contrib connector)', 'statement');
+        else if (r.condition !== undefined && !parseRequestCondition(r.condition)) {
+          issue(`the request context takes only request["key"] == "value" or request["key"] != "value", got ${JSON.stringify(r.condition)}`, 'condition');
+        }
       }
     });
+    if (c.table.some((r) => r.context === 'request' && (r.statement !== undefined || !parseRequestCondition(r.condition ?? '')))) return;
     if (c.table.some((r) => (r.statement === undefined) === (r.condition === undefined))) return;
     try {
       compileRoutes(c);
@@ -58,11 +62,25 @@ export const routingConfigSchema = z
 
 export type RoutingConfig = z.output<typeof routingConfigSchema>;
 
-export interface CompiledRoute {
-  readonly kind: ContextKind;
-  readonly predicate: Predicate;
-  readonly source: string;
-  readonly pipelines: readonly string[];
+/** A `request` route's test of the request's client metadata (keys lower-cased, as received). */
+export interface RequestCondition {
+  readonly key: string;
+  readonly equals: boolean;
+  readonly value: string;
+}
+
+export type CompiledRoute =
+  | { readonly kind: ContextKind; readonly predicate: Predicate; readonly source: string; readonly pipelines: readonly string[] }
+  | { readonly kind: 'request'; readonly request: RequestCondition; readonly source: string; readonly pipelines: readonly string[] };
+
+const REQUEST_CONDITION = /^\s*request\[\s*"((?:[^"\\]|\\.)*)"\s*\]\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
+
+/** contrib's request grammar, or undefined when `source` is anything else. */
+export function parseRequestCondition(source: string): RequestCondition | undefined {
+  const m = REQUEST_CONDITION.exec(source);
+  if (!m) return undefined;
+  const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
+  return { key: unescape(m[1]!).toLowerCase(), equals: m[2] === '==', value: unescape(m[3]!) };
 }
 
 /** The condition a route's `statement` stands for. */
@@ -77,6 +95,7 @@ export function compileRoutes(c: RoutingConfig): CompiledRoute[] {
   return c.table.map((r, i) => {
     const path = ['table', i, r.statement !== undefined ? 'statement' : 'condition'];
     const source = r.statement !== undefined ? conditionOfStatement(r.statement, path) : (r.condition ?? 'false');
+    if (r.context === 'request') return { kind: 'request', request: parseRequestCondition(source)!, source, pipelines: r.pipelines };
     const kind: ContextKind = r.context === 'log' ? 'log' : 'resource';
     const [compiled] = compileConditions([{ source, path }], kind);
     return { kind, predicate: compiled!.predicate, source, pipelines: r.pipelines };

@@ -4,7 +4,8 @@ import type { ConnectorTarget } from '../../pipeline/factory.js';
 import { combineErrors, FanOut } from '../../pipeline/fanout.js';
 import { StatementErrors, type ErrorMode } from '../../ottl/error-mode.js';
 import { newContext, type TransformContext } from '../../ottl/index.js';
-import type { CompiledRoute } from './config.js';
+import type { ClientInfo } from '../../pdata/client-info.js';
+import type { CompiledRoute, RequestCondition } from './config.js';
 
 /**
  * The routing connector (docs/connectors.md): splits each request by its routes' conditions and
@@ -44,7 +45,7 @@ export class RoutingConnector implements Component, LogsConsumer {
     const toTargets = (ids: readonly string[]) => ids.map((id) => pipelines.get(id)!);
     options.routes.forEach((r, i) => this.destinations.set(i, destination(toTargets(r.pipelines))));
     if (options.defaultPipelines.length > 0) this.destinations.set('default', destination(toTargets(options.defaultPipelines)));
-    this.byResource = options.routes.every((r) => r.kind === 'resource');
+    this.byResource = options.routes.every((r) => r.kind === 'resource' || r.kind === 'request');
   }
 
   async start(_host: Host): Promise<void> {}
@@ -52,11 +53,14 @@ export class RoutingConnector implements Component, LogsConsumer {
 
   async consume(logs: Logs, signal?: AbortSignal): Promise<void> {
     let parts: Map<Destination, Logs>;
+    const requestHits = this.requestHits(logs.client);
     try {
-      parts = this.byResource ? this.splitByResource(logs) : this.splitByRecord(logs);
+      parts = this.byResource ? this.splitByResource(logs, requestHits) : this.splitByRecord(logs, requestHits);
     } finally {
       this.errors.flush();
     }
+    // A part keeps who sent the request: from_context further down reads it.
+    if (logs.client) for (const part of parts.values()) if (part !== logs) part.client = logs.client;
     const sends: Promise<void>[] = [];
     for (const [dest, part] of parts) {
       const d = this.destinations.get(dest);
@@ -75,17 +79,30 @@ export class RoutingConnector implements Component, LogsConsumer {
     if (failures.length > 0) throw combineErrors(failures);
   }
 
+  /** The `request` routes the client's metadata matches (they hold for every record of the request). */
+  private requestHits(client: ClientInfo | undefined): ReadonlySet<number> {
+    const hits = new Set<number>();
+    this.options.routes.forEach((r, i) => {
+      if (r.kind === 'request' && requestMatches(r.request, client)) hits.add(i);
+    });
+    return hits;
+  }
+
   /** The routes a context matches, in table order (only the first with match_once). */
-  private match(ctx: TransformContext, kind: CompiledRoute['kind']): Destination[] {
+  private match(ctx: TransformContext, kind: 'resource' | 'log', requestHits: ReadonlySet<number>): Destination[] {
     const out: Destination[] = [];
     const routes = this.options.routes;
     for (let i = 0; i < routes.length; i++) {
-      if (routes[i]!.kind !== kind) continue;
+      const route = routes[i]!;
       let hit = false;
-      try {
-        hit = routes[i]!.predicate(ctx);
-      } catch (err) {
-        this.errors.record(this.options.errorMode, routes[i]!.source, err);
+      if (route.kind === 'request') hit = requestHits.has(i);
+      else if (route.kind !== kind) continue;
+      else {
+        try {
+          hit = route.predicate(ctx);
+        } catch (err) {
+          this.errors.record(this.options.errorMode, route.source, err);
+        }
       }
       if (!hit) continue;
       out.push(i);
@@ -94,11 +111,11 @@ export class RoutingConnector implements Component, LogsConsumer {
     return out.length > 0 ? out : ['default'];
   }
 
-  private splitByResource(logs: Logs): Map<Destination, Logs> {
+  private splitByResource(logs: Logs, requestHits: ReadonlySet<number>): Map<Destination, Logs> {
     const parts = new Map<Destination, Logs>();
     const all = logs.resourceLogs;
     for (const rl of all) {
-      for (const dest of this.match(newContext(rl), 'resource')) {
+      for (const dest of this.match(newContext(rl), 'resource', requestHits)) {
         const part = parts.get(dest);
         if (part) part.resourceLogs.push(rl);
         else parts.set(dest, { resourceLogs: [rl] });
@@ -112,12 +129,12 @@ export class RoutingConnector implements Component, LogsConsumer {
   }
 
   /** Log context (and resource routes mixed in): every record finds its destination on its own. */
-  private splitByRecord(logs: Logs): Map<Destination, Logs> {
+  private splitByRecord(logs: Logs, requestHits: ReadonlySet<number>): Map<Destination, Logs> {
     const builders = new Map<Destination, Map<ResourceLogs, Map<ScopeLogs, LogRecord[]>>>();
     let total = 0;
     for (const rl of logs.resourceLogs) {
       const ctx = newContext(rl);
-      const resourceDest = this.match(ctx, 'resource');
+      const resourceDest = this.match(ctx, 'resource', requestHits);
       const resourceMatched = resourceDest[0] !== 'default';
       for (const sl of rl.scopeLogs) {
         ctx.scopeLogs = sl;
@@ -125,7 +142,7 @@ export class RoutingConnector implements Component, LogsConsumer {
           total++;
           ctx.record = record;
           ctx.cache = undefined;
-          let dests = this.match(ctx, 'log');
+          let dests = this.match(ctx, 'log', requestHits);
           // A record goes by the first table entry that matches, resource or log: resource routes
           // are met before the record's own when they come first in the table.
           if (resourceMatched && (dests[0] === 'default' || (resourceDest[0] as number) < (dests[0] as number))) dests = resourceDest;
@@ -170,6 +187,16 @@ export class RoutingConnector implements Component, LogsConsumer {
     this.unroutedSinceLog = 0;
     this.lastUnroutedLogAt = now;
   }
+}
+
+/**
+ * contrib's request grammar: `==` holds when the client sent the key with that value (any of its
+ * values), `!=` when it did not. Metadata reaches the connector only with the receiver's
+ * `include_metadata: true` (docs/connectors.md); without it every `==` is false.
+ */
+function requestMatches(c: RequestCondition, client: ClientInfo | undefined): boolean {
+  const found = client?.metadata?.get(c.key)?.includes(c.value) ?? false;
+  return c.equals ? found : !found;
 }
 
 /** One route's pipelines; a lone pipeline that changes records gets a copy when parts share objects. */
