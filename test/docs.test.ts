@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseCollectorYaml } from '../src/config/yaml.js';
 import { ErrorCodes } from '../src/errors.js';
 import { Telemetry } from '../src/telemetry/telemetry.js';
 
@@ -30,5 +31,23 @@ describe('the README stays in step with the code', () => {
   it('gives the two set-up commands', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm test');
+  });
+});
+
+describe('the YAML in the README and docs/', () => {
+  // A reader copies these blocks: each must at least parse as the gateway parses a config (an
+  // unquoted ${env:X} inside a { flow map } does not, in the Collector either).
+  it('parses, block by block', () => {
+    const files = ['README.md', ...readdirSync(new URL('../docs', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    let blocks = 0;
+    for (const file of files) {
+      const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+      for (const m of text.matchAll(/```ya?ml\n([\s\S]*?)```/g)) {
+        blocks++;
+        const line = text.slice(0, m.index).split('\n').length;
+        expect(() => parseCollectorYaml(m[1]!), `${file}, the block at line ${line}`).not.toThrow();
+      }
+    }
+    expect(blocks).toBeGreaterThan(30);
   });
 });
