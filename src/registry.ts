@@ -5,6 +5,7 @@ import { makeReceiverFactory } from './receivers/make/factory.js';
 import { natsReceiverFactory } from './receivers/nats/factory.js';
 import { filelogReceiverFactory } from './receivers/filelog/factory.js';
 import { fluentforwardReceiverFactory } from './receivers/fluentforward/factory.js';
+import { nopReceiverFactory } from './receivers/nop/factory.js';
 import { batchProcessorFactory } from './processors/batch/factory.js';
 import { memoryLimiterProcessorFactory } from './processors/memory_limiter/factory.js';
 import { attributesProcessorFactory } from './processors/attributes/factory.js';
@@ -27,6 +28,7 @@ import { elasticsearchExporterFactory } from './exporters/elasticsearch/factory.
 import { splunkHecExporterFactory } from './exporters/splunk_hec/factory.js';
 import { awsCloudWatchLogsExporterFactory } from './exporters/awscloudwatchlogs/factory.js';
 import { natsExporterFactory } from './exporters/nats/factory.js';
+import { nopExporterFactory } from './exporters/nop/factory.js';
 import { healthCheckExtensionFactory } from './extensions/health_check/factory.js';
 import { fileStorageExtensionFactory } from './extensions/file_storage/factory.js';
 import { bearerTokenAuthExtensionFactory } from './extensions/bearertokenauth/factory.js';
@@ -45,6 +47,7 @@ export const factories: AnyFactory[] = [
   natsReceiverFactory,
   filelogReceiverFactory,
   fluentforwardReceiverFactory,
+  nopReceiverFactory,
   batchProcessorFactory,
   memoryLimiterProcessorFactory,
   attributesProcessorFactory,
@@ -67,6 +70,7 @@ export const factories: AnyFactory[] = [
   splunkHecExporterFactory,
   awsCloudWatchLogsExporterFactory,
   natsExporterFactory,
+  nopExporterFactory,
   healthCheckExtensionFactory,
   fileStorageExtensionFactory,
   bearerTokenAuthExtensionFactory,

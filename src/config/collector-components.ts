@@ -12,7 +12,7 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'k8sobjects', 'k8s_events', 'kubeletstats', 'syslog', 'tcplog', 'udplog', 'journald', 'windowseventlog', 'awsxray',
     'awscloudwatch', 'awsfirehose', 'azureeventhub', 'googlecloudpubsub', 'redis', 'postgresql', 'mysql', 'statsd', 'carbon',
     'influxdb', 'splunk_hec', 'sqlquery', 'httpcheck', 'docker_stats', 'opencensus', 'signalfx', 'datadog', 'loki',
-    'webhookevent', 'receiver_creator', 'nop', 'otlpjsonfile', 'sshcheck', 'snmp', 'vcenter', 'nginx', 'apache', 'mongodb',
+    'webhookevent', 'receiver_creator', 'otlpjsonfile', 'sshcheck', 'snmp', 'vcenter', 'nginx', 'apache', 'mongodb',
     'elasticsearch', 'rabbitmq', 'zookeeper', 'haproxy', 'memcached', 'oracledb', 'sqlserver', 'iis', 'skywalking', 'pulsar',
     'solace', 'github', 'gitlab', 'cloudflare', 'azureblob', 'awss3', 'awsecscontainermetrics',
     // The Collector's newer spellings of the same components.
@@ -28,7 +28,7 @@ export const UNSUPPORTED_COLLECTOR_COMPONENTS: Record<Kind, readonly string[]> =
     'kafka', 'prometheus', 'prometheusremotewrite', 'logging', 'zipkin', 'awss3', 'awsxray', 'awsemf', 'awskinesis',
     'azuredataexplorer', 'azuremonitor', 'clickhouse', 'coralogix', 'dynatrace', 'honeycombmarker', 'influxdb', 'opensearch',
     'sentry', 'signalfx', 'sumologic', 'syslog', 'tencentcloud_logservice', 'alibabacloud_logservice', 'googlecloudpubsub',
-    'googlemanagedprometheus', 'loadbalancing', 'nop', 'loki', 'pulsar', 'rabbitmq', 'cassandra', 'doris', 'logicmonitor',
+    'googlemanagedprometheus', 'loadbalancing', 'loki', 'pulsar', 'rabbitmq', 'cassandra', 'doris', 'logicmonitor',
     'logzio', 'mezmo', 'otelarrow', 'sapm', 'carbon', 'datasetexporter', 'bmchelix',
   ],
   connector: [
