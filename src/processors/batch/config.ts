@@ -4,7 +4,7 @@ import { duration } from '../../config/types.js';
 /** The Collector's defaults (processor/batchprocessor): a batch per 8192 records or per 200ms. */
 export const DEFAULT_SEND_BATCH_SIZE = 8192;
 export const DEFAULT_BATCH_TIMEOUT_MS = 200;
-/** Accepted for drop-in compatibility only: batches are not sharded by client metadata here. */
+/** The Collector's default: at most this many metadata_keys value combinations wait in batches at once. */
 export const DEFAULT_METADATA_CARDINALITY_LIMIT = 1000;
 
 export const batchConfigSchema = z

@@ -1,3 +1,5 @@
+import { RetryableError } from '../../errors.js';
+import type { ClientInfo } from '../../pdata/client-info.js';
 import type { Logs } from '../../pdata/model.js';
 import { countLogRecords } from '../../pdata/model.js';
 import { untilAborted } from '../../pipeline/cancellation.js';
@@ -24,8 +26,9 @@ import { appendLogs, sliceLogs } from './slicing.js';
  * (a retryable error); its records stay in the batch, so its resend may arrive twice, never zero times.
  */
 export class BatchProcessor implements Component, LogsConsumer {
-  private current = newBatch();
-  private timer: NodeJS.Timeout | undefined;
+  /** Batches being filled, by the values of `metadata_keys` (one shard, key '', without them). */
+  private readonly shards = new Map<string, Shard>();
+  private readonly metadataKeys: readonly string[];
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
@@ -33,7 +36,9 @@ export class BatchProcessor implements Component, LogsConsumer {
     private readonly settings: CreateSettings,
     private readonly config: BatchConfig,
     private readonly next: LogsConsumer,
-  ) {}
+  ) {
+    this.metadataKeys = config.metadata_keys.map((k) => k.toLowerCase());
+  }
 
   async start(_host: Host): Promise<void> {}
 
@@ -45,53 +50,90 @@ export class BatchProcessor implements Component, LogsConsumer {
     // timeout or a size cap a batch is exactly one request: hand it on unchanged (no copy, and the
     // receiver's wire bytes stay usable).
     if (this.stopped || (this.config.timeout === 0 && this.config.send_batch_max_size === 0)) return this.forward(logs, total, signal);
-    return untilAborted(this.hold(logs), signal);
+    let shard: Shard;
+    try {
+      shard = this.shardFor(logs.client);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return untilAborted(this.hold(shard, logs), signal);
   }
 
-  private hold(logs: Logs): Promise<void> {
+  /**
+   * The shard for a request, as the Collector's batch processor with `metadata_keys`: requests
+   * whose clients sent the same values of those keys are batched together, and the batch carries
+   * those values (only those) as its client, so headers_setter and the routing connector further
+   * down still see them. Without `metadata_keys` a merged batch has no client, as in the Collector.
+   */
+  private shardFor(client: ClientInfo | undefined): Shard {
+    const values = this.metadataKeys.map((k) => client?.metadata?.get(k) ?? []);
+    const key = this.metadataKeys.length === 0 ? '' : JSON.stringify(values);
+    let shard = this.shards.get(key);
+    if (shard) return shard;
+    const limit = this.config.metadata_cardinality_limit;
+    if (this.metadataKeys.length > 0 && limit > 0 && this.shards.size >= limit) {
+      throw new RetryableError(`batch: ${limit} combinations of metadata_keys values are already waiting in batches (metadata_cardinality_limit)`);
+    }
+    const metadata = new Map<string, string[]>();
+    this.metadataKeys.forEach((k, i) => {
+      if (values[i]!.length > 0) metadata.set(k, [...values[i]!]);
+    });
+    shard = { key, batch: newBatch(metadata.size > 0 ? { metadata } : undefined), timer: undefined };
+    this.shards.set(key, shard);
+    return shard;
+  }
+
+  private hold(shard: Shard, logs: Logs): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const caller: Caller = { pending: 0, failed: false, resolve, reject };
       const max = this.config.send_batch_max_size;
-      const room = max > 0 ? max - this.current.count : Infinity;
+      const room = max > 0 ? max - shard.batch.count : Infinity;
       for (const piece of sliceLogs(logs, room, max > 0 ? max : Infinity)) {
-        appendLogs(this.current.logs, piece.logs);
-        this.current.count += piece.count;
-        if (!this.current.callers.has(caller)) {
-          this.current.callers.add(caller);
+        appendLogs(shard.batch.logs, piece.logs);
+        shard.batch.count += piece.count;
+        if (!shard.batch.callers.has(caller)) {
+          shard.batch.callers.add(caller);
           caller.pending++;
         }
-        if (this.isFull()) this.flush();
+        if (this.isFull(shard.batch)) this.flush(shard);
       }
-      if (this.current.count > 0) {
-        if (this.config.timeout === 0) this.flush();
-        else this.timer ??= setTimeout(() => this.onTimeout(), this.config.timeout);
+      if (shard.batch.count > 0) {
+        if (this.config.timeout === 0) this.flush(shard);
+        else shard.timer ??= setTimeout(() => this.onTimeout(shard), this.config.timeout);
       }
+      this.retire(shard);
     });
   }
 
   /** Sends what is pending and waits for every batch in flight. */
   async shutdown(): Promise<void> {
     this.stopped = true;
-    if (this.current.count > 0) this.flush();
+    for (const shard of [...this.shards.values()]) if (shard.batch.count > 0) this.flush(shard);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private isFull(): boolean {
+  private isFull(batch: Batch): boolean {
     const { send_batch_size: size, send_batch_max_size: max } = this.config;
-    return (size > 0 && this.current.count >= size) || (max > 0 && this.current.count >= max);
+    return (size > 0 && batch.count >= size) || (max > 0 && batch.count >= max);
   }
 
-  private onTimeout(): void {
-    this.timer = undefined;
-    if (this.current.count > 0) this.flush();
+  private onTimeout(shard: Shard): void {
+    shard.timer = undefined;
+    if (shard.batch.count > 0) this.flush(shard);
+    this.retire(shard);
   }
 
-  private flush(): void {
-    const batch = this.current;
-    this.current = newBatch();
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+  /** An empty shard with no timer is forgotten, so metadata_cardinality_limit counts waiting batches only. */
+  private retire(shard: Shard): void {
+    if (shard.batch.count === 0 && !shard.timer && this.shards.get(shard.key) === shard) this.shards.delete(shard.key);
+  }
+
+  private flush(shard: Shard): void {
+    const batch = shard.batch;
+    shard.batch = newBatch(batch.logs.client);
+    if (shard.timer) {
+      clearTimeout(shard.timer);
+      shard.timer = undefined;
     }
     this.settings.telemetry.processorOutgoing.inc({ processor: this.settings.id }, batch.count);
     const sent = consumeSafely(this.next, batch.logs).then(
@@ -141,6 +183,12 @@ interface Batch {
   callers: Set<Caller>;
 }
 
-function newBatch(): Batch {
-  return { logs: { resourceLogs: [] }, count: 0, callers: new Set() };
+interface Shard {
+  readonly key: string;
+  batch: Batch;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function newBatch(client: ClientInfo | undefined): Batch {
+  return { logs: client ? { resourceLogs: [], client } : { resourceLogs: [] }, count: 0, callers: new Set() };
 }

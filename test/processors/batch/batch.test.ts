@@ -33,6 +33,56 @@ describe('batch processor', () => {
     expect(batchProcessorFactory.schema.parse({ metadata_keys: ['tenant'], metadata_cardinality_limit: 10 }).metadata_keys).toEqual(['tenant']);
   });
 
+  it('batches apart the requests of clients that sent different metadata_keys values, and each batch carries only those values', async () => {
+    const { downstream, batch } = setup({ send_batch_size: 2, timeout: '1h', metadata_keys: ['X-Tenant'] });
+    const from = (tenant: string | undefined, label: string) => {
+      const logs = makeLogs(1, label);
+      if (tenant) logs.client = { address: '10.0.0.1', metadata: new Map([['x-tenant', [tenant]], ['authorization', ['Bearer secret']]]) };
+      return logs;
+    };
+    const sent = [batch.consume(from('acme', 'a1')), batch.consume(from('globex', 'g1')), batch.consume(from(undefined, 'n1')), batch.consume(from('acme', 'a2'))];
+    await downstream.waitForCalls(1);
+    expect(downstream.calls).toHaveLength(1);
+    expect(bodies(downstream.calls[0].logs)).toEqual(['a1-0', 'a2-0']);
+    expect(downstream.calls[0].logs.client).toEqual({ metadata: new Map([['x-tenant', ['acme']]]) });
+    const stopping = batch.shutdown();
+    await downstream.waitForCalls(3);
+    const byBody = new Map(downstream.calls.map((c) => [bodies(c.logs).join(','), c.logs.client]));
+    expect(byBody.get('g1-0')).toEqual({ metadata: new Map([['x-tenant', ['globex']]]) });
+    expect(byBody.has('n1-0')).toBe(true);
+    expect(byBody.get('n1-0')).toBeUndefined();
+    for (const c of downstream.calls) c.resolve();
+    await expect(Promise.all(sent)).resolves.toBeDefined();
+    await stopping;
+  });
+
+  it('without metadata_keys a merged batch carries no client (as the Collector), and metadata_cardinality_limit refuses one combination too many as retryable', async () => {
+    const plain = setup({ send_batch_size: 2, timeout: '1h' });
+    const logs = makeLogs(2);
+    logs.client = { metadata: new Map([['x-tenant', ['acme']]]) };
+    const p = plain.batch.consume(logs);
+    await plain.downstream.waitForCalls(1);
+    expect(plain.downstream.calls[0].logs.client).toBeUndefined();
+    plain.downstream.calls[0].resolve();
+    await p;
+
+    const { downstream, batch } = setup({ send_batch_size: 2, timeout: '1h', metadata_keys: ['x-tenant'], metadata_cardinality_limit: 2 });
+    const from = (tenant: string) => Object.assign(makeLogs(1, tenant), { client: { metadata: new Map([['x-tenant', [tenant]]]) } });
+    const waiting = [batch.consume(from('a')), batch.consume(from('b'))];
+    await expect(batch.consume(from('c'))).rejects.toThrow(RetryableError);
+    await expect(batch.consume(from('c'))).rejects.toThrow(/metadata_cardinality_limit/);
+    // a's batch fills and goes out: a new combination has room again.
+    waiting.push(batch.consume(from('a')));
+    await downstream.waitForCalls(1);
+    waiting.push(batch.consume(from('c')));
+    const stopping = batch.shutdown();
+    await downstream.waitForCalls(3);
+    expect(downstream.calls.map((c) => bodies(c.logs))).toEqual([['a-0', 'a-0'], ['b-0'], ['c-0']]);
+    for (const c of downstream.calls) c.resolve();
+    await expect(Promise.all(waiting)).resolves.toBeDefined();
+    await stopping;
+  });
+
   it('does not resolve a caller before downstream consumed its batch', async () => {
     const { downstream, batch } = setup({ send_batch_size: 2, timeout: '1h' });
     const p = batch.consume(makeLogs(2));
