@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { byteSize, duration, listenEndpoint, tlsServer, type HostPort } from '../../config/types.js';
 import { maxConnections } from '../../net/config.js';
+import { corsSchema } from './cors.js';
 
 /**
  * The `otlp` receiver's config, with the Collector's key names (otlpreceiver/config.go). A protocol
@@ -27,7 +28,6 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * lets an existing Collector config run unchanged; they have no effect on this logs gateway.
  */
 const IGNORED_KEYS = [
-  'cors',
   'keepalive',
   'max_concurrent_streams',
   'read_buffer_size',
@@ -122,6 +122,7 @@ const httpSchema = z.strictObject({
   response_headers: z.record(z.string().regex(HEADER_NAME, 'expected an HTTP header name'), z.string()).optional(),
   max_connections: maxConnections(),
   include_metadata: z.boolean().default(false),
+  cors: corsSchema,
   ...ignored,
 }).transform(withTransport(DEFAULT_HTTP_PORT));
 

@@ -13,6 +13,7 @@ import { acceptableFromProtobuf, filterAcceptable, type AcceptableLogs } from '.
 import { refusalFor, retryAfterSeconds, type Refusal } from './refusal.js';
 import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type MediaKind } from './http-bodies.js';
 import { loadServerTls } from './tls.js';
+import { CorsPolicy } from './cors.js';
 import { consumeSignal, parseSignal } from './signal-export.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { sendAnswer } from '../../net/answer-unread.js';
@@ -36,6 +37,7 @@ export class OtlpHttpServer {
   private boundPort?: number;
   private closing?: Promise<void>;
   private readonly obs: ReceiverObsreport;
+  private readonly cors?: CorsPolicy;
 
   constructor(
     private readonly config: OtlpHttpConfig,
@@ -43,6 +45,7 @@ export class OtlpHttpServer {
     private readonly auth: ServerAuthenticator | undefined,
   ) {
     this.obs = new ReceiverObsreport(ctx.telemetry, ctx.id, 'http');
+    if (config.cors && config.cors.allowed_origins.length > 0) this.cors = new CorsPolicy(config.cors);
   }
 
   get port(): number | undefined {
@@ -93,6 +96,10 @@ export class OtlpHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [name, value] of Object.entries(this.config.response_headers ?? {})) res.setHeader(name, value);
+    if (this.cors) {
+      if (this.cors.preflight(req, res)) return;
+      this.cors.decorate(req, res);
+    }
     const kind = parseMediaType(req.headers['content-type']);
     try {
       await this.route(req, res, kind);

@@ -16,6 +16,34 @@ afterEach(async () => {
 });
 
 describe('otlp receiver with Collector http and tls keys', () => {
+  it('answers CORS preflights for allowed origins (exact, * inside, any), methods and headers only, and lets allowed pages read answers', async () => {
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0', cors: { allowed_origins: ['https://*.example.com', 'http://localhost:3000'], allowed_headers: ['X-Tenant'], max_age: 600 } } });
+    const preflight = (origin: string, method = 'POST', headers = 'content-type') =>
+      fetch(`${run!.httpUrl}/v1/logs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': headers } });
+    const ok = await preflight('https://app.example.com', 'POST', 'content-type, x-tenant');
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(ok.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('content-type, x-tenant');
+    expect(ok.headers.get('access-control-max-age')).toBe('600');
+    for (const refused of [await preflight('https://example.com.evil.net'), await preflight('http://localhost:3000', 'PUT'), await preflight('http://localhost:3000', 'POST', 'x-other')]) {
+      expect(refused.status).toBe(204);
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    const post = await fetch(`${run.httpUrl}/v1/logs`, { method: 'POST', headers: { origin: 'http://localhost:3000', 'content-type': 'application/json' }, body: 'not json' });
+    expect(post.status).toBe(400);
+    expect(post.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(post.headers.get('vary')).toContain('Origin');
+
+    await run.receiver.shutdown();
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0', cors: { allowed_origins: ['*'] } } });
+    expect((await preflight('https://anyone.test')).headers.get('access-control-allow-origin')).toBe('*');
+    // No cors block: OPTIONS is just a method the OTLP path does not take.
+    await run.receiver.shutdown();
+    run = await startReceiver({ http: { endpoint: '127.0.0.1:0' } });
+    expect((await preflight('https://anyone.test')).status).toBe(405);
+  });
+
   it('loads a Collector http block with timeouts, compression_algorithms, response_headers and tls versions', () => {
     const r = otlpReceiverSchema.safeParse({
       protocols: {
