@@ -21,12 +21,28 @@ export function formatIssues(prefix: string, error: ZodError, schema: ZodType): 
       case 'invalid_type':
         lines.push(
           issue.input === undefined
-            ? `${path}: required (expected ${issue.expected})`
-            : `${path}: expected ${article(issue.expected)}, got ${describe(issue.input)}`,
+            ? `${path}: required (expected ${yamlName(issue.expected)})`
+            : `${path}: expected ${article(yamlName(issue.expected))}, got ${describe(issue.input)}`,
         );
         break;
+      case 'invalid_union': {
+        // string | number (sizes, durations) given a boolean or a map: name the branches.
+        const expected = issue.errors.map((branch) => (branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0 ? branch[0]!.expected : undefined));
+        const got = issue.input === undefined ? '' : `, got ${describe(issue.input)}`;
+        if (expected.every((e) => e !== undefined)) lines.push(`${path}: expected ${[...new Set(expected.map((e) => article(yamlName(e!))))].join(' or ')}${got}`);
+        else lines.push(`${path}: ${issue.message}${got}`);
+        break;
+      }
+      case 'too_small':
+      case 'too_big': {
+        const got = issue.input === undefined ? '' : `, got ${describe(issue.input)}`;
+        const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+        const op = issue.code === 'too_small' ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
+        lines.push(issue.origin === 'number' ? `${path}: expected a number ${op} ${String(bound)}${got}` : `${path}: ${issue.message}${got}`);
+        break;
+      }
       case 'invalid_value':
-        lines.push(`${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
+        lines.push(`${path}: expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`);
         break;
       default:
         lines.push(`${path}: ${issue.message}`);
@@ -113,6 +129,13 @@ function editDistance(a: string, b: string): number {
 }
 
 /** zod's `number` → `a number`, as people write it. */
+/** zod's type names as a YAML writer knows them. */
+function yamlName(expected: string): string {
+  if (expected === 'object' || expected === 'record' || expected === 'map') return 'map';
+  if (expected === 'array') return 'list';
+  return expected;
+}
+
 function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }

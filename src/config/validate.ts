@@ -12,6 +12,12 @@ import { registerSecretsIn } from './secrets.js';
 import { SIGNALS, type Signal } from '../pdata/signal.js';
 
 /**
+ * zod leaves the offending value out of its issues unless asked; without it a present key of the
+ * wrong type read as "required" (formatIssues tells the two apart by the input).
+ */
+const REPORT_INPUT = { reportInput: true } as const;
+
+/**
  * Validates a merged, env-expanded config map against the registry: every component block by its
  * factory's schema, every pipeline reference, the service section. All problems are reported at
  * once, each naming its key path. The result is frozen.
@@ -79,7 +85,7 @@ export function validateConfig(raw: Record<string, unknown>, registry: Registry,
   let service: ServiceConfig | undefined;
   if (raw.service === undefined || raw.service === null) errors.push('service: required (with service.pipelines)');
   else {
-    const parsed = serviceSchema.safeParse(raw.service);
+    const parsed = serviceSchema.safeParse(raw.service, REPORT_INPUT);
     if (!parsed.success) errors.push(...formatIssues('service', parsed.error, serviceSchema));
     else service = parsed.data;
   }
@@ -211,7 +217,7 @@ function parseSection(kind: Kind, block: unknown, registry: Registry, errors: st
       errors.push(hint ? `${path}: ${hint}` : `${path}: unknown ${kind} type "${m[1]}" (known: ${registry.types(kind).join(', ')})`);
       continue;
     }
-    const parsed = factory.schema.safeParse(nullSectionsAsDefaults(factory.schema, value ?? {}));
+    const parsed = factory.schema.safeParse(nullSectionsAsDefaults(factory.schema, value ?? {}), REPORT_INPUT);
     if (!parsed.success) {
       errors.push(...formatIssues(path, parsed.error, factory.schema));
       continue;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigError } from '../../src/errors.js';
+import { defaultRegistry } from '../../src/registry.js';
 import { testRegistry } from './fixtures.js';
 
 function validate(yaml: string) {
@@ -65,6 +66,38 @@ describe('config validation', () => {
     ]);
   });
 
+  it('shows the offending value of a present key and never calls it required ("expected a number, got string \\"5_000\\"")', () => {
+    let errors: string[] = [];
+    try {
+      validateConfig(
+        parseConfigText(
+          `
+receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:4318", max_request_body_size: true } } } }
+processors: { batch: { send_batch_size: -1 } }
+exporters:
+  otlphttp:
+    endpoint: http://127.0.0.1:9
+    sending_queue: { queue_size: "5_000", num_consumers: [1] }
+    compression: brotli
+    headers: [a, b]
+service: { pipelines: { logs: { receivers: [otlp], processors: [batch], exporters: [otlphttp] } } }
+`,
+          'test.yaml',
+        ),
+        defaultRegistry,
+      );
+    } catch (err) {
+      errors = (err as ConfigError).issues;
+    }
+    expect(errors).toContain('exporters.otlphttp.sending_queue.queue_size: expected a number, got string "5_000"');
+    expect(errors).toContain('exporters.otlphttp.sending_queue.num_consumers: expected a number, got a list');
+    expect(errors.find((e) => e.startsWith('exporters.otlphttp.compression:'))).toMatch(/^exporters\.otlphttp\.compression: expected one of "gzip", .*, got string "brotli"$/);
+    expect(errors).toContain('receivers.otlp.protocols.http.max_request_body_size: expected a string or a number, got boolean true');
+    expect(errors).toContain('processors.batch.send_batch_size: expected a number ≥ 0, got number -1');
+    expect(errors).toContain('exporters.otlphttp.headers: expected a map, got a list');
+    expect(errors.join('\n')).not.toMatch(/required/);
+  });
+
   it('reads a bare integer duration as nanoseconds, as the Collector does', () => {
     const cfg = validate(GOOD.replace('timeout: 1s', 'timeout: 2_000_000_000'));
     expect((cfg.processors.get('batch')!.config as { timeout: number }).timeout).toBe(2000);
@@ -118,7 +151,7 @@ describe('config validation', () => {
   });
 
   it('refuses a pipeline without exporters and a missing service section', () => {
-    expect(errorsOf(GOOD.replace('      exporters: [debug]\n', ''))).toEqual(['service.pipelines.logs/raw.exporters: required (expected array)']);
+    expect(errorsOf(GOOD.replace('      exporters: [debug]\n', ''))).toEqual(['service.pipelines.logs/raw.exporters: required (expected list)']);
     expect(errorsOf('receivers: {}')).toEqual(['service: required (with service.pipelines)']);
   });
 
