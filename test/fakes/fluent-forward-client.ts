@@ -6,8 +6,8 @@ import { decodeMultiStream, encode, ExtData } from '@msgpack/msgpack';
 
 /**
  * A strict Fluent Bit / Fluentd `forward` output, written from the protocol specification
- * (github.com/fluent/fluentd/wiki/Forward-Protocol-Specification-v1), since Fluent Bit itself
- * cannot be installed here. It sends the four modes as Fluent Bit does (EventTime as ext type 0,
+ * (github.com/fluent/fluentd/wiki/Forward-Protocol-Specification-v1) and from what a Fluent Bit
+ * 5.1.1 built from source sends (fluentBitForward), since CI has no Fluent Bit binary. It sends the four modes as Fluent Bit does (EventTime as ext type 0,
  * `chunk` as a base64 id of 16 random bytes, `size` with the entry count, PackedForward entries as
  * `bin`), and holds the server to the spec: the only answer a server may send is `{ack: <chunk>}`
  * for a chunk the client asked for, once; anything else fails the client (`protocolErrors`).
