@@ -139,6 +139,11 @@ describe('OTTL editors', () => {
     expect([upsert.attrs.keep, upsert.attrs.extra]).toEqual(['no', 'x']);
   });
 
+  it('stringify_all turns every value of the map into its String() form, leaving strings as they are', async () => {
+    const { attrs } = await run(['set(attributes["m"]["k"], "v")', 'set(attributes["l"], ["a", 1])', 'set(attributes["f"], 1.5)', 'set(attributes["t"], true)', 'stringify_all(attributes)']);
+    expect(attrs).toMatchObject({ n: '5', f: '1.5', t: 'true', keep: 'yes', m: '{"k":"v"}', l: '["a",1]' });
+  });
+
   it('truncate_all shortens every string value', async () => {
     const { attrs } = await run(['truncate_all(attributes, 3)']);
     expect(attrs.long).toBe('abc');

@@ -5,7 +5,7 @@ import type { Accessor, Getter } from '../paths.js';
 import { putKv } from '../paths.js';
 import { compileGoRegex, globalOf, globToRegex, goReplacer } from '../regex.js';
 import { requiredLiteral } from '../regex-plan.js';
-import { copyAny, OttlMap, typeName } from '../value.js';
+import { asStringLike, copyAny, fromAny, OttlMap, typeName } from '../value.js';
 import { applyFunction, checkFormatLiteral, replaceThroughFunction } from './replace-function.js';
 import type { Editor, FunctionDef, StringFunction } from './types.js';
 
@@ -204,6 +204,26 @@ export const EDITORS: Record<string, FunctionDef<Editor>> = {
           const exists = kvs.some((x) => x.key === kv.key);
           if ((strategy === 'insert' && exists) || (strategy === 'update' && !exists)) continue;
           putKv(kvs, kv.key, kv.value ? copyAny(kv.value) : {});
+        }
+      };
+    },
+  },
+  /**
+   * Every value of the map as its string form, as the `String` converter writes it (numbers and
+   * booleans as text, bytes as hex, maps and lists as JSON); empty values are left empty. For
+   * backends that index every attribute as a string.
+   */
+  stringify_all: {
+    params: [path('target')],
+    build: ([target]) => {
+      const t = target as Accessor;
+      return (ctx) => {
+        const kvs = targetMap(t, ctx);
+        if (!kvs) return;
+        for (const kv of kvs) {
+          if (!kv.value || kv.value.stringValue !== undefined) continue;
+          const s = asStringLike(fromAny(kv.value));
+          if (s !== null) kv.value = { stringValue: s };
         }
       };
     },
