@@ -23,8 +23,14 @@ export function formatPath(path: ConfigPath): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-/** A parse or compile error located in the config (`path` is relative to the component). */
+/**
+ * A parse or compile error located in the config (`path` is relative to the component). Compiling
+ * a list goes on past a bad statement: the first error is thrown with the others in `all`, so
+ * `validate` reports every bad statement of a config at once.
+ */
 export class OttlConfigError extends Error {
+  readonly all: OttlConfigError[] = [this];
+
   constructor(
     readonly path: ConfigPath,
     readonly parseError: OttlParseError,
@@ -32,6 +38,26 @@ export class OttlConfigError extends Error {
     super(`${formatPath(path)}: ${parseError.message}`);
     this.name = 'OttlConfigError';
   }
+}
+
+/** Runs each of `steps`, keeping their OttlConfigErrors; throws the first with all of them once every step ran. */
+export function collectConfigErrors<T>(steps: (() => T)[]): T[] {
+  const errors: OttlConfigError[] = [];
+  const out: T[] = [];
+  for (const step of steps) {
+    try {
+      out.push(step());
+    } catch (err) {
+      if (!(err instanceof OttlConfigError)) throw err;
+      errors.push(...err.all);
+    }
+  }
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    first.all.splice(0, first.all.length, ...errors);
+    throw first;
+  }
+  return out;
 }
 
 /** A statement or condition text and where it sits in the config. */
@@ -65,14 +91,16 @@ function at<T>(item: Located, fn: () => T): T {
 
 export function compileStatementGroup(spec: GroupSpec): CompiledGroup {
   const conds = spec.conditions ?? [];
-  const statements = spec.statements.map((st) => at(st, () => parseStatement(st.source)));
-  const conditions = conds.map((c) => at(c, () => parseCondition(c.source)));
+  const [statements, conditions] = collectConfigErrors<Statement[] | Expr[]>([
+    () => collectConfigErrors(spec.statements.map((st) => () => at(st, () => parseStatement(st.source)))),
+    () => collectConfigErrors(conds.map((c) => () => at(c, () => parseCondition(c.source)))),
+  ]) as [Statement[], Expr[]];
   const kind = spec.context ?? inferContext([...statements.flatMap(statementExprs), ...conditions]);
-  return {
-    kind,
-    statements: statements.map((st, i) => at(spec.statements[i], () => compileStatement(st, kind))),
-    conditions: conditions.map((c, i) => at(conds[i], () => compileCondition(c, kind, conds[i].source))),
-  };
+  const [compiledStatements, compiledConditions] = collectConfigErrors<CompiledStatement[] | Predicate[]>([
+    () => collectConfigErrors(statements.map((st, i) => () => at(spec.statements[i]!, () => compileStatement(st, kind)))),
+    () => collectConfigErrors(conditions.map((c, i) => () => at(conds[i]!, () => compileCondition(c, kind, conds[i]!.source)))),
+  ]) as [CompiledStatement[], Predicate[]];
+  return { kind, statements: compiledStatements, conditions: compiledConditions };
 }
 
 /** The context a statement alone would be inferred to. */
@@ -82,11 +110,13 @@ export function statementContext(item: Located): ContextKind {
 
 /** Each condition compiled in its own (given or inferred) context: the filter processor's lists. */
 export function compileConditions(items: Located[], context?: ContextKind): { kind: ContextKind; predicate: Predicate; source: string }[] {
-  return items.map((item) => {
-    const expr = at(item, () => parseCondition(item.source));
-    const kind = context ?? inferContext([expr]);
-    return { kind, predicate: at(item, () => compileCondition(expr, kind, item.source)), source: item.source };
-  });
+  return collectConfigErrors(
+    items.map((item) => () => {
+      const expr = at(item, () => parseCondition(item.source));
+      const kind = context ?? inferContext([expr]);
+      return { kind, predicate: at(item, () => compileCondition(expr, kind, item.source)), source: item.source };
+    }),
+  );
 }
 
 function statementExprs(st: Statement): Expr[] {

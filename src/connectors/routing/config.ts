@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorModeSchema, type ErrorMode } from '../../ottl/error-mode.js';
-import { compileConditions, OttlConfigError, OttlParseError, type ContextKind, type Predicate } from '../../ottl/index.js';
+import { collectConfigErrors, compileConditions, OttlConfigError, OttlParseError, type ContextKind, type Predicate } from '../../ottl/index.js';
 
 /**
  * The contrib routing connector's keys (connector/routingconnector): a `table` of routes, each an
@@ -56,7 +56,7 @@ export const routingConfigSchema = z
       compileRoutes(c);
     } catch (err) {
       if (!(err instanceof OttlConfigError)) throw err;
-      ctx.addIssue({ code: 'custom', path: err.path, message: err.parseError.message });
+      for (const e of err.all) ctx.addIssue({ code: 'custom', path: e.path, message: e.parseError.message });
     }
   });
 
@@ -92,12 +92,12 @@ function conditionOfStatement(statement: string, path: (string | number)[]): str
 
 /** Each route's condition compiled in its context (resource unless the route says log). */
 export function compileRoutes(c: RoutingConfig): CompiledRoute[] {
-  return c.table.map((r, i) => {
+  return collectConfigErrors(c.table.map((r, i) => (): CompiledRoute => {
     const path = ['table', i, r.statement !== undefined ? 'statement' : 'condition'];
     const source = r.statement !== undefined ? conditionOfStatement(r.statement, path) : (r.condition ?? 'false');
     if (r.context === 'request') return { kind: 'request', request: parseRequestCondition(source)!, source, pipelines: r.pipelines };
     const kind: ContextKind = r.context === 'log' ? 'log' : 'resource';
     const [compiled] = compileConditions([{ source, path }], kind);
     return { kind, predicate: compiled!.predicate, source, pipelines: r.pipelines };
-  });
+  }));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorModeSchema, type ErrorMode } from '../../ottl/error-mode.js';
-import { compileConditions, OttlConfigError, type ContextKind, type Predicate } from '../../ottl/index.js';
+import { collectConfigErrors, compileConditions, OttlConfigError, type ContextKind, type Predicate } from '../../ottl/index.js';
 import { legacyDropConditions, legacyMatchSchema, severityNumberOf } from './legacy-match.js';
 
 /**
@@ -46,7 +46,7 @@ export const filterConfigSchema = z
       compileFilterConditions(c);
     } catch (err) {
       if (!(err instanceof OttlConfigError)) throw err;
-      ctx.addIssue({ code: 'custom', path: err.path, message: err.parseError.message });
+      for (const e of err.all) ctx.addIssue({ code: 'custom', path: e.path, message: e.parseError.message });
     }
   });
 
@@ -62,5 +62,5 @@ export function compileFilterConditions(c: Pick<FilterConfig, 'logs' | 'log_cond
   const fromMatch = legacyDropConditions(c.logs ?? {}).map((source) => ({ source, path: ['logs', source.startsWith('not (') ? 'include' : 'exclude'] }));
   const legacy = [...(c.logs?.log_record ?? []).map((source, i) => ({ source, path: ['logs', 'log_record', i] as (string | number)[] })), ...fromMatch];
   const inferred = (c.log_conditions ?? []).map((source, i) => ({ source, path: ['log_conditions', i] }));
-  return [...compileConditions(legacy, 'log'), ...compileConditions(inferred)];
+  return collectConfigErrors([() => compileConditions(legacy, 'log'), () => compileConditions(inferred)]).flat();
 }

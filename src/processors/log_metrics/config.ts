@@ -35,7 +35,7 @@ const metricSchema = z
         fn();
       } catch (err) {
         if (!(err instanceof OttlConfigError)) throw err;
-        ctx.addIssue({ code: 'custom', path: err.path, message: err.parseError.message });
+        for (const e of err.all) ctx.addIssue({ code: 'custom', path: e.path, message: e.parseError.message });
       }
     };
     if (m.where) tryCompile(() => compileWhere(m.where!, ['where']));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorModeSchema, type ErrorMode } from '../../ottl/error-mode.js';
-import { compileStatementGroup, OttlConfigError, statementContext, type CompiledGroup, type ContextKind, type Located } from '../../ottl/index.js';
+import { collectConfigErrors, compileStatementGroup, OttlConfigError, statementContext, type CompiledGroup, type ContextKind, type Located } from '../../ottl/index.js';
 
 /**
  * The Collector's transform processor config (processor/transformprocessor): `log_statements` as
@@ -55,7 +55,7 @@ export const transformConfigSchema = z
       compileTransformGroups(c);
     } catch (err) {
       if (!(err instanceof OttlConfigError)) throw err;
-      ctx.addIssue({ code: 'custom', path: err.path, message: err.parseError.message });
+      for (const e of err.all) ctx.addIssue({ code: 'custom', path: e.path, message: e.parseError.message });
     }
   });
 
@@ -71,6 +71,18 @@ export interface RunnableGroup extends CompiledGroup {
  * Throws OttlConfigError naming the statement.
  */
 export function compileTransformGroups(c: Pick<TransformConfig, 'error_mode' | 'log_statements'>): RunnableGroup[] {
+  // Every entry on its own first, so that one bad statement does not hide the next one's error.
+  collectConfigErrors(
+    c.log_statements.map((entry, index) => () =>
+      typeof entry === 'string'
+        ? compileStatementGroup({ statements: [{ source: entry, path: ['log_statements', index] }] })
+        : compileStatementGroup({
+            context: entry.context,
+            statements: entry.statements.map((source, j) => ({ source, path: ['log_statements', index, 'statements', j] })),
+            conditions: entry.conditions.map((source, j) => ({ source, path: ['log_statements', index, 'conditions', j] })),
+          }),
+    ),
+  );
   const groups: RunnableGroup[] = [];
   let run: Located[] = [];
   let runKind: ContextKind | undefined;

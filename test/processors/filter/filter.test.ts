@@ -69,6 +69,8 @@ describe('filter processor', () => {
     expect(bad.success).toBe(false);
     expect(bad.error!.issues[0].path).toEqual(['logs', 'log_record', 0]);
     expect(bad.error!.issues[0].message).toContain('unexpected end of statement at column 20');
+    const several = filterProcessorFactory.schema.safeParse({ logs: { log_record: ['Nope(body)', 'attributes["a"] == 1', 'attributes["b"] =='] }, log_conditions: ['Nope2()'] });
+    expect(several.error!.issues.map((i) => i.path)).toEqual([['logs', 'log_record', 0], ['logs', 'log_record', 2], ['log_conditions', 0]]);
     expect(filterProcessorFactory.schema.safeParse({ logs: { include: { match_type: 'fuzzy' } } }).success).toBe(false);
     const severity = filterProcessorFactory.schema.safeParse({ logs: { include: { match_type: 'strict', severity_number: { min: 'LOUD' } } } });
     expect(severity.error!.issues[0].message).toContain('expected a severity like "INFO"');

@@ -118,6 +118,23 @@ describe('transform processor', () => {
     expect((unknown as { keys: string[] }).keys).toEqual(['statments']);
   });
 
+  it('reports every bad statement at once, parse and compile errors alike, each at its own path', () => {
+    const result = transformProcessorFactory.schema.safeParse({
+      log_statements: [
+        'set(attributes["a"], Nope1(body))',
+        'set(attributes["ok"], 1)',
+        'set(attributes["b"], body',
+        { context: 'log', statements: ['set(attributes["c"], 1)', 'set(attributes["d"], Nope2())'] },
+      ],
+    });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => [i.path.join('.'), i.message.split(' at column')[0]])).toEqual([
+      ['log_statements.0', 'unknown converter "Nope1"'],
+      ['log_statements.2', 'unexpected end of statement (expected ")")'],
+      ['log_statements.3.statements.1', 'unknown converter "Nope2"'],
+    ]);
+  });
+
   it('declares that it mutates data', () => {
     expect(transformProcessorFactory.mutatesData).toBe(true);
   });
