@@ -45,3 +45,20 @@ export function describe(v: Value): string {
   if (v instanceof OttlDuration) return 'a duration';
   return typeof v === 'bigint' ? 'an int' : typeof v === 'number' ? 'a float' : `a ${typeof v}`;
 }
+
+/** Words of an identifier: split at separators, at lower→upper and at acronym→word boundaries. */
+function words(s: string): string[] {
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** ConvertCase's cases; ToSnakeCase and ToCamelCase are `snake` and `camel` on their own. */
+export const CASES: Record<string, (s: string) => string> = {
+  lower: (s) => s.toLowerCase(),
+  upper: (s) => s.toUpperCase(),
+  snake: (s) => words(s).map((w) => w.toLowerCase()).join('_'),
+  camel: (s) => words(s).map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join(''),
+};

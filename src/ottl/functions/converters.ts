@@ -4,8 +4,10 @@ import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, toAny, type Value } from '../value.js';
-import { describe, getter, literal, stringFn, typeCheck } from './converter-kit.js';
+import { CASES, describe, getter, literal, stringFn, typeCheck } from './converter-kit.js';
 import { ExtractPatterns } from './extract-patterns.js';
+import { COLLECTION_CONVERTERS } from './collection-converters.js';
+import { ENCODING_CONVERTERS } from './encoding-converters.js';
 import { HASH_CONVERTERS } from './hash-converters.js';
 import { STRING_CONVERTERS } from './string-converters.js';
 import { ParseKeyValue } from './parse-key-value.js';
@@ -57,24 +59,13 @@ function fromJson(x: unknown): Value {
   return new OttlMap(kvs);
 }
 
-function words(s: string): string[] {
-  return s
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .split(/[^A-Za-z0-9]+/)
-    .filter((w) => w !== '');
-}
-
-const CASES: Record<string, (s: string) => string> = {
-  lower: (s) => s.toLowerCase(),
-  upper: (s) => s.toUpperCase(),
-  snake: (s) => words(s).map((w) => w.toLowerCase()).join('_'),
-  camel: (s) => words(s).map((w) => w[0].toUpperCase() + w.slice(1).toLowerCase()).join(''),
-};
 
 export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   ...TIME_CONVERTERS,
   ...HASH_CONVERTERS,
   ...STRING_CONVERTERS,
+  ...COLLECTION_CONVERTERS,
+  ...ENCODING_CONVERTERS,
   ParseKeyValue,
   ExtractPatterns,
   IsMatch: {
