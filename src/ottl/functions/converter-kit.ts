@@ -1,7 +1,7 @@
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { isList, OttlDuration, OttlMap, OttlTime, type Value } from '../value.js';
-import type { Converter, FunctionDef } from './types.js';
+import type { ArgValue, Converter, FunctionDef, Param } from './types.js';
 
 /**
  * What the converter files share: parameter declarations, the string converter shape, and how a
@@ -11,14 +11,19 @@ import type { Converter, FunctionDef } from './types.js';
 export const getter = (name: string, optional = false) => ({ name, kind: 'getter' as const, optional });
 export const literal = (name: string) => ({ name, kind: 'string' as const });
 
-export function typeCheck(test: (v: Value) => boolean): FunctionDef<Converter> {
+/** A converter of one value of any type (`Hex(value)`, `IsString(value)`). */
+export function valueFn(fn: (v: Value) => Value): FunctionDef<Converter> {
   return {
     params: [getter('value')],
     build: ([value]) => {
       const g = value as Getter;
-      return (ctx) => test(g(ctx));
+      return (ctx) => fn(g(ctx));
     },
   };
+}
+
+export function typeCheck(test: (v: Value) => boolean): FunctionDef<Converter> {
+  return valueFn(test);
 }
 
 export function stringFn(fn: (s: string) => Value): FunctionDef<Converter> {
@@ -31,6 +36,27 @@ export function stringFn(fn: (s: string) => Value): FunctionDef<Converter> {
         if (v === null) return null;
         if (typeof v !== 'string') throw new OttlRuntimeError(`expected a string, got ${describe(v)}`);
         return fn(v);
+      };
+    },
+  };
+}
+
+/**
+ * A converter of a string target and one literal argument (`Split(target, ",")`): nil stays nil,
+ * another type fails naming the converter. `prepare` checks the literal once, at start, and
+ * returns what `fn` is given.
+ */
+export function stringWithLiteral<A>(name: string, param: Param, prepare: (arg: ArgValue) => A, fn: (s: string, arg: A) => Value): FunctionDef<Converter> {
+  return {
+    params: [getter('target'), param],
+    build: ([target, raw]) => {
+      const g = target as Getter;
+      const arg = prepare(raw);
+      return (ctx) => {
+        const v = g(ctx);
+        if (v === null) return null;
+        if (typeof v !== 'string') throw new OttlRuntimeError(`${name} expects a string, got ${describe(v)}`);
+        return fn(v, arg);
       };
     },
   };

@@ -4,7 +4,7 @@ import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, toAny, type Value } from '../value.js';
-import { CASES, describe, getter, literal, stringFn, typeCheck } from './converter-kit.js';
+import { CASES, describe, getter, literal, stringFn, stringWithLiteral, typeCheck } from './converter-kit.js';
 import { ExtractPatterns } from './extract-patterns.js';
 import { COLLECTION_CONVERTERS } from './collection-converters.js';
 import { ENCODING_CONVERTERS } from './encoding-converters.js';
@@ -100,19 +100,7 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
       };
     },
   },
-  Split: {
-    params: [getter('target'), literal('delimiter')],
-    build: ([target, delimiter]) => {
-      const g = target as Getter;
-      const d = delimiter as string;
-      return (ctx) => {
-        const v = g(ctx);
-        if (v === null) return null;
-        if (typeof v !== 'string') throw new OttlRuntimeError(`Split expects a string, got ${describe(v)}`);
-        return d === '' ? Array.from(v) : v.split(d);
-      };
-    },
-  },
+  Split: stringWithLiteral('Split', literal('delimiter'), (d) => d as string, (v, d) => (d === '' ? Array.from(v) : v.split(d))),
   Int: {
     params: [getter('value')],
     build: ([value]) => {

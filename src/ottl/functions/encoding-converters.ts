@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { OttlRuntimeError } from '../errors.js';
-import type { Getter } from '../paths.js';
 import type { Value } from '../value.js';
-import { CASES, describe, getter, literal, stringFn } from './converter-kit.js';
+import { CASES, describe, literal, stringFn, stringWithLiteral, valueFn } from './converter-kit.js';
 import type { Converter, FunctionDef } from './types.js';
 
 /**
@@ -74,112 +73,42 @@ function uuidV7(): string {
 }
 
 function id(name: 'SpanID' | 'TraceID', size: number): FunctionDef<Converter> {
-  return {
-    params: [getter('bytes')],
-    build: ([bytes]) => {
-      const g = bytes as Getter;
-      return (ctx) => {
-        const v = g(ctx);
-        if (!(v instanceof Uint8Array) || v.length !== size) throw new OttlRuntimeError(`${name} expects ${size} bytes, got ${v instanceof Uint8Array ? `${v.length} bytes` : describe(v)}`);
-        return v;
-      };
-    },
-  };
+  return valueFn((v) => {
+    if (!(v instanceof Uint8Array) || v.length !== size) throw new OttlRuntimeError(`${name} expects ${size} bytes, got ${v instanceof Uint8Array ? `${v.length} bytes` : describe(v)}`);
+    return v;
+  });
 }
 
 export const ENCODING_CONVERTERS: Record<string, FunctionDef<Converter>> = {
-  Hex: {
-    params: [getter('value')],
-    build: ([value]) => {
-      const g = value as Getter;
-      return (ctx) => {
-        const v = g(ctx);
-        return v === null ? null : hexOf(v);
-      };
-    },
-  },
-  Decode: {
-    params: [getter('value'), literal('encoding')],
-    build: ([value, encoding]) => {
-      const g = value as Getter;
-      const e = encoding as string;
-      return (ctx) => {
-        const v = g(ctx);
-        if (v === null) return null;
-        if (typeof v !== 'string') throw new OttlRuntimeError(`Decode expects a string, got ${describe(v)}`);
-        return decode(v, e);
-      };
-    },
-  },
+  Hex: valueFn((v) => (v === null ? null : hexOf(v))),
+  Decode: stringWithLiteral('Decode', literal('encoding'), (e) => e as string, decode),
   Base64Decode: stringFn((s) => decode(s, 'base64')),
-  ParseInt: {
-    params: [getter('target'), { name: 'base', kind: 'int' }],
-    build: ([target, base]) => {
-      const g = target as Getter;
-      const b = Number(base as bigint);
+  ParseInt: stringWithLiteral(
+    'ParseInt',
+    { name: 'base', kind: 'int' },
+    (raw) => {
+      const b = Number(raw as bigint);
       if (b !== 0 && (b < 2 || b > 36)) throw new Error(`invalid base ${b}: expected 0 or 2 to 36`);
-      return (ctx) => {
-        const v = g(ctx);
-        if (v === null) return null;
-        if (typeof v !== 'string') throw new OttlRuntimeError(`ParseInt expects a string, got ${describe(v)}`);
-        return parseGoInt(v, b);
-      };
+      return b;
     },
-  },
-  Log: {
-    params: [getter('value')],
-    build: ([value]) => {
-      const g = value as Getter;
-      return (ctx) => {
-        const v = g(ctx);
-        if (typeof v !== 'bigint' && typeof v !== 'number') throw new OttlRuntimeError(`Log expects a number, got ${describe(v)}`);
-        if (Number(v) <= 0) throw new OttlRuntimeError(`Log: the value must be greater than 0, got ${String(v)}`);
-        return Math.log(Number(v));
-      };
-    },
-  },
-  IsValidLuhn: {
-    params: [getter('value')],
-    build: ([value]) => {
-      const g = value as Getter;
-      return (ctx) => {
-        const v = g(ctx);
-        if (typeof v === 'bigint') return v >= 0n && luhn(v.toString());
-        if (typeof v === 'string') return luhn(v);
-        throw new OttlRuntimeError(`IsValidLuhn expects a string or an int, got ${describe(v)}`);
-      };
-    },
-  },
+    parseGoInt,
+  ),
+  Log: valueFn((v) => {
+    if (typeof v !== 'bigint' && typeof v !== 'number') throw new OttlRuntimeError(`Log expects a number, got ${describe(v)}`);
+    if (Number(v) <= 0) throw new OttlRuntimeError(`Log: the value must be greater than 0, got ${String(v)}`);
+    return Math.log(Number(v));
+  }),
+  IsValidLuhn: valueFn((v) => {
+    if (typeof v === 'bigint') return v >= 0n && luhn(v.toString());
+    if (typeof v === 'string') return luhn(v);
+    throw new OttlRuntimeError(`IsValidLuhn expects a string or an int, got ${describe(v)}`);
+  }),
   UUID: { params: [], build: () => () => randomUUID() },
   UUIDv7: { params: [], build: () => () => uuidV7() },
   SpanID: id('SpanID', 8),
   TraceID: id('TraceID', 16),
-  TrimPrefix: {
-    params: [getter('target'), literal('prefix')],
-    build: ([target, prefix]) => {
-      const g = target as Getter;
-      const p = prefix as string;
-      return (ctx) => {
-        const v = g(ctx);
-        if (v === null) return null;
-        if (typeof v !== 'string') throw new OttlRuntimeError(`TrimPrefix expects a string, got ${describe(v)}`);
-        return p !== '' && v.startsWith(p) ? v.slice(p.length) : v;
-      };
-    },
-  },
-  TrimSuffix: {
-    params: [getter('target'), literal('suffix')],
-    build: ([target, suffix]) => {
-      const g = target as Getter;
-      const x = suffix as string;
-      return (ctx) => {
-        const v = g(ctx);
-        if (v === null) return null;
-        if (typeof v !== 'string') throw new OttlRuntimeError(`TrimSuffix expects a string, got ${describe(v)}`);
-        return x !== '' && v.endsWith(x) ? v.slice(0, v.length - x.length) : v;
-      };
-    },
-  },
+  TrimPrefix: stringWithLiteral('TrimPrefix', literal('prefix'), (p) => p as string, (v, p) => (p !== '' && v.startsWith(p) ? v.slice(p.length) : v)),
+  TrimSuffix: stringWithLiteral('TrimSuffix', literal('suffix'), (x) => x as string, (v, x) => (x !== '' && v.endsWith(x) ? v.slice(0, v.length - x.length) : v)),
   ToCamelCase: stringFn(CASES.camel!),
   ToSnakeCase: stringFn(CASES.snake!),
 };
