@@ -1,13 +1,59 @@
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
-import { asStringLike, fromAny, isList, listItems, OttlMap, valuesEqual, type Value } from '../value.js';
+import { asStringLike, fromAny, isList, listItems, OttlMap, toAny, valuesEqual, type Value } from '../value.js';
 import { describe, getter } from './converter-kit.js';
 import type { Converter, FunctionDef } from './types.js';
 
-/** OTTL's ContainsValue, Keys, Values, Sort and ToKeyValueString (pkg/ottl/ottlfuncs). */
+/** OTTL's ContainsValue, Keys, Values, Sort, ToKeyValueString, SliceToMap and URL (pkg/ottl/ottlfuncs). */
 
 const optionalString = (name: string) => ({ name, kind: 'string' as const, optional: true });
 const optionalBool = (name: string) => ({ name, kind: 'bool' as const, optional: true });
+const optionalStringList = (name: string) => ({ name, kind: 'stringList' as const, optional: true });
+
+/** The value at `path` (map keys, one per level) inside `v`, or undefined when a level is missing. */
+function at(v: Value, path: readonly string[]): Value | undefined {
+  let cur: Value = v;
+  for (const key of path) {
+    if (!(cur instanceof OttlMap)) return undefined;
+    const kv = cur.kvs.find((x) => x.key === key);
+    if (!kv) return undefined;
+    cur = fromAny(kv.value);
+  }
+  return cur;
+}
+
+/**
+ * URL's map (semantic-convention keys), only the parts the URL has. A URL without a scheme is
+ * read against a placeholder base, so `/path?q=1` gives its path and query and no domain.
+ */
+function urlParts(text: string): OttlMap {
+  let u: URL;
+  let relative = false;
+  try {
+    u = new URL(text);
+  } catch {
+    try {
+      u = new URL(text, 'http://relative.invalid');
+      relative = true;
+    } catch {
+      throw new OttlRuntimeError(`URL: cannot parse ${JSON.stringify(text)}`);
+    }
+  }
+  const parts: [string, Value][] = [['url.original', text]];
+  if (!relative) {
+    parts.push(['url.scheme', u.protocol.replace(/:$/, '')]);
+    if (u.hostname) parts.push(['url.domain', u.hostname.replace(/^\[|\]$/g, '')]);
+    if (u.port) parts.push(['url.port', BigInt(u.port)]);
+    if (u.username) parts.push(['url.username', decodeURIComponent(u.username)]);
+    if (u.password) parts.push(['url.password', decodeURIComponent(u.password)]);
+  }
+  if (u.pathname && !(relative && u.pathname === '/' && !text.startsWith('/'))) parts.push(['url.path', u.pathname]);
+  const ext = /\.([^./]+)$/.exec(u.pathname)?.[1];
+  if (ext) parts.push(['url.extension', ext]);
+  if (u.search.length > 1) parts.push(['url.query', u.search.slice(1)]);
+  if (u.hash.length > 1) parts.push(['url.fragment', u.hash.slice(1)]);
+  return new OttlMap(parts.map(([key, value]) => ({ key, value: toAny(value) })));
+}
 
 function mapOf(v: Value, fn: string): OttlMap | null {
   if (v === null) return null;
@@ -78,6 +124,41 @@ export const COLLECTION_CONVERTERS: Record<string, FunctionDef<Converter>> = {
         if (!items) return null;
         const out = sorted(items);
         return o === 'desc' ? out.reverse() : out;
+      };
+    },
+  },
+  SliceToMap: {
+    params: [getter('target'), optionalStringList('key_path'), optionalStringList('value_path')],
+    build: ([target, keyPath, valuePath]) => {
+      const t = target as Getter;
+      const [keys, values] = [keyPath as string[] | undefined, valuePath as string[] | undefined];
+      return (ctx) => {
+        const items = listOf(t(ctx), 'SliceToMap');
+        if (!items) return null;
+        const kvs = items.map((item, i) => {
+          let key = String(i);
+          if (keys && keys.length > 0) {
+            const k = at(item, keys);
+            if (typeof k !== 'string') throw new OttlRuntimeError(`SliceToMap: item ${i} has no string at key_path ${JSON.stringify(keys)}`);
+            key = k;
+          }
+          const v = values && values.length > 0 ? at(item, values) : item;
+          if (v === undefined) throw new OttlRuntimeError(`SliceToMap: item ${i} has nothing at value_path ${JSON.stringify(values)}`);
+          return { key, value: toAny(v) };
+        });
+        return new OttlMap(kvs);
+      };
+    },
+  },
+  URL: {
+    params: [getter('url')],
+    build: ([url]) => {
+      const g = url as Getter;
+      return (ctx) => {
+        const v = g(ctx);
+        if (v === null || v === '') return null;
+        if (typeof v !== 'string') throw new OttlRuntimeError(`URL expects a string, got ${describe(v)}`);
+        return urlParts(v);
       };
     },
   },
