@@ -8,6 +8,7 @@ import { CASES, describe, getter, literal, stringFn, stringWithLiteral, typeChec
 import { ExtractPatterns } from './extract-patterns.js';
 import { COLLECTION_CONVERTERS } from './collection-converters.js';
 import { ENCODING_CONVERTERS } from './encoding-converters.js';
+import { ParseCSV } from './parse-csv.js';
 import { HASH_CONVERTERS } from './hash-converters.js';
 import { STRING_CONVERTERS } from './string-converters.js';
 import { ParseKeyValue } from './parse-key-value.js';
@@ -66,6 +67,7 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   ...STRING_CONVERTERS,
   ...COLLECTION_CONVERTERS,
   ...ENCODING_CONVERTERS,
+  ParseCSV,
   ParseKeyValue,
   ExtractPatterns,
   IsMatch: {
