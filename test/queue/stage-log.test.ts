@@ -17,9 +17,14 @@ import { readLeftovers, SEGMENT_BYTES, STAGE_DIR, StageLog, type StageSlot } fro
 
 const dirs: string[] = [];
 const logs: StageLog[] = [];
-afterEach(() => {
-  for (const l of logs.splice(0)) l.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); // a spare segment may still be landing: retry ENOTEMPTY
+afterEach(async () => {
+  // A spare segment may still be landing off the event loop: let it land (or be dropped) before
+  // the directory goes, or its file appears in the directory while rmSync empties it (ENOTEMPTY).
+  for (const l of logs.splice(0)) {
+    await l.settled();
+    l.close();
+  }
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 });
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'stage-log-'));

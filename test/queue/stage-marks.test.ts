@@ -17,8 +17,12 @@ import { IMAGE_MAX_BYTES } from '../../src/queue/stage-marks.js';
 const EXPORTER = 'otlphttp/a';
 const dirs: string[] = [];
 const logs: StageLog[] = [];
-afterEach(() => {
-  for (const l of logs.splice(0)) l.close();
+afterEach(async () => {
+  // A spare segment still landing would appear in the directory while it is removed (ENOTEMPTY).
+  for (const l of logs.splice(0)) {
+    await l.settled();
+    l.close();
+  }
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 });
 function openLog(): { dir: string; log: StageLog } {
