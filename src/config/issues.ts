@@ -42,6 +42,11 @@ export function formatIssues(prefix: string, error: ZodError, schema: ZodType): 
         break;
       }
       case 'invalid_value':
+        // A schema's own message says more than the list of allowed values (zod's own start "Invalid").
+        if (!issue.message.startsWith('Invalid')) {
+          lines.push(`${path}: ${issue.message}${issue.input === undefined ? '' : ` (got ${describe(issue.input)})`}`);
+          break;
+        }
         lines.push(`${path}: expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`);
         break;
       default:

@@ -77,9 +77,12 @@ processors: { batch: { send_batch_size: -1 } }
 exporters:
   otlphttp:
     endpoint: http://127.0.0.1:9
-    sending_queue: { queue_size: "5_000", num_consumers: [1] }
+    sending_queue: { queue_size: "5_000", num_consumers: [1], wait_for_result: true }
     compression: brotli
     headers: [a, b]
+    max_idle_conns: 10
+    idle_conn_timeout: 90s
+    disable_keep_alives: false
 service: { pipelines: { logs: { receivers: [otlp], processors: [batch], exporters: [otlphttp] } } }
 `,
           'test.yaml',
@@ -95,6 +98,8 @@ service: { pipelines: { logs: { receivers: [otlp], processors: [batch], exporter
     expect(errors).toContain('receivers.otlp.protocols.http.max_request_body_size: expected a string or a number, got boolean true');
     expect(errors).toContain('processors.batch.send_batch_size: expected a number ≥ 0, got number -1');
     expect(errors).toContain('exporters.otlphttp.headers: expected a map, got a list');
+    expect(errors.find((e) => e.startsWith('exporters.otlphttp.sending_queue.wait_for_result:'))).toMatch(/true is not supported: clients are answered when the queue holds their request; set storage: file_storage .* \(got boolean true\)$/);
+    expect(errors.join('\n')).not.toMatch(/max_idle_conns|idle_conn_timeout|disable_keep_alives/);
     expect(errors.join('\n')).not.toMatch(/required/);
   });
 

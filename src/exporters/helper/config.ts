@@ -42,6 +42,14 @@ export const sendingQueueSchema = z
     storage: z.string().optional(),
     /** Wait for room instead of refusing when full (the Collector's key). */
     block_on_overflow: z.boolean().default(false),
+    /**
+     * The Collector's: the caller waits for the backend's answer. Here a caller is answered once
+     * its request is in the queue (durable with `storage`), so `true` is refused rather than
+     * silently giving a weaker promise than the config asks for.
+     */
+    wait_for_result: z
+      .literal(false, { error: 'true is not supported: clients are answered when the queue holds their request; set storage: file_storage for an acknowledgement that survives a crash' })
+      .optional(),
     /** Ours: what happens when the queue is full and not blocking. Refusing is the safe default. */
     overflow_policy: z.enum(['refuse', 'drop_newest']).default('refuse'),
     /**

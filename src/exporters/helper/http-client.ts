@@ -3,7 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch, ProxyAgent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { GatewayError } from '../../errors.js';
-import { httpUrl, TLS_VERSIONS, tlsClient } from '../../config/types.js';
+import { duration, httpUrl, TLS_VERSIONS, tlsClient } from '../../config/types.js';
 import { registerSecret } from '../../telemetry/secrets.js';
 
 /**
@@ -29,6 +29,19 @@ export const httpClientShape = () => ({
   // confighttp's socket buffer sizes: accepted so Collector configs load; Node sizes its own buffers.
   read_buffer_size: z.number().int().min(0).optional(),
   write_buffer_size: z.number().int().min(0).optional(),
+  /** How long an idle keep-alive connection is kept (Go's IdleConnTimeout); 0 uses the default. */
+  idle_conn_timeout: duration().optional(),
+  /** Connections per backend host (Go's MaxConnsPerHost); 0 or absent: no limit. */
+  max_conns_per_host: z.number().int().min(0).optional(),
+  /** Every request on a new connection, closed after its answer (Go's DisableKeepAlives). */
+  disable_keep_alives: z.boolean().optional(),
+  // Go's transport pool sizes and HTTP/2 pings: accepted so Collector configs load. undici keeps
+  // every idle connection up to max_conns_per_host, and the client speaks HTTP/1.1.
+  max_idle_conns: z.number().int().min(0).optional(),
+  max_idle_conns_per_host: z.number().int().min(0).optional(),
+  http2_read_idle_timeout: duration().optional(),
+  http2_ping_timeout: duration().optional(),
+  cookies: z.strictObject({ enabled: z.boolean().default(false) }).optional(),
 });
 
 /** The proxy password, and the Basic value it is sent as, are secrets like any other credential. */
@@ -46,6 +59,9 @@ export type TlsClientConfig = NonNullable<z.output<ReturnType<typeof tlsClient>>
 export interface HttpClientSettings {
   tls?: TlsClientConfig;
   proxy_url?: string;
+  idle_conn_timeout?: number;
+  max_conns_per_host?: number;
+  disable_keep_alives?: boolean;
 }
 
 export interface PostResponse {
@@ -156,8 +172,14 @@ export class HttpClient {
       maxVersion: tls?.max_version ? TLS_VERSIONS[tls.max_version] : undefined,
       ...(tls?.server_name_override ? { servername: tls.server_name_override } : {}),
     };
-    if (proxy_url) return new ProxyAgent({ uri: proxy_url, requestTls: connect, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
-    return new Agent({ connect, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS });
+    const pool = {
+      keepAliveTimeout: this.settings.idle_conn_timeout || KEEP_ALIVE_TIMEOUT_MS,
+      ...(this.settings.max_conns_per_host ? { connections: this.settings.max_conns_per_host } : {}),
+      // undici: pipelining 0 turns keep-alive off, each connection serves one request.
+      ...(this.settings.disable_keep_alives ? { pipelining: 0 } : {}),
+    };
+    if (proxy_url) return new ProxyAgent({ uri: proxy_url, requestTls: connect, ...pool });
+    return new Agent({ connect, ...pool });
   }
 
   /** The WHATWG fetch over this client's connections; a drop-in for the global fetch. */

@@ -79,11 +79,7 @@ export const splunkHecConfigSchema = z
     cert_file: z.string().optional(),
     key_file: z.string().optional(),
     max_connections: z.number().int().nonnegative().optional(),
-    /** Accepted: Collector keys for connection pools, health checks and heartbeats. */
-    max_idle_conns: z.number().int().nonnegative().optional(),
-    max_idle_conns_per_host: z.number().int().nonnegative().optional(),
-    max_conns_per_host: z.number().int().nonnegative().optional(),
-    idle_conn_timeout: duration().optional(),
+    /** Accepted: Collector keys for health checks and heartbeats (the pool's keys are the HTTP client's). */
     health_path: z.string().optional(),
     health_check_enabled: z.boolean().optional(),
     heartbeat: z.strictObject({ interval: duration().optional(), startup: z.boolean().optional() }).optional(),

@@ -147,6 +147,31 @@ describe('HttpClient', () => {
     expect(b.connections).toBeLessThanOrEqual(2);
   });
 
+  it('honours confighttp\'s disable_keep_alives (a connection per request) and max_conns_per_host (concurrent requests share the cap)', async () => {
+    const b = await backend();
+    const fresh = client({ disable_keep_alives: true });
+    for (let i = 0; i < 5; i++) expect((await post(fresh, b.url)).status).toBe(200);
+    expect(b.connections).toBe(5);
+
+    let open = 0;
+    let most = 0;
+    const slow = await backend({
+      answer: (_req, res) => {
+        open++;
+        most = Math.max(most, open);
+        setTimeout(() => {
+          open--;
+          res.writeHead(200).end('ok');
+        }, 30);
+      },
+    });
+    const capped = client({ max_conns_per_host: 2, idle_conn_timeout: '5s', max_idle_conns: 100, http2_ping_timeout: '15s', cookies: { enabled: false } });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => post(capped, slow.url)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(most).toBe(2);
+    expect(slow.connections).toBe(2);
+  });
+
   it('writes a body given as parts in order, with its total length', async () => {
     const b = await backend();
     const parts = [Buffer.from('one,'), Buffer.from('two,'), Buffer.from('three')];
