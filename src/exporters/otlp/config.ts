@@ -17,8 +17,9 @@ export const otlpConfigSchema = z
     headers: secretHeaders(),
     /** A client authenticator extension; its headers go out as gRPC metadata. */
     auth: clientAuth(),
+    // grpc-js compresses with gzip only; configgrpc's zstd and snappy are refused by name here.
     compression: z
-      .enum(['gzip', 'none', ''])
+      .enum(['gzip', 'none', ''], { error: (i) => `expected "gzip" or "none" (grpc-js has no zstd or snappy)${typeof i.input === 'string' ? `, got string ${JSON.stringify(i.input)}` : ''}` })
       .default('gzip')
       .transform((c) => (c === '' ? 'none' : c)),
     /** configgrpc's client keepalive, handed to grpc-js as its keepalive channel options. */
@@ -27,6 +28,13 @@ export const otlpConfigSchema = z
       .optional(),
     /** configgrpc's load balancer over the addresses the endpoint resolves to (grpc-js knows both). */
     balancer_name: z.enum(['pick_first', 'round_robin']).optional(),
+    /** The :authority sent with each call instead of the endpoint's host (configgrpc's `authority`). */
+    authority: z.string().min(1).optional(),
+    /** Calls wait for the channel to connect instead of failing at once while it is down. */
+    wait_for_ready: z.boolean().default(false),
+    // configgrpc's socket buffer sizes: accepted so Collector configs load; grpc-js sizes its own.
+    read_buffer_size: z.number().int().min(0).optional(),
+    write_buffer_size: z.number().int().min(0).optional(),
     ...exporterHelperShape(DEFAULT_TIMEOUT_MS),
   })
   .superRefine((c, ctx) => {

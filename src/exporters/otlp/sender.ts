@@ -25,7 +25,7 @@ const MAX_RECONNECT_BACKOFF_MS = 5_000;
 const USER_AGENT = 'make-otel-gateway';
 
 export interface OtlpGrpcSenderOptions {
-  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'> & Partial<Pick<OtlpGrpcConfig, 'auth' | 'keepalive' | 'balancer_name'>>;
+  config: Pick<OtlpGrpcConfig, 'endpoint' | 'tls' | 'headers' | 'compression' | 'timeout'> & Partial<Pick<OtlpGrpcConfig, 'auth' | 'keepalive' | 'balancer_name' | 'authority' | 'wait_for_ready'>>;
   logger: Logger;
   /** The exporter's id, for messages that name its config keys. */
   id?: string;
@@ -103,6 +103,7 @@ export class OtlpGrpcLogsSender implements LogsSender {
     if (keepalive?.permit_without_stream) options['grpc.keepalive_permit_without_calls'] = 1;
     if (config.balancer_name) options['grpc.service_config'] = JSON.stringify({ loadBalancingConfig: [{ [config.balancer_name]: {} }] });
     if (!target.plaintext && config.tls?.server_name_override) options['grpc.ssl_target_name_override'] = config.tls.server_name_override;
+    if (config.authority) options['grpc.default_authority'] = config.authority;
     this.client = new grpc.Client(target.address, credentials, options);
   }
 
@@ -118,6 +119,8 @@ export class OtlpGrpcLogsSender implements LogsSender {
     if (signal.aborted) return retryable('request timed out');
     const client = this.client!;
     const metadata = this.metadata.clone();
+    // grpc-js takes wait-for-ready as a metadata option, not a call option.
+    if (this.options.config.wait_for_ready) metadata.setOptions({ waitForReady: true });
     let sentHeaders: Record<string, string> = {};
     if (this.auth) {
       try {

@@ -33,7 +33,7 @@ const send = (s: OtlpGrpcLogsSender, ...b: string[]) => s.send(queuedRequest(log
 
 /** A bare HTTP/2 server that records each gRPC request frame as sent and answers OK with an empty response. */
 async function startWireTap() {
-  const frames: { path: string; encoding?: string; compressedFlag: number; message: Buffer }[] = [];
+  const frames: { path: string; authority?: string; encoding?: string; compressedFlag: number; message: Buffer }[] = [];
   const server = http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => sessions.add(session));
@@ -42,7 +42,7 @@ async function startWireTap() {
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => {
       const body = Buffer.concat(chunks);
-      frames.push({ path: String(headers[':path']), encoding: headers['grpc-encoding'] as string | undefined, compressedFlag: body[0], message: body.subarray(5) });
+      frames.push({ path: String(headers[':path']), authority: headers[':authority'], encoding: headers['grpc-encoding'] as string | undefined, compressedFlag: body[0], message: body.subarray(5) });
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
       stream.end(Buffer.alloc(5)); // one empty, uncompressed response message
@@ -144,6 +144,22 @@ describe('otlp (gRPC) sender', () => {
     expect(result).toMatchObject({ kind: 'permanent' });
     expect((result as { reason: string }).reason).toContain('can you have a . here?');
     expect(backend.requests).toHaveLength(0);
+  });
+
+  it('sends configgrpc\'s authority as :authority, and with wait_for_ready waits out a down backend until its timeout instead of failing at once', async () => {
+    const tap = await startWireTap();
+    try {
+      const s = new OtlpGrpcLogsSender({ config: otlpConfigSchema.parse({ endpoint: tap.endpoint, tls: { insecure: true }, authority: 'logs.backend.example', read_buffer_size: 1024 }), logger: silentLogger });
+      expect((await send(s)).kind).toBe('success');
+      expect(tap.frames[0]!.authority).toBe('logs.backend.example');
+      await s.shutdown();
+    } finally {
+      await tap.close();
+    }
+    await backend.goDown();
+    // DEADLINE_EXCEEDED: the call waited for the channel until its timeout.
+    expect(await send(sender({ wait_for_ready: true, timeout: '400ms' }))).toMatchObject({ kind: 'retryable', reason: expect.stringContaining('gRPC status 4') });
+    expect(await send(sender())).toMatchObject({ kind: 'retryable', reason: expect.stringContaining('gRPC status 14') });
   });
 
   it('retries when the backend is down (connection refused)', async () => {
