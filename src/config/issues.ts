@@ -38,7 +38,12 @@ export function formatIssues(prefix: string, error: ZodError, schema: ZodType): 
         const got = issue.input === undefined ? '' : `, got ${describe(issue.input)}`;
         const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
         const op = issue.code === 'too_small' ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
-        lines.push(issue.origin === 'number' ? `${path}: expected a number ${op} ${String(bound)}${got}` : `${path}: ${issue.message}${got}`);
+        // A schema's own message ("a pipeline needs at least one receiver") is kept; zod's start "Too".
+        if (!issue.message.startsWith('Too ')) lines.push(`${path}: ${issue.message}`);
+        else if (issue.origin === 'number') lines.push(`${path}: expected a number ${op} ${String(bound)}${got}`);
+        else if (issue.origin === 'string' && issue.code === 'too_small' && Number(bound) === 1) lines.push(`${path}: expected a non-empty string${got}`);
+        else if (issue.origin === 'array' && issue.code === 'too_small' && Number(bound) === 1) lines.push(`${path}: expected a non-empty list${got}`);
+        else lines.push(`${path}: ${issue.message}${got}`);
         break;
       }
       case 'invalid_value':
