@@ -1,7 +1,7 @@
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { asStringLike, fromAny, isList, listItems, OttlMap, toAny, valuesEqual, type Value } from '../value.js';
-import { describe, getter } from './converter-kit.js';
+import { describe, getter, valueFn } from './converter-kit.js';
 import type { Converter, FunctionDef } from './types.js';
 
 /** OTTL's ContainsValue, Keys, Values, Sort, ToKeyValueString, SliceToMap and URL (pkg/ottl/ottlfuncs). */
@@ -150,18 +150,11 @@ export const COLLECTION_CONVERTERS: Record<string, FunctionDef<Converter>> = {
       };
     },
   },
-  URL: {
-    params: [getter('url')],
-    build: ([url]) => {
-      const g = url as Getter;
-      return (ctx) => {
-        const v = g(ctx);
-        if (v === null || v === '') return null;
-        if (typeof v !== 'string') throw new OttlRuntimeError(`URL expects a string, got ${describe(v)}`);
-        return urlParts(v);
-      };
-    },
-  },
+  URL: valueFn((v) => {
+    if (v === null || v === '') return null;
+    if (typeof v !== 'string') throw new OttlRuntimeError(`URL expects a string, got ${describe(v)}`);
+    return urlParts(v);
+  }),
   ToKeyValueString: {
     params: [getter('target'), optionalString('delimiter'), optionalString('pair_delimiter'), optionalBool('sort_output')],
     build: ([target, delimiter, pairDelimiter, sortOutput]) => {
