@@ -91,16 +91,20 @@ function at<T>(item: Located, fn: () => T): T {
 
 export function compileStatementGroup(spec: GroupSpec): CompiledGroup {
   const conds = spec.conditions ?? [];
-  const [statements, conditions] = collectConfigErrors<Statement[] | Expr[]>([
-    () => collectConfigErrors(spec.statements.map((st) => () => at(st, () => parseStatement(st.source)))),
-    () => collectConfigErrors(conds.map((c) => () => at(c, () => parseCondition(c.source)))),
-  ]) as [Statement[], Expr[]];
+  const n = spec.statements.length;
+  // Statements and conditions in one list, so the errors of both are reported together.
+  const parsed = collectConfigErrors<Statement | Expr>([
+    ...spec.statements.map((st) => () => at(st, () => parseStatement(st.source))),
+    ...conds.map((c) => () => at(c, () => parseCondition(c.source))),
+  ]);
+  const statements = parsed.slice(0, n) as Statement[];
+  const conditions = parsed.slice(n) as Expr[];
   const kind = spec.context ?? inferContext([...statements.flatMap(statementExprs), ...conditions]);
-  const [compiledStatements, compiledConditions] = collectConfigErrors<CompiledStatement[] | Predicate[]>([
-    () => collectConfigErrors(statements.map((st, i) => () => at(spec.statements[i]!, () => compileStatement(st, kind)))),
-    () => collectConfigErrors(conditions.map((c, i) => () => at(conds[i]!, () => compileCondition(c, kind, conds[i]!.source)))),
-  ]) as [CompiledStatement[], Predicate[]];
-  return { kind, statements: compiledStatements, conditions: compiledConditions };
+  const compiled = collectConfigErrors<CompiledStatement | Predicate>([
+    ...statements.map((st, i) => () => at(spec.statements[i]!, () => compileStatement(st, kind))),
+    ...conditions.map((c, i) => () => at(conds[i]!, () => compileCondition(c, kind, conds[i]!.source))),
+  ]);
+  return { kind, statements: compiled.slice(0, n) as CompiledStatement[], conditions: compiled.slice(n) as Predicate[] };
 }
 
 /** The context a statement alone would be inferred to. */

@@ -109,8 +109,8 @@ service:
     logs: { receivers: [otlp], exporters: [routing] }
     logs/a: { receivers: [routing], exporters: [debug] }
 `);
-    expect(request).toContain('connectors.routing.table[0].statement: the request context takes a condition, not a statement (as the contrib connector)');
-    expect(request.join('\n')).toContain('connectors.routing.table[1].condition: the request context takes only request["key"] == "value" or request["key"] != "value", got "request[\\"X-Tenant\\"] == \\"acme\\" and');
+    expect(request.join('\n')).toContain('connectors.routing.table[0].statement: the request context takes a condition, not a statement (as the contrib connector) at column 1 in \'route() where request["X-Tenant"] == "acme"\'');
+    expect(request.join('\n')).toContain('connectors.routing.table[1].condition: the request context takes only request["key"] == "value" or request["key"] != "value" at column 1 in \'request["X-Tenant"] == "acme" and request["X-Env"] == "prod"\'');
     expect(request).toContain('connectors.routing.table[2].context: expected "resource", "log" or "request" for a logs pipeline, got "span"');
     const routes = errorsOf(`${BASE}
 connectors:

@@ -43,14 +43,7 @@ export const routingConfigSchema = z
       if (r.context !== 'resource' && r.context !== 'log' && r.context !== 'request') {
         issue(`expected "resource", "log" or "request" for a logs pipeline, got ${JSON.stringify(r.context)}`, 'context');
       }
-      if (r.context === 'request') {
-        if (r.statement !== undefined) issue('the request context takes a condition, not a statement (as the contrib connector)', 'statement');
-        else if (r.condition !== undefined && !parseRequestCondition(r.condition)) {
-          issue(`the request context takes only request["key"] == "value" or request["key"] != "value", got ${JSON.stringify(r.condition)}`, 'condition');
-        }
-      }
     });
-    if (c.table.some((r) => r.context === 'request' && (r.statement !== undefined || !parseRequestCondition(r.condition ?? '')))) return;
     if (c.table.some((r) => (r.statement === undefined) === (r.condition === undefined))) return;
     try {
       compileRoutes(c);
@@ -75,12 +68,13 @@ export type CompiledRoute =
 
 const REQUEST_CONDITION = /^\s*request\[\s*"((?:[^"\\]|\\.)*)"\s*\]\s*(==|!=)\s*"((?:[^"\\]|\\.)*)"\s*$/;
 
-/** contrib's request grammar, or undefined when `source` is anything else. */
-export function parseRequestCondition(source: string): RequestCondition | undefined {
+/** A `request` route: contrib's limited grammar, as a condition only; anything else fails like a bad OTTL condition. */
+function requestRoute(source: string, isStatement: boolean, path: (string | number)[], pipelines: readonly string[]): CompiledRoute {
+  if (isStatement) throw new OttlConfigError(path, new OttlParseError('the request context takes a condition, not a statement (as the contrib connector)', 1, source));
   const m = REQUEST_CONDITION.exec(source);
-  if (!m) return undefined;
+  if (!m) throw new OttlConfigError(path, new OttlParseError('the request context takes only request["key"] == "value" or request["key"] != "value"', 1, source));
   const unescape = (s: string) => s.replace(/\\(.)/g, '$1');
-  return { key: unescape(m[1]!).toLowerCase(), equals: m[2] === '==', value: unescape(m[3]!) };
+  return { kind: 'request', request: { key: unescape(m[1]!).toLowerCase(), equals: m[2] === '==', value: unescape(m[3]!) }, source, pipelines };
 }
 
 /** The condition a route's `statement` stands for. */
@@ -94,8 +88,8 @@ function conditionOfStatement(statement: string, path: (string | number)[]): str
 export function compileRoutes(c: RoutingConfig): CompiledRoute[] {
   return collectConfigErrors(c.table.map((r, i) => (): CompiledRoute => {
     const path = ['table', i, r.statement !== undefined ? 'statement' : 'condition'];
+    if (r.context === 'request') return requestRoute(r.statement ?? r.condition ?? '', r.statement !== undefined, path, r.pipelines);
     const source = r.statement !== undefined ? conditionOfStatement(r.statement, path) : (r.condition ?? 'false');
-    if (r.context === 'request') return { kind: 'request', request: parseRequestCondition(source)!, source, pipelines: r.pipelines };
     const kind: ContextKind = r.context === 'log' ? 'log' : 'resource';
     const [compiled] = compileConditions([{ source, path }], kind);
     return { kind, predicate: compiled!.predicate, source, pipelines: r.pipelines };

@@ -71,43 +71,46 @@ export interface RunnableGroup extends CompiledGroup {
  * Throws OttlConfigError naming the statement.
  */
 export function compileTransformGroups(c: Pick<TransformConfig, 'error_mode' | 'log_statements'>): RunnableGroup[] {
-  // Every entry on its own first, so that one bad statement does not hide the next one's error.
-  collectConfigErrors(
-    c.log_statements.map((entry, index) => () =>
-      typeof entry === 'string'
-        ? compileStatementGroup({ statements: [{ source: entry, path: ['log_statements', index] }] })
-        : compileStatementGroup({
-            context: entry.context,
-            statements: entry.statements.map((source, j) => ({ source, path: ['log_statements', index, 'statements', j] })),
-            conditions: entry.conditions.map((source, j) => ({ source, path: ['log_statements', index, 'conditions', j] })),
-          }),
-    ),
-  );
-  const groups: RunnableGroup[] = [];
+  // Each group is compiled in a step of its own, so one bad statement does not hide the next one's error.
+  const steps: (() => RunnableGroup)[] = [];
   let run: Located[] = [];
   let runKind: ContextKind | undefined;
   const emit = () => {
-    if (run.length > 0) groups.push({ ...compileStatementGroup({ statements: run, context: runKind }), errorMode: c.error_mode });
+    if (run.length > 0) {
+      const [statements, context] = [run, runKind];
+      steps.push(() => ({ ...compileStatementGroup({ statements, context }), errorMode: c.error_mode }));
+    }
     run = [];
     runKind = undefined;
   };
   c.log_statements.forEach((entry, index) => {
     if (typeof entry === 'string') {
       const item = { source: entry, path: ['log_statements', index] };
-      const kind = statementContext(item);
+      let kind: ContextKind;
+      try {
+        kind = statementContext(item);
+      } catch (err) {
+        emit(); // keeps the errors in the order of the statements
+        steps.push(() => {
+          throw err;
+        });
+        return;
+      }
       if (runKind !== undefined && kind !== runKind) emit();
       runKind = kind;
       run.push(item);
       return;
     }
     emit();
-    const g = compileStatementGroup({
-      context: entry.context,
-      statements: entry.statements.map((source, j) => ({ source, path: ['log_statements', index, 'statements', j] })),
-      conditions: entry.conditions.map((source, j) => ({ source, path: ['log_statements', index, 'conditions', j] })),
-    });
-    groups.push({ ...g, errorMode: entry.error_mode ?? c.error_mode });
+    steps.push(() => ({
+      ...compileStatementGroup({
+        context: entry.context,
+        statements: entry.statements.map((source, j) => ({ source, path: ['log_statements', index, 'statements', j] })),
+        conditions: entry.conditions.map((source, j) => ({ source, path: ['log_statements', index, 'conditions', j] })),
+      }),
+      errorMode: entry.error_mode ?? c.error_mode,
+    }));
   });
   emit();
-  return groups;
+  return collectConfigErrors(steps);
 }
