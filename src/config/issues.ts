@@ -22,20 +22,20 @@ export function formatIssues(prefix: string, error: ZodError, schema: ZodType): 
         lines.push(
           issue.input === undefined
             ? `${path}: required (expected ${yamlName(issue.expected)})`
-            : `${path}: expected ${article(yamlName(issue.expected))}, got ${describe(issue.input)}`,
+            : `${path}: expected ${article(yamlName(issue.expected))}${gotPart(issue.input)}`,
         );
         break;
       case 'invalid_union': {
         // string | number (sizes, durations) given a boolean or a map: name the branches.
         const expected = issue.errors.map((branch) => (branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0 ? branch[0]!.expected : undefined));
-        const got = issue.input === undefined ? '' : `, got ${describe(issue.input)}`;
+        const got = gotPart(issue.input);
         if (expected.every((e) => e !== undefined)) lines.push(`${path}: expected ${[...new Set(expected.map((e) => article(yamlName(e!))))].join(' or ')}${got}`);
         else lines.push(`${path}: ${issue.message}${got}`);
         break;
       }
       case 'too_small':
       case 'too_big': {
-        const got = issue.input === undefined ? '' : `, got ${describe(issue.input)}`;
+        const got = gotPart(issue.input);
         const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
         const op = issue.code === 'too_small' ? (issue.inclusive ? '≥' : '>') : issue.inclusive ? '≤' : '<';
         // A schema's own message ("a pipeline needs at least one receiver") is kept; zod's start "Too".
@@ -49,16 +49,21 @@ export function formatIssues(prefix: string, error: ZodError, schema: ZodType): 
       case 'invalid_value':
         // A schema's own message says more than the list of allowed values (zod's own start "Invalid").
         if (!issue.message.startsWith('Invalid')) {
-          lines.push(`${path}: ${issue.message}${issue.input === undefined ? '' : ` (got ${describe(issue.input)})`}`);
+          lines.push(`${path}: ${issue.message}${issue.input === undefined ? '' : ` (got ${describe(issue.input)})`}`); // after a sentence: in parentheses
           break;
         }
-        lines.push(`${path}: expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}${issue.input === undefined ? '' : `, got ${describe(issue.input)}`}`);
+        lines.push(`${path}: expected ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}${gotPart(issue.input)}`);
         break;
       default:
         lines.push(`${path}: ${issue.message}`);
     }
   }
   return lines;
+}
+
+/** `, got string "x"` when zod reported the input (validate asks it to), else nothing. */
+function gotPart(input: unknown): string {
+  return input === undefined ? '' : `, got ${describe(input)}`;
 }
 
 /** Longest scalar echoed in a message; longer values are cut (a pasted certificate, a payload). */
@@ -138,7 +143,6 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** zod's `number` → `a number`, as people write it. */
 /** zod's type names as a YAML writer knows them. */
 function yamlName(expected: string): string {
   if (expected === 'object' || expected === 'record' || expected === 'map') return 'map';
@@ -146,6 +150,7 @@ function yamlName(expected: string): string {
   return expected;
 }
 
+/** zod's `number` → `a number`, as people write it. */
 function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
