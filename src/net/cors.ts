@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 
 /**
- * CORS for OTLP/HTTP, with confighttp's `cors` keys, so browser SDKs can send to the gateway:
+ * CORS with confighttp's `cors` keys, for every HTTP listener a browser talks to (the OTLP/HTTP
+ * receiver, so browser SDKs can send to the gateway; the admin API's hono app reads the same
+ * schema and origin rule):
  * `allowed_origins` (exact, `*` for any, or one `*` inside, e.g. `https://*.example.com`),
  * `allowed_headers` (beyond those every OTLP request needs; `*` for any) and `max_age` (seconds a
  * browser may cache a preflight answer). A preflight (OPTIONS with `Access-Control-Request-Method`)
@@ -48,8 +50,9 @@ export class CorsPolicy {
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter((h) => h.length > 0);
-    if (origin && this.allows(origin) && method.toUpperCase() === 'POST' && requested.every((h) => this.anyHeader || this.headers.has(h))) {
-      res.setHeader('Access-Control-Allow-Origin', this.anyOrigin ? '*' : origin);
+    const allowed = origin ? this.allowedOrigin(origin) : undefined;
+    if (allowed && method.toUpperCase() === 'POST' && requested.every((h) => this.anyHeader || this.headers.has(h))) {
+      res.setHeader('Access-Control-Allow-Origin', allowed);
       res.setHeader('Access-Control-Allow-Methods', 'POST');
       if (requested.length > 0) res.setHeader('Access-Control-Allow-Headers', requested.join(', '));
       if (this.config.max_age > 0) res.setHeader('Access-Control-Max-Age', String(this.config.max_age));
@@ -65,12 +68,15 @@ export class CorsPolicy {
     const origin = req.headers.origin;
     if (!origin) return;
     res.setHeader('Vary', 'Origin');
-    if (this.allows(origin)) res.setHeader('Access-Control-Allow-Origin', this.anyOrigin ? '*' : origin);
+    const allowed = this.allowedOrigin(origin);
+    if (allowed) res.setHeader('Access-Control-Allow-Origin', allowed);
   }
 
-  private allows(origin: string): boolean {
+  /** What `Access-Control-Allow-Origin` says to `origin`: `*`, the origin itself, or nothing. */
+  allowedOrigin(origin: string): string | undefined {
+    if (this.anyOrigin) return '*';
     const o = origin.toLowerCase();
-    return this.anyOrigin || this.origins.some((p) => p.test(o));
+    return this.origins.some((p) => p.test(o)) ? origin : undefined;
   }
 }
 

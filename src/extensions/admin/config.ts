@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { hostPortEndpoint, tlsServer } from '../../config/types.js';
 import { maxConnections } from '../../net/config.js';
+import { corsSchema } from '../../net/cors.js';
 
 /** The Collector's zpages port: the admin server takes its place. */
 export const DEFAULT_ADMIN_PORT = 55679;
@@ -23,15 +24,8 @@ export const adminConfigSchema = z
     /** A server authenticator extension (bearertokenauth, basicauth with htpasswd), as receivers name theirs. */
     auth: z.strictObject({ authenticator: z.string().min(1) }).optional(),
     tls: tlsServer(),
-    /** confighttp's server `cors` block. */
-    cors: z
-      .strictObject({
-        allowed_origins: z.array(z.string().min(1)).default([]),
-        allowed_headers: z.array(z.string().min(1)).default([]),
-        /** Seconds a browser may cache a preflight answer; unset: the browser's default. */
-        max_age: z.number().int().nonnegative().optional(),
-      })
-      .optional(),
+    /** confighttp's server `cors` block, as on the OTLP/HTTP receiver. */
+    cors: corsSchema,
     max_connections: maxConnections(),
   })
   .superRefine((c, ctx) => {

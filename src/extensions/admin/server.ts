@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
+import { CorsPolicy } from '../../net/cors.js';
 import { HTTPException } from 'hono/http-exception';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendAnswer } from '../../net/answer-unread.js';
@@ -45,15 +46,15 @@ export function buildAdminApp(ctx: AdminContext, o: { cors?: AdminConfig['cors']
     },
   });
   if (o.cors && o.cors.allowed_origins.length > 0) {
-    const origins = o.cors.allowed_origins;
+    // hono answers preflights; which origins it allows is the shared rule (exact, "*", or "*" inside).
+    const policy = new CorsPolicy(o.cors);
     app.use(
       '*',
       cors({
-        // confighttp: "*" allows any origin; otherwise exact origins.
-        origin: origins.includes('*') ? '*' : origins,
+        origin: (origin) => policy.allowedOrigin(origin) ?? null,
         allowHeaders: ['Authorization', 'Content-Type', ...o.cors.allowed_headers],
         allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-        maxAge: o.cors.max_age,
+        maxAge: o.cors.max_age || undefined,
       }),
     );
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { byteSize, duration, listenEndpoint, tlsServer, type HostPort } from '../../config/types.js';
 import { maxConnections } from '../../net/config.js';
-import { corsSchema } from './cors.js';
+import { corsSchema } from '../../net/cors.js';
 
 /**
  * The `otlp` receiver's config, with the Collector's key names (otlpreceiver/config.go). A protocol

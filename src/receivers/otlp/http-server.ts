@@ -13,7 +13,7 @@ import { acceptableFromProtobuf, filterAcceptable, type AcceptableLogs } from '.
 import { refusalFor, retryAfterSeconds, type Refusal } from './refusal.js';
 import { CONTENT_TYPE, exportResponseBody, parseMediaType, statusBody, type MediaKind } from './http-bodies.js';
 import { loadServerTls } from './tls.js';
-import { CorsPolicy } from './cors.js';
+import { CorsPolicy } from '../../net/cors.js';
 import { consumeSignal, parseSignal } from './signal-export.js';
 import type { ReceiverContext } from './receiver-context.js';
 import { sendAnswer } from '../../net/answer-unread.js';

@@ -54,6 +54,13 @@ describe('admin server', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('matches origins by the same rule as the OTLP/HTTP receiver: one * inside matches a host part', async () => {
+    const e = await start({ cors: { allowed_origins: ['https://*.ops.example'] } });
+    const from = (origin: string) => fetch(`http://127.0.0.1:${e.port}/api/v1/status`, { headers: { origin } });
+    expect((await from('https://eu.ops.example')).headers.get('access-control-allow-origin')).toBe('https://eu.ops.example');
+    expect((await from('https://ops.example.evil')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('stops listening at shutdown', async () => {
     const e = await start({});
     const port = e.port;
