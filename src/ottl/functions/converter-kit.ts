@@ -11,7 +11,7 @@ import type { ArgValue, Converter, FunctionDef, Param } from './types.js';
 export const getter = (name: string, optional = false) => ({ name, kind: 'getter' as const, optional });
 export const literal = (name: string) => ({ name, kind: 'string' as const });
 
-/** A converter of one value of any type (`Hex(value)`, `IsString(value)`). */
+/** A converter of one value of any type (`Hex(value)`, the `Is…` type checks). */
 export function valueFn(fn: (v: Value) => Value): FunctionDef<Converter> {
   return {
     params: [getter('value')],
@@ -20,10 +20,6 @@ export function valueFn(fn: (v: Value) => Value): FunctionDef<Converter> {
       return (ctx) => fn(g(ctx));
     },
   };
-}
-
-export function typeCheck(test: (v: Value) => boolean): FunctionDef<Converter> {
-  return valueFn(test);
 }
 
 export function stringFn(fn: (s: string) => Value): FunctionDef<Converter> {

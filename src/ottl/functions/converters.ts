@@ -1,10 +1,9 @@
 import { MAX_ANY_VALUE_DEPTH } from '../../pdata/proto-decode.js';
-import { nestsDeeperThan } from '../../pdata/values.js';
 import { OttlRuntimeError } from '../errors.js';
 import type { Getter } from '../paths.js';
 import { compileGoRegex } from '../regex.js';
 import { asStringLike, isList, listItems, OttlList, OttlMap, toAny, type Value } from '../value.js';
-import { CASES, describe, getter, literal, stringFn, stringWithLiteral, typeCheck } from './converter-kit.js';
+import { CASES, describe, getter, literal, stringFn, stringWithLiteral, valueFn } from './converter-kit.js';
 import { ExtractPatterns } from './extract-patterns.js';
 import { COLLECTION_CONVERTERS } from './collection-converters.js';
 import { ENCODING_CONVERTERS } from './encoding-converters.js';
@@ -50,16 +49,19 @@ function toBool(v: Value): Value {
   return null;
 }
 
-/** JSON numbers become float64, as encoding/json does in the Collector's ParseJSON. */
-function fromJson(x: unknown): Value {
+/**
+ * JSON numbers become float64, as encoding/json does in the Collector's ParseJSON. `depth` counts
+ * the containers around `x`: JSON deeper than OTLP values can carry fails here, in the one walk.
+ */
+function fromJson(x: unknown, depth = 0): Value {
   if (x === null) return null;
   if (typeof x === 'number') return x;
   if (typeof x === 'string' || typeof x === 'boolean') return x;
-  if (Array.isArray(x)) return x.map(fromJson);
-  const kvs = Object.entries(x as Record<string, unknown>).map(([key, v]) => ({ key, value: toAny(fromJson(v)) }));
+  if (depth >= MAX_ANY_VALUE_DEPTH) throw new OttlRuntimeError(`ParseJSON: the JSON nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+  if (Array.isArray(x)) return x.map((v) => fromJson(v, depth + 1));
+  const kvs = Object.entries(x as Record<string, unknown>).map(([key, v]) => ({ key, value: toAny(fromJson(v, depth + 1)) }));
   return new OttlMap(kvs);
 }
-
 
 export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
   ...TIME_CONVERTERS,
@@ -145,7 +147,6 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
           throw new OttlRuntimeError(`ParseJSON: ${(err as Error).message}`);
         }
         if (typeof parsed !== 'object' || parsed === null) throw new OttlRuntimeError('ParseJSON: the JSON is not an object or array');
-        if (nestsDeeperThan(parsed, MAX_ANY_VALUE_DEPTH)) throw new OttlRuntimeError(`ParseJSON: the JSON nests deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
         return fromJson(parsed);
       };
     },
@@ -166,12 +167,12 @@ export const CONVERTERS: Record<string, FunctionDef<Converter>> = {
       };
     },
   },
-  IsString: typeCheck((v) => typeof v === 'string'),
-  IsMap: typeCheck((v) => v instanceof OttlMap),
-  IsList: typeCheck((v) => isList(v)),
-  IsInt: typeCheck((v) => typeof v === 'bigint'),
-  IsDouble: typeCheck((v) => typeof v === 'number'),
-  IsBool: typeCheck((v) => typeof v === 'boolean'),
+  IsString: valueFn((v) => typeof v === 'string'),
+  IsMap: valueFn((v) => v instanceof OttlMap),
+  IsList: valueFn((v) => isList(v)),
+  IsInt: valueFn((v) => typeof v === 'bigint'),
+  IsDouble: valueFn((v) => typeof v === 'number'),
+  IsBool: valueFn((v) => typeof v === 'boolean'),
   ToLowerCase: stringFn((s) => s.toLowerCase()),
   ToUpperCase: stringFn((s) => s.toUpperCase()),
   ConvertCase: {
