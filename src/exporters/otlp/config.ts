@@ -19,7 +19,7 @@ export const otlpConfigSchema = z
     auth: clientAuth(),
     // grpc-js compresses with gzip only; configgrpc's zstd and snappy are refused by name here.
     compression: z
-      .enum(['gzip', 'none', ''], { error: (i) => `expected "gzip" or "none" (grpc-js has no zstd or snappy)${typeof i.input === 'string' ? `, got string ${JSON.stringify(i.input)}` : ''}` })
+      .enum(['gzip', 'none', ''], { error: 'expected "gzip" or "none": grpc-js has no zstd or snappy' })
       .default('gzip')
       .transform((c) => (c === '' ? 'none' : c)),
     /** configgrpc's client keepalive, handed to grpc-js as its keepalive channel options. */
